@@ -1,0 +1,52 @@
+"""虚拟政务服务大厅 — the virtual service hall server (Flask application factory)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config, db, errors, search
+from .api.http import BodyCache
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings, database, error shape, blueprints, commands."""
+    app = Flask(__name__, instance_path=config.instance_path_from_env(), instance_relative_config=True)
+    config.load(app, test_config)
+    register_proxy(app)
+    db.init_app(app)
+    errors.register(app)
+    register_caches(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* from as many reverse proxies as configured (none by default)."""
+    hops = int(app.config["PROXY_FIX"])
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+
+
+def register_caches(app: Flask) -> None:
+    """Per-process caches keyed by catalogue revision, so every process sees a publish on its next request."""
+    app.extensions["api_cache"] = BodyCache()
+    app.extensions["search_index"] = search.IndexCache()
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+
+    # The API is public and read-only: any origin may GET it.
+    CORS(app, resources={r"/api/*": {"origins": "*", "methods": ["GET", "HEAD", "OPTIONS"]}})
+    app.register_blueprint(api_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from .demo import demo_command
+
+    app.cli.add_command(demo_command)

@@ -1,0 +1,56 @@
+"""Settings: safe local defaults, then the instance folder's ``config.py``, then ``VHALL_*`` environment
+variables (parsed by Flask's ``from_prefixed_env``: numbers and booleans as JSON), then a test mapping.
+
+Production needs no file: ``VHALL_SECRET_KEY``, ``VHALL_DATABASE_URL`` (or plain ``DATABASE_URL``) and
+``VHALL_INSTANCE_PATH`` are enough. Without a secret key one is generated once and kept in the instance
+folder (mode 600), so there is never a built-in secret.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "JSON_AS_ASCII": False,
+    "MAX_QUERY_LENGTH": 100,  # characters of a search query
+    "SEARCH_LIMIT": 20,  # results per kind returned by default
+    "API_MAX_AGE": 60,  # seconds that clients and proxies may reuse an API answer
+    "PROXY_FIX": 0,  # number of trusted reverse proxies in front (X-Forwarded-* headers)
+}
+
+
+def instance_path_from_env() -> str | None:
+    """The instance folder named by ``VHALL_INSTANCE_PATH``, made absolute; None for Flask's default."""
+    value = os.environ.get("VHALL_INSTANCE_PATH")
+    return str(Path(value).expanduser().resolve()) if value else None
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` in order: defaults, instance file, environment, test mapping."""
+    app.config.update(DEFAULTS)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        if os.environ.get("DATABASE_URL"):
+            app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        app.config.from_prefixed_env("VHALL")
+    else:
+        app.config.update(test_config)
+    app.config.setdefault("DATABASE_URL", "sqlite:///" + str(Path(app.instance_path) / "hall.sqlite3"))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _instance_secret(folder: Path) -> str:
+    """Read the instance folder's generated secret, creating it (readable by the owner only) if absent."""
+    path = folder / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

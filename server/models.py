@@ -1,0 +1,264 @@
+"""The administrative truth: halls, floors, zones, departments, counters, service items, facilities, scenes.
+
+Bilingual text is stored as ``<field>_zh`` / ``<field>_en`` column pairs. Structured values that are read
+whole and never queried into (opening hours, process steps, fees, FAQ) are JSON columns.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base; its metadata is what Alembic migrations are compared against."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+COUNTER_STATUSES = ("open", "paused", "closed")
+
+counter_services = Table(
+    "counter_services",
+    Base.metadata,
+    Column("counter_id", ForeignKey("counters.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("service_items.id", ondelete="CASCADE"), primary_key=True),
+)
+
+scene_links = Table(
+    "scene_links",
+    Base.metadata,
+    Column("scene_id", ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True),
+    Column("target_id", ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Meta(Base):
+    """Key/value facts about the data as a whole, e.g. the catalogue revision that caches key on."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class Hall(Base):
+    __tablename__ = "halls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    short_name_zh: Mapped[str | None] = mapped_column(String(100))
+    short_name_en: Mapped[str | None] = mapped_column(String(100))
+    address_zh: Mapped[str] = mapped_column(String(300))
+    address_en: Mapped[str] = mapped_column(String(300))
+    phone: Mapped[str] = mapped_column(String(20))
+    hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published_version: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    floors: Mapped[list[Floor]] = relationship(
+        back_populates="hall", order_by="Floor.level", cascade="all, delete-orphan"
+    )
+    zones: Mapped[list[Zone]] = relationship(back_populates="hall", cascade="all, delete-orphan")
+    counters: Mapped[list[Counter]] = relationship(
+        back_populates="hall", order_by="Counter.number", cascade="all, delete-orphan"
+    )
+    facilities: Mapped[list[Facility]] = relationship(back_populates="hall", cascade="all, delete-orphan")
+    scenes: Mapped[list[Scene]] = relationship(back_populates="hall", cascade="all, delete-orphan")
+
+
+class Floor(Base):
+    __tablename__ = "floors"
+    __table_args__ = (UniqueConstraint("hall_id", "level"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    elevation: Mapped[float] = mapped_column(Float)
+
+    hall: Mapped[Hall] = relationship(back_populates="floors")
+
+
+class Zone(Base):
+    __tablename__ = "zones"
+    __table_args__ = (UniqueConstraint("hall_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
+    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    color: Mapped[str | None] = mapped_column(String(7))
+
+    hall: Mapped[Hall] = relationship(back_populates="zones")
+    floor: Mapped[Floor] = relationship()
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+
+
+class Counter(Base):
+    """A service window (窗口). ``node_name`` ties it to its node in the hall model."""
+
+    __tablename__ = "counters"
+    __table_args__ = (UniqueConstraint("hall_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
+    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"))
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    number: Mapped[str] = mapped_column(String(8))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    low_counter: Mapped[bool] = mapped_column(Boolean, default=False)
+    node_name: Mapped[str] = mapped_column(String(100))
+
+    hall: Mapped[Hall] = relationship(back_populates="counters")
+    floor: Mapped[Floor] = relationship()
+    zone: Mapped[Zone] = relationship()
+    department: Mapped[Department | None] = relationship()
+    services: Mapped[list[ServiceItem]] = relationship(
+        secondary=counter_services, back_populates="counters", order_by="ServiceItem.id"
+    )
+
+
+class ServiceItem(Base):
+    """A service item (事项) with its catalogue fields; the plain-language guide is kept in ServiceGuide."""
+
+    __tablename__ = "service_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(300))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    audience: Mapped[list[str]] = mapped_column(JSON)
+    item_type: Mapped[str] = mapped_column(String(20))
+    legal_limit_days: Mapped[int | None] = mapped_column(Integer)
+    promised_limit_days: Mapped[int] = mapped_column(Integer)
+    conditions: Mapped[list[str]] = mapped_column(JSON)
+    process: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    fees: Mapped[dict[str, Any]] = mapped_column(JSON)
+    online_pc_url: Mapped[str] = mapped_column(String(500))
+    online_mobile_url: Mapped[str] = mapped_column(String(500))
+    visits: Mapped[int] = mapped_column(Integer)
+    appointment_supported: Mapped[bool] = mapped_column(Boolean, default=False)
+    appointment_url: Mapped[str | None] = mapped_column(String(500))
+    enquiry_phone: Mapped[str] = mapped_column(String(20))
+    complaint_phone: Mapped[str] = mapped_column(String(20))
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reform_2023: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    department: Mapped[Department] = relationship()
+    materials: Mapped[list[Material]] = relationship(
+        back_populates="service", order_by="Material.position", cascade="all, delete-orphan"
+    )
+    guide: Mapped[ServiceGuide | None] = relationship(
+        back_populates="service", cascade="all, delete-orphan", uselist=False
+    )
+    counters: Mapped[list[Counter]] = relationship(secondary=counter_services, back_populates="services")
+
+
+class Material(Base):
+    """One required document (申请材料) of a service item."""
+
+    __tablename__ = "materials"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service_items.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    required: Mapped[bool] = mapped_column(Boolean)
+    form: Mapped[str] = mapped_column(String(20))
+    medium: Mapped[str] = mapped_column(String(20))
+    copies: Mapped[int] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    service: Mapped[ServiceItem] = relationship(back_populates="materials")
+
+
+class ServiceGuide(Base):
+    """The plain-language guide (白话): kept apart from the official catalogue text it explains."""
+
+    __tablename__ = "service_guides"
+    service_id: Mapped[int] = mapped_column(ForeignKey("service_items.id", ondelete="CASCADE"), primary_key=True)
+    summary_zh: Mapped[str] = mapped_column(Text)
+    summary_en: Mapped[str] = mapped_column(Text)
+    steps: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    faq: Mapped[list[dict[str, dict[str, str]]]] = mapped_column(JSON)
+
+    service: Mapped[ServiceItem] = relationship(back_populates="guide")
+
+
+class Facility(Base):
+    __tablename__ = "facilities"
+    __table_args__ = (UniqueConstraint("hall_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
+    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(30))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description_zh: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    node_name: Mapped[str] = mapped_column(String(100))
+
+    hall: Mapped[Hall] = relationship(back_populates="facilities")
+    floor: Mapped[Floor] = relationship()
+
+
+class Scene(Base):
+    """A panorama point: where it was taken (model metres) and its heading (model bearing of the centre)."""
+
+    __tablename__ = "scenes"
+    __table_args__ = (UniqueConstraint("hall_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
+    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(200))
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    z: Mapped[float] = mapped_column(Float)
+    heading: Mapped[float] = mapped_column(Float)
+
+    hall: Mapped[Hall] = relationship(back_populates="scenes")
+    floor: Mapped[Floor] = relationship()
+    links: Mapped[list[Scene]] = relationship(
+        secondary=scene_links,
+        primaryjoin=id == scene_links.c.scene_id,
+        secondaryjoin=id == scene_links.c.target_id,
+        order_by="Scene.code",
+    )

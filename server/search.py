@@ -1,0 +1,289 @@
+"""Search over service items and counters: Chinese substrings, full pinyin, pinyin initials, counter
+numbers, department names, English names and everyday phrasings (a synonym list in ``data/synonyms.yaml``).
+
+The index is built once per catalogue revision and kept in memory. Each searchable field of all entries is
+joined into one ``\\x00``-separated string, so a substring test over 10,000 items is a few C-level
+``str.find`` calls rather than a Python loop; offsets map back to entries by bisection.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pypinyin import Style, lazy_pinyin
+
+SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.yaml"
+SEP = "\x00"
+COUNTER_NUMBER = re.compile(r"^[a-z]{1,2}[0-9]{1,3}$")
+HAN = re.compile(r"[\u3400-\u9fff]")
+
+# Scores by how a query met a field; the order encodes which kind of match deserves to rank first.
+SCORE = {
+    "exact": 100.0,
+    "prefix": 90.0,
+    "name": 80.0,
+    "keyword_exact": 78.0,
+    "synonym": 72.0,
+    "keyword": 65.0,
+    "pinyin": 62.0,
+    "initials": 60.0,
+    "english": 55.0,
+    "department": 40.0,
+    "fuzzy": 30.0,
+}
+FUZZY_MIN = 0.5  # share of the query's character bigrams that must occur in a name
+
+
+def normalize(text: str) -> str:
+    """Fold width and case, and drop spaces and punctuation: ``（营业 执照）`` → ``营业执照``."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def pinyin_full(text: str) -> str:
+    """Toneless pinyin of *text*, run together: ``营业执照`` → ``yingyezhizhao``."""
+    return normalize("".join(lazy_pinyin(text)))
+
+
+def pinyin_initials(text: str) -> str:
+    """First letters of each syllable: ``营业执照`` → ``yyzz``; other characters are kept as they are."""
+    return normalize("".join(lazy_pinyin(text, style=Style.FIRST_LETTER)))
+
+
+@cache
+def synonyms() -> tuple[dict[str, list[str]], list[str]]:
+    """The everyday-phrase table and the filler words (我要, 怎么…) from the data file, normalized."""
+    data = yaml.safe_load(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    phrases = {normalize(k): [normalize(t) for t in v] for k, v in data["phrases"].items()}
+    fillers = sorted((normalize(w) for w in data["fillers"]), key=len, reverse=True)
+    return phrases, fillers
+
+
+@dataclass
+class Entry:
+    """What the index keeps of one service item or counter."""
+
+    kind: str  # "service" or "counter"
+    key: str  # service slug, or "<hall>/<number>"
+    name: str  # normalized Chinese name
+    payload: dict  # what a result carries out
+    halls: frozenset[str] = frozenset()
+
+
+class Blob:
+    """One field of every entry, joined for fast substring search."""
+
+    def __init__(self, values: Iterable[tuple[int, str]]):
+        parts, starts, owners, pos = [], [], [], 0
+        for owner, value in values:
+            if not value:
+                continue
+            parts.append(value)
+            starts.append(pos)
+            owners.append(owner)
+            pos += len(value) + 1
+        self.text = SEP.join(parts)
+        self.starts = starts
+        self.owners = owners
+
+    def find(self, needle: str) -> dict[int, bool]:
+        """Owners whose value contains *needle*, with whether it is the start of that value."""
+        found: dict[int, bool] = {}
+        if not needle:
+            return found
+        at = self.text.find(needle)
+        while at != -1:
+            i = bisect_right(self.starts, at) - 1
+            owner = self.owners[i]
+            found[owner] = found.get(owner, False) or at == self.starts[i]
+            at = self.text.find(needle, at + 1)
+        return found
+
+
+@dataclass
+class Index:
+    """The searchable form of one catalogue revision."""
+
+    entries: list[Entry]
+    fields: dict[str, Blob] = field(default_factory=dict)
+    bigrams: dict[str, set[int]] = field(default_factory=dict)
+    numbers: dict[str, list[int]] = field(default_factory=dict)
+    keyword_exact: dict[str, set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, services: list[dict], counters: list[dict]) -> Index:
+        """Index *services* and *counters* (the plain dicts that ``documents.search_sources`` gives)."""
+        entries: list[Entry] = []
+        name, prefix_name, keyword, kw_exact, pinyin, initials, english, department = ([] for _ in range(8))
+        for s in services:
+            i = len(entries)
+            n = normalize(s["name_zh"])
+            entries.append(Entry("service", s["id"], n, s, frozenset(c["hall"] for c in s["counters"])))
+            name.append((i, n))
+            english.append((i, " ".join(s["name_en"].lower().split())))
+            department.append((i, normalize(s["department_zh"])))
+            pinyin.append((i, pinyin_full(s["name_zh"])))
+            initials.append((i, pinyin_initials(s["name_zh"])))
+            for word in s["keywords"]:
+                keyword.append((i, normalize(word)))
+                kw_exact.append((i, normalize(word)))
+                pinyin.append((i, pinyin_full(word)))
+                initials.append((i, pinyin_initials(word)))
+        numbers: dict[str, list[int]] = defaultdict(list)
+        for c in counters:
+            i = len(entries)
+            n = normalize(c["name_zh"])
+            entries.append(Entry("counter", f"{c['hall']}/{c['number']}", n, c, frozenset([c["hall"]])))
+            numbers[c["number"].lower()].append(i)
+            name.append((i, n))
+            english.append((i, " ".join(c["name_en"].lower().split())))
+            department.append((i, normalize(c.get("department_zh") or "")))
+            department.append((i, normalize(c["zone_zh"])))
+            pinyin.append((i, pinyin_full(c["name_zh"])))
+            initials.append((i, pinyin_initials(c["name_zh"])))
+        index = cls(entries)
+        index.fields = {
+            "name": Blob(name),
+            "keyword": Blob(keyword),
+            "pinyin": Blob(pinyin),
+            "initials": Blob(initials),
+            "english": Blob(english),
+            "department": Blob(department),
+        }
+        for i, word in kw_exact:
+            index.keyword_exact.setdefault(word, set()).add(i)
+        index.numbers = dict(numbers)
+        bigrams: dict[str, set[int]] = defaultdict(set)
+        for i, n in name:
+            for gram in _bigrams(n):
+                bigrams[gram].add(i)
+        index.bigrams = dict(bigrams)
+        return index
+
+    def search(self, query: str, *, hall: str | None = None, limit: int = 20) -> dict[str, list]:
+        """Rank entries for *query*; with *hall*, entries of that hall come first. Returns
+        ``{"services": [(score, match, entry)], "counters": [...]}``, best first."""
+        q = normalize(query)
+        scores: dict[int, tuple[float, str]] = {}
+
+        def hit(i: int, score: float, how: str) -> None:
+            if score > scores.get(i, (0.0, ""))[0]:
+                scores[i] = (score, how)
+
+        if not q:
+            return {"services": [], "counters": []}
+        english_q = " ".join(unicodedata.normalize("NFKC", query).lower().split())
+        if COUNTER_NUMBER.match(q):
+            for i in self.numbers.get(q, ()):
+                hit(i, SCORE["exact"] + 10, "number")
+        terms = self._terms(q)
+        for term, base in terms:
+            is_original = base == 0
+            for i, at_start in self.fields["name"].find(term).items():
+                entry = self.entries[i]
+                if entry.name == term:
+                    score = SCORE["exact"]
+                elif at_start:
+                    score = SCORE["prefix"]
+                else:
+                    score = SCORE["name"]
+                # Among names containing the term, the closer the name is to the term, the better.
+                score += 5 * len(term) / max(len(entry.name), 1)
+                hit(i, score if is_original else min(score, SCORE["synonym"]) - base, "name" if is_original else "synonym")
+            for i in self.keyword_exact.get(term, ()):
+                hit(i, SCORE["keyword_exact"] - base, "keyword" if is_original else "synonym")
+            if len(term) >= 2:
+                for i in self.fields["keyword"].find(term):
+                    hit(i, SCORE["keyword"] - base, "keyword" if is_original else "synonym")
+                for i in self.fields["department"].find(term):
+                    hit(i, SCORE["department"] - base, "department")
+        if q.isascii():
+            for i, at_start in self.fields["pinyin"].find(q).items():
+                hit(i, SCORE["pinyin"] + (3 if at_start else 0), "pinyin")
+            if len(q) >= 2:
+                for i, at_start in self.fields["initials"].find(q).items():
+                    hit(i, SCORE["initials"] + (3 if at_start else 0), "initials")
+            if len(english_q) >= 3:
+                for i, at_start in self.fields["english"].find(english_q).items():
+                    hit(i, SCORE["english"] + (3 if at_start else 0), "english")
+        if not scores and HAN.search(q):
+            self._fuzzy(terms[-1][0] if terms else q, hit)
+        return self._rank(scores, hall=hall, limit=limit)
+
+    def _terms(self, q: str) -> list[tuple[str, float]]:
+        """The query itself, the query without filler words, and the targets of any everyday phrase in it,
+        each with a penalty (0 for the query as typed)."""
+        phrases, fillers = synonyms()
+        terms: list[tuple[str, float]] = [(q, 0.0)]
+        stripped = q
+        for word in fillers:
+            stripped = stripped.replace(word, "")
+        if stripped and stripped != q:
+            terms.append((stripped, 1.0))
+        for text in {q, stripped}:
+            for phrase, targets in phrases.items():
+                if phrase and phrase in text:
+                    terms.extend((t, 2.0) for t in targets)
+        return terms
+
+    def _fuzzy(self, q: str, hit) -> None:
+        grams = _bigrams(q)
+        if not grams:
+            return
+        counts: dict[int, int] = defaultdict(int)
+        for gram in grams:
+            for i in self.bigrams.get(gram, ()):
+                counts[i] += 1
+        for i, count in counts.items():
+            share = count / len(grams)
+            if share >= FUZZY_MIN:
+                hit(i, SCORE["fuzzy"] + 10 * share, "fuzzy")
+
+    def _rank(self, scores: dict[int, tuple[float, str]], *, hall: str | None, limit: int) -> dict[str, list]:
+        ranked: dict[str, list] = {"services": [], "counters": []}
+        for i, (score, how) in scores.items():
+            entry = self.entries[i]
+            if entry.kind == "counter" and hall and hall not in entry.halls:
+                continue
+            local = bool(hall and hall in entry.halls)
+            ranked[entry.kind + "s"].append((score + (5 if local else 0), how, entry))
+        for kind, items in ranked.items():
+            items.sort(key=lambda t: (-t[0], len(t[2].name), t[2].key))
+            ranked[kind] = items[:limit]
+        return ranked
+
+    def suggestions(self, *, hall: str | None = None, count: int = 6) -> list[dict]:
+        """Popular starting points to offer when nothing matched: reform-plan services first."""
+        picks = [e for e in self.entries if e.kind == "service" and (not hall or hall in e.halls)]
+        picks.sort(key=lambda e: (not e.payload.get("reform_2023"), e.key))
+        return [e.payload for e in picks[:count]]
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+class IndexCache:
+    """One index per catalogue revision, shared by the threads of a process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._revision: str | None = None
+        self._index: Index | None = None
+
+    def get(self, revision: str, build) -> Index:
+        """The index for *revision*, calling ``build()`` to make it when the revision has moved on."""
+        with self._lock:
+            if self._revision != revision or self._index is None:
+                self._index = build()
+                self._revision = revision
+            return self._index
