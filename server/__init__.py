@@ -42,7 +42,11 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
 
     # The API is public and read-only: any origin may GET it.
-    CORS(app, resources={r"/api/*": {"origins": "*", "methods": ["GET", "HEAD", "OPTIONS"]}})
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": "*", "methods": ["GET", "HEAD", "OPTIONS"]}},
+        send_wildcard=True,  # one answer for every origin, so shared caches need no Vary: Origin
+    )
     app.register_blueprint(api_bp)
 
 

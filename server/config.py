@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_QUERY_LENGTH": 100,  # characters of a search query
     "SEARCH_LIMIT": 20,  # results per kind returned by default
     "API_MAX_AGE": 60,  # seconds that clients and proxies may reuse an API answer
+    "REVISION_TTL": 1.0,  # seconds a process trusts its last look at the catalogue revision
     "PROXY_FIX": 0,  # number of trusted reverse proxies in front (X-Forwarded-* headers)
 }
 

@@ -6,12 +6,14 @@ engine comes in through ``DATABASE_URL`` with the same code.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
+from flask.cli import with_appcontext
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +46,7 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["db_engine"] = engine
+    app.extensions["revision"] = {"value": "0", "checked": float("-inf")}
     app.teardown_appcontext(_close_session)
     app.cli.add_command(db_cli)
 
@@ -80,6 +83,21 @@ def catalogue_revision(session: Session) -> str:
     return value or "0"
 
 
+def current_revision() -> str:
+    """The catalogue revision, read from the database at most once per ``REVISION_TTL`` seconds per process.
+
+    A publish is therefore visible everywhere within that time, while a busy process does not pay a
+    database round trip on every request just to learn that nothing changed.
+    """
+    ttl = current_app.config["REVISION_TTL"]
+    state = current_app.extensions["revision"]
+    now = time.monotonic()
+    if ttl <= 0 or now - state["checked"] > ttl:
+        state["value"] = catalogue_revision(get_session())
+        state["checked"] = now
+    return state["value"]
+
+
 def bump_revision(session: Session) -> str:
     """Advance the revision stamp inside the caller's transaction and return the new one."""
     row = session.get(Meta, REVISION_KEY)
@@ -97,6 +115,7 @@ def db_cli() -> None:
 
 
 @db_cli.command("upgrade")
+@with_appcontext
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Migrate the database to REVISION (default: head). / 升级数据库结构。"""

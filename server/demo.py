@@ -7,6 +7,7 @@ failed load leaves the database as it was. Loading again replaces the demo halls
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter as Tally
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import click
 import yaml
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,6 +29,7 @@ from .models import (
     Floor,
     Hall,
     Material,
+    Meta,
     Scene,
     ServiceGuide,
     ServiceItem,
@@ -34,6 +37,7 @@ from .models import (
 )
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
+DIGEST_KEY = "demo_digest"
 
 
 class DemoDataError(ValueError):
@@ -82,7 +86,9 @@ def _cross_check(departments: list[dict], services: list[dict], halls: list[dict
     problems += [f"services: duplicate id {s}" for s in _duplicates([s["id"] for s in services])]
     problems += [f"services: duplicate code {c}" for c in _duplicates([s["code"] for s in services])]
     problems += [
-        f"services/{s['id']}: unknown department {s['department']}" for s in services if s["department"] not in dept_ids
+        f"services/{s['id']}: unknown department {s['department']}"
+        for s in services
+        if s["department"] not in dept_ids
     ]
     handled: set[str] = set()
     for hall in halls:
@@ -90,9 +96,13 @@ def _cross_check(departments: list[dict], services: list[dict], halls: list[dict
         levels = {f["level"] for f in hall["floors"]}
         zones = {z["id"]: z for z in hall["zones"]}
         presets = hall.get("hour_presets", {})
-        problems += [f"{where}: duplicate floor {v}" for v in _duplicates([f["level"] for f in hall["floors"]])]
+        problems += [
+            f"{where}: duplicate floor {v}" for v in _duplicates([f["level"] for f in hall["floors"]])
+        ]
         problems += [f"{where}: duplicate zone {v}" for v in _duplicates([z["id"] for z in hall["zones"]])]
-        problems += [f"{where}: duplicate counter {v}" for v in _duplicates([c["number"] for c in hall["counters"]])]
+        problems += [
+            f"{where}: duplicate counter {v}" for v in _duplicates([c["number"] for c in hall["counters"]])
+        ]
         facilities = hall.get("facilities", [])
         scenes = hall.get("scenes", [])
         problems += [f"{where}: duplicate facility {v}" for v in _duplicates([f["id"] for f in facilities])]
@@ -128,8 +138,14 @@ def _cross_check(departments: list[dict], services: list[dict], halls: list[dict
         for s in scenes:
             if s["floor"] not in levels:
                 problems.append(f"{where}: scene {s['id']} on missing floor {s['floor']}")
-            problems += [f"{where}: scene {s['id']} links to unknown {t}" for t in s.get("links", []) if t not in scene_ids]
-    problems += [f"services/{sid}: no counter in any hall handles it" for sid in sorted(service_ids - handled)]
+            problems += [
+                f"{where}: scene {s['id']} links to unknown {t}"
+                for t in s.get("links", [])
+                if t not in scene_ids
+            ]
+    problems += [
+        f"services/{sid}: no counter in any hall handles it" for sid in sorted(service_ids - handled)
+    ]
     return problems
 
 
@@ -153,7 +169,9 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
     """Replace the demo halls, services and departments in *session* (the caller commits)."""
     hall_slugs = [h["slug"] for h in data["halls"]]
     service_slugs = [s["id"] for s in data["services"]]
-    previous_versions = dict(session.execute(select(Hall.slug, Hall.published_version).where(Hall.slug.in_(hall_slugs))).all())
+    previous_versions = dict(
+        session.execute(select(Hall.slug, Hall.published_version).where(Hall.slug.in_(hall_slugs))).all()
+    )
     for obj in session.scalars(select(Hall).where(Hall.slug.in_(hall_slugs))):
         session.delete(obj)
     for obj in session.scalars(select(ServiceItem).where(ServiceItem.slug.in_(service_slugs))):
@@ -206,7 +224,10 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
         ]
         guide = s["guide"]
         item.guide = ServiceGuide(
-            summary_zh=guide["summary"]["zh"], summary_en=guide["summary"]["en"], steps=guide["steps"], faq=guide["faq"]
+            summary_zh=guide["summary"]["zh"],
+            summary_en=guide["summary"]["en"],
+            steps=guide["steps"],
+            faq=guide["faq"],
         )
         services[s["id"]] = item
         session.add(item)
@@ -227,13 +248,19 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
             published_at=func.now(),
         )
         floors = {
-            f["level"]: Floor(level=f["level"], name_zh=f["name"]["zh"], name_en=f["name"]["en"], elevation=f["elevation"])
+            f["level"]: Floor(
+                level=f["level"], name_zh=f["name"]["zh"], name_en=f["name"]["en"], elevation=f["elevation"]
+            )
             for f in h["floors"]
         }
         hall.floors = list(floors.values())
         zones = {
             z["id"]: Zone(
-                code=z["id"], name_zh=z["name"]["zh"], name_en=z["name"]["en"], floor=floors[z["floor"]], color=z.get("color")
+                code=z["id"],
+                name_zh=z["name"]["zh"],
+                name_en=z["name"]["en"],
+                floor=floors[z["floor"]],
+                color=z.get("color"),
             )
             for z in h["zones"]
         }
@@ -276,8 +303,14 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
         for s in h.get("scenes", []):
             x, y, z = s["position"]
             scenes[s["id"]] = Scene(
-                code=s["id"], name_zh=s["name"]["zh"], name_en=s["name"]["en"], floor=floors[s["floor"]],
-                x=x, y=y, z=z, heading=s["heading"],
+                code=s["id"],
+                name_zh=s["name"]["zh"],
+                name_en=s["name"]["en"],
+                floor=floors[s["floor"]],
+                x=x,
+                y=y,
+                z=z,
+                heading=s["heading"],
             )
         for s in h.get("scenes", []):
             scenes[s["id"]].links = [scenes[t] for t in s.get("links", [])]
@@ -288,26 +321,48 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
-def load(session: Session, folder: Path = DEMO_DATA) -> dict[str, int]:
+def load(session: Session, folder: Path = DEMO_DATA, *, fingerprint: str | None = None) -> dict[str, int]:
     """Check the demo files, then replace the demo content in one transaction; return what was written."""
     data = read(folder)
     with session.begin():
-        return write(session, data)
+        counts = write(session, data)
+        row = session.get(Meta, DIGEST_KEY) or Meta(key=DIGEST_KEY)
+        row.value = fingerprint or digest(folder)
+        session.add(row)
+    return counts
+
+
+def digest(folder: Path = DEMO_DATA) -> str:
+    """A fingerprint of every demo file, to tell whether the loaded demo is current."""
+    hasher = hashlib.sha256()
+    for path in sorted(folder.rglob("*.yaml")):
+        hasher.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()
 
 
 @click.command("demo")
-@click.option("--if-empty", is_flag=True, help="Load only when the database holds no hall yet. / 仅在数据库为空时加载。")
-@click.option("--data", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEMO_DATA)
-def demo_command(if_empty: bool, folder: Path) -> None:
+@with_appcontext
+@click.option(
+    "--if-changed",
+    is_flag=True,
+    help="Load only when the demo files differ from those last loaded. / 仅在演示数据有变化时加载。",
+)
+@click.option(
+    "--data", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEMO_DATA
+)
+def demo_command(if_changed: bool, folder: Path) -> None:
     """Load the demo halls and service catalogue. / 加载演示大厅与事项目录。"""
     upgrade(current_app.extensions["db_engine"])
     session = current_app.extensions["db"]()
+    fingerprint = digest(folder)
     try:
-        if if_empty and session.scalar(select(func.count(Hall.id))):
-            click.echo("演示数据已存在，跳过 / demo data already present, skipped")
+        stored = session.get(Meta, DIGEST_KEY)
+        if if_changed and stored is not None and stored.value == fingerprint:
+            click.echo("演示数据已是最新，跳过 / demo data is current, skipped")
             return
+        session.rollback()  # end the read transaction; load() writes in one of its own
         try:
-            counts = load(session, folder)
+            counts = load(session, folder, fingerprint=fingerprint)
         except DemoDataError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(

@@ -26,8 +26,15 @@ URL = {"type": "string", "pattern": r"^https?://[^\s]+$", "maxLength": 500}
 TIME = {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"}
 
 SERVICE_TYPES = [
-    "行政许可", "行政确认", "行政给付", "行政征收", "行政裁决",
-    "行政奖励", "行政检查", "其他行政权力", "公共服务",
+    "行政许可",
+    "行政确认",
+    "行政给付",
+    "行政征收",
+    "行政裁决",
+    "行政奖励",
+    "行政检查",
+    "其他行政权力",
+    "公共服务",
 ]
 AUDIENCES = ["自然人", "法人", "其他组织"]
 
@@ -55,9 +62,23 @@ MATERIAL = {
 SERVICE = {
     "type": "object",
     "required": [
-        "id", "code", "name", "department", "audience", "type", "legal_limit_days",
-        "promised_limit_days", "conditions", "process", "materials", "fees", "online",
-        "visits", "appointment", "phones", "guide",
+        "id",
+        "code",
+        "name",
+        "department",
+        "audience",
+        "type",
+        "legal_limit_days",
+        "promised_limit_days",
+        "conditions",
+        "process",
+        "materials",
+        "fees",
+        "online",
+        "visits",
+        "appointment",
+        "phones",
+        "guide",
     ],
     "additionalProperties": False,
     "properties": {
@@ -149,7 +170,10 @@ SERVICE = {
     },
 }
 
-INTERVALS = {"type": "array", "items": {"type": "array", "prefixItems": [TIME, TIME], "minItems": 2, "maxItems": 2}}
+INTERVALS = {
+    "type": "array",
+    "items": {"type": "array", "prefixItems": [TIME, TIME], "minItems": 2, "maxItems": 2},
+}
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 HOURS = {
     "description": "A week of opening intervals; days left out are closed.",
@@ -161,9 +185,23 @@ HOURS_REF = {"oneOf": [{"type": "string", "pattern": r"^[a-z0-9-]+$"}, HOURS]}
 POSITION = {"type": "array", "prefixItems": [{"type": "number"}] * 3, "minItems": 3, "maxItems": 3}
 
 FACILITY_TYPES = [
-    "self_service", "ticket_machine", "toilet", "accessible_toilet", "lift", "stairs", "escalator",
-    "baby_room", "drinking_water", "copier", "rest_area", "help_desk", "entrance", "exit",
-    "waiting_area", "charging", "first_aid",
+    "self_service",
+    "ticket_machine",
+    "toilet",
+    "accessible_toilet",
+    "lift",
+    "stairs",
+    "escalator",
+    "baby_room",
+    "drinking_water",
+    "copier",
+    "rest_area",
+    "help_desk",
+    "entrance",
+    "exit",
+    "waiting_area",
+    "charging",
+    "first_aid",
 ]
 COUNTER_TYPES = ["综合受理", "专门", "导办台", "帮办代办", "自助", "出件", "咨询"]
 

@@ -39,7 +39,12 @@ class ApiError(Exception):
 
     def body(self) -> dict:
         """The JSON body of this error."""
-        error = {"status": self.status, "code": self.code, "message": self.message, "message_en": self.message_en}
+        error = {
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "message_en": self.message_en,
+        }
         if self.details:
             error["details"] = self.details
         return {"error": error}
@@ -53,7 +58,10 @@ def not_found(what_zh: str, what_en: str, key: str) -> ApiError:
 def bad_parameter(name: str, problem_zh: str, problem_en: str) -> ApiError:
     """A 400 naming the query parameter at fault."""
     return ApiError(
-        400, "bad_parameter", f"参数 {name} 无效：{problem_zh}", f"Parameter {name} is invalid: {problem_en}",
+        400,
+        "bad_parameter",
+        f"参数 {name} 无效：{problem_zh}",
+        f"Parameter {name} is invalid: {problem_en}",
         parameter=name,
     )
 

@@ -210,7 +210,9 @@ class ServiceGuide(Base):
     """The plain-language guide (白话): kept apart from the official catalogue text it explains."""
 
     __tablename__ = "service_guides"
-    service_id: Mapped[int] = mapped_column(ForeignKey("service_items.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service_items.id", ondelete="CASCADE"), primary_key=True
+    )
     summary_zh: Mapped[str] = mapped_column(Text)
     summary_en: Mapped[str] = mapped_column(Text)
     steps: Mapped[list[dict[str, str]]] = mapped_column(JSON)

@@ -31,7 +31,8 @@ SCORE = {
     "exact": 100.0,
     "prefix": 90.0,
     "name": 80.0,
-    "keyword_exact": 78.0,
+    "keyword_exact": 92.0,  # curated words citizens type: as strong as the start of a name
+    "keyword_inside": 70.0,
     "synonym": 72.0,
     "keyword": 65.0,
     "pinyin": 62.0,
@@ -40,6 +41,9 @@ SCORE = {
     "department": 40.0,
     "fuzzy": 30.0,
 }
+BONUS_SHARE = 0.1  # each further piece of evidence adds this share of its score…
+BONUS_CAP = 8.0  # …up to this much, so breadth never beats a clearly better match
+KEYWORD_MAX = 12  # longest keyword looked for inside a query
 FUZZY_MIN = 0.5  # share of the query's character bigrams that must occur in a name
 
 
@@ -123,7 +127,7 @@ class Index:
     def build(cls, services: list[dict], counters: list[dict]) -> Index:
         """Index *services* and *counters* (the plain dicts that ``documents.search_sources`` gives)."""
         entries: list[Entry] = []
-        name, prefix_name, keyword, kw_exact, pinyin, initials, english, department = ([] for _ in range(8))
+        name, keyword, kw_exact, pinyin, initials, english, department = ([] for _ in range(7))
         for s in services:
             i = len(entries)
             n = normalize(s["name_zh"])
@@ -148,6 +152,7 @@ class Index:
             english.append((i, " ".join(c["name_en"].lower().split())))
             department.append((i, normalize(c.get("department_zh") or "")))
             department.append((i, normalize(c["zone_zh"])))
+            department.append((i, normalize(c["type"])))
             pinyin.append((i, pinyin_full(c["name_zh"])))
             initials.append((i, pinyin_initials(c["name_zh"])))
         index = cls(entries)
@@ -171,23 +176,28 @@ class Index:
 
     def search(self, query: str, *, hall: str | None = None, limit: int = 20) -> dict[str, list]:
         """Rank entries for *query*; with *hall*, entries of that hall come first. Returns
-        ``{"services": [(score, match, entry)], "counters": [...]}``, best first."""
+        ``{"services": [(score, match, entry)], "counters": [...]}``, best first.
+
+        An entry's score is its best piece of evidence plus a small bonus for each further one, so that
+        a service whose name *and* curated keywords *and* synonyms all agree outranks one that shares
+        only a single word with the query."""
         q = normalize(query)
-        scores: dict[int, tuple[float, str]] = {}
-
-        def hit(i: int, score: float, how: str) -> None:
-            if score > scores.get(i, (0.0, ""))[0]:
-                scores[i] = (score, how)
-
         if not q:
             return {"services": [], "counters": []}
+        evidence: dict[int, dict[tuple[str, str], tuple[float, str]]] = defaultdict(dict)
+
+        def hit(i: int, score: float, how: str, term: str = "") -> None:
+            key = (how, term)
+            if score > evidence[i].get(key, (0.0, ""))[0]:
+                evidence[i][key] = (score, how)
+
         english_q = " ".join(unicodedata.normalize("NFKC", query).lower().split())
         if COUNTER_NUMBER.match(q):
             for i in self.numbers.get(q, ()):
                 hit(i, SCORE["exact"] + 10, "number")
         terms = self._terms(q)
-        for term, base in terms:
-            is_original = base == 0
+        for term, penalty in terms:
+            typed = penalty == 0
             for i, at_start in self.fields["name"].find(term).items():
                 entry = self.entries[i]
                 if entry.name == term:
@@ -196,16 +206,25 @@ class Index:
                     score = SCORE["prefix"]
                 else:
                     score = SCORE["name"]
-                # Among names containing the term, the closer the name is to the term, the better.
-                score += 5 * len(term) / max(len(entry.name), 1)
-                hit(i, score if is_original else min(score, SCORE["synonym"]) - base, "name" if is_original else "synonym")
+                if entry.kind == "service":
+                    # Among service names containing the term, the closer the name is to it, the better.
+                    score += 5 * len(term) / max(len(entry.name), 1)
+                if typed:
+                    hit(i, score, "name", term)
+                else:
+                    hit(i, min(score, SCORE["synonym"]) - penalty, "synonym", term)
+            # What an everyday phrase stands for never outranks what the citizen typed.
+            ceiling = SCORE["keyword_exact"] if typed else SCORE["synonym"]
             for i in self.keyword_exact.get(term, ()):
-                hit(i, SCORE["keyword_exact"] - base, "keyword" if is_original else "synonym")
+                hit(
+                    i, min(SCORE["keyword_exact"], ceiling) - penalty, "keyword" if typed else "synonym", term
+                )
             if len(term) >= 2:
                 for i in self.fields["keyword"].find(term):
-                    hit(i, SCORE["keyword"] - base, "keyword" if is_original else "synonym")
+                    hit(i, min(SCORE["keyword"], ceiling) - penalty, "keyword" if typed else "synonym", term)
                 for i in self.fields["department"].find(term):
-                    hit(i, SCORE["department"] - base, "department")
+                    hit(i, SCORE["department"] - penalty, "department", term)
+        self._keywords_inside(q, hit)
         if q.isascii():
             for i, at_start in self.fields["pinyin"].find(q).items():
                 hit(i, SCORE["pinyin"] + (3 if at_start else 0), "pinyin")
@@ -215,9 +234,28 @@ class Index:
             if len(english_q) >= 3:
                 for i, at_start in self.fields["english"].find(english_q).items():
                     hit(i, SCORE["english"] + (3 if at_start else 0), "english")
-        if not scores and HAN.search(q):
-            self._fuzzy(terms[-1][0] if terms else q, hit)
+        if not evidence and HAN.search(q):
+            self._fuzzy(terms[-1][0], hit)
+        scores = {}
+        for i, found in evidence.items():
+            ranked = sorted(found.values(), reverse=True)
+            best, how = ranked[0]
+            scores[i] = (best + min(BONUS_CAP, BONUS_SHARE * sum(s for s, _h in ranked[1:])), how)
         return self._rank(scores, hall=hall, limit=limit)
+
+    def _keywords_inside(self, q: str, hit) -> None:
+        """Credit curated keywords that occur inside a longer query (房贷没还完卖房 ⊃ 房贷没还完)."""
+        longest = min(len(q) - 1, KEYWORD_MAX)
+        for size in range(2, longest + 1):
+            for start in range(len(q) - size + 1):
+                word = q[start : start + size]
+                for i in self.keyword_exact.get(word, ()):
+                    hit(
+                        i,
+                        min(SCORE["keyword_inside"] + 3 * size, SCORE["keyword_exact"] - 4),
+                        "keyword",
+                        word,
+                    )
 
     def _terms(self, q: str) -> list[tuple[str, float]]:
         """The query itself, the query without filler words, and the targets of any everyday phrase in it,
@@ -257,7 +295,10 @@ class Index:
             local = bool(hall and hall in entry.halls)
             ranked[entry.kind + "s"].append((score + (5 if local else 0), how, entry))
         for kind, items in ranked.items():
-            items.sort(key=lambda t: (-t[0], len(t[2].name), t[2].key))
+            # Ties: the shorter (more specific) service name, then counters in number order.
+            items.sort(
+                key=lambda t: (-round(t[0], 6), len(t[2].name) if t[2].kind == "service" else 0, t[2].key)
+            )
             ranked[kind] = items[:limit]
         return ranked
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import hours
-from ..models import Counter, Department, Facility, Hall, Scene, ServiceItem
+from ..models import Counter, Department, Hall, Scene, ServiceItem
 
 
 def pair(zh: str | None, en: str | None) -> dict[str, str] | None:
@@ -23,7 +23,11 @@ def pair(zh: str | None, en: str | None) -> dict[str, str] | None:
 def department_doc(department: Department | None) -> dict[str, Any] | None:
     if department is None:
         return None
-    return {"id": department.code, "name": pair(department.name_zh, department.name_en), "phone": department.phone}
+    return {
+        "id": department.code,
+        "name": pair(department.name_zh, department.name_en),
+        "phone": department.phone,
+    }
 
 
 def hall_summary(hall: Hall) -> dict[str, Any]:
@@ -35,8 +39,8 @@ def hall_summary(hall: Hall) -> dict[str, Any]:
         "address": pair(hall.address_zh, hall.address_en),
         "phone": hall.phone,
         "hours": hall.hours,
-        "floors": len(hall.floors),
-        "counters": len(hall.counters),
+        "floor_count": len(hall.floors),
+        "counter_count": len(hall.counters),
         "published_version": hall.published_version,
         "url": f"/api/v1/halls/{hall.slug}",
     }
@@ -145,7 +149,9 @@ def service_doc(service: ServiceItem, *, with_counters: bool = True) -> dict[str
         },
     }
     if with_counters:
-        doc["counters"] = [counter_ref(c) for c in sorted(service.counters, key=lambda c: (c.hall.slug, c.number))]
+        doc["counters"] = [
+            counter_ref(c) for c in sorted(service.counters, key=lambda c: (c.hall.slug, c.number))
+        ]
     return doc
 
 
@@ -217,6 +223,7 @@ def search_sources(session: Session) -> tuple[list[dict], list[dict]]:
             "department_zh": c.department.name_zh if c.department else None,
             "department": department_doc(c.department),
             "zone_zh": c.zone.name_zh,
+            "type": c.type,
             "floor": c.floor.level,
             "status": c.status,
         }

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import hours
-from ..db import catalogue_revision, get_session
+from ..db import current_revision, get_session
 from ..errors import not_found
 from ..models import Counter, Hall, ServiceItem
 from . import bp
@@ -36,17 +36,16 @@ def list_halls():
         return {"halls": [hall_summary(h) for h in halls]}
 
     cache = current_app.extensions["api_cache"]
-    return json_response(cache.get(("halls", catalogue_revision(session)), build))
+    return json_response(cache.get(("halls", current_revision()), build))
 
 
 @bp.get("/halls/<slug>")
 def hall(slug: str):
     """The whole hall document."""
     reject_unknown_args()
-    session = get_session()
     slug_arg(slug, "hall")
     cache = current_app.extensions["api_cache"]
-    key = ("hall", slug, catalogue_revision(session))
+    key = ("hall", slug, current_revision())
     return json_response(cache.get(key, lambda: hall_doc(get_hall(slug))))
 
 

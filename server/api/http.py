@@ -59,7 +59,9 @@ def json_response(body: tuple[bytes, str], *, max_age: int | None = None, status
 def slug_arg(value: str, name: str) -> str:
     """Check a hall or service id from the path; a malformed one is a 400, not a 404."""
     if not SLUG.match(value):
-        raise bad_parameter(name, "只能包含小写字母、数字和连字符", "use lowercase letters, digits and hyphens")
+        raise bad_parameter(
+            name, "只能包含小写字母、数字和连字符", "use lowercase letters, digits and hyphens"
+        )
     return value
 
 
@@ -91,7 +93,9 @@ def int_arg(name: str, *, default: int, low: int, high: int) -> int:
     if raw is None:
         return default
     if not re.fullmatch(r"[0-9]{1,6}", raw) or not low <= int(raw) <= high:
-        raise bad_parameter(name, f"应为 {low} 到 {high} 之间的整数", f"must be an integer from {low} to {high}")
+        raise bad_parameter(
+            name, f"应为 {low} 到 {high} 之间的整数", f"must be an integer from {low} to {high}"
+        )
     return int(raw)
 
 

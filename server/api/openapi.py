@@ -28,7 +28,9 @@ BOOLEAN = {"type": "boolean"}
 STATUS = {"type": "string", "enum": ["open", "paused", "closed"]}
 
 SCHEMAS: dict[str, Any] = {
-    "Bilingual": obj(["zh", "en"], {"zh": STRING, "en": STRING}, description="Text in Chinese (first) and English."),
+    "Bilingual": obj(
+        ["zh", "en"], {"zh": STRING, "en": STRING}, description="Text in Chinese (first) and English."
+    ),
     "Error": obj(
         ["error"],
         {
@@ -64,9 +66,21 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
-    "HoursSummary": obj(["lunch", "evening", "weekend"], {"lunch": BOOLEAN, "evening": BOOLEAN, "weekend": BOOLEAN}),
+    "HoursSummary": obj(
+        ["lunch", "evening", "weekend"], {"lunch": BOOLEAN, "evening": BOOLEAN, "weekend": BOOLEAN}
+    ),
     "HallSummary": obj(
-        ["slug", "name", "address", "phone", "hours", "floors", "counters", "published_version", "url"],
+        [
+            "slug",
+            "name",
+            "address",
+            "phone",
+            "hours",
+            "floor_count",
+            "counter_count",
+            "published_version",
+            "url",
+        ],
         {
             "slug": STRING,
             "name": ref("Bilingual"),
@@ -74,20 +88,35 @@ SCHEMAS: dict[str, Any] = {
             "address": ref("Bilingual"),
             "phone": STRING,
             "hours": ref("Hours"),
-            "floors": INTEGER,
-            "counters": INTEGER,
+            "floor_count": INTEGER,
+            "counter_count": INTEGER,
             "published_version": INTEGER,
             "url": STRING,
         },
     ),
     "HallList": obj(["halls"], {"halls": {"type": "array", "items": ref("HallSummary")}}),
-    "Floor": obj(["level", "name", "elevation"], {"level": INTEGER, "name": ref("Bilingual"), "elevation": {"type": "number"}}),
+    "Floor": obj(
+        ["level", "name", "elevation"],
+        {"level": INTEGER, "name": ref("Bilingual"), "elevation": {"type": "number"}},
+    ),
     "Zone": obj(
         ["id", "name", "floor", "color"],
         {"id": STRING, "name": ref("Bilingual"), "floor": INTEGER, "color": NULLABLE_STRING},
     ),
     "CounterBase": obj(
-        ["number", "name", "type", "department", "zone", "floor", "status", "hours", "hours_summary", "low_counter", "node"],
+        [
+            "number",
+            "name",
+            "type",
+            "department",
+            "zone",
+            "floor",
+            "status",
+            "hours",
+            "hours_summary",
+            "low_counter",
+            "node",
+        ],
         {
             "number": {"type": "string", "examples": ["B03"]},
             "name": ref("Bilingual"),
@@ -100,7 +129,10 @@ SCHEMAS: dict[str, Any] = {
             "hours_summary": ref("HoursSummary"),
             "phone": NULLABLE_STRING,
             "low_counter": BOOLEAN,
-            "node": {"type": "string", "description": "The counter's node in the hall model: counter:<number>."},
+            "node": {
+                "type": "string",
+                "description": "The counter's node in the hall model: counter:<number>.",
+            },
         },
     ),
     "Counter": {
@@ -150,7 +182,10 @@ SCHEMAS: dict[str, Any] = {
                 "maxItems": 3,
                 "description": "Camera position in model metres (x, y up, z; north is −Z).",
             },
-            "heading": {"type": "number", "description": "Model bearing (degrees clockwise from −Z) of the panorama centre."},
+            "heading": {
+                "type": "number",
+                "description": "Model bearing (degrees clockwise from −Z) of the panorama centre.",
+            },
             "links": {"type": "array", "items": STRING},
             "tiles": {"type": ["object", "null"], "description": "Multires tile config; null until tiled."},
         },
@@ -165,7 +200,10 @@ SCHEMAS: dict[str, Any] = {
             "counters": {"type": "array", "items": ref("Counter")},
             "facilities": {"type": "array", "items": ref("Facility")},
             "scenes": {"type": "array", "items": ref("Scene")},
-            "model_url": {"type": ["string", "null"], "description": "The published GLB; null until there is one."},
+            "model_url": {
+                "type": ["string", "null"],
+                "description": "The published GLB; null until there is one.",
+            },
         },
     },
     "Material": obj(
@@ -195,8 +233,22 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Service": obj(
         [
-            "id", "code", "name", "department", "audience", "type", "time_limit", "conditions", "process",
-            "materials", "fees", "online", "visits", "appointment", "phones", "guide",
+            "id",
+            "code",
+            "name",
+            "department",
+            "audience",
+            "type",
+            "time_limit",
+            "conditions",
+            "process",
+            "materials",
+            "fees",
+            "online",
+            "visits",
+            "appointment",
+            "phones",
+            "guide",
         ],
         {
             "id": STRING,
@@ -211,9 +263,15 @@ SCHEMAS: dict[str, Any] = {
                 description="Working days; promised_days 0 means done on the spot (即办).",
             ),
             "conditions": {"type": "array", "items": STRING},
-            "process": {"type": "array", "items": obj(["name", "description"], {"name": STRING, "description": STRING})},
+            "process": {
+                "type": "array",
+                "items": obj(["name", "description"], {"name": STRING, "description": STRING}),
+            },
             "materials": {"type": "array", "items": ref("Material")},
-            "fees": obj(["charged", "description", "items"], {"charged": BOOLEAN, "description": STRING, "items": {"type": "array"}}),
+            "fees": obj(
+                ["charged", "description", "items"],
+                {"charged": BOOLEAN, "description": STRING, "items": {"type": "array"}},
+            ),
             "online": obj(["pc", "mobile"], {"pc": STRING, "mobile": STRING}),
             "visits": {"type": "integer", "minimum": 0, "maximum": 2},
             "appointment": obj(["supported", "url"], {"supported": BOOLEAN, "url": NULLABLE_STRING}),
@@ -227,7 +285,10 @@ SCHEMAS: dict[str, Any] = {
                         {
                             "summary": ref("Bilingual"),
                             "steps": {"type": "array", "items": ref("Bilingual")},
-                            "faq": {"type": "array", "items": obj(["q", "a"], {"q": ref("Bilingual"), "a": ref("Bilingual")})},
+                            "faq": {
+                                "type": "array",
+                                "items": obj(["q", "a"], {"q": ref("Bilingual"), "a": ref("Bilingual")}),
+                            },
                         },
                         description="The plain-language guide (白话).",
                     ),
@@ -253,7 +314,10 @@ SCHEMAS: dict[str, Any] = {
                         "score": {"type": "number"},
                         "match": STRING,
                         "available_here": {"type": ["boolean", "null"]},
-                        "counters": {"type": "array", "items": obj(["hall", "number"], {"hall": STRING, "number": STRING})},
+                        "counters": {
+                            "type": "array",
+                            "items": obj(["hall", "number"], {"hall": STRING, "number": STRING}),
+                        },
                         "url": STRING,
                     },
                 ),
@@ -293,7 +357,10 @@ def ok(schema: str, description: str) -> dict[str, Any]:
     return {
         "description": description,
         "headers": {
-            "ETag": {"schema": STRING, "description": "Send back as If-None-Match to get 304 when unchanged."},
+            "ETag": {
+                "schema": STRING,
+                "description": "Send back as If-None-Match to get 304 when unchanged.",
+            },
             "Cache-Control": {"schema": STRING},
         },
         "content": {"application/json": {"schema": ref(schema)}},
@@ -305,16 +372,31 @@ IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "sc
 
 
 def path_param(name: str, description: str, pattern: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string", "pattern": pattern}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "pattern": pattern},
+    }
 
 
 HALL_PARAM = path_param("hall", "Hall slug, e.g. guigang.", r"^[a-z0-9][a-z0-9-]{1,63}$")
 
 
-def operation(op_id: str, summary: str, response: str, params: list, errors: dict[str, str]) -> dict[str, Any]:
+def operation(
+    op_id: str, summary: str, response: str, params: list, errors: dict[str, str]
+) -> dict[str, Any]:
     responses = {"200": ok(response, summary), "304": NOT_MODIFIED}
     responses.update({code: error_response(text) for code, text in errors.items()})
-    return {"get": {"operationId": op_id, "summary": summary, "parameters": [*params, IF_NONE_MATCH], "responses": responses}}
+    return {
+        "get": {
+            "operationId": op_id,
+            "summary": summary,
+            "parameters": [*params, IF_NONE_MATCH],
+            "responses": responses,
+        }
+    }
 
 
 def document() -> dict[str, Any]:
@@ -330,29 +412,58 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "paths": {
-            "/halls": operation("listHalls", "List the halls / 大厅列表", "HallList", [], {"400": "Unknown parameter"}),
+            "/halls": operation(
+                "listHalls", "List the halls / 大厅列表", "HallList", [], {"400": "Unknown parameter"}
+            ),
             "/halls/{hall}": operation(
-                "getHall", "A hall with floors, counters, facilities and scenes / 大厅详情", "Hall",
-                [HALL_PARAM], {"400": "Malformed hall slug", "404": "No such hall"},
+                "getHall",
+                "A hall with floors, counters, facilities and scenes / 大厅详情",
+                "Hall",
+                [HALL_PARAM],
+                {"400": "Malformed hall slug", "404": "No such hall"},
             ),
             "/halls/{hall}/counters/{number}": operation(
-                "getCounter", "One counter with its services in full / 窗口详情", "CounterDetail",
-                [HALL_PARAM, path_param("number", "Printed counter number, e.g. B03.", r"^[A-Za-z]{1,2}[0-9]{2,3}$")],
+                "getCounter",
+                "One counter with its services in full / 窗口详情",
+                "CounterDetail",
+                [
+                    HALL_PARAM,
+                    path_param("number", "Printed counter number, e.g. B03.", r"^[A-Za-z]{1,2}[0-9]{2,3}$"),
+                ],
                 {"400": "Malformed hall or counter number", "404": "No such hall or counter"},
             ),
             "/services/{id}": operation(
-                "getService", "A service item with its guide and counters / 事项详情", "Service",
+                "getService",
+                "A service item with its guide and counters / 事项详情",
+                "Service",
                 [path_param("id", "Service item id, e.g. scjg-qykb.", r"^[a-z0-9][a-z0-9-]{1,63}$")],
                 {"400": "Malformed id", "404": "No such service item"},
             ),
             "/search": operation(
-                "search", "Search services and counters / 搜索事项与窗口", "SearchResults",
+                "search",
+                "Search services and counters / 搜索事项与窗口",
+                "SearchResults",
                 [
-                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 100},
-                     "description": "Chinese, pinyin, pinyin initials, a counter number or an everyday phrase."},
-                    {"name": "hall", "in": "query", "required": False, "schema": HALL_PARAM["schema"],
-                     "description": "Rank this hall's services first and name its counters."},
-                    {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 50}},
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+                        "description": "Chinese, pinyin, pinyin initials, a counter number or an everyday phrase.",
+                    },
+                    {
+                        "name": "hall",
+                        "in": "query",
+                        "required": False,
+                        "schema": HALL_PARAM["schema"],
+                        "description": "Rank this hall's services first and name its counters.",
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 50},
+                    },
                 ],
                 {"400": "Missing, too long or malformed parameter"},
             ),
@@ -360,7 +471,12 @@ def document() -> dict[str, Any]:
                 "get": {
                     "operationId": "openapi",
                     "summary": "This document",
-                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
                 }
             },
         },

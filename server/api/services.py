@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import search as search_module
-from ..db import catalogue_revision, get_session
+from ..db import current_revision, get_session
 from ..errors import bad_parameter, not_found
 from ..models import Counter, Hall, ServiceItem
 from . import bp
@@ -38,10 +38,9 @@ def get_service(slug: str) -> ServiceItem:
 def service(slug: str):
     """One service item in full, with every counter (and its hall) that handles it."""
     reject_unknown_args()
-    session = get_session()
     slug_arg(slug, "id")
     cache = current_app.extensions["api_cache"]
-    key = ("service", slug, catalogue_revision(session))
+    key = ("service", slug, current_revision())
     return json_response(cache.get(key, lambda: service_doc(get_service(slug))))
 
 
@@ -53,12 +52,14 @@ def search():
     hall = request_hall()
     limit = int_arg("limit", default=current_app.config["SEARCH_LIMIT"], low=1, high=50)
     session = get_session()
-    revision = catalogue_revision(session)
+    revision = current_revision()
     index = current_app.extensions["search_index"].get(
         revision, lambda: search_module.Index.build(*search_sources(session))
     )
     cache = current_app.extensions["api_cache"]
-    return json_response(cache.get(("search", q, hall, limit, revision), lambda: _results(index, q, hall, limit)))
+    return json_response(
+        cache.get(("search", q, hall, limit, revision), lambda: _results(index, q, hall, limit))
+    )
 
 
 def request_hall() -> str | None:
@@ -107,7 +108,11 @@ def _results(index: search_module.Index, q: str, hall: str | None, limit: int) -
     suggestions = []
     if not services and not counters:
         suggestions = [
-            {"id": s["id"], "name": {"zh": s["name_zh"], "en": s["name_en"]}, "url": f"/api/v1/services/{s['id']}"}
+            {
+                "id": s["id"],
+                "name": {"zh": s["name_zh"], "en": s["name_en"]},
+                "url": f"/api/v1/services/{s['id']}",
+            }
             for s in index.suggestions(hall=hall)
         ]
     return {"query": q, "hall": hall, "services": services, "counters": counters, "suggestions": suggestions}

@@ -1,0 +1,12 @@
+# One command surface for people and CI; every target is a script in scripts/.
+.PHONY: help run test lint bench
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+run:   ## install everything and serve the demo halls at http://127.0.0.1:5000
+	bash scripts/run
+test:  ## install test needs and run lint and the whole suite
+	bash scripts/test
+lint:  ## ruff check and format check
+	.venv/bin/ruff check server tests scripts && .venv/bin/ruff format --check server tests scripts
+bench: ## API latency benchmark (see scripts/bench_api.py)
+	.venv/bin/python scripts/bench_api.py

@@ -1,0 +1,73 @@
+"""Shared fixtures: a real SQLite file with the demo halls, and the app behind a real HTTP server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from server import create_app
+from server.db import upgrade
+from server.demo import load
+
+
+def make_app(folder: Path, *, demo: bool = True, **config):
+    """An app on a fresh SQLite file in *folder*, migrated, with the demo content when *demo*."""
+    app = create_app(
+        {"TESTING": True, "REVISION_TTL": 0, "DATABASE_URL": f"sqlite:///{folder / 'hall.sqlite3'}", **config}
+    )
+    upgrade(app.extensions["db_engine"])
+    if demo:
+        session = app.extensions["db"]()
+        try:
+            load(session)
+        finally:
+            session.close()
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    return make_app(tmp_path_factory.mktemp("instance"))
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:
+    """The app served over HTTP on a free loopback port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+class Client:
+    """A requests session bound to the live server's base URL."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = requests.Session()
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.http.get(self.base + path, timeout=30, **kwargs)
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        return self.http.request(method, self.base + path, timeout=30, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def api(live_server) -> Client:
+    return Client(live_server)
+
+
+@pytest.fixture
+def db(app):
+    """A database session on the shared demo database (read-only use)."""
+    session = app.extensions["db"]()
+    yield session
+    session.close()
