@@ -239,6 +239,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -298,7 +300,8 @@ def main() -> None:
                 ("static file (reference)", [["/static/robots.txt"]] * args.clients),
                 (f"hall document ({hall_size / 1024:.0f} KB)", [["/api/v1/halls/guigang"]] * args.clients),
                 ("search, distinct queries", per_client),
-                ("search, 1 client", [queries[20_000:]]),
+                ("search, 8 clients", [queries[20_000 + i :: 8] for i in range(8)]),
+                ("search, 1 client", [queries[30_000:]]),
             ]
             results = {}
             for name, paths in phases:
@@ -309,7 +312,7 @@ def main() -> None:
 
     reference = results["static file (reference)"]
     print(
-        f"\ngunicorn 2 workers × 8 threads; {args.clients} concurrent keep-alive clients unless noted; "
+        f"\ngunicorn {args.workers} workers × {args.threads} threads; {args.clients} concurrent keep-alive clients unless noted; "
         f"{args.seconds:.0f} s per phase; {os.cpu_count()} cores shared by server and clients\n"
     )
     print(

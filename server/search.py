@@ -8,6 +8,7 @@ joined into one ``\\x00``-separated string, so a substring test over 10,000 item
 
 from __future__ import annotations
 
+import heapq
 import re
 import threading
 import unicodedata
@@ -15,7 +16,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -53,11 +54,13 @@ def normalize(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
+@lru_cache(maxsize=200_000)  # names rarely change between catalogue revisions; rebuilds reuse this
 def pinyin_full(text: str) -> str:
     """Toneless pinyin of *text*, run together: ``营业执照`` → ``yingyezhizhao``."""
     return normalize("".join(lazy_pinyin(text)))
 
 
+@lru_cache(maxsize=200_000)
 def pinyin_initials(text: str) -> str:
     """First letters of each syllable: ``营业执照`` → ``yyzz``; other characters are kept as they are."""
     return normalize("".join(lazy_pinyin(text, style=Style.FIRST_LETTER)))
@@ -287,20 +290,19 @@ class Index:
                 hit(i, SCORE["fuzzy"] + 10 * share, "fuzzy")
 
     def _rank(self, scores: dict[int, tuple[float, str]], *, hall: str | None, limit: int) -> dict[str, list]:
-        ranked: dict[str, list] = {"services": [], "counters": []}
+        candidates: dict[str, list] = {"services": [], "counters": []}
         for i, (score, how) in scores.items():
             entry = self.entries[i]
             if entry.kind == "counter" and hall and hall not in entry.halls:
                 continue
             local = bool(hall and hall in entry.halls)
-            ranked[entry.kind + "s"].append((score + (5 if local else 0), how, entry))
-        for kind, items in ranked.items():
-            # Ties: the shorter (more specific) service name, then counters in number order.
-            items.sort(
-                key=lambda t: (-round(t[0], 6), len(t[2].name) if t[2].kind == "service" else 0, t[2].key)
-            )
-            ranked[kind] = items[:limit]
-        return ranked
+            candidates[entry.kind + "s"].append((score + (5 if local else 0), how, entry))
+
+        # Ties: the shorter (more specific) service name, then counters in number order.
+        def order(t: tuple[float, str, Entry]) -> tuple:
+            return (-t[0], len(t[2].name) if t[2].kind == "service" else 0, t[2].key)
+
+        return {kind: heapq.nsmallest(limit, items, key=order) for kind, items in candidates.items()}
 
     def suggestions(self, *, hall: str | None = None, count: int = 6) -> list[dict]:
         """Popular starting points to offer when nothing matched: reform-plan services first."""
