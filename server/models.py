@@ -50,6 +50,14 @@ scene_links = Table(
 )
 
 
+class OnFloor:
+    """The columns of everything placed on a floor of a hall (zones, counters, facilities, scenes)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
+    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"))
+
+
 class Meta(Base):
     """Key/value facts about the data as a whole, e.g. the catalogue revision that caches key on."""
 
@@ -98,12 +106,9 @@ class Floor(Base):
     hall: Mapped[Hall] = relationship(back_populates="floors")
 
 
-class Zone(Base):
+class Zone(OnFloor, Base):
     __tablename__ = "zones"
     __table_args__ = (UniqueConstraint("hall_id", "code"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
-    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(64))
     name_zh: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
@@ -122,14 +127,11 @@ class Department(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
 
 
-class Counter(Base):
+class Counter(OnFloor, Base):
     """A service window (窗口). ``node_name`` ties it to its node in the hall model."""
 
     __tablename__ = "counters"
     __table_args__ = (UniqueConstraint("hall_id", "number"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
-    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"))
     zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
     number: Mapped[str] = mapped_column(String(8))
@@ -221,12 +223,9 @@ class ServiceGuide(Base):
     service: Mapped[ServiceItem] = relationship(back_populates="guide")
 
 
-class Facility(Base):
+class Facility(OnFloor, Base):
     __tablename__ = "facilities"
     __table_args__ = (UniqueConstraint("hall_id", "code"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
-    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(30))
     name_zh: Mapped[str] = mapped_column(String(100))
@@ -240,14 +239,11 @@ class Facility(Base):
     floor: Mapped[Floor] = relationship()
 
 
-class Scene(Base):
+class Scene(OnFloor, Base):
     """A panorama point: where it was taken (model metres) and its heading (model bearing of the centre)."""
 
     __tablename__ = "scenes"
     __table_args__ = (UniqueConstraint("hall_id", "code"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
-    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(64))
     name_zh: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(200))

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import hours
-from ..db import current_revision, get_session
+from ..db import get_session
 from ..errors import not_found
 from ..models import Counter, Hall, ServiceItem
 from . import bp
 from .documents import counter_doc, hall_doc, hall_summary, load_hall
-from .http import counter_number_arg, encode, json_response, reject_unknown_args, slug_arg
+from .http import cached_json, counter_number_arg, encode, json_response, reject_unknown_args, slug_arg
 
 
 def get_hall(slug: str) -> Hall:
@@ -35,8 +35,7 @@ def list_halls():
         ).all()
         return {"halls": [hall_summary(h) for h in halls]}
 
-    cache = current_app.extensions["api_cache"]
-    return json_response(cache.get(("halls", current_revision()), build))
+    return cached_json(("halls",), build)
 
 
 @bp.get("/halls/<slug>")
@@ -44,9 +43,7 @@ def hall(slug: str):
     """The whole hall document."""
     reject_unknown_args()
     slug_arg(slug, "hall")
-    cache = current_app.extensions["api_cache"]
-    key = ("hall", slug, current_revision())
-    return json_response(cache.get(key, lambda: hall_doc(get_hall(slug))))
+    return cached_json(("hall", slug), lambda: hall_doc(get_hall(slug)))
 
 
 @bp.get("/halls/<slug>/counters/<number>")

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 
+from ..db import current_revision
 from ..errors import bad_parameter
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -44,6 +45,12 @@ def encode(payload: Any) -> tuple[bytes, str]:
     """Serialize *payload* as compact UTF-8 JSON and derive its strong ETag."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     return body, hashlib.blake2b(body, digest_size=12).hexdigest()
+
+
+def cached_json(key: tuple, build: Callable[[], Any]) -> Response:
+    """The JSON answer for *key* at the current catalogue revision, built by ``build()`` on a miss."""
+    body = current_app.extensions["api_cache"].get((*key, current_revision()), build)
+    return json_response(body)
 
 
 def json_response(body: tuple[bytes, str], *, max_age: int | None = None, status: int = 200) -> Response:

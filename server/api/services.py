@@ -12,7 +12,7 @@ from ..errors import bad_parameter, not_found
 from ..models import Counter, Hall, ServiceItem
 from . import bp
 from .documents import search_sources, service_doc
-from .http import int_arg, json_response, query_text, reject_unknown_args, slug_arg
+from .http import cached_json, int_arg, query_text, reject_unknown_args, slug_arg
 
 
 def get_service(slug: str) -> ServiceItem:
@@ -39,9 +39,7 @@ def service(slug: str):
     """One service item in full, with every counter (and its hall) that handles it."""
     reject_unknown_args()
     slug_arg(slug, "id")
-    cache = current_app.extensions["api_cache"]
-    key = ("service", slug, current_revision())
-    return json_response(cache.get(key, lambda: service_doc(get_service(slug))))
+    return cached_json(("service", slug), lambda: service_doc(get_service(slug)))
 
 
 @bp.get("/search")
@@ -51,14 +49,13 @@ def search():
     q = query_text("q", required=True)
     hall = request_hall()
     limit = int_arg("limit", default=current_app.config["SEARCH_LIMIT"], low=1, high=50)
-    session = get_session()
-    revision = current_revision()
-    index = current_app.extensions["search_index"].get(
-        revision, lambda: search_module.Index.build(*search_sources(session))
-    )
-    cache = current_app.extensions["api_cache"]
-    return json_response(
-        cache.get(("search", q, hall, limit, revision), lambda: _results(index, q, hall, limit))
+    return cached_json(("search", q, hall, limit), lambda: _results(current_index(), q, hall, limit))
+
+
+def current_index() -> search_module.Index:
+    """This process's search index for the current catalogue revision (built on first use)."""
+    return current_app.extensions["search_index"].get(
+        current_revision(), lambda: search_module.Index.build(*search_sources(get_session()))
     )
 
 
