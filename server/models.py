@@ -256,7 +256,7 @@ class Scene(OnFloor, Base):
     floor: Mapped[Floor] = relationship()
     links: Mapped[list[Scene]] = relationship(
         secondary=scene_links,
-        primaryjoin=id == scene_links.c.scene_id,
-        secondaryjoin=id == scene_links.c.target_id,
+        primaryjoin="Scene.id == scene_links.c.scene_id",
+        secondaryjoin="Scene.id == scene_links.c.target_id",
         order_by="Scene.code",
     )
