@@ -207,3 +207,12 @@ def test_responses_are_utf8_json_with_chinese_unescaped(api):
     response = api.get("/api/v1/halls/pingnan")
     assert response.headers["Content-Type"] == "application/json"
     assert "平南县政务服务中心".encode() in response.content
+
+
+def test_search_answers_match_the_document(api):
+    for query in ("营业执照", "yyzz", "B03", "火星签证"):
+        body = api.get("/api/v1/search", params={"q": query, "hall": "guigang"}).json()
+        assert_matches(body, "SearchResults")
+    top = api.get("/api/v1/search", params={"q": "营业执照", "hall": "guigang"}).json()["services"][0]
+    numbers = [c["number"] for c in top["counters"]]
+    assert numbers == sorted(numbers) and all(c["name"]["zh"] for c in top["counters"])

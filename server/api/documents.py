@@ -191,6 +191,7 @@ def search_sources(session: Session) -> tuple[list[dict], list[dict]]:
         select(ServiceItem).options(
             selectinload(ServiceItem.department),
             selectinload(ServiceItem.counters).joinedload(Counter.hall),
+            selectinload(ServiceItem.counters).joinedload(Counter.floor),
         )
     ).all()
     counters = session.scalars(
@@ -210,7 +211,16 @@ def search_sources(session: Session) -> tuple[list[dict], list[dict]]:
             "department": department_doc(s.department),
             "keywords": s.keywords,
             "reform_2023": s.reform_2023,
-            "counters": [{"hall": c.hall.slug, "number": c.number} for c in s.counters],
+            "counters": [
+                {
+                    "hall": c.hall.slug,
+                    "number": c.number,
+                    "name": pair(c.name_zh, c.name_en),
+                    "floor": c.floor.level,
+                    "status": c.status,
+                }
+                for c in sorted(s.counters, key=lambda c: (c.hall.slug, c.number))
+            ],
         }
         for s in services
     ]

@@ -217,6 +217,11 @@ SCHEMAS: dict[str, Any] = {
             "notes": NULLABLE_STRING,
         },
     ),
+    "CounterBrief": obj(
+        ["hall", "number", "name", "floor", "status"],
+        {"hall": STRING, "number": STRING, "name": ref("Bilingual"), "floor": INTEGER, "status": STATUS},
+        description="A counter named in a search result.",
+    ),
     "CounterRef": obj(
         ["hall", "hall_name", "number", "name", "floor", "zone", "status", "hours_summary", "url"],
         {
@@ -314,10 +319,7 @@ SCHEMAS: dict[str, Any] = {
                         "score": {"type": "number"},
                         "match": STRING,
                         "available_here": {"type": ["boolean", "null"]},
-                        "counters": {
-                            "type": "array",
-                            "items": obj(["hall", "number"], {"hall": STRING, "number": STRING}),
-                        },
+                        "counters": {"type": "array", "items": ref("CounterBrief")},
                         "url": STRING,
                     },
                 ),
