@@ -45,3 +45,20 @@ ensure_venv() {
 }
 
 flask_cmd() { (cd "$ROOT" && "$VENV/bin/flask" --app server "$@"); }
+
+# Node.js and npm for the front-end packages (three.js) and the glTF validator.
+ensure_node() {
+  command -v node >/dev/null && command -v npm >/dev/null || apt_ensure nodejs npm
+}
+
+# web/node_modules exactly as web/package-lock.json pins it; re-installed only when the lock changes.
+ensure_web() {
+  local stamp
+  ensure_node
+  stamp="$ROOT/web/node_modules/.installed-$(sha256sum "$ROOT/web/package-lock.json" | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    say "安装前端依赖 / installing front-end packages (npm ci)"
+    (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+}

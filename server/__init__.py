@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, db, errors, search
 from .api.http import BodyCache
+from .modelstore import ModelCache
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -36,6 +37,7 @@ def register_caches(app: Flask) -> None:
     """Per-process caches keyed by catalogue revision, so every process sees a publish on its next request."""
     app.extensions["api_cache"] = BodyCache()
     app.extensions["search_index"] = search.IndexCache()
+    app.extensions["hall_models"] = ModelCache()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -52,5 +54,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .demo import demo_command
+    from .model_cli import model_cli
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(model_cli)

@@ -169,9 +169,16 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
     """Replace the demo halls, services and departments in *session* (the caller commits)."""
     hall_slugs = [h["slug"] for h in data["halls"]]
     service_slugs = [s["id"] for s in data["services"]]
-    previous_versions = dict(
-        session.execute(select(Hall.slug, Hall.published_version).where(Hall.slug.in_(hall_slugs))).all()
-    )
+    # A reload keeps each hall's version counting up and its published model (the model is checked
+    # against the new content when it is next built or published).
+    previous = {
+        slug: (version, sha, at)
+        for slug, version, sha, at in session.execute(
+            select(Hall.slug, Hall.published_version, Hall.model_sha, Hall.model_published_at).where(
+                Hall.slug.in_(hall_slugs)
+            )
+        )
+    }
     for obj in session.scalars(select(Hall).where(Hall.slug.in_(hall_slugs))):
         session.delete(obj)
     for obj in session.scalars(select(ServiceItem).where(ServiceItem.slug.in_(service_slugs))):
@@ -244,7 +251,9 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
             address_en=h["address"]["en"],
             phone=h["phone"],
             hours=h["hours"],
-            published_version=previous_versions.get(h["slug"], 0) + 1,
+            published_version=previous.get(h["slug"], (0, None, None))[0] + 1,
+            model_sha=previous.get(h["slug"], (0, None, None))[1],
+            model_published_at=previous.get(h["slug"], (0, None, None))[2],
             published_at=func.now(),
         )
         floors = {

@@ -80,6 +80,9 @@ class Hall(Base):
     hours: Mapped[dict[str, Any]] = mapped_column(JSON)
     published_version: Mapped[int] = mapped_column(Integer, default=0)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The published hall model: its file is <instance>/models/<slug>/<model_sha>.glb.
+    model_sha: Mapped[str | None] = mapped_column(String(64))
+    model_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
 
     floors: Mapped[list[Floor]] = relationship(

@@ -15,11 +15,13 @@ from server.db import upgrade
 from server.demo import load
 
 
-def make_app(folder: Path, *, demo: bool = True, **config):
-    """An app on a fresh SQLite file in *folder*, migrated, with the demo content when *demo*."""
+def make_app(folder: Path, *, demo: bool = True, models: bool = False, **config):
+    """An app on a fresh SQLite file in *folder* (also its instance folder), migrated, with the demo
+    content when *demo* and the demo halls' models built and published when *models*."""
     app = create_app(
         {"TESTING": True, "REVISION_TTL": 0, "DATABASE_URL": f"sqlite:///{folder / 'hall.sqlite3'}", **config}
     )
+    app.instance_path = str(folder)
     upgrade(app.extensions["db_engine"])
     if demo:
         session = app.extensions["db"]()
@@ -27,12 +29,15 @@ def make_app(folder: Path, *, demo: bool = True, **config):
             load(session)
         finally:
             session.close()
+    if models:
+        result = app.test_cli_runner().invoke(args=["model", "build", "--all"])
+        assert result.exit_code == 0, result.output
     return app
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    return make_app(tmp_path_factory.mktemp("instance"))
+    return make_app(tmp_path_factory.mktemp("instance"), models=True)
 
 
 @pytest.fixture(scope="session")

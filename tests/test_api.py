@@ -65,7 +65,11 @@ def test_hall_document(api):
     assert all(f["node"] == f"facility:{f['id']}" for f in hall["facilities"])
     scene_ids = {s["id"] for s in hall["scenes"]}
     assert all(set(s["links"]) <= scene_ids for s in hall["scenes"])
-    assert hall["model_url"] is None and all(s["tiles"] is None for s in hall["scenes"])
+    assert hall["model_url"].startswith("/api/v1/halls/guigang/model.glb?v=")
+    assert all(s["tiles"] is None for s in hall["scenes"])  # no panoramas tiled yet
+    b01_placement = b01["placement"]
+    assert b01_placement["facing"] == 180 and b01_placement["standing"][1] > b01_placement["anchor"][2]
+    assert all(f["plan_url"] for f in hall["floors"])
     assert {c["status"] for c in hall["counters"]} == {"open", "paused", "closed"}
 
 

@@ -69,17 +69,36 @@ def counter_doc(counter: Counter, *, full_services: bool = False) -> dict[str, A
     return doc
 
 
-def hall_doc(hall: Hall) -> dict[str, Any]:
-    """The whole hall: what the tour, the minimap and the kiosk need in one document."""
+def placement(model, name: str) -> dict[str, Any] | None:
+    """Where the model puts node *name*: anchor (x, y, z), standing point (x, z), facing bearing."""
+    info = model.geometry.nodes.get(name) if model is not None else None
+    if info is None:
+        return None
+    return {
+        "anchor": [round(v, 3) for v in info.anchor],
+        "standing": [round(v, 3) for v in info.standing] if info.standing else None,
+        "facing": round(info.facing, 1) if info.facing is not None else None,
+    }
+
+
+def hall_doc(hall: Hall, model=None) -> dict[str, Any]:
+    """The whole hall: what the tour, the minimap and the kiosk need in one document. With the hall's
+    derived *model*, counters and facilities carry their placement and floors their plan URLs."""
     doc = hall_summary(hall)
     doc["floors"] = [
-        {"level": f.level, "name": pair(f.name_zh, f.name_en), "elevation": f.elevation} for f in hall.floors
+        {
+            "level": f.level,
+            "name": pair(f.name_zh, f.name_en),
+            "elevation": f.elevation,
+            "plan_url": f"/api/v1/halls/{hall.slug}/floors/{f.level}/plan.svg" if model is not None else None,
+        }
+        for f in hall.floors
     ]
     doc["zones"] = [
         {"id": z.code, "name": pair(z.name_zh, z.name_en), "floor": z.floor.level, "color": z.color}
         for z in sorted(hall.zones, key=lambda z: (z.floor.level, z.code))
     ]
-    doc["counters"] = [counter_doc(c) for c in hall.counters]
+    doc["counters"] = [{**counter_doc(c), "placement": placement(model, c.node_name)} for c in hall.counters]
     doc["facilities"] = [
         {
             "id": f.code,
@@ -89,11 +108,16 @@ def hall_doc(hall: Hall) -> dict[str, Any]:
             "description": pair(f.description_zh, f.description_en),
             "hours": f.hours,
             "node": f.node_name,
+            "placement": placement(model, f.node_name),
         }
         for f in sorted(hall.facilities, key=lambda f: (f.floor.level, f.code))
     ]
     doc["scenes"] = [scene_doc(s) for s in sorted(hall.scenes, key=lambda s: (s.floor.level, s.code))]
-    doc["model_url"] = None  # set once a hall model is published
+    doc["model_url"] = (
+        f"/api/v1/halls/{hall.slug}/model.glb?v={hall.model_sha[:16]}"
+        if hall.model_sha and model is not None
+        else None
+    )
     return doc
 
 

@@ -43,7 +43,12 @@ def hall(slug: str):
     """The whole hall document."""
     reject_unknown_args()
     slug_arg(slug, "hall")
-    return cached_json(("hall", slug), lambda: hall_doc(get_hall(slug)))
+
+    def build() -> dict:
+        record = get_hall(slug)
+        return hall_doc(record, current_app.extensions["hall_models"].get(record))
+
+    return cached_json(("hall", slug), build)
 
 
 @bp.get("/halls/<slug>/counters/<number>")

@@ -27,13 +27,18 @@ class BodyCache:
         self._items: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, build: Callable[[], Any]) -> tuple[bytes, str]:
-        """The cached body for *key*, or ``build()`` serialized and remembered."""
+    def get(
+        self,
+        key: Hashable,
+        build: Callable[[], Any],
+        encoder: Callable[[Any], tuple[bytes, str]] | None = None,
+    ) -> tuple[bytes, str]:
+        """The cached body for *key*, or ``build()`` serialized (JSON unless *encoder* says) and remembered."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        body = encode(build())
+        body = (encoder or encode)(build())
         with self._lock:
             self._items[key] = body
             while len(self._items) > self._size:
@@ -51,6 +56,20 @@ def cached_json(key: tuple, build: Callable[[], Any]) -> Response:
     """The JSON answer for *key* at the current catalogue revision, built by ``build()`` on a miss."""
     body = current_app.extensions["api_cache"].get((*key, current_revision()), build)
     return json_response(body)
+
+
+def cached_text(key: tuple, build: Callable[[], str], mimetype: str) -> Response:
+    """Like ``cached_json`` for a text body (SVG and the like)."""
+    body = current_app.extensions["api_cache"].get((*key, current_revision()), build, encode_text)
+    response = json_response(body)
+    response.mimetype = mimetype
+    return response
+
+
+def encode_text(text: str) -> tuple[bytes, str]:
+    """UTF-8 bytes of *text* and their strong ETag."""
+    data = text.encode()
+    return data, hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 def json_response(body: tuple[bytes, str], *, max_age: int | None = None, status: int = 200) -> Response:

@@ -95,9 +95,24 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "HallList": obj(["halls"], {"halls": {"type": "array", "items": ref("HallSummary")}}),
+    "Placement": {
+        "type": ["object", "null"],
+        "required": ["anchor", "standing", "facing"],
+        "description": "Where the published model puts the node: anchor (x, y, z), standing point (x, z), facing bearing.",
+        "properties": {
+            "anchor": {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3},
+            "standing": {"type": ["array", "null"], "items": {"type": "number"}},
+            "facing": {"type": ["number", "null"]},
+        },
+    },
     "Floor": obj(
-        ["level", "name", "elevation"],
-        {"level": INTEGER, "name": ref("Bilingual"), "elevation": {"type": "number"}},
+        ["level", "name", "elevation", "plan_url"],
+        {
+            "level": INTEGER,
+            "name": ref("Bilingual"),
+            "elevation": {"type": "number"},
+            "plan_url": NULLABLE_STRING,
+        },
     ),
     "Zone": obj(
         ["id", "name", "floor", "color"],
@@ -137,8 +152,11 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Counter": {
         "allOf": [ref("CounterBase")],
-        "required": ["services"],
-        "properties": {"services": {"type": "array", "items": STRING, "description": "Service item ids."}},
+        "required": ["services", "placement"],
+        "properties": {
+            "services": {"type": "array", "items": STRING, "description": "Service item ids."},
+            "placement": ref("Placement"),
+        },
     },
     "CounterDetail": {
         "allOf": [ref("CounterBase")],
@@ -167,6 +185,7 @@ SCHEMAS: dict[str, Any] = {
             "description": {"oneOf": [ref("Bilingual"), {"type": "null"}]},
             "hours": {"oneOf": [ref("Hours"), {"type": "null"}]},
             "node": STRING,
+            "placement": ref("Placement"),
         },
     ),
     "Scene": obj(
@@ -301,6 +320,51 @@ SCHEMAS: dict[str, Any] = {
                 ]
             },
             "counters": {"type": "array", "items": ref("CounterRef")},
+        },
+    ),
+    "Route": obj(
+        ["hall", "model", "from", "to", "accessible", "length_m", "time_s", "legs", "floor_changes", "steps"],
+        {
+            "hall": STRING,
+            "model": {"type": "string", "description": "The published model the route was computed on."},
+            "from": STRING,
+            "to": STRING,
+            "accessible": BOOLEAN,
+            "length_m": {"type": "number", "minimum": 0},
+            "time_s": {"type": "integer", "minimum": 0},
+            "legs": {
+                "type": "array",
+                "items": obj(
+                    ["floor", "polyline"],
+                    {
+                        "floor": INTEGER,
+                        "polyline": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {
+                                "type": "array",
+                                "items": {"type": "number"},
+                                "minItems": 3,
+                                "maxItems": 3,
+                            },
+                            "description": "Model coordinates (x, y, z) in metres; y is the floor's elevation.",
+                        },
+                    },
+                ),
+            },
+            "floor_changes": {
+                "type": "array",
+                "items": obj(
+                    ["connector", "type", "from_floor", "to_floor"],
+                    {
+                        "connector": STRING,
+                        "type": {"enum": ["lift", "stairs", "escalator"]},
+                        "from_floor": INTEGER,
+                        "to_floor": INTEGER,
+                    },
+                ),
+            },
+            "steps": {"type": "array", "items": ref("Bilingual")},
         },
     ),
     "SearchResults": obj(
@@ -469,6 +533,97 @@ def document() -> dict[str, Any]:
                 ],
                 {"400": "Missing, too long or malformed parameter"},
             ),
+            "/halls/{hall}/model.glb": {
+                "get": {
+                    "operationId": "getModel",
+                    "summary": "The published hall model (GLB) / 大厅三维模型",
+                    "parameters": [
+                        HALL_PARAM,
+                        {
+                            "name": "v",
+                            "in": "query",
+                            "required": False,
+                            "schema": STRING,
+                            "description": "The model hash from the hall document: the answer is then immutable.",
+                        },
+                        IF_NONE_MATCH,
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "glTF 2.0 binary",
+                            "content": {
+                                "model/gltf-binary": {
+                                    "schema": {"type": "string", "contentMediaType": "model/gltf-binary"}
+                                }
+                            },
+                        },
+                        "304": NOT_MODIFIED,
+                        "400": error_response("Malformed hall slug or unknown parameter"),
+                        "404": error_response("No such hall, or no model published yet"),
+                    },
+                }
+            },
+            "/halls/{hall}/route": operation(
+                "getRoute",
+                "A walking route with directions / 路线指引",
+                "Route",
+                [
+                    HALL_PARAM,
+                    {
+                        "name": "from",
+                        "in": "query",
+                        "required": True,
+                        "schema": {
+                            "type": "string",
+                            "pattern": r"^(entrance|scene|counter|facility):[A-Za-z0-9][A-Za-z0-9-]*$",
+                        },
+                        "description": "entrance:main, scene:<id>, counter:<number> or facility:<id>",
+                    },
+                    {
+                        "name": "to",
+                        "in": "query",
+                        "required": True,
+                        "schema": {
+                            "type": "string",
+                            "pattern": r"^(counter|facility):[A-Za-z0-9][A-Za-z0-9-]*$",
+                        },
+                        "description": "counter:<number> or facility:<id>",
+                    },
+                    {
+                        "name": "accessible",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"enum": ["0", "1", "true", "false"]},
+                        "description": "1: step-free (lifts only)",
+                    },
+                ],
+                {
+                    "400": "Malformed parameter",
+                    "404": "No such hall, place, or no model published yet",
+                    "422": "The target cannot be reached (for example no step-free way)",
+                },
+            ),
+            "/halls/{hall}/floors/{level}/plan.svg": {
+                "get": {
+                    "operationId": "getFloorPlan",
+                    "summary": "A floor plan drawn from the model / 楼层平面图",
+                    "parameters": [
+                        HALL_PARAM,
+                        {"name": "level", "in": "path", "required": True, "schema": {"type": "integer"}},
+                        {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["zh", "en"]}},
+                        IF_NONE_MATCH,
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "SVG",
+                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                        },
+                        "304": NOT_MODIFIED,
+                        "400": error_response("Malformed parameter"),
+                        "404": error_response("No such hall or floor, or no model published yet"),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
