@@ -93,8 +93,18 @@ class BuildLabels:
     facility_text: dict[str, str] = field(default_factory=dict)  # facility id → name
 
 
+class _OnceHashedMaterial(trimesh.visual.material.PBRMaterial):
+    """A PBR material that hashes once. trimesh's exporter hashes the material of every mesh to share it,
+    and each hash re-reads the whole texture, so hundreds of signs on one atlas would cost O(n²)."""
+
+    def __hash__(self) -> int:
+        if getattr(self, "_hash_once", None) is None:
+            self._hash_once = super().__hash__()
+        return self._hash_once
+
+
 def _material(rgb: tuple[int, int, int], *, texture: Image.Image | None = None, alpha: int = 255):
-    return trimesh.visual.material.PBRMaterial(
+    return _OnceHashedMaterial(
         baseColorFactor=[*rgb, alpha],
         baseColorTexture=texture,
         metallicFactor=0.0,
