@@ -59,6 +59,13 @@ def _read_model(path: str) -> bytes:
         raise click.ClickException(f"无法读取文件 / cannot read {path}: {exc.strerror}") from exc
 
 
+MAPPING_OPTION = click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Node name mapping (JSON or CSV). / 节点映射表。",
+)
+
+
 @click.group("model")
 def model_cli() -> None:
     """Hall models: build, check, publish. / 大厅三维模型：生成、检查、发布。"""
@@ -117,11 +124,7 @@ def build_command(halls: tuple[str, ...], every: bool, if_changed: bool, output:
 @model_cli.command("check")
 @click.argument("hall")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--mapping",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Node name mapping (JSON or CSV). / 节点映射表。",
-)
+@MAPPING_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON. / 以 JSON 输出。")
 @with_appcontext
 def check_command(hall: str, file: str, mapping: str | None, as_json: bool) -> None:
@@ -154,11 +157,7 @@ def check_command(hall: str, file: str, mapping: str | None, as_json: bool) -> N
 @model_cli.command("publish")
 @click.argument("hall")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--mapping",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Node name mapping (JSON or CSV). / 节点映射表。",
-)
+@MAPPING_OPTION
 @with_appcontext
 def publish_command(hall: str, file: str, mapping: str | None) -> None:
     """Check FILE and publish it as HALL's model when it is one-to-one. / 检查并发布模型。"""

@@ -22,6 +22,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 from shapely.ops import unary_union
 
 from .conventions import rotation_y_for_bearing
+from .floorplan import FACILITY_SYMBOLS, UNKNOWN_SYMBOL
 from .layout import AREA_SIZE, WALL_THICKNESS_OUTER, FloorSpec, Layout
 
 SLAB = 0.2  # floor slab thickness below each elevation
@@ -49,25 +50,6 @@ DEVICE_SIZE = {
 }
 WALL_SIGN_TYPES = {"toilet", "accessible_toilet", "baby_room", "first_aid", "lift", "stairs", "escalator"}
 AREA_TYPES = {"waiting_area", "rest_area"}
-GLYPHS = {
-    "toilet": "厕",
-    "accessible_toilet": "无障",
-    "lift": "梯",
-    "stairs": "楼",
-    "escalator": "扶",
-    "ticket_machine": "号",
-    "baby_room": "婴",
-    "drinking_water": "水",
-    "copier": "印",
-    "rest_area": "休",
-    "help_desk": "询",
-    "entrance": "入",
-    "exit": "出",
-    "waiting_area": "候",
-    "charging": "电",
-    "first_aid": "救",
-    "self_service": "助",
-}
 
 COLOURS = {
     "floor": (236, 232, 224),
@@ -310,7 +292,11 @@ def build_scene(layout: Layout, labels: BuildLabels | None = None) -> trimesh.Sc
                 geom_name=node,
                 transform=trimesh.transformations.translation_matrix([x.at[0], y0, x.at[1]]),
             )
-            uv = atlas.add(GLYPHS.get(x.type, "·"), labels.facility_text.get(x.id, ""), (40, 120, 90))
+            uv = atlas.add(
+                FACILITY_SYMBOLS.get(x.type, UNKNOWN_SYMBOL).zh,
+                labels.facility_text.get(x.id, ""),
+                (40, 120, 90),
+            )
             signs.append((f"{node}/sign", node, (1.0, 0.25), sign_at, uv))
     sign_material = _material((255, 255, 255), texture=atlas.image)
     for name, parent, (w, h), at, uv in signs:

@@ -19,17 +19,22 @@ PLACE = re.compile(r"^(entrance|scene|counter|facility):[A-Za-z0-9][A-Za-z0-9-]{
 IMMUTABLE = 365 * 24 * 3600  # a content-addressed URL never changes
 
 
+def not_published(hall: Hall) -> ApiError:
+    """The 404 for a hall that has no published model yet."""
+    return ApiError(
+        404,
+        "model_not_published",
+        f"大厅 {hall.slug} 尚未发布三维模型",
+        f"hall {hall.slug} has no published model yet",
+        hall=hall.slug,
+    )
+
+
 def get_model(hall: Hall) -> HallModel:
     """The derived model of *hall*; 404 when it has no published model."""
     model = current_app.extensions["hall_models"].get(hall)
     if model is None:
-        raise ApiError(
-            404,
-            "model_not_published",
-            f"大厅 {hall.slug} 尚未发布三维模型",
-            f"hall {hall.slug} has no published model yet",
-            hall=hall.slug,
-        )
+        raise not_published(hall)
     return model
 
 
@@ -40,13 +45,7 @@ def model_glb(slug: str):
     hall = get_hall(slug)
     path = model_path(current_app._get_current_object(), hall.slug, hall.model_sha or "none")
     if not hall.model_sha or not path.exists():
-        raise ApiError(
-            404,
-            "model_not_published",
-            f"大厅 {hall.slug} 尚未发布三维模型",
-            f"hall {hall.slug} has no published model yet",
-            hall=hall.slug,
-        )
+        raise not_published(hall)
     versioned = request.args.get("v") == hall.model_sha[:16]
     response = send_file(
         path,
