@@ -28,6 +28,7 @@ from .models import (
     Facility,
     Floor,
     Hall,
+    HotspotOverride,
     Material,
     Meta,
     Scene,
@@ -179,6 +180,14 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
             )
         )
     }
+    # Panoramas and staff hotspot corrections belong to a scene by its code; a reload keeps them.
+    kept_scenes = {
+        (scene.hall.slug, scene.code): (
+            scene.panorama,
+            [(o.target, o.yaw, o.pitch, o.hidden) for o in scene.overrides],
+        )
+        for scene in session.scalars(select(Scene).join(Hall).where(Hall.slug.in_(hall_slugs)))
+    }
     for obj in session.scalars(select(Hall).where(Hall.slug.in_(hall_slugs))):
         session.delete(obj)
     for obj in session.scalars(select(ServiceItem).where(ServiceItem.slug.in_(service_slugs))):
@@ -321,6 +330,12 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
                 z=z,
                 heading=s["heading"],
             )
+            panorama, overrides = kept_scenes.get((h["slug"], s["id"]), (None, []))
+            scenes[s["id"]].panorama = panorama
+            scenes[s["id"]].overrides = [
+                HotspotOverride(target=t, yaw=yaw, pitch=pitch, hidden=hidden)
+                for t, yaw, pitch, hidden in overrides
+            ]
         for s in h.get("scenes", []):
             scenes[s["id"]].links = [scenes[t] for t in s.get("links", [])]
         hall.scenes = list(scenes.values())

@@ -254,6 +254,8 @@ class Scene(OnFloor, Base):
     y: Mapped[float] = mapped_column(Float)
     z: Mapped[float] = mapped_column(Float)
     heading: Mapped[float] = mapped_column(Float)
+    # The published panorama: its tiles config (Pannellum multires names plus ours), or None.
+    panorama: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     hall: Mapped[Hall] = relationship(back_populates="scenes")
     floor: Mapped[Floor] = relationship()
@@ -263,3 +265,22 @@ class Scene(OnFloor, Base):
         secondaryjoin="Scene.id == scene_links.c.target_id",
         order_by="Scene.code",
     )
+    overrides: Mapped[list[HotspotOverride]] = relationship(
+        back_populates="scene", cascade="all, delete-orphan"
+    )
+
+
+class HotspotOverride(Base):
+    """A staff correction of one hotspot in one scene; kept across recomputation of the hotspots."""
+
+    __tablename__ = "hotspot_overrides"
+    __table_args__ = (UniqueConstraint("scene_id", "target"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(100))  # "counter:B03", "facility:toilet-1" or "scene:lobby"
+    yaw: Mapped[float | None] = mapped_column(Float)
+    pitch: Mapped[float | None] = mapped_column(Float)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    scene: Mapped[Scene] = relationship(back_populates="overrides")

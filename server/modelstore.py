@@ -26,6 +26,7 @@ from .db import bump_revision
 from .hallgeometry import HallGeometry, Place
 from .modelcheck import DEFAULT_LIMITS, Limits, ModelError, Report, extract, load_scene, one_to_one, places
 from .models import Hall
+from .panoramas.hotspots import Occluders
 from .routing import RouteError, WalkGraph
 
 
@@ -38,6 +39,7 @@ class HallModel:
     geometry: HallGeometry
     places: list[Place]
     graph: WalkGraph
+    occluders: Occluders
 
 
 def hall_facts(hall: Hall) -> dict[str, Any]:
@@ -94,7 +96,7 @@ def analyse(
         reachable=reachable,
     )
     sha = hashlib.sha256(data).hexdigest()
-    return report, HallModel(hall, sha, geometry, hall_places, graph)
+    return report, HallModel(hall, sha, geometry, hall_places, graph, Occluders(scene))
 
 
 def model_folder(app: Flask, hall: str) -> Path:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import hours
 from ..models import Counter, Department, Hall, Scene, ServiceItem
+from ..panoramas.scenes import scene_hotspots
 
 
 def pair(zh: str | None, en: str | None) -> dict[str, str] | None:
@@ -112,7 +113,10 @@ def hall_doc(hall: Hall, model=None) -> dict[str, Any]:
         }
         for f in sorted(hall.facilities, key=lambda f: (f.floor.level, f.code))
     ]
-    doc["scenes"] = [scene_doc(s) for s in sorted(hall.scenes, key=lambda s: (s.floor.level, s.code))]
+    doc["scenes"] = [
+        {**scene_doc(s), "hotspots": scene_hotspots(model, hall, s)}
+        for s in sorted(hall.scenes, key=lambda s: (s.floor.level, s.code))
+    ]
     doc["model_url"] = (
         f"/api/v1/halls/{hall.slug}/model.glb?v={hall.model_sha[:16]}"
         if hall.model_sha and model is not None
@@ -129,7 +133,7 @@ def scene_doc(scene: Scene) -> dict[str, Any]:
         "position": [scene.x, scene.y, scene.z],
         "heading": scene.heading,
         "links": [s.code for s in scene.links],
-        "tiles": None,  # set once the scene's panorama is tiled and published
+        "tiles": dict(scene.panorama) if scene.panorama else None,
     }
 
 
@@ -201,6 +205,7 @@ HALL_LOAD = (
     selectinload(Hall.counters).joinedload(Counter.department),
     selectinload(Hall.facilities),
     selectinload(Hall.scenes).selectinload(Scene.links),
+    selectinload(Hall.scenes).selectinload(Scene.overrides),
 )
 
 

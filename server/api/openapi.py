@@ -189,7 +189,7 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "Scene": obj(
-        ["id", "name", "floor", "position", "heading", "links", "tiles"],
+        ["id", "name", "floor", "position", "heading", "links", "tiles", "hotspots"],
         {
             "id": STRING,
             "name": ref("Bilingual"),
@@ -206,8 +206,29 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Model bearing (degrees clockwise from −Z) of the panorama centre.",
             },
             "links": {"type": "array", "items": STRING},
-            "tiles": {"type": ["object", "null"], "description": "Multires tile config; null until tiled."},
+            "tiles": {
+                "type": ["object", "null"],
+                "description": "The multires cube tile config (Pannellum's names: tileResolution, maxLevel, "
+                "cubeResolution, path, fallbackPath, extension) with basePath, preview and an inline placeholder; "
+                "null until a panorama is published.",
+            },
+            "hotspots": {"type": "array", "items": ref("Hotspot")},
         },
+    ),
+    "Hotspot": obj(
+        ["target", "kind", "yaw", "pitch", "distance", "source"],
+        {
+            "target": {"type": "string", "description": "counter:<number>, facility:<id> or scene:<id>"},
+            "kind": {"enum": ["counter", "facility", "scene"]},
+            "yaw": {
+                "type": "number",
+                "description": "Degrees from the panorama's centre column, positive right.",
+            },
+            "pitch": {"type": "number", "description": "Degrees, positive up."},
+            "distance": {"type": "number"},
+            "source": {"enum": ["model", "override"]},
+        },
+        description="A hotspot computed from the hall model (only what the camera can see), or a staff override.",
     ),
     "Hall": {
         "allOf": [ref("HallSummary")],

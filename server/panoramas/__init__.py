@@ -1,0 +1,1 @@
+"""720° panoramas: ingest, multi-resolution cube tiles, demo rendering from the hall model, hotspots."""

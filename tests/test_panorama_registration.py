@@ -1,0 +1,74 @@
+"""Registering panoramas: poses recovered from correspondences, and bad sets refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from server.conventions import direction_to_yaw_pitch
+from server.panoramas.registration import Correspondence, RegistrationError, solve
+
+ANCHORS = [
+    (-24.4, 1.2, -13.0),
+    (-20.8, 1.2, -13.0),
+    (-28.0, 1.2, -4.5),
+    (-28.0, 1.2, 2.1),
+    (-16.0, 2.3, -14.7),
+]
+
+
+def observe(anchors, position, heading, *, noise=0.0, seed=0):
+    """What a panorama taken at *position* with *heading* shows: the yaw/pitch of each anchor."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for anchor in anchors:
+        yaw, pitch = direction_to_yaw_pitch(np.subtract(anchor, position), heading)
+        out.append(Correspondence(yaw + rng.normal(0, noise), pitch + rng.normal(0, noise), anchor))
+    return out
+
+
+def test_heading_from_two_points():
+    truth = (-23.0, 1.6, -8.5)
+    pose = solve(observe(ANCHORS[:2], truth, 37.0), position=truth)
+    assert pose.heading == pytest.approx(37.0, abs=1e-6)
+    assert not pose.solved_position and pose.residual < 1e-6
+
+
+def test_heading_and_position_from_several_noisy_points():
+    truth, heading = (-22.0, 1.6, -7.0), -120.0
+    observed = observe(ANCHORS, truth, heading, noise=0.2, seed=3)
+    pose = solve(observed, position=(-20.0, 1.6, -5.0))  # a rough guess 2.8 m off
+    assert pose.solved_position
+    assert pose.heading == pytest.approx(heading, abs=0.5)
+    assert np.hypot(pose.x - truth[0], pose.z - truth[2]) < 0.25
+    assert 0 < pose.residual < 1.0
+
+
+def test_inconsistent_correspondences_are_refused():
+    truth = (-23.0, 1.6, -8.5)
+    observed = observe(ANCHORS, truth, 0.0)
+    swapped = [Correspondence(observed[0].yaw, observed[0].pitch, observed[2].anchor), *observed[1:]]
+    with pytest.raises(RegistrationError) as caught:
+        solve(swapped, position=truth)
+    assert "残差" in caught.value.message and "residual" in caught.value.message_en
+
+
+@pytest.mark.parametrize(
+    ("correspondences", "text"),
+    [
+        ([Correspondence(0, 0, (0, 0, -5))], "at least two"),
+        ([Correspondence(float("nan"), 0, (0, 0, -5)), Correspondence(1, 0, (1, 0, -5))], "not a number"),
+        ([Correspondence(0, 95, (0, 0, -5)), Correspondence(1, 0, (1, 0, -5))], "pitch"),
+        (
+            [
+                Correspondence(0, 0, (0, 1.6, -5)),
+                Correspondence(1, 0, (0.1, 1.6, -6)),
+                Correspondence(2, 0, (0.2, 1.6, -7)),
+            ],
+            "one direction",
+        ),
+    ],
+)
+def test_unusable_sets_are_refused(correspondences, text):
+    with pytest.raises(RegistrationError, match=text):
+        solve(correspondences, position=(0, 1.6, 0))
