@@ -42,6 +42,7 @@ def register_caches(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
+    from .panoramas.store import bp as panoramas_bp
 
     # The API is public and read-only: any origin may GET it.
     CORS(
@@ -50,11 +51,14 @@ def register_blueprints(app: Flask) -> None:
         send_wildcard=True,  # one answer for every origin, so shared caches need no Vary: Origin
     )
     app.register_blueprint(api_bp)
+    app.register_blueprint(panoramas_bp)
 
 
 def register_commands(app: Flask) -> None:
     from .demo import demo_command
     from .model_cli import model_cli
+    from .panoramas.commands import panorama_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(model_cli)
+    app.cli.add_command(panorama_cli)

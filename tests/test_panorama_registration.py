@@ -72,3 +72,41 @@ def test_inconsistent_correspondences_are_refused():
 def test_unusable_sets_are_refused(correspondences, text):
     with pytest.raises(RegistrationError, match=text):
         solve(correspondences, position=(0, 1.6, 0))
+
+
+def test_pose_recovered_from_a_panorama_rendered_at_a_known_pose():
+    import trimesh
+
+    from server.panoramas.render import render_equirect
+
+    boxes = {  # colour → centre of a 0.6 m box standing around the camera
+        (255, 0, 0): (6.0, 1.2, -2.0),
+        (0, 200, 0): (-3.0, 1.0, -7.0),
+        (0, 0, 255): (-6.0, 1.4, 4.0),
+        (255, 200, 0): (4.0, 0.8, 6.0),
+    }
+    scene = trimesh.Scene()
+    for index, (colour, centre) in enumerate(boxes.items()):
+        mesh = trimesh.creation.box(
+            extents=(0.6, 0.6, 0.6), transform=trimesh.transformations.translation_matrix(centre)
+        )
+        mesh.visual = trimesh.visual.TextureVisuals(
+            material=trimesh.visual.material.PBRMaterial(baseColorFactor=[*colour, 255], metallicFactor=0.0)
+        )
+        scene.add_geometry(mesh, node_name=f"counter:T0{index}")
+    truth, heading, width = (0.5, 1.6, -0.5), 33.0, 1024
+    image = render_equirect(scene, truth, heading, width=width).astype(int)
+    correspondences = []
+    for colour, centre in boxes.items():
+        # The box's pixels by chromaticity: lighting and haze change brightness, not hue much.
+        chroma = image / (image.sum(axis=2, keepdims=True) + 1)
+        target = np.array(colour) / (sum(colour) + 1)
+        distance = np.abs(chroma - target).sum(axis=2)
+        rows, cols = np.nonzero((distance < 0.15) & (image.sum(axis=2) > 90))
+        assert len(rows) > 20, colour
+        yaw = (cols.mean() + 0.5) / width * 360 - 180
+        pitch = 90 - (rows.mean() + 0.5) / (width / 2) * 180
+        correspondences.append(Correspondence(yaw, pitch, centre))
+    pose = solve(correspondences, position=(0.0, 1.6, 0.0))
+    assert pose.heading == pytest.approx(heading, abs=1.0)
+    assert np.hypot(pose.x - truth[0], pose.z - truth[2]) < 0.3

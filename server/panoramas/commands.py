@@ -1,0 +1,112 @@
+"""``flask --app server panorama add | render-demo``: panoramas of the halls in the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..api.documents import load_hall
+from ..modelcheck import load_scene
+from ..models import Hall
+from ..modelstore import model_path
+from .cli import panorama_cli
+from .ingest import PanoramaError
+from .render import flatten_scene, render_equirect
+from .store import add_panorama, jpeg_bytes
+
+
+def _scene(hall, code: str):
+    scene = next((s for s in hall.scenes if s.code == code), None)
+    if scene is None:
+        raise click.ClickException(f"大厅 {hall.slug} 没有场景 {code} / hall {hall.slug} has no scene {code}")
+    return scene
+
+
+def _progress_bar(label: str):
+    bar = click.progressbar(length=1, label=label)
+
+    def progress(done: int, total: int) -> None:
+        bar.length = total
+        bar.update(done - bar.pos)
+
+    return bar, progress
+
+
+@panorama_cli.command("add")
+@click.argument("hall")
+@click.argument("scene")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def add_command(hall: str, scene: str, source: Path) -> None:
+    """Ingest SOURCE as the panorama of SCENE in HALL and publish it. / 为场景导入并发布全景图。"""
+    session = current_app.extensions["db"]()
+    try:
+        record = load_hall(session, hall)
+        if record is None:
+            raise click.ClickException(f"没有这个大厅 / no such hall: {hall}")
+        target = _scene(record, scene)
+        bar, progress = _progress_bar("切片 / tiling")
+        with bar:
+            try:
+                config = add_panorama(
+                    current_app._get_current_object(),
+                    session,
+                    target,
+                    source.read_bytes(),
+                    source={"kind": "upload", "name": source.name},
+                    progress=progress,
+                )
+            except PanoramaError as exc:
+                raise click.ClickException(f"{exc.message} / {exc.message_en} [{exc.code}]") from None
+        click.echo(f"{hall}/{scene}: 已发布 / published {config['version']} (maxLevel {config['maxLevel']})")
+    finally:
+        session.close()
+
+
+def _rendered_from(scene, sha: str, width: int) -> dict:
+    return {
+        "kind": "render",
+        "model": sha,
+        "pose": [scene.x, scene.y, scene.z, scene.heading],
+        "width": width,
+    }
+
+
+@panorama_cli.command("render-demo")
+@click.argument("halls", nargs=-1)
+@click.option("--width", type=click.IntRange(2048, 8192), default=4096, show_default=True)
+@click.option(
+    "--if-changed",
+    is_flag=True,
+    help="Skip scenes already rendered from this model and pose. / 已是最新则跳过。",
+)
+@with_appcontext
+def render_demo_command(halls: tuple[str, ...], width: int, if_changed: bool) -> None:
+    """Render every scene of HALLS (default: all with a model) from the hall model and publish it. / 由模型渲染演示全景图。"""
+    session = current_app.extensions["db"]()
+    app = current_app._get_current_object()
+    try:
+        slugs = list(halls) or list(
+            session.scalars(select(Hall.slug).where(Hall.model_sha.is_not(None)).order_by(Hall.id))
+        )
+        for slug in slugs:
+            hall = load_hall(session, slug)
+            if hall is None or not hall.model_sha:
+                raise click.ClickException(f"{slug}: 没有已发布的模型 / no published model")
+            model = None
+            for scene in sorted(hall.scenes, key=lambda s: s.code):
+                wanted = _rendered_from(scene, hall.model_sha, width)
+                if if_changed and scene.panorama and scene.panorama.get("source") == wanted:
+                    click.echo(f"{slug}/{scene.code}: 已是最新，跳过 / current, skipped")
+                    continue
+                if model is None:
+                    model = flatten_scene(load_scene(model_path(app, slug, hall.model_sha).read_bytes())[0])
+                image = render_equirect(model, (scene.x, scene.y, scene.z), scene.heading, width=width)
+                config = add_panorama(app, session, scene, jpeg_bytes(image), source=wanted)
+                click.echo(f"{slug}/{scene.code}: 已渲染并发布 / rendered and published {config['version']}")
+    finally:
+        session.close()

@@ -1,0 +1,84 @@
+"""Published panoramas: each scene's tile set lives in the instance folder under a version-specific path,
+``panoramas/<hall>/<scene>/<version>/`` (the version is a hash of the source), served as static files that
+never change; a scene points at its current version in the database."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from flask import Blueprint, Flask, current_app, send_from_directory
+from PIL import Image
+from sqlalchemy.orm import Session
+
+from ..db import bump_revision
+from ..errors import not_found
+from ..models import Scene
+from .ingest import MAX_SIZE, load_equirect
+from .tiles import tile_panorama
+
+SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+IMMUTABLE = 365 * 24 * 3600
+RENDER_QUALITY = 92  # JPEG quality of a rendered demo panorama before it is tiled
+
+bp = Blueprint("panoramas", __name__)
+
+
+def panorama_root(app: Flask) -> Path:
+    return Path(app.instance_path) / "panoramas"
+
+
+def add_panorama(
+    app: Flask,
+    session: Session,
+    scene: Scene,
+    data: bytes,
+    *,
+    source: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Validate, tile and publish *data* (an equirect JPEG/PNG/WebP) as *scene*'s panorama; return the
+    scene's new tiles config. A failure (PanoramaError, a crash) leaves the previous panorama published."""
+    image = load_equirect(data, max_size=app.config.get("PANORAMA_MAX_SIZE", MAX_SIZE))
+    version = hashlib.sha256(data).hexdigest()[:16]
+    folder = panorama_root(app) / scene.hall.slug / scene.code / version
+    if folder.exists():
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    else:
+        config = tile_panorama(image, folder, progress=progress)
+    scene.panorama = {
+        **config,
+        "basePath": f"/panoramas/{scene.hall.slug}/{scene.code}/{version}",
+        "version": version,
+        "source": source or {"kind": "upload"},
+    }
+    bump_revision(session)
+    session.commit()
+    return scene.panorama
+
+
+def jpeg_bytes(image: np.ndarray, quality: int = RENDER_QUALITY) -> bytes:
+    """An ``(H, W, 3) uint8`` image as JPEG bytes."""
+    out = io.BytesIO()
+    Image.fromarray(image).save(out, format="JPEG", quality=quality, subsampling=0)
+    return out.getvalue()
+
+
+@bp.get("/panoramas/<hall>/<scene>/<version>/<path:name>")
+def tile_file(hall: str, scene: str, version: str, name: str):
+    """A file of a published tile set; its path names a version, so it may be cached for ever."""
+    parts = [hall, scene, version, *name.split("/")]
+    if len(parts) > 6 or not all(SEGMENT.match(p) and ".." not in p for p in parts):
+        raise not_found("全景图文件", "Panorama file", name)
+    response = send_from_directory(
+        panorama_root(current_app._get_current_object()), "/".join(parts), max_age=IMMUTABLE
+    )
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
