@@ -1,7 +1,7 @@
 """Panorama tiling benchmark: an 8192 × 4096 JPEG to Pannellum's multires tile set (2600-px faces, 4 levels).
 
 Each run is a fresh subprocess (so each pays for its own imports' first use, allocation and maps, as a
-server worker tiling its first upload would) and reports its wall time and peak RSS (``ru_maxrss``):
+server worker tiling its first upload would) and reports its wall time and peak RSS (``VmHWM``):
 
 - ours: ``load_equirect`` (JPEG decode, checks) then ``tile_panorama`` into a new folder;
 - the peer: the same decode, py360convert's ``e2c`` (bilinear; it uses OpenCV's remap when OpenCV is
@@ -58,6 +58,20 @@ TARGET_PEAK_16K_MB = 3072
 
 def make_input(path: Path, width: int, seed: int = 2026) -> None:
     """A seeded photo-like equirect JPEG: smooth light, texture at every scale, hard-edged signs."""
+    pixels = photo_like(min(width, 8192), seed)
+    if width > pixels.shape[1]:  # larger inputs: the 8K picture enlarged, with fresh grain
+        pixels = cv2.resize(pixels, (width, width // 2), interpolation=cv2.INTER_CUBIC)
+        rng = np.random.default_rng(seed + 1)
+        for top in range(0, pixels.shape[0], 512):
+            band = pixels[top : top + 512].astype(np.int16)
+            band += rng.integers(-4, 5, size=(*band.shape[:2], 1), dtype=np.int16)
+            pixels[top : top + 512] = np.clip(band, 0, 255)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), pixels, [cv2.IMWRITE_JPEG_QUALITY, 92])
+
+
+def photo_like(width: int, seed: int) -> np.ndarray:
+    """``(width/2, width, 3) uint8``: noise octaves from 8 cells to single pixels, grain, signs with strokes."""
     rng = np.random.default_rng(seed)
     height = width // 2
     image = np.zeros((height, width, 3), np.float32)
@@ -73,9 +87,7 @@ def make_input(path: Path, width: int, seed: int = 2026) -> None:
         for _ in range(6):
             sx = rng.integers(x, x + w)
             image[y + h // 4 : y + 3 * h // 4, sx : sx + max(1, w // 60)] = 255 - rng.integers(0, 256, 3)
-    pixels = np.clip(image, 0, 255).astype(np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), pixels, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    return np.clip(image, 0, 255).astype(np.uint8)
 
 
 def tile_faces(faces: list[np.ndarray], folder: Path, plan: Layout, quality: int) -> None:
@@ -104,9 +116,18 @@ def tile_faces(faces: list[np.ndarray], folder: Path, plan: Layout, quality: int
         list(pool.map(one, zip("frblud", faces, strict=True)))
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM, MB): unlike ru_maxrss it starts afresh at exec."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(kind: str, source: Path, out: Path, extra: Path | None) -> dict:
     """One timed run in this (fresh) process."""
-    rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_start = peak_rss_mb()
     result: dict = {}
     if kind == "ours":
         start = time.perf_counter()
@@ -146,7 +167,7 @@ def child(kind: str, source: Path, out: Path, extra: Path | None) -> dict:
         result["decode"] = decode
     else:
         raise SystemExit(f"unknown run {kind}")
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_mb"] = peak_rss_mb()
     result["start_mb"] = rss_start
     return result
 

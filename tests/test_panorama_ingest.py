@@ -104,8 +104,15 @@ def test_jpeg_by_content_not_by_name(tmp_path, image, jpeg):
     misnamed.write_bytes(jpeg)
     for source in (misnamed, str(misnamed), io.BytesIO(jpeg), jpeg):
         out = load_equirect(source)
-        assert out.shape == (H, W, 3) and out.flags.c_contiguous
-        assert np.abs(out.astype(int) - image).mean() < 1.5
+        assert out.shape == (H, W, 3) and out.dtype == np.uint8
+        assert out.strides == (4 * W, 4, -1)  # the documented RGB view of a BGRX buffer
+        assert np.abs(np.ascontiguousarray(out).astype(int) - image).mean() < 1.5
+
+
+@pytest.mark.parametrize("options", [{"progressive": True}, {"optimize": True}, {"subsampling": 0}])
+def test_jpeg_flavours(image, options):
+    out = load_equirect(encode(image, "JPEG", quality=95, **options))
+    assert np.abs(np.ascontiguousarray(out).astype(int) - image).mean() < 1.5
 
 
 def test_png_named_jpg_with_an_image_inside_is_read_as_png(tmp_path, image):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .ingest import MAX_SIZE, PanoramaError, load_equirect
+from .ingest import MAX_SIZE, MIN_WIDTH, PanoramaError, load_equirect
 from .tiles import DEFAULT_QUALITY, tile_panorama
 
 
@@ -31,7 +31,7 @@ def panorama_cli() -> None:
 )
 @click.option(
     "--max-width",
-    type=click.IntRange(1),
+    type=click.IntRange(MIN_WIDTH),
     default=MAX_SIZE[0],
     show_default=True,
     help="Widest panorama accepted (height: half). / 允许的最大宽度（高度为其一半）。",

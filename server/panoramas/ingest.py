@@ -14,6 +14,10 @@ repeated into three channels), an embedded ICC profile is converted to sRGB with
 (``PIL.ImageCms``, perceptual intent; a profile that is already sRGB is skipped, one that is unreadable or
 of the wrong colour space is ignored and the pixels are taken as sRGB), and the EXIF orientation is applied.
 
+The array is ``(H, W, 3) uint8`` RGB. A plain JPEG (the usual upload) comes back as an RGB *view* of a
+BGRX buffer (4 bytes a pixel, strides ``(4W, 4, −1)``): the layout OpenCV resamples and encodes fastest,
+which ``tiles.tile_panorama`` recognises and uses without a copy. ``np.ascontiguousarray`` packs it.
+
 Every refusal is a :class:`PanoramaError` (a ``ValueError``) with a stable ``code``, a zh-CN ``message``
 and an English ``message_en``; ``status`` is the HTTP status the API should answer with.
 """
@@ -204,7 +208,8 @@ def exif_orientation(exif: bytes | None) -> int:
 
 
 def orient(image: np.ndarray, orientation: int) -> np.ndarray:
-    """Turn stored pixels ``(H, W, C)`` upright for EXIF *orientation* (1–8); C-contiguous out."""
+    """Turn stored pixels ``(H, W, C)`` upright for EXIF *orientation* (1–8): *image* itself for 1, else a
+    C-contiguous copy."""
     if orientation not in range(1, 9):
         raise ValueError(f"orientation must be 1–8, got {orientation}")
     view = {
@@ -217,7 +222,7 @@ def orient(image: np.ndarray, orientation: int) -> np.ndarray:
         7: np.rot90(image, 1)[:, ::-1],
         8: np.rot90(image, 1),
     }[orientation]
-    return np.ascontiguousarray(view)
+    return image if orientation == 1 else np.ascontiguousarray(view)
 
 
 def sixteen_to_eight(values: np.ndarray) -> np.ndarray:
@@ -299,8 +304,8 @@ def _decode_jpeg(data: bytes, header: Image.Image) -> np.ndarray:
     if mode not in ("RGB", "L", "CMYK"):
         raise _error("unsupported_mode", mode=mode)
     profile = _profile(header.info.get("icc_profile"), mode)
-    if mode == "L" and profile is None:
-        mode = "RGB"  # libjpeg-turbo expands grey to RGB while decoding
+    if mode in ("RGB", "L") and profile is None:  # libjpeg-turbo expands grey to colour while decoding
+        return _jpeg_pixels(data, "BGRX", header.size)[..., 2::-1]
     pixels = _jpeg_pixels(data, {"RGB": "RGB", "L": "GRAY", "CMYK": "CMYK"}[mode], header.size)
     if mode == "CMYK":
         np.subtract(255, pixels, out=pixels)  # Adobe's inverted CMYK, as Pillow reads it
@@ -310,8 +315,11 @@ def _decode_jpeg(data: bytes, header: Image.Image) -> np.ndarray:
 
 
 def _jpeg_pixels(data: bytes, colorspace: str, size: tuple[int, int]) -> np.ndarray:
+    """Decode with libjpeg-turbo into a fresh ``(H, W, C) uint8`` array that owns its memory."""
+    channels = {"GRAY": 1, "RGB": 3, "BGRX": 4, "CMYK": 4}[colorspace]
+    out = np.empty((size[1], size[0], channels), np.uint8)
     try:
-        return simplejpeg.decode_jpeg(data, colorspace=colorspace, strict=True)
+        return simplejpeg.decode_jpeg(data, colorspace=colorspace, strict=True, buffer=out)
     except ValueError as exc:
         text = str(exc)
         if "Premature end of JPEG file" in text or _looks_cut(data, "JPEG"):
@@ -320,7 +328,7 @@ def _jpeg_pixels(data: bytes, colorspace: str, size: tuple[int, int]) -> np.ndar
             raise _error("size_mismatch", width=size[0], height=size[1]) from exc
         strict_error = exc
     try:  # a warning libjpeg recovers from (a few padding bytes, an odd marker): decode leniently
-        return simplejpeg.decode_jpeg(data, colorspace=colorspace, strict=False)
+        return simplejpeg.decode_jpeg(data, colorspace=colorspace, strict=False, buffer=out)
     except ValueError:
         raise _error("corrupt") from strict_error
 

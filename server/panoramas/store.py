@@ -21,7 +21,7 @@ from ..db import bump_revision
 from ..errors import not_found
 from ..models import Scene
 from .ingest import MAX_SIZE, load_equirect
-from .tiles import tile_panorama
+from .tiles import remove_stale_partials, tile_panorama
 
 SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 IMMUTABLE = 365 * 24 * 3600
@@ -48,10 +48,13 @@ def add_panorama(
     image = load_equirect(data, max_size=app.config.get("PANORAMA_MAX_SIZE", MAX_SIZE))
     version = hashlib.sha256(data).hexdigest()[:16]
     folder = panorama_root(app) / scene.hall.slug / scene.code / version
-    if folder.exists():
+    remove_stale_partials(folder.parent)  # what a killed run left behind
+    try:
+        config = tile_panorama(image, folder, progress=progress) if not folder.exists() else None
+    except FileExistsError:  # the same source tiled by a concurrent request: use its result
+        config = None
+    if config is None:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    else:
-        config = tile_panorama(image, folder, progress=progress)
     scene.panorama = {
         **config,
         "basePath": f"/panoramas/{scene.hall.slug}/{scene.code}/{version}",

@@ -18,12 +18,18 @@ of an ``n``-pixel face sits at ``a = 2(col + ½)/n − 1``, ``b = 2(row + ½)/n 
 ``f (a, −b, −1)``, ``r (1, −b, a)``, ``b (−a, −b, 1)``, ``l (−1, −b, −a)``, ``u (a, 1, −b)``, ``d (a, −1, b)``.
 
 Resampling is bilinear (OpenCV's ``remap``, maps built per strip of rows in float32, wrapping across the
-±180° seam); levels below the top are box-filtered from the level above (``INTER_AREA``).
+±180° seam); levels below the top are box-filtered from the level above (``INTER_AREA``), the fallback
+face from the smallest level of at least 1024 px. Faces are worked as BGRX (4 bytes a pixel), the layout
+OpenCV resamples and encodes fastest; ingest's JPEG arrays are already views of such a buffer. The faces
+run on a thread pool, one thread per core (remap, resize and JPEG encoding release the GIL).
 """
 
 from __future__ import annotations
 
 import base64
+import ctypes
+import errno
+import functools
 import json
 import math
 import os
@@ -59,6 +65,8 @@ STRIP_ROWS = 32  # face rows resampled at once: their maps stay in cache
 MIN_CUBE = 8  # pixels: the smallest face the cube formula can give
 MAX_SOURCE_SIDE = 32767  # pixels: OpenCV's remap indexes its source with 16-bit integers
 
+_AT_FDCWD, _RENAME_NOREPLACE = -100, 1  # renameat2's "paths relative to the working folder", "never replace"
+
 _SIDE_YAW = {"f": 0.0, "r": 90.0, "b": 180.0, "l": -90.0}  # degrees: the yaw each side face looks at
 
 Progress = Callable[[int, int], None]
@@ -71,20 +79,21 @@ class Layout:
     width: int
     height: int
     cube_resolution: int
+    tile_resolution: int  # TILE_SIZE, or the whole face when that is smaller (as generate.py)
     max_level: int
     level_sizes: tuple[int, ...]
 
     def tiles_across(self, level: int) -> int:
         """Tiles along one side of a face at *level* (1 … max_level)."""
-        return -(-self.level_sizes[level - 1] // TILE_SIZE)
+        return -(-self.level_sizes[level - 1] // self.tile_resolution)
 
     def tile_boxes(self, level: int) -> Iterator[tuple[int, int, int, int, int, int]]:
         """``(row, col, top, left, bottom, right)`` of each tile of one face at *level*, row by row."""
-        size, n = self.level_sizes[level - 1], self.tiles_across(level)
+        size, n, tile = self.level_sizes[level - 1], self.tiles_across(level), self.tile_resolution
         for row in range(n):
             for col in range(n):
-                top, left = row * TILE_SIZE, col * TILE_SIZE
-                yield row, col, top, left, min(top + TILE_SIZE, size), min(left + TILE_SIZE, size)
+                top, left = row * tile, col * tile
+                yield row, col, top, left, min(top + tile, size), min(left + tile, size)
 
     def files(self) -> list[str]:
         """Every file of the tile set, relative to its folder, in the order they are written per face."""
@@ -120,7 +129,7 @@ def layout(width: int, height: int) -> Layout:
     for _ in range(levels):
         sizes.append(size)
         size = int(size / 2)
-    return Layout(width, height, cube, levels, tuple(reversed(sizes)))
+    return Layout(width, height, cube, min(TILE_SIZE, cube), levels, tuple(reversed(sizes)))
 
 
 def face_maps(
@@ -138,49 +147,68 @@ def face_maps(
     return map_x.copy(), map_y.copy()
 
 
-def render_face(
-    equirect: np.ndarray,
+def render_face(equirect: np.ndarray, face: str, size: int) -> np.ndarray:
+    """Face *face* of the cube, ``(size, size, 3) uint8`` RGB, resampled bilinearly from ``(H, W, 3) uint8``."""
+    _check_equirect(equirect)
+    source = _bgrx(equirect)
+    pixels = _render(source, face, size, np.empty((size, size, 4), np.uint8))
+    return cv2.cvtColor(pixels, cv2.COLOR_BGRA2RGB)
+
+
+def _render(
+    source: np.ndarray,
     face: str,
     size: int,
+    out: np.ndarray,
     *,
-    out: np.ndarray | None = None,
+    side_rows: dict[int, np.ndarray] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> np.ndarray:
-    """Face *face* of the cube, ``(size, size, 3) uint8``, resampled bilinearly from ``(H, W, 3) uint8``."""
-    height, width = _check_equirect(equirect)
-    if out is None:
-        out = np.empty((size, size, 3), np.uint8)
-    elif out.shape != (size, size, 3) or out.dtype != np.uint8 or not out.flags.c_contiguous:
-        raise ValueError(f"out must be a C-contiguous ({size}, {size}, 3) uint8 array")
-    maps = _FaceMaps(face, size, width, height, STRIP_ROWS)
+    """Resample face *face* of BGRX ``(H, W, 4) uint8`` *source* into *out*, ``(size, size, 4) uint8``."""
+    height, width = source.shape[:2]
+    maps = _FaceMaps(face, size, width, height, STRIP_ROWS, side_rows)
     for top in range(0, size, STRIP_ROWS):
         if cancelled is not None and cancelled():
             raise _Cancelled
         bottom = min(top + STRIP_ROWS, size)
         map_x, map_y = maps.strip(top, bottom)
         strip = out[top:bottom]
-        result = cv2.remap(equirect, map_x, map_y, cv2.INTER_LINEAR, dst=strip, borderMode=cv2.BORDER_WRAP)
+        result = cv2.remap(source, map_x, map_y, cv2.INTER_LINEAR, dst=strip, borderMode=cv2.BORDER_WRAP)
         if not np.shares_memory(result, strip):
             strip[...] = result
     return out
 
 
 class _FaceMaps:
-    """Remap coordinates of one face, strip by strip, into two reused ``(rows, size) float32`` buffers."""
+    """Remap coordinates of one face, strip by strip, in reused ``(rows, size) float32`` buffers.
 
-    def __init__(self, face: str, size: int, width: int, height: int, rows: int) -> None:
+    The four side faces share their map_y (pitch depends on the row and the column within the face, not on
+    the face): given a *side_rows* dict, strips computed for one side face are kept there for the others.
+    """
+
+    def __init__(
+        self,
+        face: str,
+        size: int,
+        width: int,
+        height: int,
+        rows: int,
+        side_rows: dict[int, np.ndarray] | None = None,
+    ) -> None:
         if face not in FACES:
             raise ValueError(f"face must be one of {FACES!r}, got {face!r}")
         coords = (np.arange(size, dtype=np.float64) + 0.5) * (2.0 / size) - 1.0  # a (columns) and b (rows)
-        self.face, self.height = face, height
+        self.face, self.size, self.height, self.side_rows = face, size, height, side_rows
         self.b = coords.astype(np.float32)[:, None]
         self.map_x = np.empty((rows, size), np.float32)
         self.map_y = np.empty((rows, size), np.float32)
         self.ky = np.float32(height / math.pi)
         if face in _SIDE_YAW:
-            # yaw = face yaw + atan(a); pitch = −atan(b / √(1 + a²)).
+            # yaw = face yaw + atan(a), the same down every column; pitch = −atan(b / √(1 + a²)).
             yaw = math.radians(_SIDE_YAW[face]) + np.arctan(coords)
-            self.x_row = (np.mod(yaw * (width / (2 * math.pi)) + width / 2, width) - 0.5).astype(np.float32)
+            self.map_x[:] = (np.mod(yaw * (width / (2 * math.pi)) + width / 2, width) - 0.5).astype(
+                np.float32
+            )
             self.inv_r = (1.0 / np.sqrt(1.0 + coords * coords)).astype(np.float32)
         else:
             self.a = coords.astype(np.float32)
@@ -189,11 +217,15 @@ class _FaceMaps:
             self.kx = np.float32(width / (2 * math.pi))
 
     def strip(self, top: int, bottom: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(map_x, map_y)`` of face rows *top* … *bottom* − 1 (views of the reused buffers)."""
+        """``(map_x, map_y)`` of face rows *top* … *bottom* − 1 (views of buffers: use before the next call)."""
         rows = bottom - top
         map_x, map_y, b = self.map_x[:rows], self.map_y[:rows], self.b[top:bottom]
         if self.face in _SIDE_YAW:
-            map_x[...] = self.x_row
+            shared = None if self.side_rows is None else self.side_rows.get(top)
+            if shared is not None:
+                return map_x, shared
+            if self.side_rows is not None:
+                map_y = np.empty((rows, self.size), np.float32)  # kept: not the reused buffer
             # y = H/2 − ½ + (H/π)·atan(b / √(1 + a²))
             np.multiply(b, self.inv_r, out=map_y)
             np.arctan(map_y, out=map_y)
@@ -211,6 +243,8 @@ class _FaceMaps:
             map_y *= self.sign * self.ky
             map_y += np.float32(-0.5 if self.face == "u" else self.height - 0.5)
         np.clip(map_y, 0, self.height - 1, out=map_y)
+        if self.face in _SIDE_YAW and self.side_rows is not None:
+            self.side_rows[top] = map_y
         return map_x, map_y
 
 
@@ -227,12 +261,17 @@ def tile_panorama(
     Everything is written into a hidden ``.<name>.*.partial`` folder beside *out_dir* and renamed into place
     only when complete, so *out_dir* appears whole or not at all; an existing *out_dir* is refused
     (FileExistsError). ``progress(done, total)`` is called on the calling thread as files are written;
-    an exception it raises stops the work (nothing is published) and propagates.
+    an exception it raises stops the work (nothing is published) and propagates. *workers* threads (default
+    one per core) render the faces. Returns the config written to ``config.json``: Pannellum's multiRes
+    fields (``path, fallbackPath, extension, tileResolution, maxLevel, cubeResolution``; paths relative to
+    a basePath the caller adds) and ours: ``width``, ``height`` of the source, ``preview`` (path of the
+    1024 × 512 JPEG) and ``placeholder`` (a 64 × 32 JPEG ``data:`` URL, ~1–2 KB).
     """
     height, width = _check_equirect(image)
     if not 1 <= quality <= 100:
         raise ValueError(f"quality must be 1–100, got {quality}")
-    image = np.ascontiguousarray(image)
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     plan = layout(width, height)
     target = Path(out_dir)
     if target.exists():
@@ -249,7 +288,7 @@ def tile_panorama(
             "path": PATH,
             "fallbackPath": FALLBACK_PATH,
             "extension": EXTENSION,
-            "tileResolution": TILE_SIZE,
+            "tileResolution": plan.tile_resolution,
             "maxLevel": plan.max_level,
             "cubeResolution": plan.cube_resolution,
             "width": width,
@@ -261,9 +300,7 @@ def tile_panorama(
         if progress is not None:
             progress(total, total)
         os.chmod(partial, 0o755)  # mkdtemp makes it private; the folder is served as static files
-        if target.exists():
-            raise FileExistsError(f"out_dir already exists: {target}")
-        os.rename(partial, target)
+        _publish(partial, target)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -283,8 +320,43 @@ def remove_stale_partials(parent: str | os.PathLike, *, older_than_s: float = 36
     return removed
 
 
+def _publish(partial: Path, target: Path) -> None:
+    """Rename *partial* to *target*; FileExistsError if *target* exists (atomically so on Linux)."""
+    renameat2 = _renameat2()
+    if renameat2 is not None:
+        if renameat2(_AT_FDCWD, os.fsencode(partial), _AT_FDCWD, os.fsencode(target), _RENAME_NOREPLACE) == 0:
+            return
+        error = ctypes.get_errno()
+        if error == errno.EEXIST:
+            raise FileExistsError(f"out_dir already exists: {target}")
+        if error not in (errno.ENOSYS, errno.EINVAL):  # not: this kernel or file system cannot do it
+            raise OSError(error, os.strerror(error), str(target))
+    if target.exists():  # elsewhere: check, then rename (which would replace an empty folder)
+        raise FileExistsError(f"out_dir already exists: {target}")
+    os.rename(partial, target)
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    """glibc's renameat2, which can refuse to replace the target, or None where there is none."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
 class _Cancelled(Exception):
     """Raised inside a worker when the run was stopped."""
+
+
+def _cores() -> int:
+    """CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def _check_equirect(image: np.ndarray) -> tuple[int, int]:
@@ -298,8 +370,23 @@ def _check_equirect(image: np.ndarray) -> tuple[int, int]:
     return height, width
 
 
+def _bgrx(image: np.ndarray) -> np.ndarray:
+    """The BGRX ``(H, W, 4) uint8`` buffer behind *image* when it is ingest's RGB view of one, else a copy."""
+    base = image.base
+    if (
+        isinstance(base, np.ndarray)
+        and base.dtype == np.uint8
+        and base.shape == (*image.shape[:2], 4)
+        and base.flags.c_contiguous
+        and image.strides == (base.strides[0], 4, -1)
+        and image.__array_interface__["data"][0] == base.__array_interface__["data"][0] + 2
+    ):
+        return base
+    return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGRA)
+
+
 def _jpeg(bgr: np.ndarray, quality: int, *, tiny: bool = False) -> np.ndarray:
-    """JPEG bytes of ``(h, w, 3) uint8`` BGR pixels (any strides): baseline 4:2:0 as Pillow's defaults, or
+    """JPEG bytes of ``(h, w, 3|4) uint8`` BGR(X) pixels (any strides): baseline 4:2:0 as Pillow's defaults, or
     for a *tiny* image full-resolution colour (4:4:4, a 32 × 16 chroma plane smears) and optimised tables."""
     sampling = cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444 if tiny else cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420
     params = [cv2.IMWRITE_JPEG_QUALITY, quality, cv2.IMWRITE_JPEG_OPTIMIZE, int(tiny)]
@@ -316,10 +403,14 @@ def _write(path: Path, data: np.ndarray) -> None:
 
 
 class _Run:
-    """What the worker threads share: the source, the plan, the stop flag, per-thread scratch, the events."""
+    """What the worker threads share: the BGRX source, the plan, shared maps, the stop flag, the events.
+
+    Faces are rendered, shrunk and encoded as BGRX, the layout OpenCV resamples and encodes fastest.
+    """
 
     def __init__(self, image: np.ndarray, plan: Layout, folder: Path, quality: int) -> None:
-        self.image, self.plan, self.folder, self.quality = image, plan, folder, quality
+        self.source, self.plan, self.folder, self.quality = _bgrx(image), plan, folder, quality
+        self.side_rows: dict[int, np.ndarray] = {}  # map_y strips the four side faces share
         self.stop = threading.Event()
         self.events: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self.local = threading.local()
@@ -334,15 +425,21 @@ class _Run:
         """This thread's face buffers, one per level (level 1 first), reused for every face it renders."""
         buffers = getattr(self.local, "buffers", None)
         if buffers is None:
-            buffers = [np.empty((s, s, 3), np.uint8) for s in self.plan.level_sizes]
+            buffers = [np.empty((s, s, 4), np.uint8) for s in self.plan.level_sizes]
             self.local.buffers = buffers
         return buffers
 
     def face(self, face: str) -> None:
         """Render one face, cut and write its tiles level by level, then its fallback face."""
         plan, levels = self.plan, self.scratch()
-        render_face(self.image, face, plan.cube_resolution, out=levels[-1], cancelled=self.stop.is_set)
-        cv2.cvtColor(levels[-1], cv2.COLOR_RGB2BGR, dst=levels[-1])  # the order OpenCV's encoder reads
+        _render(
+            self.source,
+            face,
+            plan.cube_resolution,
+            levels[-1],
+            side_rows=self.side_rows,
+            cancelled=self.stop.is_set,
+        )
         fallback_source = levels[-1]
         for level in range(plan.max_level, 0, -1):
             pixels = levels[level - 1]
@@ -368,8 +465,7 @@ class _Run:
     def preview(self) -> None:
         """Write the equirect preview and keep the inline placeholder made from it."""
         width = min(PREVIEW_WIDTH, self.plan.width)
-        small = cv2.resize(self.image, (width, width // 2), interpolation=cv2.INTER_AREA)
-        cv2.cvtColor(small, cv2.COLOR_RGB2BGR, dst=small)
+        small = cv2.resize(self.source, (width, width // 2), interpolation=cv2.INTER_AREA)
         _write(self.folder / PREVIEW_PATH[1:], _jpeg(small, self.quality))
         tiny = cv2.resize(small, (PLACEHOLDER_WIDTH, PLACEHOLDER_WIDTH // 2), interpolation=cv2.INTER_AREA)
         self.placeholder = "data:image/jpeg;base64," + base64.b64encode(
@@ -389,8 +485,8 @@ def _run_jobs(
 ) -> str:
     """Run the preview and the six faces on a thread pool, reporting progress here; the placeholder."""
     run = _Run(image, plan, folder, quality)
-    count = workers or len(os.sched_getaffinity(0))
-    pool = ThreadPoolExecutor(max_workers=max(1, min(count, len(FACES) + 1)), thread_name_prefix="tiles")
+    count = workers or _cores()
+    pool = ThreadPoolExecutor(max_workers=min(count, len(FACES) + 1), thread_name_prefix="tiles")
     futures: list[Future] = [pool.submit(run.preview)] + [pool.submit(run.face, face) for face in FACES]
     for future in futures:
         future.add_done_callback(lambda _: run.events.put(None))
