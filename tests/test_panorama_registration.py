@@ -110,3 +110,34 @@ def test_pose_recovered_from_a_panorama_rendered_at_a_known_pose():
     pose = solve(correspondences, position=(0.0, 1.6, 0.0))
     assert pose.heading == pytest.approx(heading, abs=1.0)
     assert np.hypot(pose.x - truth[0], pose.z - truth[2]) < 0.3
+
+
+def test_register_command_solves_and_applies_a_pose(tmp_path):
+    from sqlalchemy import select
+
+    from server.api.documents import load_hall
+    from server.models import Hall, Scene
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, models=True)
+    with app.app_context():
+        session = app.extensions["db"]()
+        hall = load_hall(session, "guigang")
+        nodes = app.extensions["hall_models"].get(hall).geometry.nodes
+        session.close()
+    truth, heading = (-22.0, 1.6, -7.5), 10.0
+    args = ["panorama", "register", "guigang", "scjg", "--apply"]
+    for name in ("counter:B01", "counter:B04", "counter:B06", "counter:A01", "counter:A03"):
+        yaw, pitch = direction_to_yaw_pitch(np.subtract(nodes[name].anchor, truth), heading)
+        args += ["-p", f"{name}@{yaw:.3f},{pitch:.3f}"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    session = app.extensions["db"]()
+    scene = session.scalar(select(Scene).join(Hall).where(Hall.slug == "guigang", Scene.code == "scjg"))
+    assert scene.heading == pytest.approx(heading, abs=0.05)
+    assert (scene.x, scene.z) == pytest.approx((truth[0], truth[2]), abs=0.05)
+    session.close()
+    bad = app.test_cli_runner().invoke(
+        args=["panorama", "register", "guigang", "scjg", "-p", "counter:ZZ9@1,2", "-p", "x"]
+    )
+    assert bad.exit_code != 0

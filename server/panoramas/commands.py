@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -10,11 +11,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..api.documents import load_hall
+from ..db import bump_revision
 from ..modelcheck import load_scene
 from ..models import Hall
 from ..modelstore import model_path
 from .cli import panorama_cli
 from .ingest import PanoramaError
+from .registration import Correspondence, RegistrationError, solve
 from .render import flatten_scene, render_equirect
 from .store import add_panorama, jpeg_bytes
 
@@ -108,5 +111,60 @@ def render_demo_command(halls: tuple[str, ...], width: int, if_changed: bool) ->
                 image = render_equirect(model, (scene.x, scene.y, scene.z), scene.heading, width=width)
                 config = add_panorama(app, session, scene, jpeg_bytes(image), source=wanted)
                 click.echo(f"{slug}/{scene.code}: 已渲染并发布 / rendered and published {config['version']}")
+    finally:
+        session.close()
+
+
+def _correspondence(text: str, anchors: dict[str, tuple[float, float, float]]) -> Correspondence:
+    """``counter:B03@-17.3,-5.2`` → the node's anchor with the clicked yaw and pitch."""
+    node, _, angles = text.partition("@")
+    try:
+        yaw, pitch = (float(v) for v in angles.split(","))
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r}: 应为 节点@偏航,俯仰 / use node@yaw,pitch, e.g. counter:B03@-17.3,-5.2"
+        ) from None
+    if node not in anchors:
+        raise click.BadParameter(f"{node}: 模型中没有该节点 / no such node in the hall model")
+    return Correspondence(yaw, pitch, anchors[node])
+
+
+@panorama_cli.command("register")
+@click.argument("hall")
+@click.argument("scene")
+@click.option(
+    "-p",
+    "--point",
+    "points",
+    multiple=True,
+    required=True,
+    help="node@yaw,pitch, e.g. counter:B03@-17.3,-5.2",
+)
+@click.option("--apply", is_flag=True, help="Store the solved pose on the scene. / 保存求得的位姿。")
+@with_appcontext
+def register_command(hall: str, scene: str, points: tuple[str, ...], apply: bool) -> None:
+    """Solve SCENE's heading (and, from 3+ points, position) from clicked counters. / 由对应点求解场景朝向与位置。"""
+    session = current_app.extensions["db"]()
+    try:
+        record = load_hall(session, hall)
+        if record is None:
+            raise click.ClickException(f"没有这个大厅 / no such hall: {hall}")
+        target = _scene(record, scene)
+        model = current_app.extensions["hall_models"].get(record)
+        if model is None:
+            raise click.ClickException(f"{hall}: 没有已发布的模型 / no published model")
+        anchors = {name: info.anchor for name, info in model.geometry.nodes.items()}
+        try:
+            pose = solve(
+                [_correspondence(p, anchors) for p in points], position=(target.x, target.y, target.z)
+            )
+        except RegistrationError as exc:
+            raise click.ClickException(f"{exc.message} / {exc.message_en}") from None
+        click.echo(json.dumps(pose.to_dict(), ensure_ascii=False))
+        if apply:
+            target.x, target.z, target.heading = pose.x, pose.z, pose.heading
+            bump_revision(session)
+            session.commit()
+            click.echo(f"{hall}/{scene}: 已保存 / saved")
     finally:
         session.close()
