@@ -15,7 +15,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .api.documents import load_hall
+from .cli_support import cli_session, require_hall
 from .layout import LayoutError, layout_path, load
 from .modelbuild import BuildLabels, build_glb
 from .modelcheck import ModelError
@@ -23,17 +23,6 @@ from .models import Hall, Meta
 from .modelstore import analyse, hall_facts, load_mapping, publish
 
 SOURCE_KEY = "model_source:{}"  # Meta key: fingerprint of the layout and labels a hall's model was built from
-
-
-def _session():
-    return current_app.extensions["db"]()
-
-
-def _hall(session, slug: str) -> Hall:
-    hall = load_hall(session, slug)
-    if hall is None:
-        raise click.ClickException(f"没有这个大厅 / no such hall: {slug}")
-    return hall
 
 
 def labels_for(hall: Hall) -> BuildLabels:
@@ -81,8 +70,7 @@ def model_cli() -> None:
 @with_appcontext
 def build_command(halls: tuple[str, ...], every: bool, if_changed: bool, output: str | None) -> None:
     """Build each hall's model from models/<hall>.layout.yaml and publish it. / 由布局生成并发布模型。"""
-    session = _session()
-    try:
+    with cli_session() as session:
         slugs = list(halls)
         if every:
             slugs += [
@@ -91,7 +79,7 @@ def build_command(halls: tuple[str, ...], every: bool, if_changed: bool, output:
         if not slugs:
             raise click.UsageError("name a hall or use --all / 请指定大厅或使用 --all")
         for slug in dict.fromkeys(slugs):
-            hall = _hall(session, slug)
+            hall = require_hall(session, slug)
             source = layout_path(slug)
             try:
                 layout = load(source)
@@ -117,8 +105,6 @@ def build_command(halls: tuple[str, ...], every: bool, if_changed: bool, output:
             click.echo(
                 f"{slug}: 已生成并发布模型 / model built and published ({len(data) / 1024:.0f} KB, {hall.model_sha[:12]})"
             )
-    finally:
-        session.close()
 
 
 @model_cli.command("check")
@@ -129,9 +115,8 @@ def build_command(halls: tuple[str, ...], every: bool, if_changed: bool, output:
 @with_appcontext
 def check_command(hall: str, file: str, mapping: str | None, as_json: bool) -> None:
     """Check FILE (.glb) one-to-one against HALL; publish nothing. / 检查模型与大厅是否一一对应。"""
-    session = _session()
-    try:
-        record = _hall(session, hall)
+    with cli_session() as session:
+        record = require_hall(session, hall)
         try:
             table = load_mapping(Path(mapping)) if mapping else None
             report, _derived = analyse(_read_model(file), hall_facts(record), hall=hall, mapping=table)
@@ -150,8 +135,6 @@ def check_command(hall: str, file: str, mapping: str | None, as_json: bool) -> N
             json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if as_json else report.to_text()
         )
         sys.exit(0 if report.publishable else 1)
-    finally:
-        session.close()
 
 
 @model_cli.command("publish")
@@ -161,9 +144,8 @@ def check_command(hall: str, file: str, mapping: str | None, as_json: bool) -> N
 @with_appcontext
 def publish_command(hall: str, file: str, mapping: str | None) -> None:
     """Check FILE and publish it as HALL's model when it is one-to-one. / 检查并发布模型。"""
-    session = _session()
-    try:
-        record = _hall(session, hall)
+    with cli_session() as session:
+        record = require_hall(session, hall)
         try:
             table = load_mapping(Path(mapping)) if mapping else None
             report = publish(
@@ -175,5 +157,3 @@ def publish_command(hall: str, file: str, mapping: str | None) -> None:
             click.echo(report.to_text(), err=True)
             sys.exit(1)
         click.echo(f"{hall}: 已发布 / published {record.model_sha[:12]}")
-    finally:
-        session.close()

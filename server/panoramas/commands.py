@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from ..api.documents import load_hall
+from ..cli_support import cli_session, require_hall
 from ..db import bump_revision
 from ..modelcheck import load_scene
 from ..models import Hall
@@ -46,11 +46,8 @@ def _progress_bar(label: str):
 @with_appcontext
 def add_command(hall: str, scene: str, source: Path) -> None:
     """Ingest SOURCE as the panorama of SCENE in HALL and publish it. / 为场景导入并发布全景图。"""
-    session = current_app.extensions["db"]()
-    try:
-        record = load_hall(session, hall)
-        if record is None:
-            raise click.ClickException(f"没有这个大厅 / no such hall: {hall}")
+    with cli_session() as session:
+        record = require_hall(session, hall)
         target = _scene(record, scene)
         bar, progress = _progress_bar("切片 / tiling")
         with bar:
@@ -66,8 +63,6 @@ def add_command(hall: str, scene: str, source: Path) -> None:
             except PanoramaError as exc:
                 raise click.ClickException(f"{exc.message} / {exc.message_en} [{exc.code}]") from None
         click.echo(f"{hall}/{scene}: 已发布 / published {config['version']} (maxLevel {config['maxLevel']})")
-    finally:
-        session.close()
 
 
 def _rendered_from(scene, sha: str, width: int) -> dict:
@@ -90,15 +85,14 @@ def _rendered_from(scene, sha: str, width: int) -> dict:
 @with_appcontext
 def render_demo_command(halls: tuple[str, ...], width: int, if_changed: bool) -> None:
     """Render every scene of HALLS (default: all with a model) from the hall model and publish it. / 由模型渲染演示全景图。"""
-    session = current_app.extensions["db"]()
     app = current_app._get_current_object()
-    try:
+    with cli_session() as session:
         slugs = list(halls) or list(
             session.scalars(select(Hall.slug).where(Hall.model_sha.is_not(None)).order_by(Hall.id))
         )
         for slug in slugs:
-            hall = load_hall(session, slug)
-            if hall is None or not hall.model_sha:
+            hall = require_hall(session, slug)
+            if not hall.model_sha:
                 raise click.ClickException(f"{slug}: 没有已发布的模型 / no published model")
             model = None
             for scene in sorted(hall.scenes, key=lambda s: s.code):
@@ -111,8 +105,6 @@ def render_demo_command(halls: tuple[str, ...], width: int, if_changed: bool) ->
                 image = render_equirect(model, (scene.x, scene.y, scene.z), scene.heading, width=width)
                 config = add_panorama(app, session, scene, jpeg_bytes(image), source=wanted)
                 click.echo(f"{slug}/{scene.code}: 已渲染并发布 / rendered and published {config['version']}")
-    finally:
-        session.close()
 
 
 def _correspondence(text: str, anchors: dict[str, tuple[float, float, float]]) -> Correspondence:
@@ -144,11 +136,8 @@ def _correspondence(text: str, anchors: dict[str, tuple[float, float, float]]) -
 @with_appcontext
 def register_command(hall: str, scene: str, points: tuple[str, ...], apply: bool) -> None:
     """Solve SCENE's heading (and, from 3+ points, position) from clicked counters. / 由对应点求解场景朝向与位置。"""
-    session = current_app.extensions["db"]()
-    try:
-        record = load_hall(session, hall)
-        if record is None:
-            raise click.ClickException(f"没有这个大厅 / no such hall: {hall}")
+    with cli_session() as session:
+        record = require_hall(session, hall)
         target = _scene(record, scene)
         model = current_app.extensions["hall_models"].get(record)
         if model is None:
@@ -166,5 +155,3 @@ def register_command(hall: str, scene: str, points: tuple[str, ...], apply: bool
             bump_revision(session)
             session.commit()
             click.echo(f"{hall}/{scene}: 已保存 / saved")
-    finally:
-        session.close()
