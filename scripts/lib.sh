@@ -61,4 +61,18 @@ ensure_web() {
     (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
     touch "$stamp"
   fi
+  build_web
+}
+
+# web/dist (the tour bundle) rebuilt only when web/src, the lock or the build script changed.
+build_web() {
+  local digest
+  digest="$(cd "$ROOT" && find web/src scripts/build_web.mjs web/package-lock.json -type f -print0 | sort -z \
+    | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+  if [ ! -f "$ROOT/web/dist/.built-$digest" ] || [ ! -f "$ROOT/web/dist/tour.js" ]; then
+    say "构建前端 / building the front end (esbuild)"
+    rm -f "$ROOT/web/dist"/.built-*
+    node "$ROOT/scripts/build_web.mjs"
+    touch "$ROOT/web/dist/.built-$digest"
+  fi
 }

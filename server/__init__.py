@@ -42,6 +42,7 @@ def register_caches(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
+    from .pages import bp as pages_bp
     from .panoramas.store import bp as panoramas_bp
 
     # The API is public and read-only: any origin may GET it.
@@ -52,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
     )
     app.register_blueprint(api_bp)
     app.register_blueprint(panoramas_bp)
+    app.register_blueprint(pages_bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,0 +1,82 @@
+"""Browser fixtures: Debian's Chromium through Playwright, the tour bundle built from web/src, and small
+demo panoramas rendered for the pingnan hall once per session."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+HALL = "pingnan"
+# Console messages that are the GPU driver's, not ours.
+NOISE = ("GL Driver Message", "GPU stall", "Performance", "WebGL")
+
+
+@pytest.fixture(scope="session")
+def built_web() -> None:
+    """web/dist/tour.js built from the current web/src (esbuild; about a second)."""
+    subprocess.run(["node", str(ROOT / "scripts" / "build_web.mjs")], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def panoramas(app) -> None:
+    """Small rendered panoramas for every scene of the pingnan hall (≈15 s, once)."""
+    result = app.test_cli_runner().invoke(args=["panorama", "render-demo", HALL, "--width", "2048"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's Chromium is not installed (bash scripts/test installs it)")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+class Tab:
+    """A fresh browser page on the live server that records console errors."""
+
+    def __init__(self, page, base: str) -> None:
+        self.page = page
+        self.base = base
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    def _console(self, message) -> None:
+        if message.type == "error" and not any(word in message.text for word in NOISE):
+            self.errors.append(message.text)
+
+    def goto(self, path: str):
+        return self.page.goto(self.base + path)
+
+    def tour(self, query: str = "") -> None:
+        """Open the pingnan tour and wait until the preview and the visible tiles are in."""
+        self.goto(f"/hall/{HALL}{query}")
+        self.page.wait_for_selector("body[data-tour='ready']")
+        self.page.wait_for_selector("#viewer[data-panorama='preview'][data-tiles='loaded']", timeout=20000)
+
+
+@pytest.fixture
+def tab(browser, live_server, panoramas, built_web) -> Iterator[Tab]:
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    yield Tab(page, live_server)
+    context.close()

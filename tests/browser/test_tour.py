@@ -1,0 +1,142 @@
+"""The citizen tour in real Chromium with real WebGL, against the pingnan demo hall."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+
+def view_pixels(tab) -> np.ndarray:
+    png = tab.page.locator("#viewer canvas").screenshot()
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float64)
+
+
+def test_home_lists_both_halls(tab):
+    tab.goto("/")
+    links = tab.page.locator(".hall-card a")
+    assert links.count() == 2
+    text = tab.page.locator(".hall-list").inner_text()
+    assert "贵港市政务服务中心" in text and "平南县政务服务中心" in text
+    assert tab.page.locator("a[href='/hall/pingnan']").count() == 1
+    assert tab.errors == []
+
+
+def test_tour_shows_a_panorama_without_console_errors(tab):
+    tab.tour()
+    pixels = view_pixels(tab)
+    assert pixels.std() > 20, "the panorama looks blank"
+    assert tab.page.locator("#scene-name").inner_text() == "入口"
+    assert tab.errors == []
+
+
+def test_counter_hotspot_is_a_named_focusable_button_that_opens_services(tab):
+    tab.tour()
+    hotspot = tab.page.locator("button.hotspot[data-target='counter:B01']")
+    assert hotspot.is_visible()
+    assert re.fullmatch(r"B01 窗口 \S+", hotspot.get_attribute("aria-label"))
+    tab.page.locator("#viewer").focus()
+    for _ in range(40):
+        tab.page.keyboard.press("Tab")
+        if tab.page.evaluate("document.activeElement.dataset.target") == "counter:B01":
+            break
+    else:
+        pytest.fail("Tab never reached the B01 hotspot")
+    tab.page.keyboard.press("Enter")
+    tab.page.wait_for_selector("#panel .service-link")
+    assert "B01" in tab.page.locator("#panel-title").inner_text()
+    assert tab.page.locator("#panel .service-link").count() >= 3
+    assert "counter=B01" in tab.page.url
+    tab.page.go_back()
+    tab.page.wait_for_selector("#panel", state="hidden")
+    assert tab.errors == []
+
+
+def test_service_opens_its_guide_with_the_online_application(tab):
+    tab.tour("?counter=A02")
+    tab.page.locator("#panel .service-link", has_text="企业开办").first.click()
+    apply = tab.page.locator("#panel a.apply-online")
+    apply.wait_for()
+    assert apply.get_attribute("href").startswith("https://")
+    body = tab.page.locator("#panel").inner_text()
+    for heading in ("办理步骤", "需要带的材料", "办理时限", "收费", "常见问题", "12345"):
+        assert heading in body
+    assert tab.page.locator("#panel .checklist input[type=checkbox]").count() >= 1
+    assert "service=scjg-qykb" in tab.page.url
+
+
+def test_search_shows_services_and_counters_and_takes_me_there(tab):
+    tab.tour()
+    tab.page.fill("#search-input", "营业执照")
+    first = tab.page.locator(".result-service").first
+    first.wait_for()
+    assert "企业开办" in first.inner_text()
+    chips = tab.page.locator(".result-services > li").first.locator(".counter-chip")
+    assert chips.count() >= 1 and "A02" in chips.first.inner_text()
+    tab.page.locator(".result-services > li").first.locator(".take-me").first.click()
+    steps = tab.page.locator("#panel ol.route-steps li")
+    steps.first.wait_for()
+    assert steps.count() >= 2
+    assert "A02" in tab.page.locator("#panel-title").inner_text()
+    assert tab.errors == []
+
+
+def test_deep_link_restores_scene_view_and_panel(tab):
+    tab.tour("?scene=east&yaw=30&counter=B01")
+    assert tab.page.locator("#scene-name").inner_text() == "东侧窗口区"
+    assert tab.page.locator("#viewer").get_attribute("data-yaw") == "30.0"
+    tab.page.wait_for_selector("#panel .service-link")
+    assert "B01" in tab.page.locator("#panel-title").inner_text()
+
+
+def test_arrow_keys_turn_the_view_and_update_the_url(tab):
+    tab.tour()
+    tab.page.locator("#viewer").focus()
+    tab.page.keyboard.press("ArrowRight")
+    tab.page.keyboard.press("ArrowRight")
+    tab.page.wait_for_function("location.search.includes('yaw=20.0')")
+    tab.page.locator(".view-buttons button[data-view='left']").click()
+    tab.page.wait_for_function("location.search.includes('yaw=10.0')")
+
+
+def test_english_switch(tab):
+    tab.tour()
+    tab.page.click("#toggle-lang")
+    assert tab.page.locator("#toggle-directory").inner_text() == "Text directory"
+    assert tab.page.evaluate("document.documentElement.lang") == "en"
+    assert tab.page.locator("#scene-name").inner_text() == "Entrance"
+    label = tab.page.locator("button.hotspot[data-target='counter:B01']").get_attribute("aria-label")
+    assert label.startswith("B01 Counter ")
+    tab.page.wait_for_function("location.search.includes('lang=en')")
+
+
+def test_elder_mode_enlarges_text_and_targets(tab):
+    tab.tour()
+    tab.page.click("#toggle-elder")
+    size = tab.page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert size >= 18
+    height = tab.page.evaluate("document.querySelector('#toggle-elder').getBoundingClientRect().height")
+    assert height >= 60
+
+
+def test_text_directory_lists_counters_and_opens_one(tab):
+    tab.tour()
+    directory = tab.page.locator("#directory")
+    assert directory.is_hidden()
+    tab.page.click("#toggle-directory")
+    assert directory.is_visible()
+    tab.page.locator("#directory a[data-counter='B03']").first.click()
+    tab.page.wait_for_selector("#panel .service-link")
+    assert directory.is_hidden()
+
+
+def test_unknown_hall_is_a_404_page_in_chinese(tab):
+    response = tab.goto("/hall/nowhere")
+    assert response.status == 404
+    assert "找不到大厅" in tab.page.locator("h1").inner_text()
+    assert tab.page.evaluate("document.documentElement.lang") == "zh-CN"

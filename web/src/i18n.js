@@ -1,0 +1,103 @@
+// Every user-visible string of the tour in zh-CN (first) and English; a language switch.
+import { LANG_CHANGE } from './events.js';
+
+const STRINGS = {
+  skip: ['跳到文字版目录', 'Skip to the text directory'],
+  searchLabel: ['搜索办事事项', 'Search for a service'],
+  searchPlaceholder: ['我要办…', 'I want to…'],
+  textDirectory: ['文字版', 'Text directory'],
+  closeDirectory: ['返回全景', 'Back to panorama'],
+  elderMode: ['长辈版', 'Large text'],
+  switchLang: ['English', '中文'],
+  lookLeft: ['向左看', 'Look left'],
+  lookRight: ['向右看', 'Look right'],
+  lookUp: ['向上看', 'Look up'],
+  lookDown: ['向下看', 'Look down'],
+  zoomIn: ['放大', 'Zoom in'],
+  zoomOut: ['缩小', 'Zoom out'],
+  counter: ['窗口', 'Counter'],
+  close: ['关闭', 'Close'],
+  back: ['返回', 'Back'],
+  readAloud: ['朗读', 'Read aloud'],
+  stopReading: ['停止朗读', 'Stop reading'],
+  statusOpen: ['正在办公', 'Open'],
+  statusClosed: ['暂停办理', 'Closed'],
+  openNow: ['现在开放', 'Open now'],
+  closedNow: ['现在不在办公时间', 'Closed right now'],
+  todayHours: ['今日办公时间', "Today's hours"],
+  noHoursToday: ['今日不办公', 'Closed today'],
+  services: ['可办事项', 'Services'],
+  noServices: ['本窗口提供咨询和引导', 'This counter offers advice and guidance'],
+  department: ['部门', 'Department'],
+  summary: ['一句话说明', 'In short'],
+  steps: ['办理步骤', 'Steps'],
+  materials: ['需要带的材料', 'What to bring'],
+  optional: ['（视情况）', '(if applicable)'],
+  copies: ['份', 'copies'],
+  timeLimit: ['办理时限', 'Time limit'],
+  days: ['个工作日', 'working days'],
+  promised: ['承诺', 'promised'],
+  legal: ['法定', 'legal'],
+  fees: ['收费', 'Fees'],
+  free: ['不收费', 'Free of charge'],
+  faq: ['常见问题', 'Questions'],
+  applyOnline: ['网上申办', 'Apply online'],
+  appointment: ['预约办理', 'Book an appointment'],
+  phones: ['咨询与投诉', 'Enquiries and complaints'],
+  enquiry: ['咨询电话', 'Enquiries'],
+  complaint: ['投诉电话', 'Complaints'],
+  counters: ['办理窗口', 'Counters'],
+  takeMeThere: ['带我去', 'Take me there'],
+  route: ['路线', 'Route'],
+  routeSummary: ['全程约 {m} 米，步行约 {min} 分钟', 'About {m} m, {min} min on foot'],
+  noResults: ['没有找到，换个说法试试，或拨打 12345', 'Nothing found: try other words, or call 12345'],
+  searchServices: ['事项', 'Services'],
+  searchCounters: ['窗口', 'Counters'],
+  loading: ['正在加载…', 'Loading…'],
+  loadFailed: ['加载失败，请稍后再试', 'Could not load; please try again'],
+  goTo: ['前往', 'Go to'],
+  facility: ['设施', 'Facility'],
+  panorama: ['全景', 'Panorama'],
+  webglMissing: ['此浏览器无法显示全景，请使用文字版目录', 'This browser cannot show the panorama; please use the text directory'],
+};
+
+let lang = 'zh';
+export const i18nEvents = new EventTarget();
+
+export function getLang() {
+  return lang;
+}
+
+/** The string *key* in the current language, with {name} placeholders filled from *vars*. */
+export function t(key, vars = {}) {
+  const pair = STRINGS[key];
+  if (!pair) return key;
+  let text = pair[lang === 'en' ? 1 : 0];
+  for (const [name, value] of Object.entries(vars)) text = text.replace(`{${name}}`, String(value));
+  return text;
+}
+
+/** The current language's side of a bilingual value {zh, en} (or a plain string). */
+export function pick(value) {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  return (lang === 'en' ? value.en : value.zh) || value.zh || value.en || '';
+}
+
+/** Switch to *next* ('zh' | 'en'): update marked elements, the document language and listeners. */
+export function setLang(next) {
+  lang = next === 'en' ? 'en' : 'zh';
+  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+  applyStrings(document);
+  i18nEvents.dispatchEvent(new CustomEvent(LANG_CHANGE, { detail: { lang } }));
+}
+
+/** Fill elements marked with data-i18n (text), data-i18n-label (aria-label), data-i18n-placeholder. */
+export function applyStrings(root) {
+  for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of root.querySelectorAll('[data-i18n-label]')) node.setAttribute('aria-label', t(node.dataset.i18nLabel));
+  for (const node of root.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
+  for (const node of root.querySelectorAll('[data-i18n-zh]')) node.textContent = lang === 'en' ? node.dataset.i18nEn : node.dataset.i18nZh;
+  const toggle = root.querySelector?.('#toggle-lang');
+  if (toggle) toggle.lang = lang === 'en' ? 'zh-CN' : 'en';
+}

@@ -1,0 +1,193 @@
+// The citizen tour: wires the viewer, tiles, controls, hotspots, panel and search to the hall document
+// embedded in the page, and keeps ?scene=&yaw=&pitch=&fov=&counter=&service=&lang= in the URL.
+import { HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_REQUEST, VIEW_CHANGE } from './events.js';
+import { applyStrings, getLang, i18nEvents, pick, setLang, t } from './i18n.js';
+import { HotspotsPlugin } from './plugins/hotspots.js';
+import { el, getJSON } from './ui/dom.js';
+import { Panel } from './ui/panel.js';
+import { SEARCH_SELECT, Search } from './ui/search.js';
+import { Controls } from './viewer/controls.js';
+import { CubeTiles } from './viewer/CubeTiles.js';
+import { Viewer } from './viewer/Viewer.js';
+
+const DEFAULT_FOV = 75;
+const URL_DELAY_MS = 250;
+const ELDER_KEY = 'vhall.elder';
+
+function number(value, fallback) {
+  const parsed = Number.parseFloat(value);
+  return Number.isFinite(parsed) ? parsed : fallback;
+}
+
+class Tour {
+  constructor(hall) {
+    this.hall = hall;
+    this.scenes = new Map(hall.scenes.filter((s) => s.tiles).map((s) => [s.id, s]));
+    this.scene = null;
+    this.urlTimer = 0;
+    this.$ = (id) => document.getElementById(id);
+  }
+
+  start() {
+    const params = new URLSearchParams(location.search);
+    if (params.get('lang') === 'en') setLang('en');
+    this.setElder(localStorage.getItem(ELDER_KEY) === '1');
+    this.panel = new Panel(this.$('panel'), this.hall);
+    this.panel.init();
+    this.search = new Search(this.$('search-input'), this.$('search-results'), this.hall);
+    this.search.init();
+    if (this.scenes.size) this.startViewer(params);
+    this.bind();
+    this.applyState(params, { initial: true });
+    document.body.dataset.tour = 'ready';
+  }
+
+  startViewer(params) {
+    const container = this.$('viewer');
+    try {
+      this.viewer = new Viewer(container, {
+        yaw: number(params.get('yaw'), 0), pitch: number(params.get('pitch'), 0), fov: number(params.get('fov'), DEFAULT_FOV),
+      });
+    } catch (error) {
+      container.append(el('p', { class: 'no-panorama', text: t('webglMissing') }));
+      return;
+    }
+    this.tiles = new CubeTiles(this.viewer);
+    this.tiles.connect();
+    this.hotspots = new HotspotsPlugin(this.viewer, this.$('hotspots'), this.hall);
+    this.hotspots.init();
+    this.controls = new Controls(this.viewer, container, container.querySelector('.view-buttons'));
+    this.controls.connect();
+  }
+
+  bind() {
+    this.viewer?.addEventListener(VIEW_CHANGE, () => this.writeUrl({ replace: true, later: true }));
+    this.hotspots?.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target));
+    this.panel.addEventListener(PANEL_CHANGE, () => this.writeUrl());
+    this.panel.addEventListener(ROUTE_REQUEST, (e) => this.route(e.detail.counter));
+    this.search.addEventListener(ROUTE_REQUEST, (e) => this.route(e.detail.counter));
+    this.search.addEventListener(SEARCH_SELECT, (e) => {
+      if (e.detail.service) this.panel.openService(e.detail.service, { counter: e.detail.counter });
+      else this.panel.openCounter(e.detail.counter);
+      this.panel.element.focus();
+    });
+    i18nEvents.addEventListener(LANG_CHANGE, () => this.onLang());
+    window.addEventListener('popstate', () => this.applyState(new URLSearchParams(location.search)));
+    this.$('toggle-lang').addEventListener('click', () => { setLang(getLang() === 'en' ? 'zh' : 'en'); this.writeUrl({ replace: true }); });
+    this.$('toggle-elder').addEventListener('click', () => this.setElder(!document.body.classList.contains('elder')));
+    this.$('toggle-directory').addEventListener('click', () => this.toggleDirectory());
+    this.$('directory').addEventListener('click', (e) => {
+      const link = e.target.closest('a[data-counter]');
+      if (!link) return;
+      e.preventDefault();
+      this.toggleDirectory(false);
+      if (link.dataset.service) this.panel.openService(link.dataset.service, { counter: link.dataset.counter });
+      else this.panel.openCounter(link.dataset.counter);
+      this.panel.element.focus();
+    });
+  }
+
+  /** Scene, view and panel from URL parameters (on load and on back/forward). */
+  applyState(params, { initial = false } = {}) {
+    const wanted = params.get('scene');
+    const scene = this.scenes.get(wanted) || (initial || !this.scene ? this.startScene() : this.scene);
+    if (scene && scene !== this.scene) this.showScene(scene);
+    if (!initial && this.viewer) {
+      this.viewer.setView({ yaw: number(params.get('yaw'), 0), pitch: number(params.get('pitch'), 0), fov: number(params.get('fov'), DEFAULT_FOV) }, { silent: true });
+    }
+    if (!initial) setLang(params.get('lang') === 'en' ? 'en' : 'zh');
+    const counter = params.get('counter');
+    const service = params.get('service');
+    if (service) this.panel.openService(service, { counter, silent: true });
+    else if (counter) this.panel.openCounter(counter, { silent: true });
+    else if (!initial) this.panel.close({ silent: true });
+  }
+
+  startScene() {
+    return this.scenes.get('entrance') || this.scenes.values().next().value || null;
+  }
+
+  showScene(scene) {
+    this.scene = scene;
+    this.$('scene-name').textContent = pick(scene.name);
+    this.$('viewer').setAttribute('aria-label', `${t('panorama')}：${pick(scene.name)}`);
+    this.tiles?.load(scene.tiles);
+    this.hotspots?.setScene(scene);
+  }
+
+  select(target) {
+    const [kind, key] = target.split(':');
+    if (kind === 'counter') this.panel.openCounter(key);
+    else if (kind === 'scene' && this.scenes.has(key)) {
+      this.showScene(this.scenes.get(key));
+      this.writeUrl();
+    } else if (kind === 'facility') {
+      const facility = this.hall.facilities.find((f) => f.id === key);
+      if (facility) this.panel.show(pick(facility.name), [facility.description ? el('p', { text: pick(facility.description) }) : el('p', { text: t('facility') })]);
+    }
+  }
+
+  async route(counter) {
+    const from = this.scene ? `scene:${this.scene.id}` : 'entrance:main';
+    this.panel.loading();
+    try {
+      const url = `/api/v1/halls/${this.hall.slug}/route?from=${encodeURIComponent(from)}&to=${encodeURIComponent(`counter:${counter}`)}`;
+      this.panel.showRoute(counter, await getJSON(url));
+      this.panel.element.focus();
+    } catch (error) {
+      this.panel.failed(error);
+    }
+  }
+
+  onLang() {
+    if (this.scene) {
+      this.$('scene-name').textContent = pick(this.scene.name);
+      this.hotspots?.relabel(this.scene);
+    }
+    const { counter, service } = this.panel.state;
+    if (service) this.panel.openService(service, { counter, silent: true });
+    else if (counter) this.panel.openCounter(counter, { silent: true });
+    this.search.hide();
+  }
+
+  setElder(on) {
+    document.body.classList.toggle('elder', on);
+    this.$('toggle-elder').setAttribute('aria-pressed', String(on));
+    localStorage.setItem(ELDER_KEY, on ? '1' : '0');
+  }
+
+  toggleDirectory(force) {
+    const directory = this.$('directory');
+    const show = force ?? directory.hidden;
+    directory.hidden = !show;
+    this.$('toggle-directory').setAttribute('aria-expanded', String(show));
+    if (show) directory.focus();
+  }
+
+  /** Write the state to the URL: a new history entry, or a replacement (view changes, debounced). */
+  writeUrl({ replace = false, later = false } = {}) {
+    clearTimeout(this.urlTimer);
+    if (later) { this.urlTimer = setTimeout(() => this.writeUrl({ replace }), URL_DELAY_MS); return; }
+    const params = new URLSearchParams();
+    if (this.scene) params.set('scene', this.scene.id);
+    if (this.viewer) {
+      const { yaw, pitch, fov } = this.viewer.getView();
+      params.set('yaw', yaw.toFixed(1));
+      params.set('pitch', pitch.toFixed(1));
+      params.set('fov', fov.toFixed(0));
+    }
+    const { counter, service } = this.panel.state;
+    if (counter) params.set('counter', counter);
+    if (service) params.set('service', service);
+    if (getLang() === 'en') params.set('lang', 'en');
+    const url = `${location.pathname}?${params}`;
+    if (url === location.pathname + location.search) return;
+    history[replace ? 'replaceState' : 'pushState'](null, '', url);
+  }
+}
+
+const data = document.getElementById('hall-data');
+if (data) {
+  applyStrings(document);
+  new Tour(JSON.parse(data.textContent)).start();
+}

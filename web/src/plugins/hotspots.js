@@ -1,0 +1,115 @@
+// Hotspots as real, named, focusable <button>s over the canvas, placed by projecting yaw/pitch each frame.
+import { Vector3 } from 'three';
+import { HOTSPOT_SELECT, RENDER } from '../events.js';
+import { pick, t } from '../i18n.js';
+import { el } from '../ui/dom.js';
+import { directionOf } from '../viewer/Viewer.js';
+
+const FACILITY_SYMBOLS = {
+  entrance: '⌂', lift: '⇅', elevator: '⇅', stairs: '⇗', toilet: 'WC', toilets: 'WC', 'baby-room': '♡',
+  'help-desk': '?', ticket: '№', 'ticket-machine': '№', 'self-service': '▣', terminal: '▣', waiting: '⑁',
+  exit: '⇲', water: '☕', copy: '⎙', rest: '⑁',
+};
+const _dir = new Vector3();
+const _forward = new Vector3();
+
+export class HotspotsPlugin extends EventTarget {
+  constructor(viewer, layer, hall) {
+    super();
+    this.viewer = viewer;
+    this.layer = layer;
+    this.counters = new Map(hall.counters.map((c) => [c.number, c]));
+    this.facilities = new Map(hall.facilities.map((f) => [f.id, f]));
+    this.scenes = new Map(hall.scenes.map((s) => [s.id, s]));
+    this.items = [];
+    this._onRender = this.onRender.bind(this);
+    this._onClick = this.onClick.bind(this);
+  }
+
+  init() {
+    this.viewer.addEventListener(RENDER, this._onRender);
+    this.layer.addEventListener('click', this._onClick);
+  }
+
+  destroy() {
+    this.viewer.removeEventListener(RENDER, this._onRender);
+    this.layer.removeEventListener('click', this._onClick);
+    this.clear();
+  }
+
+  clear() {
+    for (const item of this.items) item.button.remove();
+    this.items = [];
+  }
+
+  /** Show the hotspots of *scene* (sorted left to right, so Tab follows the view). */
+  setScene(scene) {
+    this.clear();
+    const spots = [...(scene.hotspots || [])].sort((a, b) => a.yaw - b.yaw);
+    for (const spot of spots) {
+      const button = this.makeButton(spot);
+      if (!button) continue;
+      button.hidden = true;
+      this.layer.append(button);
+      this.items.push({ spot, button, dir: directionOf(spot.yaw, spot.pitch) });
+    }
+    this.viewer.requestRender();
+  }
+
+  /** Re-label every button after a language switch. */
+  relabel(scene) {
+    if (scene) this.setScene(scene);
+  }
+
+  makeButton(spot) {
+    const [kind, key] = spot.target.split(':');
+    const attrs = { type: 'button', 'data-target': spot.target, class: `hotspot hotspot-${kind}` };
+    if (kind === 'counter') {
+      const counter = this.counters.get(key);
+      if (!counter) return null;
+      const dept = pick(counter.department?.name);
+      attrs['aria-label'] = `${counter.number} ${t('counter')} ${dept}`;
+      if (counter.status !== 'open') attrs.class += ' is-closed';
+      return el('button', attrs, el('span', { class: 'hs-number', text: counter.number }), el('span', { class: 'hs-dept', 'aria-hidden': 'true', text: dept }));
+    }
+    if (kind === 'facility') {
+      const facility = this.facilities.get(key);
+      if (!facility) return null;
+      attrs['aria-label'] = `${t('facility')} ${pick(facility.name)}`;
+      attrs.title = pick(facility.name);
+      return el('button', attrs, el('span', { class: 'hs-symbol', 'aria-hidden': 'true', text: FACILITY_SYMBOLS[facility.type] || 'i' }));
+    }
+    if (kind === 'scene') {
+      const scene = this.scenes.get(key);
+      if (!scene || !scene.tiles) return null;
+      attrs['aria-label'] = `${t('goTo')} ${pick(scene.name)}`;
+      return el('button', attrs, el('span', { class: 'hs-arrow', 'aria-hidden': 'true', text: '➜' }), el('span', { class: 'hs-scene', 'aria-hidden': 'true', text: pick(scene.name) }));
+    }
+    return null;
+  }
+
+  onRender(event) {
+    const { camera } = event.detail;
+    const width = this.viewer.container.clientWidth;
+    const height = this.viewer.container.clientHeight;
+    camera.getWorldDirection(_forward);
+    for (const item of this.items) {
+      const visible = item.dir.dot(_forward) > 0.05;
+      let x = 0, y = 0;
+      if (visible) {
+        _dir.copy(item.dir).project(camera);
+        x = ((_dir.x + 1) / 2) * width;
+        y = ((1 - _dir.y) / 2) * height;
+      }
+      const inside = visible && x > -40 && x < width + 40 && y > -40 && y < height + 40;
+      if (item.button.hidden === inside) item.button.hidden = !inside;
+      if (inside) item.button.style.transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px) translate(-50%, -50%)`;
+    }
+  }
+
+  onClick(event) {
+    const button = event.target.closest('button[data-target]');
+    if (!button) return;
+    this.dispatchEvent(new CustomEvent(HOTSPOT_SELECT, { detail: { target: button.dataset.target } }));
+  }
+}

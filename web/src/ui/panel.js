@@ -1,0 +1,190 @@
+// The side panel: a counter (number, name, department, status, today's hours, services), a service's
+// plain-language guide, or a route's numbered steps. Text goes in through textContent only.
+import { PANEL_CHANGE, ROUTE_REQUEST } from '../events.js';
+import { getLang, pick, t } from '../i18n.js';
+import { el, getJSON } from './dom.js';
+
+const NARROW = '(max-width: 700px)';
+
+export class Panel extends EventTarget {
+  constructor(element, hall) {
+    super();
+    this.element = element;
+    this.hall = hall;
+    this.state = { counter: null, service: null };
+    this.abort = null;
+    this._onClick = this.onClick.bind(this);
+    this._onKey = this.onKey.bind(this);
+  }
+
+  init() {
+    this.element.addEventListener('click', this._onClick);
+    this.element.addEventListener('keydown', this._onKey);
+  }
+
+  destroy() {
+    this.element.removeEventListener('click', this._onClick);
+    this.element.removeEventListener('keydown', this._onKey);
+    this.abort?.abort();
+    speechSynthesis?.cancel?.();
+  }
+
+  /** Show *children* under a title, with close and read-aloud buttons (and back when *back*). */
+  show(title, children, { back = null } = {}) {
+    const tools = el('div', { class: 'panel-tools' },
+      back ? el('button', { type: 'button', class: 'panel-back', 'data-action': 'back', text: `← ${t('back')}` }) : null,
+      'speechSynthesis' in window ? el('button', { type: 'button', class: 'read-aloud', 'data-action': 'read', text: t('readAloud') }) : null,
+      el('button', { type: 'button', class: 'panel-close', 'data-action': 'close', 'aria-label': t('close'), text: '×' }));
+    this.backTo = back;
+    this.element.replaceChildren(tools, el('h2', { id: 'panel-title', text: title }), el('div', { class: 'panel-body' }, children));
+    this.element.hidden = false;
+    this.element.scrollTop = 0;
+  }
+
+  loading() {
+    this.show(t('loading'), []);
+  }
+
+  failed(error) {
+    this.show(t('loadFailed'), [el('p', { text: String(error.message || error) })]);
+  }
+
+  async fetch(url) {
+    this.abort?.abort();
+    this.abort = new AbortController();
+    return getJSON(url, this.abort.signal);
+  }
+
+  emit() {
+    this.dispatchEvent(new CustomEvent(PANEL_CHANGE, { detail: { ...this.state } }));
+  }
+
+  /** Open counter *number* of this hall. */
+  async openCounter(number, { silent = false } = {}) {
+    this.state = { counter: number, service: null };
+    if (!silent) this.emit();
+    this.loading();
+    try {
+      const counter = await this.fetch(`/api/v1/halls/${this.hall.slug}/counters/${encodeURIComponent(number)}`);
+      this.renderCounter(counter);
+    } catch (error) {
+      if (error.name !== 'AbortError') this.failed(error);
+    }
+  }
+
+  renderCounter(counter) {
+    const open = counter.status === 'open';
+    const today = counter.today || {};
+    const hours = (today.intervals || []).map((span) => span.join('–')).join('  ');
+    const services = counter.services.length
+      ? el('ul', { class: 'service-list' }, counter.services.map((s) =>
+        el('li', {}, el('button', { type: 'button', class: 'service-link', 'data-service': s.id, text: pick(s.name) }))))
+      : el('p', { text: t('noServices') });
+    this.show(`${counter.number} ${pick(counter.name)}`, [
+      el('p', { class: 'panel-dept' }, el('span', { class: 'label', text: `${t('department')}：` }), pick(counter.department?.name)),
+      el('p', { class: `status ${open ? 'is-open' : 'is-closed'}`, text: open ? t('statusOpen') : t('statusClosed') }),
+      el('p', { class: 'hours' }, el('span', { class: 'label', text: `${t('todayHours')}：` }), hours || t('noHoursToday'),
+        today.open_now === undefined ? null : el('span', { class: today.open_now ? 'now-open' : 'now-closed', text: ` · ${today.open_now ? t('openNow') : t('closedNow')}` })),
+      el('button', { type: 'button', class: 'primary take-me', 'data-route': counter.number, text: `${t('takeMeThere')} ${counter.number}` }),
+      el('h3', { text: t('services') }),
+      services,
+    ]);
+  }
+
+  /** Open service *id*'s plain-language guide (from counter *counter*, for the back button). */
+  async openService(id, { counter = this.state.counter, silent = false } = {}) {
+    this.state = { counter, service: id };
+    if (!silent) this.emit();
+    this.loading();
+    try {
+      this.renderService(await this.fetch(`/api/v1/services/${encodeURIComponent(id)}`));
+    } catch (error) {
+      if (error.name !== 'AbortError') this.failed(error);
+    }
+  }
+
+  renderService(service) {
+    const guide = service.guide || {};
+    const parts = [el('p', { class: 'panel-dept', text: pick(service.department?.name) })];
+    if (guide.summary) parts.push(el('h3', { text: t('summary') }), el('p', { class: 'summary', text: pick(guide.summary) }));
+    const online = window.matchMedia(NARROW).matches ? service.online?.mobile || service.online?.pc : service.online?.pc || service.online?.mobile;
+    const actions = el('div', { class: 'actions' },
+      online ? el('a', { class: 'primary apply-online', href: online, target: '_blank', rel: 'noopener', text: t('applyOnline') }) : null,
+      service.appointment?.supported && service.appointment.url
+        ? el('a', { class: 'secondary appointment', href: service.appointment.url, target: '_blank', rel: 'noopener', text: t('appointment') }) : null);
+    parts.push(actions);
+    if (guide.steps?.length) parts.push(el('h3', { text: t('steps') }), el('ol', { class: 'steps' }, guide.steps.map((s) => el('li', { text: pick(s) }))));
+    if (service.materials?.length) {
+      parts.push(el('h3', { text: t('materials') }), el('ul', { class: 'checklist' }, service.materials.map((m) => el('li', {},
+        el('label', {}, el('input', { type: 'checkbox' }), ' ', pick(m.name),
+          m.required ? '' : ` ${t('optional')}`, m.copies ? ` · ${m.copies} ${t('copies')}` : ''),
+        m.notes ? el('p', { class: 'note', text: pick(m.notes) }) : null))));
+    }
+    const limit = service.time_limit || {};
+    const limitText = [limit.promised_days != null ? `${t('promised')} ${limit.promised_days} ${t('days')}` : '',
+      limit.legal_days != null ? `${t('legal')} ${limit.legal_days} ${t('days')}` : ''].filter(Boolean).join('，');
+    if (limitText) parts.push(el('h3', { text: t('timeLimit') }), el('p', { text: limitText }));
+    const fees = service.fees || {};
+    parts.push(el('h3', { text: t('fees') }), fees.charged
+      ? el('ul', {}, (fees.items || []).map((f) => el('li', { text: `${pick(f.name)}：${f.amount} ${pick(f.unit)}` })))
+      : el('p', { text: t('free') }));
+    if (guide.faq?.length) {
+      parts.push(el('h3', { text: t('faq') }), ...guide.faq.map((f) => el('details', {}, el('summary', { text: pick(f.q) }), el('p', { text: pick(f.a) }))));
+    }
+    const here = (service.counters || []).filter((c) => !c.hall || c.hall === this.hall.slug);
+    if (here.length) {
+      parts.push(el('h3', { text: t('counters') }), el('ul', { class: 'counter-list' }, here.map((c) => el('li', {},
+        el('button', { type: 'button', class: 'counter-link', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }),
+        el('span', { class: `status ${c.status === 'open' ? 'is-open' : 'is-closed'}`, text: c.status === 'open' ? t('statusOpen') : t('statusClosed') }),
+        el('button', { type: 'button', class: 'secondary take-me', 'data-route': c.number, text: t('takeMeThere') })))));
+    }
+    const phones = service.phones || {};
+    parts.push(el('h3', { text: t('phones') }), el('p', { class: 'phones' },
+      phones.enquiry ? el('a', { href: `tel:${phones.enquiry}`, text: `${t('enquiry')} ${phones.enquiry}` }) : null, ' ',
+      el('a', { href: `tel:${phones.complaint || '12345'}`, text: `${t('complaint')} ${phones.complaint || '12345'}` })));
+    this.show(pick(service.name), parts, { back: this.state.counter ? 'counter' : null });
+  }
+
+  /** Show a route (the API's answer) to counter *number* as numbered steps. */
+  showRoute(number, route) {
+    this.state = { counter: number, service: null };
+    const minutes = Math.max(1, Math.round(route.time_s / 60));
+    this.show(`${t('route')} → ${number}`, [
+      el('p', { class: 'route-summary', text: t('routeSummary', { m: Math.round(route.length_m), min: minutes }) }),
+      el('ol', { class: 'steps route-steps' }, route.steps.map((s) => el('li', { text: pick(s) }))),
+    ], { back: 'counter' });
+  }
+
+  close({ silent = false } = {}) {
+    this.abort?.abort();
+    this.element.hidden = true;
+    this.element.replaceChildren();
+    this.state = { counter: null, service: null };
+    if ('speechSynthesis' in window) speechSynthesis.cancel();
+    if (!silent) this.emit();
+  }
+
+  readAloud() {
+    if (speechSynthesis.speaking) { speechSynthesis.cancel(); return; }
+    const text = this.element.querySelector('#panel-title')?.textContent + '。' + this.element.querySelector('.panel-body')?.innerText;
+    const utterance = new SpeechSynthesisUtterance(text);
+    utterance.lang = getLang() === 'en' ? 'en-GB' : 'zh-CN';
+    utterance.rate = 0.9;
+    speechSynthesis.speak(utterance);
+  }
+
+  onClick(event) {
+    const target = event.target.closest('button');
+    if (!target) return;
+    if (target.dataset.action === 'close') this.close();
+    else if (target.dataset.action === 'read') this.readAloud();
+    else if (target.dataset.action === 'back' && this.state.counter) this.openCounter(this.state.counter);
+    else if (target.dataset.service) this.openService(target.dataset.service);
+    else if (target.dataset.counter) this.openCounter(target.dataset.counter);
+    else if (target.dataset.route) this.dispatchEvent(new CustomEvent(ROUTE_REQUEST, { detail: { counter: target.dataset.route } }));
+  }
+
+  onKey(event) {
+    if (event.key === 'Escape') this.close();
+  }
+}

@@ -1,0 +1,100 @@
+// The viewer core: renderer, scene, camera; renders on demand only (requestRender schedules one frame).
+//
+// Directions follow server/conventions.py: yaw 0 looks at the panorama's centre column, positive yaw turns
+// right (clockwise seen from above), pitch positive up. In viewer space the camera sits at the origin and
+// yaw 0 looks down −Z, so direction(yaw, pitch) = (sin y·cos p, sin p, −cos y·cos p).
+import { MathUtils, PerspectiveCamera, Scene, SRGBColorSpace, Vector3, WebGLRenderer } from 'three';
+import { RENDER, VIEW_CHANGE } from '../events.js';
+
+export const FOV_MIN = 30;
+export const FOV_MAX = 100;
+export const PITCH_LIMIT = 89;
+
+/** The unit viewer-space vector of *yaw*, *pitch* (degrees), written into *target*. */
+export function directionOf(yaw, pitch, target = new Vector3()) {
+  const y = MathUtils.degToRad(yaw);
+  const p = MathUtils.degToRad(pitch);
+  return target.set(Math.sin(y) * Math.cos(p), Math.sin(p), -Math.cos(y) * Math.cos(p));
+}
+
+/** Wrap degrees into (−180, 180]. */
+export function wrapYaw(yaw) {
+  let w = ((yaw % 360) + 360) % 360;
+  if (w > 180) w -= 360;
+  return w;
+}
+
+export class Viewer extends EventTarget {
+  constructor(container, { yaw = 0, pitch = 0, fov = 75 } = {}) {
+    super();
+    this.container = container;
+    this.renderer = new WebGLRenderer({ antialias: false, preserveDrawingBuffer: true, alpha: true });
+    this.renderer.setClearColor(0x000000, 0); // the server-rendered first view shows through until the preview is in
+    this.renderer.outputColorSpace = SRGBColorSpace;
+    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
+    this.renderer.domElement.className = 'viewer-canvas';
+    this.renderer.domElement.setAttribute('aria-hidden', 'true');
+    this.scene = new Scene();
+    this.camera = new PerspectiveCamera(fov, 1, 0.1, 100);
+    this.camera.rotation.order = 'YXZ';
+    this.view = { yaw: wrapYaw(yaw), pitch: MathUtils.clamp(pitch, -PITCH_LIMIT, PITCH_LIMIT), fov };
+    this._frame = 0;
+    this._onResize = this.resize.bind(this);
+    this._renderNow = this.renderNow.bind(this);
+    container.prepend(this.renderer.domElement);
+    this._observer = new ResizeObserver(this._onResize);
+    this._observer.observe(container);
+    this.resize();
+  }
+
+  /** The view in degrees; a copy. */
+  getView() {
+    return { ...this.view };
+  }
+
+  /** Set any of yaw/pitch/fov (degrees), clamp, render, and tell listeners (unless *silent*). */
+  setView({ yaw = this.view.yaw, pitch = this.view.pitch, fov = this.view.fov } = {}, { silent = false } = {}) {
+    this.view.yaw = wrapYaw(yaw);
+    this.view.pitch = MathUtils.clamp(pitch, -PITCH_LIMIT, PITCH_LIMIT);
+    this.view.fov = MathUtils.clamp(fov, FOV_MIN, FOV_MAX);
+    this.requestRender();
+    if (!silent) this.dispatchEvent(new CustomEvent(VIEW_CHANGE, { detail: this.getView() }));
+  }
+
+  /** Screen height in pixels per degree of view (for drags and level choice). */
+  pixelsPerDegree() {
+    return this.container.clientHeight / this.view.fov;
+  }
+
+  resize() {
+    const width = Math.max(1, this.container.clientWidth);
+    const height = Math.max(1, this.container.clientHeight);
+    this.renderer.setSize(width, height, false);
+    this.camera.aspect = width / height;
+    this.requestRender();
+  }
+
+  /** Schedule one frame (several requests before it coalesce). */
+  requestRender() {
+    if (!this._frame) this._frame = requestAnimationFrame(this._renderNow);
+  }
+
+  renderNow() {
+    this._frame = 0;
+    const { yaw, pitch, fov } = this.view;
+    this.camera.fov = fov;
+    this.camera.rotation.set(MathUtils.degToRad(pitch), -MathUtils.degToRad(yaw), 0);
+    this.camera.updateProjectionMatrix();
+    this.camera.updateMatrixWorld();
+    this.renderer.render(this.scene, this.camera);
+    Object.assign(this.container.dataset, { yaw: yaw.toFixed(1), pitch: pitch.toFixed(1), fov: fov.toFixed(1) });
+    this.dispatchEvent(new CustomEvent(RENDER, { detail: { camera: this.camera } }));
+  }
+
+  dispose() {
+    if (this._frame) cancelAnimationFrame(this._frame);
+    this._observer.disconnect();
+    this.renderer.dispose();
+    this.renderer.domElement.remove();
+  }
+}
