@@ -15,7 +15,8 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup
 from sqlalchemy import select
 
-from .api.documents import hall_doc, hall_summary, load_hall
+from .api.documents import hall_summary, load_hall
+from .api.halls import cached_hall_doc
 from .db import get_session
 from .errors import not_found
 from .models import Hall
@@ -98,7 +99,7 @@ def index():
 def tour(slug: str):
     """The tour of hall *slug*: first view, hall data and text directory in the HTML."""
     hall = get_hall_page(slug)
-    doc = hall_doc(hall, current_app.extensions["hall_models"].get(hall))
+    doc = cached_hall_doc(hall.slug)  # the API's cached document: hotspots are computed once per revision
     return render_template(
         "tour.html",
         hall=doc,

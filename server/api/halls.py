@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import hours
-from ..db import get_session
+from ..db import current_revision, get_session
 from ..errors import not_found
 from ..models import Counter, Hall, ServiceItem
 from . import bp
@@ -43,12 +45,21 @@ def hall(slug: str):
     """The whole hall document."""
     reject_unknown_args()
     slug_arg(slug, "hall")
+    return cached_json(("hall", slug), lambda: build_hall_doc(slug))
 
-    def build() -> dict:
-        record = get_hall(slug)
-        return hall_doc(record, current_app.extensions["hall_models"].get(record))
 
-    return cached_json(("hall", slug), build)
+def build_hall_doc(slug: str) -> dict:
+    """The hall document of *slug* (404 when there is none); callers cache it per catalogue revision."""
+    record = get_hall(slug)
+    return hall_doc(record, current_app.extensions["hall_models"].get(record))
+
+
+def cached_hall_doc(slug: str) -> dict:
+    """The hall document from this process's cache (the same bytes the API serves), parsed."""
+    body, _etag = current_app.extensions["api_cache"].get(
+        ("hall", slug, current_revision()), lambda: build_hall_doc(slug)
+    )
+    return json.loads(body)
 
 
 @bp.get("/halls/<slug>/counters/<number>")
