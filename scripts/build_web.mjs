@@ -1,9 +1,9 @@
 // Bundle the front end: web/src/main.js → web/dist/tour.js (ES module, minified, tree-shaken) and
 // web/src/tour.css → web/dist/tour.css, each with a .gz beside it. three comes from web/node_modules.
 // Run from anywhere: node scripts/build_web.mjs
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -13,7 +13,7 @@ const esbuild = createRequire(join(web, 'package.json'))('esbuild');
 const dist = join(web, 'dist');
 mkdirSync(dist, { recursive: true });
 
-await esbuild.build({
+const result = await esbuild.build({
   absWorkingDir: web,
   entryPoints: [
     { in: 'src/main.js', out: 'tour' },
@@ -22,14 +22,26 @@ await esbuild.build({
   outdir: dist,
   bundle: true,
   format: 'esm',
+  splitting: true, // dynamic import() becomes a lazy chunk: the 3D hall loads only when used
+  chunkNames: 'chunks/[name]-[hash]',
   minify: true,
   treeShaking: true,
   target: ['es2020'],
   legalComments: 'linked',
   logLevel: 'warning',
+  metafile: true,
 });
 
-for (const name of ['tour.js', 'tour.css']) {
+// Chunk names carry a content hash. Chunks of earlier builds stay a while (a page loaded before this build, or
+// a test run beside this one, may still ask for them), then go.
+const outputs = Object.keys(result.metafile.outputs).map((p) => relative(dist, join(web, p)).split('\\').join('/'));
+const chunkDir = join(dist, 'chunks');
+const STALE_MS = 60 * 60 * 1000;
+for (const name of existsSync(chunkDir) ? readdirSync(chunkDir) : []) {
+  const path = join(chunkDir, name);
+  if (!outputs.includes(`chunks/${name.replace(/\.gz$/, '')}`) && Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path);
+}
+for (const name of outputs.filter((n) => /\.(js|css)$/.test(n))) {
   const raw = readFileSync(join(dist, name));
   const gz = gzipSync(raw, { level: 9 });
   writeFileSync(join(dist, `${name}.gz`), gz);

@@ -123,7 +123,9 @@ def web_asset(name: str):
     if use_gz:
         response.headers["Content-Encoding"] = "gzip"
     response.headers["Vary"] = "Accept-Encoding"
-    response.headers["Cache-Control"] = IMMUTABLE if request.args.get("v") else "no-cache"
+    # Chunks carry a content hash in their names; the entry files are versioned by ?v=.
+    hashed = name.startswith("chunks/") or request.args.get("v")
+    response.headers["Cache-Control"] = IMMUTABLE if hashed else "no-cache"
     return response
 
 

@@ -59,6 +59,20 @@ const STRINGS = {
   facility: ['设施', 'Facility'],
   panorama: ['全景', 'Panorama'],
   webglMissing: ['此浏览器无法显示全景，请使用文字版目录', 'This browser cannot show the panorama; please use the text directory'],
+  dhButton: ['3D 大厅', '3D hall'],
+  dhTitle: ['3D 大厅', '3D hall'],
+  dhBack: ['返回全景', 'Back to panorama'],
+  dhFloor: ['楼层', 'Floor'],
+  dhAllFloors: ['全部楼层', 'All floors'],
+  minimap: ['小地图', 'Minimap'],
+  minimapHide: ['隐藏', 'Hide'],
+  minimapShow: ['显示', 'Show'],
+  enterVR: ['进入VR', 'Enter VR'],
+  exitVR: ['退出VR', 'Exit VR'],
+  vrUnavailable: ['本设备不支持VR', 'VR is not available on this device'],
+  vrInsecure: ['VR需要安全连接（HTTPS）', 'VR needs a secure (HTTPS) connection'],
+  vrFailed: ['无法进入VR', 'Could not start VR'],
+  lookByPhone: ['转动手机看', 'Look by turning the phone'],
 };
 
 let lang = 'zh';

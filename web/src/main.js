@@ -3,6 +3,8 @@
 import { HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_REQUEST, VIEW_CHANGE } from './events.js';
 import { applyStrings, getLang, i18nEvents, pick, setLang, t } from './i18n.js';
 import { HotspotsPlugin } from './plugins/hotspots.js';
+import { OrientationPlugin } from './plugins/orientation.js';
+import { Minimap } from './plugins/minimap.js';
 import { el, getJSON } from './ui/dom.js';
 import { Panel } from './ui/panel.js';
 import { SEARCH_SELECT, Search } from './ui/search.js';
@@ -37,6 +39,8 @@ class Tour {
     this.search = new Search(this.$('search-input'), this.$('search-results'), this.hall);
     this.search.init();
     if (this.scenes.size) this.startViewer(params);
+    this.minimap = new Minimap(this.$('minimap'), this.hall, this.viewer);
+    this.minimap.init();
     this.bind();
     this.applyState(params, { initial: true });
     document.body.dataset.tour = 'ready';
@@ -58,11 +62,17 @@ class Tour {
     this.hotspots.init();
     this.controls = new Controls(this.viewer, container, container.querySelector('.view-buttons'));
     this.controls.connect();
+    this.orientation = new OrientationPlugin(this.viewer, this.$('look-by-phone'));
+    this.orientation.init();
+    this.setupVR();
   }
 
   bind() {
     this.viewer?.addEventListener(VIEW_CHANGE, () => this.writeUrl({ replace: true, later: true }));
     this.hotspots?.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target));
+    this.minimap.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target));
+    this.$('toggle-3d').hidden = !this.hall.model_url;
+    this.$('toggle-3d').addEventListener('click', () => this.openDollhouse());
     this.panel.addEventListener(PANEL_CHANGE, () => this.writeUrl());
     this.panel.addEventListener(ROUTE_REQUEST, (e) => this.route(e.detail.counter));
     this.search.addEventListener(ROUTE_REQUEST, (e) => this.route(e.detail.counter));
@@ -85,6 +95,43 @@ class Tour {
       else this.panel.openCounter(link.dataset.counter);
       this.panel.element.focus();
     });
+  }
+
+  /** The VR button: says plainly where VR cannot start; loads plugins/xr.js only where it can or on a press. */
+  setupVR() {
+    const button = this.$('enter-vr');
+    if (!button) return;
+    const say = (key) => { button.dataset.i18n = key; button.textContent = t(key); };
+    const load = () => {
+      this.xrLoading ??= import('./plugins/xr.js').then(({ XRPlugin }) => {
+        this.xr = new XRPlugin(this.viewer, this.hall);
+        this.xr.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target));
+        this.xr.addEventListener('end', () => say('enterVR'));
+        return this.xr;
+      });
+      return this.xrLoading;
+    };
+    button.hidden = false;
+    const canTry = window.isSecureContext && navigator.xr;
+    const support = canTry ? navigator.xr.isSessionSupported('immersive-vr').catch(() => false) : Promise.resolve(false);
+    support.then((ok) => {
+      if (ok) load();
+      else say(window.isSecureContext ? 'vrUnavailable' : 'vrInsecure');
+      button.dataset.vr = ok ? 'supported' : 'unavailable';
+    });
+    button.addEventListener('click', async () => {
+      if (button.dataset.vr !== 'supported') return;
+      const xr = await load();
+      if (xr.session) { xr.exit(); return; }
+      try {
+        await xr.enter(this.scene);
+        say('exitVR');
+      } catch (error) {
+        say('vrFailed');
+        console.warn('WebXR', error);
+      }
+    });
+    window.__tour = this; // a test hook: window.__tour.xr.lastSelected
   }
 
   /** Scene, view and panel from URL parameters (on load and on back/forward). */
@@ -113,6 +160,18 @@ class Tour {
     this.$('viewer').setAttribute('aria-label', `${t('panorama')}：${pick(scene.name)}`);
     this.tiles?.load(scene.tiles);
     this.hotspots?.setScene(scene);
+    this.minimap?.setScene(scene);
+  }
+
+  /** The 3D hall: its code (three's loader and controls) is a lazy chunk, fetched on first use. */
+  async openDollhouse() {
+    if (!this.dollhouse) {
+      const { Dollhouse } = await import('./plugins/dollhouse.js');
+      this.dollhouse = new Dollhouse(this.$('dollhouse'), this.hall);
+      this.dollhouse.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target));
+    }
+    this.dollhouse.setRoute(this.routeData || null);
+    await this.dollhouse.open();
   }
 
   select(target) {
@@ -132,7 +191,10 @@ class Tour {
     this.panel.loading();
     try {
       const url = `/api/v1/halls/${this.hall.slug}/route?from=${encodeURIComponent(from)}&to=${encodeURIComponent(`counter:${counter}`)}`;
-      this.panel.showRoute(counter, await getJSON(url));
+      this.routeData = await getJSON(url);
+      this.minimap?.setRoute(this.routeData);
+      this.dollhouse?.setRoute(this.routeData);
+      this.panel.showRoute(counter, this.routeData);
       this.panel.element.focus();
     } catch (error) {
       this.panel.failed(error);

@@ -70,7 +70,8 @@ export class HotspotsPlugin extends EventTarget {
       const dept = pick(counter.department?.name);
       attrs['aria-label'] = `${counter.number} ${t('counter')} ${dept}`;
       if (counter.status !== 'open') attrs.class += ' is-closed';
-      return el('button', attrs, el('span', { class: 'hs-number', text: counter.number }), el('span', { class: 'hs-dept', 'aria-hidden': 'true', text: dept }));
+      attrs['data-dept'] = dept; // shown by CSS (::after): the visible text stays a part of the name (WCAG 2.5.3)
+      return el('button', attrs, el('span', { class: 'hs-number', text: counter.number }));
     }
     if (kind === 'facility') {
       const facility = this.facilities.get(key);

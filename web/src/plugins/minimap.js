@@ -1,0 +1,202 @@
+// The minimap: the shown floor's plan SVG (fetched, parsed with DOMParser and imported — never innerHTML),
+// the current position with a heading cone that follows the view (bearing = heading + yaw; in the plan x → x
+// and z → y, so bearing b points along (sin b, −cos b), i.e. SVG rotate(b) of "up"), scene markers to go
+// to (focusable, HOTSPOT_SELECT 'scene:<id>'), a floor switcher, the active route, and a hide button.
+import { HOTSPOT_SELECT, LANG_CHANGE, RENDER } from '../events.js';
+import { getLang, i18nEvents, pick, t } from '../i18n.js';
+import { el } from '../ui/dom.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const CONE_DEG = 35; // half-angle of the heading cone
+
+function svg(tag, attrs = {}) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+  return node;
+}
+
+/** Drop what a plan must not bring into the page: scripts, foreign content, event-handler attributes. */
+function sanitize(root) {
+  for (const node of root.querySelectorAll('script, foreignObject, iframe')) node.remove();
+  for (const node of [root, ...root.querySelectorAll('*')]) {
+    for (const attr of [...node.attributes]) {
+      if (/^on/i.test(attr.name) || (/href$/i.test(attr.name) && /^\s*javascript:/i.test(attr.value))) node.removeAttribute(attr.name);
+    }
+  }
+  return root;
+}
+
+export class Minimap extends EventTarget {
+  constructor(container, hall, viewer) {
+    super();
+    this.container = container;
+    this.hall = hall;
+    this.viewer = viewer;
+    this.floors = [...hall.floors].sort((a, b) => a.level - b.level);
+    this.scenes = hall.scenes.filter((s) => s.tiles);
+    this.scene = null;
+    this.level = this.floors[0]?.level;
+    this.route = null;
+    this.bearing = null;
+    this._loadId = 0;
+    this._onRender = this.onRender.bind(this);
+    this._onLang = this.relabel.bind(this);
+    this._onClick = this.onClick.bind(this);
+    this._onKey = this.onKey.bind(this);
+  }
+
+  init() {
+    if (!this.floors.length) { this.container.hidden = true; return; }
+    this.title = el('h2', { class: 'mm-title', id: 'minimap-title', text: t('minimap') });
+    this.toggle = el('button', { type: 'button', class: 'mm-toggle', 'aria-expanded': 'true', 'aria-controls': 'minimap-body' });
+    this.floorButtons = el('div', { class: 'mm-floors', role: 'group' });
+    this.floorButtons.hidden = this.floors.length < 2;
+    this.map = el('div', { class: 'mm-map' });
+    this.body = el('div', { class: 'mm-body', id: 'minimap-body' }, this.floorButtons, this.map);
+    this.container.setAttribute('aria-labelledby', 'minimap-title');
+    this.container.replaceChildren(el('div', { class: 'mm-head' }, this.title, this.toggle), this.body);
+    this.container.hidden = false;
+    this.toggle.addEventListener('click', () => this.setOpen(this.body.hidden));
+    this.container.addEventListener('click', this._onClick);
+    this.container.addEventListener('keydown', this._onKey);
+    this.viewer?.addEventListener(RENDER, this._onRender);
+    i18nEvents.addEventListener(LANG_CHANGE, this._onLang);
+    this.relabel();
+  }
+
+  destroy() {
+    this.viewer?.removeEventListener(RENDER, this._onRender);
+    i18nEvents.removeEventListener(LANG_CHANGE, this._onLang);
+    this.container.removeEventListener('click', this._onClick);
+    this.container.removeEventListener('keydown', this._onKey);
+    this.container.replaceChildren();
+  }
+
+  setOpen(open) {
+    this.body.hidden = !open;
+    this.toggle.setAttribute('aria-expanded', String(open));
+    this.toggle.textContent = t(open ? 'minimapHide' : 'minimapShow');
+  }
+
+  /** The current scene: its floor is shown, with the position and cone. */
+  setScene(scene) {
+    this.scene = scene;
+    if (scene && scene.floor !== this.level) this.showFloor(scene.floor);
+    else this.drawOverlay();
+  }
+
+  /** The active route (the route API's answer) or null. */
+  setRoute(route) {
+    this.route = route;
+    this.drawOverlay();
+  }
+
+  relabel() {
+    this.title.textContent = t('minimap');
+    this.toggle.textContent = t(this.body.hidden ? 'minimapShow' : 'minimapHide');
+    this.floorButtons.setAttribute('aria-label', t('dhFloor'));
+    this.floorButtons.replaceChildren(...this.floors.map((f) => el('button', {
+      type: 'button', 'data-level': f.level, 'aria-pressed': String(f.level === this.level), text: pick(f.name) || `${f.level}F`,
+    })));
+    this.showFloor(this.level, { force: true });
+  }
+
+  /** Fetch and inline floor *level*'s plan (in the current language). */
+  async showFloor(level, { force = false } = {}) {
+    if (level === this.level && this.plan && !force) return;
+    this.level = level;
+    for (const b of this.floorButtons.children) b.setAttribute('aria-pressed', String(Number(b.dataset.level) === level));
+    const floor = this.floors.find((f) => f.level === level);
+    if (!floor) return;
+    const id = ++this._loadId;
+    const url = `${floor.plan_url}${floor.plan_url.includes('?') ? '&' : '?'}lang=${getLang()}`;
+    let root;
+    try {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(response.statusText);
+      const doc = new DOMParser().parseFromString(await response.text(), 'image/svg+xml');
+      if (doc.querySelector('parsererror') || doc.documentElement.localName !== 'svg') throw new Error('bad plan');
+      root = sanitize(document.importNode(doc.documentElement, true));
+    } catch (error) {
+      if (id === this._loadId) this.map.replaceChildren(el('p', { class: 'mm-error', text: t('loadFailed') }));
+      return;
+    }
+    if (id !== this._loadId) return;
+    // Inline, the plan holds focusable scene markers: a group, not an image (axe: nested-interactive).
+    root.setAttribute('role', 'group');
+    root.removeAttribute('width');
+    root.removeAttribute('height');
+    root.classList.add('mm-plan');
+    const [, , w, h] = (root.getAttribute('viewBox') || '0 0 1 1').split(/[\s,]+/).map(Number);
+    this.unit = Math.max(w, h) / 60; // a marker size in plan metres that reads at minimap size
+    this.overlay = svg('g', { class: 'mm-overlay' });
+    root.append(this.overlay);
+    this.plan = root;
+    this.map.replaceChildren(root);
+    this.container.dataset.level = String(level);
+    this.drawOverlay();
+  }
+
+  drawOverlay() {
+    if (!this.overlay) return;
+    this.overlay.replaceChildren();
+    this.cone = null;
+    this.bearing = null;
+    const u = this.unit;
+    for (const leg of this.route?.legs || []) {
+      if (leg.floor !== this.level) continue;
+      this.overlay.append(svg('polyline', {
+        class: 'mm-route', points: leg.polyline.map(([x, , z]) => `${x},${z}`).join(' '), fill: 'none', stroke: '#d32f2f',
+        'stroke-width': u * 0.6, 'stroke-linecap': 'round', 'stroke-linejoin': 'round',
+      }));
+    }
+    for (const scene of this.scenes) {
+      if (scene.floor !== this.level || scene === this.scene) continue;
+      const [x, , z] = scene.position;
+      const marker = svg('circle', {
+        class: 'mm-scene', cx: x, cy: z, r: u * 0.9, tabindex: 0, role: 'button', 'data-scene': scene.id,
+        'aria-label': `${t('goTo')} ${pick(scene.name)}`, fill: '#0b5cad', stroke: '#fff', 'stroke-width': u * 0.3,
+      });
+      marker.append(svg('title'));
+      marker.firstChild.textContent = pick(scene.name);
+      this.overlay.append(marker);
+    }
+    if (this.scene && this.scene.floor === this.level) {
+      const [x, , z] = this.scene.position;
+      const r = u * 5;
+      const a = (CONE_DEG * Math.PI) / 180;
+      this.cone = svg('path', {
+        class: 'mm-cone', d: `M0 0L${-r * Math.sin(a)} ${-r * Math.cos(a)}A${r} ${r} 0 0 1 ${r * Math.sin(a)} ${-r * Math.cos(a)}Z`,
+        fill: 'rgba(179,38,30,.35)', stroke: '#b3261e', 'stroke-width': u * 0.15,
+      });
+      this.coneGroup = svg('g', { transform: `translate(${x} ${z})` });
+      this.coneGroup.append(this.cone, svg('circle', { class: 'mm-dot', r: u, fill: '#b3261e', stroke: '#fff', 'stroke-width': u * 0.35 }));
+      this.overlay.append(this.coneGroup);
+      this.onRender();
+    }
+  }
+
+  onRender() {
+    if (!this.cone || !this.scene) return;
+    const yaw = this.viewer ? this.viewer.getView().yaw : 0;
+    const bearing = (((this.scene.heading || 0) + yaw) % 360 + 360) % 360;
+    if (bearing === this.bearing) return;
+    this.bearing = bearing;
+    this.cone.setAttribute('transform', `rotate(${bearing.toFixed(1)})`);
+    this.cone.dataset.bearing = bearing.toFixed(1);
+  }
+
+  onClick(event) {
+    const floor = event.target.closest?.('button[data-level]');
+    if (floor) { this.showFloor(Number(floor.dataset.level)); return; }
+    const marker = event.target.closest?.('[data-scene]');
+    if (marker) this.dispatchEvent(new CustomEvent(HOTSPOT_SELECT, { detail: { target: `scene:${marker.dataset.scene}` } }));
+  }
+
+  onKey(event) {
+    if ((event.key === 'Enter' || event.key === ' ') && event.target.dataset?.scene) {
+      event.preventDefault();
+      this.onClick(event);
+    }
+  }
+}
