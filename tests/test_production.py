@@ -56,12 +56,13 @@ def test_gunicorn_serves_the_api_from_environment_settings(tmp_path):
             stderr=log_file,
         )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while True:
             try:
-                response = requests.get(f"http://127.0.0.1:{port}/api/v1/halls", timeout=5)
+                # Workers import numpy, OpenCV, trimesh… before they answer: slow on a busy machine.
+                response = requests.get(f"http://127.0.0.1:{port}/api/v1/halls", timeout=30)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 assert server.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
