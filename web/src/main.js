@@ -1,18 +1,21 @@
 // The citizen tour: wires the viewer, tiles, controls, hotspots, panel and search to the hall document
 // embedded in the page, and keeps ?scene=&yaw=&pitch=&fov=&counter=&service=&lang= in the URL.
-import { HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_REQUEST, VIEW_CHANGE } from './events.js';
+import { HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_END, ROUTE_REQUEST, SEARCH_SELECT, VIEW_CHANGE, XR_END } from './events.js';
 import { applyStrings, getLang, i18nEvents, pick, setLang, t } from './i18n.js';
 import { HotspotsPlugin } from './plugins/hotspots.js';
 import { OrientationPlugin } from './plugins/orientation.js';
 import { Minimap } from './plugins/minimap.js';
+import { RouteGuide } from './plugins/routeguide.js';
 import { el, getJSON } from './ui/dom.js';
 import { Panel } from './ui/panel.js';
-import { SEARCH_SELECT, Search } from './ui/search.js';
+import { Search } from './ui/search.js';
 import { Controls } from './viewer/controls.js';
 import { CubeTiles } from './viewer/CubeTiles.js';
 import { Viewer } from './viewer/Viewer.js';
 
 const DEFAULT_FOV = 75;
+const MOVE_MS = 400; // the turn-and-zoom towards the next scene
+const MOVE_ZOOM = 0.6; // the field of view shrinks to this share of itself meanwhile
 const URL_DELAY_MS = 250;
 const ELDER_KEY = 'vhall.elder';
 
@@ -34,7 +37,7 @@ class Tour {
     const params = new URLSearchParams(location.search);
     if (params.get('lang') === 'en') setLang('en');
     this.setElder(localStorage.getItem(ELDER_KEY) === '1');
-    this.panel = new Panel(this.$('panel'), this.hall);
+    this.panel = new Panel(this.$('panel'), this.hall, { returnFocus: () => this.$('viewer') });
     this.panel.init();
     this.search = new Search(this.$('search-input'), this.$('search-results'), this.hall);
     this.search.init();
@@ -43,6 +46,8 @@ class Tour {
     this.minimap.init();
     this.bind();
     this.applyState(params, { initial: true });
+    // A read-only test hook: window.__tour.xr.lastSelected, window.__tour.viewer.renderer.info.
+    Object.defineProperty(window, '__tour', { value: this, writable: false, configurable: false });
     document.body.dataset.tour = 'ready';
   }
 
@@ -60,6 +65,8 @@ class Tour {
     this.tiles.connect();
     this.hotspots = new HotspotsPlugin(this.viewer, this.$('hotspots'), this.hall);
     this.hotspots.init();
+    this.routeGuide = new RouteGuide(this.$('route-bar'), this.hotspots, this.hall);
+    this.routeGuide.init();
     this.controls = new Controls(this.viewer, container, container.querySelector('.view-buttons'));
     this.controls.connect();
     this.orientation = new OrientationPlugin(this.viewer, this.$('look-by-phone'));
@@ -69,7 +76,8 @@ class Tour {
 
   bind() {
     this.viewer?.addEventListener(VIEW_CHANGE, () => this.writeUrl({ replace: true, later: true }));
-    this.hotspots?.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target));
+    this.hotspots?.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target, { focusPanel: true }));
+    this.routeGuide?.addEventListener(ROUTE_END, () => this.endRoute());
     this.minimap.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target));
     this.$('toggle-3d').hidden = !this.hall.model_url;
     this.$('toggle-3d').addEventListener('click', () => this.openDollhouse());
@@ -106,7 +114,7 @@ class Tour {
       this.xrLoading ??= import('./plugins/xr.js').then(({ XRPlugin }) => {
         this.xr = new XRPlugin(this.viewer, this.hall);
         this.xr.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target));
-        this.xr.addEventListener('end', () => say('enterVR'));
+        this.xr.addEventListener(XR_END, () => say('enterVR'));
         return this.xr;
       });
       return this.xrLoading;
@@ -131,7 +139,6 @@ class Tour {
         console.warn('WebXR', error);
       }
     });
-    window.__tour = this; // a test hook: window.__tour.xr.lastSelected
   }
 
   /** Scene, view and panel from URL parameters (on load and on back/forward). */
@@ -160,7 +167,35 @@ class Tour {
     this.$('viewer').setAttribute('aria-label', `${t('panorama')}：${pick(scene.name)}`);
     this.tiles?.load(scene.tiles);
     this.hotspots?.setScene(scene);
+    this.routeGuide?.setScene(scene);
     this.minimap?.setScene(scene);
+  }
+
+  /** Go to *scene* with a short turn and zoom towards it (none with prefers-reduced-motion). */
+  async moveTo(scene) {
+    if (this.moving || scene === this.scene) return;
+    this.moving = true;
+    const from = this.scene;
+    const hadFocus = this.$('hotspots').contains(document.activeElement);
+    const view = this.viewer?.getView();
+    if (view && !this.xr?.session && from?.position && scene.position) {
+      const dx = scene.position[0] - from.position[0];
+      const dz = scene.position[2] - from.position[2];
+      const bearing = (Math.atan2(dx, -dz) * 180) / Math.PI; // plan bearing: 0 along −z, clockwise
+      await this.viewer.animateTo({ yaw: bearing - (from.heading || 0), pitch: 0, fov: view.fov * MOVE_ZOOM }, MOVE_MS);
+    }
+    this.showScene(scene);
+    if (view) this.viewer.setView(view, { silent: true }); // the new scene opens with the view as it was
+    this.moving = false;
+    if (hadFocus) this.$('viewer').focus(); // the pressed hotspot is gone: keyboard users go on from the view
+    this.writeUrl();
+  }
+
+  endRoute() {
+    this.routeData = null;
+    this.minimap?.setRoute(null);
+    this.dollhouse?.setRoute(null);
+    this.$('viewer').focus();
   }
 
   /** The 3D hall: its code (three's loader and controls) is a lazy chunk, fetched on first use. */
@@ -174,12 +209,13 @@ class Tour {
     await this.dollhouse.open();
   }
 
-  select(target) {
+  select(target, { focusPanel = false } = {}) {
     const [kind, key] = target.split(':');
-    if (kind === 'counter') this.panel.openCounter(key);
-    else if (kind === 'scene' && this.scenes.has(key)) {
-      this.showScene(this.scenes.get(key));
-      this.writeUrl();
+    if (kind === 'counter') {
+      this.panel.openCounter(key);
+      if (focusPanel) this.panel.element.focus();
+    } else if (kind === 'scene' && this.scenes.has(key)) {
+      this.moveTo(this.scenes.get(key));
     } else if (kind === 'facility') {
       const facility = this.hall.facilities.find((f) => f.id === key);
       if (facility) this.panel.show(pick(facility.name), [facility.description ? el('p', { text: pick(facility.description) }) : el('p', { text: t('facility') })]);
@@ -194,6 +230,7 @@ class Tour {
       this.routeData = await getJSON(url);
       this.minimap?.setRoute(this.routeData);
       this.dollhouse?.setRoute(this.routeData);
+      this.routeGuide?.setRoute(this.routeData, counter);
       this.panel.showRoute(counter, this.routeData);
       this.panel.element.focus();
     } catch (error) {
@@ -205,6 +242,7 @@ class Tour {
     if (this.scene) {
       this.$('scene-name').textContent = pick(this.scene.name);
       this.hotspots?.relabel(this.scene);
+      this.routeGuide?.update();
     }
     const { counter, service } = this.panel.state;
     if (service) this.panel.openService(service, { counter, silent: true });

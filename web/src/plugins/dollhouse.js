@@ -8,7 +8,7 @@ import {
 } from 'three';
 import { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import { HOTSPOT_SELECT } from '../events.js';
+import { DOLLHOUSE_CLOSE, HOTSPOT_SELECT } from '../events.js';
 import { pick, t } from '../i18n.js';
 import { el } from '../ui/dom.js';
 
@@ -314,6 +314,6 @@ export class Dollhouse extends EventTarget {
     this.container.hidden = true;
     delete this.container.dataset.state;
     delete this.container.dollhouse;
-    this.dispatchEvent(new Event('close'));
+    this.dispatchEvent(new Event(DOLLHOUSE_CLOSE));
   }
 }

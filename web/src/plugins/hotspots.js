@@ -22,6 +22,8 @@ export class HotspotsPlugin extends EventTarget {
     this.facilities = new Map(hall.facilities.map((f) => [f.id, f]));
     this.scenes = new Map(hall.scenes.map((s) => [s.id, s]));
     this.items = [];
+    this.scene = null;
+    this.guide = null;
     this._onRender = this.onRender.bind(this);
     this._onClick = this.onClick.bind(this);
   }
@@ -45,6 +47,7 @@ export class HotspotsPlugin extends EventTarget {
   /** Show the hotspots of *scene* (sorted left to right, so Tab follows the view). */
   setScene(scene) {
     this.clear();
+    this.scene = scene;
     const spots = [...(scene.hotspots || [])].sort((a, b) => a.yaw - b.yaw);
     for (const spot of spots) {
       const button = this.makeButton(spot);
@@ -52,6 +55,41 @@ export class HotspotsPlugin extends EventTarget {
       button.hidden = true;
       this.layer.append(button);
       this.items.push({ spot, button, dir: directionOf(spot.yaw, spot.pitch) });
+    }
+    this.applyGuide();
+  }
+
+  /**
+   * The route's cue in this scene, kept across scene changes until replaced: {scene, label} adds an arrow
+   * button towards that linked scene, {counter} highlights that counter's hotspot; null shows neither.
+   */
+  setGuide(guide) {
+    this.guide = guide;
+    this.applyGuide();
+  }
+
+  applyGuide() {
+    this.items = this.items.filter((item) => {
+      if (item.route) item.button.remove();
+      return !item.route;
+    });
+    for (const { button } of this.items) {
+      button.classList.remove('is-route-target');
+      button.removeAttribute('aria-current');
+    }
+    const guide = this.guide;
+    const link = guide?.scene && this.items.find((item) => item.spot.target === `scene:${guide.scene}`);
+    if (guide?.counter) {
+      const item = this.items.find((i) => i.spot.target === `counter:${guide.counter}`);
+      item?.button.classList.add('is-route-target');
+      item?.button.setAttribute('aria-current', 'location');
+    } else if (link) {
+      const { yaw, pitch } = link.spot;
+      const button = el('button', { type: 'button', class: 'hotspot hotspot-route', 'data-target': link.spot.target },
+        el('span', { class: 'hs-arrow', 'aria-hidden': 'true', text: '⬆' }), el('span', { text: guide.label }));
+      button.hidden = true;
+      this.layer.prepend(button); // first in Tab order
+      this.items.unshift({ spot: link.spot, button, dir: directionOf(yaw, Math.min(pitch + 9, 80)), route: true });
     }
     this.viewer.requestRender();
   }
@@ -68,10 +106,10 @@ export class HotspotsPlugin extends EventTarget {
       const counter = this.counters.get(key);
       if (!counter) return null;
       const dept = pick(counter.department?.name);
-      attrs['aria-label'] = `${counter.number} ${t('counter')} ${dept}`;
+      // The name starts with the visible text (number, department), then says what it is (WCAG 2.5.3).
+      attrs['aria-label'] = [counter.number, dept, t('counter')].filter(Boolean).join(' ');
       if (counter.status !== 'open') attrs.class += ' is-closed';
-      attrs['data-dept'] = dept; // shown by CSS (::after): the visible text stays a part of the name (WCAG 2.5.3)
-      return el('button', attrs, el('span', { class: 'hs-number', text: counter.number }));
+      return el('button', attrs, el('span', { class: 'hs-number', text: counter.number }), dept ? ' ' : null, dept ? el('span', { class: 'hs-dept', text: dept }) : null);
     }
     if (kind === 'facility') {
       const facility = this.facilities.get(key);

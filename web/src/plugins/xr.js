@@ -7,7 +7,7 @@ import {
   CanvasTexture, Group, Line, BufferGeometry, LineBasicMaterial, Matrix4, Mesh, MeshBasicMaterial, PlaneGeometry,
   Raycaster, RingGeometry, SRGBColorSpace, Vector3,
 } from 'three';
-import { HOTSPOT_SELECT, RENDER } from '../events.js';
+import { HOTSPOT_SELECT, RENDER, XR_END } from '../events.js';
 import { pick, t } from '../i18n.js';
 import { getJSON } from '../ui/dom.js';
 import { directionOf } from '../viewer/Viewer.js';
@@ -292,6 +292,6 @@ export class XRPlugin extends EventTarget {
     camera.rotation.order = 'YXZ';
     delete this.viewer.requestRender; // back to the prototype's on-demand render
     this.viewer.resize();
-    this.dispatchEvent(new Event('end'));
+    this.dispatchEvent(new Event(XR_END));
   }
 }

@@ -7,9 +7,10 @@ import { el, getJSON } from './dom.js';
 const NARROW = '(max-width: 700px)';
 
 export class Panel extends EventTarget {
-  constructor(element, hall) {
+  constructor(element, hall, { returnFocus = null } = {}) {
     super();
     this.element = element;
+    this.returnFocus = returnFocus; // () => the element that gets the focus when the panel closes with it
     this.hall = hall;
     this.state = { counter: null, service: null };
     this.abort = null;
@@ -36,9 +37,11 @@ export class Panel extends EventTarget {
       'speechSynthesis' in window ? el('button', { type: 'button', class: 'read-aloud', 'data-action': 'read', text: t('readAloud') }) : null,
       el('button', { type: 'button', class: 'panel-close', 'data-action': 'close', 'aria-label': t('close'), text: '×' }));
     this.backTo = back;
+    const hadFocus = this.element.contains(document.activeElement);
     this.element.replaceChildren(tools, el('h2', { id: 'panel-title', text: title }), el('div', { class: 'panel-body' }, children));
     this.element.hidden = false;
     this.element.scrollTop = 0;
+    if (hadFocus && !this.element.contains(document.activeElement)) this.element.focus(); // keep keyboard users here
   }
 
   loading() {
@@ -156,12 +159,14 @@ export class Panel extends EventTarget {
   }
 
   close({ silent = false } = {}) {
+    const hadFocus = this.element.contains(document.activeElement);
     this.abort?.abort();
     this.element.hidden = true;
     this.element.replaceChildren();
     this.state = { counter: null, service: null };
     if ('speechSynthesis' in window) speechSynthesis.cancel();
     if (!silent) this.emit();
+    if (hadFocus) this.returnFocus?.()?.focus();
   }
 
   readAloud() {

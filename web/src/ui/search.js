@@ -1,11 +1,10 @@
 // One search box (“我要办…”): results as you type from /api/v1/search; a service lists its counters with
 // their status and a “带我去” (take me there) button each.
-import { ROUTE_REQUEST } from '../events.js';
+import { ROUTE_REQUEST, SEARCH_SELECT } from '../events.js';
 import { pick, t } from '../i18n.js';
 import { el, getJSON } from './dom.js';
 
 const DELAY_MS = 150;
-export const SEARCH_SELECT = 'searchselect'; // detail {service} or {counter}
 
 export class Search extends EventTarget {
   constructor(input, results, hall) {

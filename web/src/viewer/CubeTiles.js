@@ -7,13 +7,13 @@ import {
   Box3, BufferAttribute, BufferGeometry, DoubleSide, Frustum, Group, LinearFilter, Matrix4, Mesh,
   MeshBasicMaterial, SphereGeometry, SRGBColorSpace, TextureLoader, Vector3,
 } from 'three';
+import { RENDER, TILES_LOADED } from '../events.js';
 
 const FACES = 'frblud';
 const CUBE = 10; // half the cube's side, viewer units
 const SPHERE = 40; // radius of the preview sphere, behind the cube
 const MAX_TILES = 72; // textures kept in the cache
 const CONCURRENCY = 6; // tile requests in flight
-export const TILES_EVENT = 'tilesloaded';
 
 const _frustum = new Frustum();
 const _matrix = new Matrix4();
@@ -83,11 +83,11 @@ export class CubeTiles extends EventTarget {
 
   connect() {
     this.viewer.scene.add(this.group);
-    this.viewer.addEventListener('render', this._update);
+    this.viewer.addEventListener(RENDER, this._update);
   }
 
   disconnect() {
-    this.viewer.removeEventListener('render', this._update);
+    this.viewer.removeEventListener(RENDER, this._update);
     this.viewer.scene.remove(this.group);
   }
 
@@ -110,7 +110,12 @@ export class CubeTiles extends EventTarget {
       this.viewer.container.dataset.panorama = stage;
       this.viewer.requestRender();
     };
-    if (tiles.placeholder) this.loader.load(tiles.placeholder, (tex) => { if (this.viewer.container.dataset.panorama !== 'preview') setPreview(tex, 'placeholder'); });
+    if (tiles.placeholder) {
+      this.loader.load(tiles.placeholder, (tex) => {
+        if (this.viewer.container.dataset.panorama !== 'preview') setPreview(tex, 'placeholder');
+        else tex.dispose(); // the preview came first
+      });
+    }
     this.loader.load(tiles.basePath + tiles.preview, (tex) => setPreview(tex, 'preview'));
     this.viewer.requestRender();
   }
@@ -166,7 +171,7 @@ export class CubeTiles extends EventTarget {
         this.pump();
         if (this.pending.size === 0) {
           this.viewer.container.dataset.tiles = 'loaded';
-          this.dispatchEvent(new Event(TILES_EVENT));
+          this.dispatchEvent(new Event(TILES_LOADED));
         }
       };
       this.loader.load(url, (texture) => {

@@ -39,6 +39,7 @@ export class Viewer extends EventTarget {
     this.camera.rotation.order = 'YXZ';
     this.view = { yaw: wrapYaw(yaw), pitch: MathUtils.clamp(pitch, -PITCH_LIMIT, PITCH_LIMIT), fov };
     this._frame = 0;
+    this._anim = null;
     this._onResize = this.resize.bind(this);
     this._renderNow = this.renderNow.bind(this);
     container.prepend(this.renderer.domElement);
@@ -61,6 +62,38 @@ export class Viewer extends EventTarget {
     if (!silent) this.dispatchEvent(new CustomEvent(VIEW_CHANGE, { detail: this.getView() }));
   }
 
+  /**
+   * Turn and zoom to *to* ({yaw, pitch, fov}) over *ms*, rendering every frame meanwhile only (eased; no
+   * VIEW_CHANGE); resolves at the end. With prefers-reduced-motion it resolves at once and changes nothing.
+   */
+  animateTo(to, ms = 400) {
+    this._anim?.resolve();
+    this._anim = null;
+    if (window.matchMedia?.('(prefers-reduced-motion: reduce)').matches || ms <= 0) return Promise.resolve();
+    const from = this.getView();
+    const target = { yaw: from.yaw + wrapYaw((to.yaw ?? from.yaw) - from.yaw), pitch: to.pitch ?? from.pitch, fov: to.fov ?? from.fov };
+    this.container.dataset.transition = 'on';
+    return new Promise((resolve) => {
+      this._anim = { from, target, start: performance.now(), ms, resolve };
+      this.requestRender();
+    });
+  }
+
+  /** One step of the running animation (from renderNow); schedules the next frame until it ends. */
+  stepAnimation() {
+    const anim = this._anim;
+    const k = Math.min(1, (performance.now() - anim.start) / anim.ms);
+    const e = k * k * (3 - 2 * k);
+    const { from, target } = anim;
+    this.view.yaw = wrapYaw(from.yaw + (target.yaw - from.yaw) * e);
+    this.view.pitch = MathUtils.clamp(from.pitch + (target.pitch - from.pitch) * e, -PITCH_LIMIT, PITCH_LIMIT);
+    this.view.fov = MathUtils.clamp(from.fov + (target.fov - from.fov) * e, FOV_MIN, FOV_MAX);
+    if (k < 1) { this.requestRender(); return; }
+    this._anim = null;
+    delete this.container.dataset.transition;
+    queueMicrotask(anim.resolve); // after this frame is drawn
+  }
+
   /** Screen height in pixels per degree of view (for drags and level choice). */
   pixelsPerDegree() {
     return this.container.clientHeight / this.view.fov;
@@ -81,6 +114,7 @@ export class Viewer extends EventTarget {
 
   renderNow() {
     this._frame = 0;
+    if (this._anim) this.stepAnimation();
     const { yaw, pitch, fov } = this.view;
     this.camera.fov = fov;
     this.camera.rotation.set(MathUtils.degToRad(pitch), -MathUtils.degToRad(yaw), 0);
@@ -92,6 +126,8 @@ export class Viewer extends EventTarget {
   }
 
   dispose() {
+    this._anim?.resolve();
+    this._anim = null;
     if (this._frame) cancelAnimationFrame(this._frame);
     this._observer.disconnect();
     this.renderer.dispose();

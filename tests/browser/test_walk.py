@@ -1,0 +1,132 @@
+"""Walking the pingnan tour: the route in the panoramas, scene transitions, memory over 50 scene changes,
+and a keyboard-only walk."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROUTE_ARROW = "#hotspots button.hotspot-route"
+HEAP_BOUND = 8 * 1024 * 1024  # bytes the JS heap may grow between change 10 and change 50 (generous)
+
+
+def wait_scene(tab, name: str) -> None:
+    tab.page.wait_for_function(
+        """name => document.querySelector('#scene-name').textContent === name
+        && document.querySelector('#viewer').dataset.tiles === 'loaded'
+        && document.querySelector('#viewer').dataset.panorama === 'preview'""",
+        arg=name,
+        timeout=15000,
+    )
+
+
+def test_route_points_to_the_next_scene_then_highlights_the_counter(tab):
+    tab.tour("?counter=B01")
+    tab.page.locator("#panel .take-me").first.click()
+    tab.page.locator("#panel ol.route-steps li").first.wait_for()
+    arrow = tab.page.locator(ROUTE_ARROW)
+    arrow.wait_for()
+    assert arrow.inner_text().split() == ["⬆", "路线：前往", "大厅中央"]
+    assert arrow.get_attribute("data-target") == "scene:hall-centre"
+    assert tab.page.locator("#route-bar").is_visible()
+    if os.environ.get("WALK_SCREENSHOT"):
+        tab.page.screenshot(path=os.environ["WALK_SCREENSHOT"])
+    tab.page.evaluate(
+        """() => { window.__sawTransition = false;
+        new MutationObserver(() => { if (document.querySelector('#viewer').dataset.transition) window.__sawTransition = true; })
+          .observe(document.querySelector('#viewer'), { attributes: true }); }"""
+    )
+    arrow.click()
+    wait_scene(tab, "大厅中央")
+    assert tab.page.evaluate("window.__sawTransition"), "no turn-and-zoom before the scene change"
+    target = tab.page.locator("button.hotspot[data-target='counter:B01']")
+    assert "is-route-target" in target.get_attribute("class")
+    assert target.get_attribute("aria-current") == "location"
+    assert tab.page.locator(ROUTE_ARROW).count() == 0
+    assert tab.page.locator("#panel ol.route-steps li").count() >= 2  # the numbered steps stay
+    tab.page.click("#end-route")
+    assert tab.page.locator("#route-bar").is_hidden()
+    assert tab.page.locator("#hotspots .is-route-target, #hotspots [aria-current]").count() == 0
+    assert tab.errors == []
+
+
+def test_fifty_scene_changes_release_textures_buttons_and_memory(tab):
+    tab.page.emulate_media(reduced_motion="reduce")
+    tab.tour()
+    cdp = tab.page.context.new_cdp_session(tab.page)
+    tab.page.evaluate(
+        """() => { window.__sawTransition = false;
+        new MutationObserver(() => { if (document.querySelector('#viewer').dataset.transition) window.__sawTransition = true; })
+          .observe(document.querySelector('#viewer'), { attributes: true }); }"""
+    )
+
+    def measure() -> dict:
+        cdp.send("HeapProfiler.collectGarbage")
+        return tab.page.evaluate(
+            """() => ({
+            textures: window.__tour.viewer.renderer.info.memory.textures,
+            geometries: window.__tour.viewer.renderer.info.memory.geometries,
+            buttons: document.querySelectorAll('#hotspots button').length,
+            heap: performance.memory ? performance.memory.usedJSHeapSize : 0 })"""
+        )
+
+    names = {"hall-centre": "大厅中央", "entrance": "入口"}
+    samples = {}
+    for change in range(1, 51):
+        target = "hall-centre" if change % 2 else "entrance"
+        tab.page.evaluate(
+            f"document.querySelector(\"#hotspots button[data-target='scene:{target}']\").click()"
+        )
+        wait_scene(tab, names[target])
+        if change in (10, 50):
+            samples[change] = measure()
+    first, last = samples[10], samples[50]
+    assert last["textures"] <= first["textures"], samples
+    assert last["geometries"] <= first["geometries"], samples
+    assert last["buttons"] == first["buttons"], samples
+    assert last["heap"] - first["heap"] <= HEAP_BOUND, samples
+    assert not tab.page.evaluate("window.__sawTransition"), "reduced motion still animated"
+    assert tab.errors == []
+
+
+def tab_until(tab, predicate: str, limit: int = 60, key: str = "Tab") -> None:
+    for _ in range(limit):
+        tab.page.keyboard.press(key)
+        if tab.page.evaluate(f"(() => {{ const a = document.activeElement; return {predicate}; }})()"):
+            return
+    pytest.fail(f"{key} never reached: {predicate}")
+
+
+def test_keyboard_only_walk(tab):
+    tab.tour()
+    tab_until(tab, "a.id === 'viewer'")
+    tab.page.keyboard.press("ArrowLeft")
+    tab.page.keyboard.press("ArrowRight")
+    tab.page.keyboard.press("Tab")  # focus is not trapped in the view
+    assert tab.page.evaluate(
+        "document.activeElement.id !== 'viewer' && document.activeElement.tagName !== 'CANVAS'"
+    )
+    tab_until(tab, "a.id === 'viewer'", key="Shift+Tab")
+    tab_until(tab, "a.dataset.target === 'scene:hall-centre'")
+    tab.page.keyboard.press("Enter")
+    wait_scene(tab, "大厅中央")
+    assert tab.page.evaluate("document.activeElement.id") == "viewer"
+    tab_until(tab, "a.dataset.target === 'counter:B01'")
+    tab.page.keyboard.press("Enter")
+    tab.page.wait_for_selector("#panel .service-link")
+    tab_until(tab, "a.classList.contains('service-link')")
+    tab.page.keyboard.press("Space")
+    tab.page.wait_for_selector("#panel a.apply-online")
+    tab_until(tab, "a.classList.contains('apply-online')")
+    assert tab.page.evaluate("document.activeElement.href").startswith("https://")
+    tab.page.keyboard.press("Escape")
+    tab.page.wait_for_selector("#panel", state="hidden")
+    assert tab.page.evaluate("document.activeElement.id") == "viewer"
+    tab.page.keyboard.press("Tab")
+    assert tab.page.evaluate(
+        "document.activeElement.id !== 'viewer' && document.activeElement !== document.body"
+    )
+    assert tab.errors == []
