@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,6 +69,13 @@ class Client:
 @pytest.fixture(scope="session")
 def api(live_server) -> Client:
     return Client(live_server)
+
+
+@pytest.fixture(scope="session")
+def built_web() -> None:
+    """web/dist built from the current web/src (esbuild; about a second)."""
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(["node", str(root / "scripts" / "build_web.mjs")], check=True, capture_output=True)
 
 
 @pytest.fixture

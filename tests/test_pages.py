@@ -6,8 +6,6 @@ import gzip
 import json
 import re
 
-import pytest
-
 from server.pages import json_script
 
 
@@ -47,13 +45,12 @@ def test_unknown_hall_is_a_404_page(api):
     assert "找不到大厅：nowhere" in response.text and "Hall not found: nowhere" in response.text
 
 
-def test_bundle_is_served_versioned_immutable_and_gzipped(api, app):
+def test_bundle_is_served_versioned_immutable_and_gzipped(api, app, built_web):
     from server.pages import web_dist
 
     with app.app_context():
         dist = web_dist()
-    if not (dist / "tour.js").is_file():
-        pytest.skip("web/dist not built (bash scripts/test builds it)")
+    assert (dist / "tour.js").is_file()
     html = api.get("/hall/pingnan").text
     url = re.search(r'src="(/static/web/tour\.js\?v=[0-9a-f]{12})"', html).group(1)
     response = api.get(url, headers={"Accept-Encoding": "gzip"}, stream=True)

@@ -3,13 +3,11 @@ demo panoramas rendered for the pingnan hall once per session."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-playwright_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api as playwright_api
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -27,12 +25,6 @@ NOISE = ("GL Driver Message", "GPU stall", "Performance", "WebGL")
 
 
 @pytest.fixture(scope="session")
-def built_web() -> None:
-    """web/dist/tour.js built from the current web/src (esbuild; about a second)."""
-    subprocess.run(["node", str(ROOT / "scripts" / "build_web.mjs")], check=True, capture_output=True)
-
-
-@pytest.fixture(scope="session")
 def panoramas(app) -> None:
     """Small rendered panoramas for every scene of the pingnan hall (≈15 s, once)."""
     result = app.test_cli_runner().invoke(args=["panorama", "render-demo", HALL, "--width", "2048"])
@@ -41,8 +33,7 @@ def panoramas(app) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's Chromium is not installed (bash scripts/test installs it)")
+    assert Path(CHROMIUM).exists(), "Debian's Chromium is missing: bash scripts/test installs it"
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield browser

@@ -57,8 +57,7 @@ async () => {
 
 @pytest.fixture
 def vr_tab(browser, live_server, panoramas, built_web) -> Iterator[Tab]:
-    if not IWER.exists():
-        pytest.skip("iwer is not installed (npm ci in web/)")
+    assert IWER.exists(), "iwer is missing: npm ci in web/ (bash scripts/test) installs it"
     context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
     context.add_init_script(path=str(IWER))
     context.add_init_script(script=INSTALL_IWER)
