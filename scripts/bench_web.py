@@ -8,18 +8,26 @@ registers (a WSGI module written into the temporary folder wraps ``create_app()`
 changed); its JS and CSS are served gzip-compressed, as ours are, so bytes compare like with like.
 
 For each viewer and network profile (loopback; "slow 4G": 1.6 Mbps down, 150 ms RTT, cache disabled, via
-CDP), in a fresh browser context at 1280×720:
+CDP), ``--repeat`` cold loads, each in a fresh browser context at 1280×720; medians [min–max] are printed:
 
-- first frame: the first screenshot (polled every ``--poll`` s) in which the viewer's area is no longer
-  blank: at least ``COVERED`` of a 16×9 grid of cells show a pixel standard deviation ≥ ``CELL_STD``
-  (a few cells may hold buttons or a loading box; a blank background scores ~0); screenshot time is taken
-  when the capture returns, so it is an upper bound for both viewers alike;
+- references, once per viewer before the measured loads: the *final view* (a screenshot of the viewer's box
+  once the tiles have settled, loopback) and the *empty state* (the page with scripts and images blocked and
+  the viewer's CSS background removed: what the page shows before anything of the panorama is there);
+- first recognisable view: the first screenshot (polled every ``--poll`` s) whose viewer box, downscaled to
+  ``SMALL`` greyscale, has a standard deviation ≥ ``STD_FLOOR`` (not nearly uniform), differs from the empty
+  state by a mean of ≥ ``EMPTY_DIFF`` grey levels, and has a normalised cross-correlation ≥ ``NCC_MIN`` with
+  the final view. Screenshot time is taken when the capture returns, so it is an upper bound for both viewers
+  alike; the first-frame screenshots (and the final views) are saved into ``bench-results/web/``;
+- ours only: whether that first frame is the inline *placeholder* or *preview.jpg* (by whether preview.jpg had
+  finished loading, per CDP, before the screenshot was taken), and when the first recognisable screenshot after
+  preview.jpg arrived ("preview s");
 - sharp: by the network: once tile requests (``/<level>/<face><row>_<col>.jpg``) have been quiet for
-  ``QUIET`` s, the time the last tile of the highest level requested arrived; that level is reported;
+  ``QUIET`` s, the time the last tile of the highest level requested arrived; that level is reported; the
+  final screenshot's correlation with the reference final view is checked (``final NCC``);
 - bytes: ``Network.loadingFinished`` encodedDataLength of everything finished by first frame and by sharp,
   and of the scripts among them.
 
-Run: ``.venv/bin/python scripts/bench_web.py [--image render|synthetic] [--cap 60]``.
+Run: ``.venv/bin/python scripts/bench_web.py [--image render|synthetic] [--repeat 3] [--cap 60]``.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,13 +67,11 @@ VIEWPORT = {"width": 1280, "height": 720}
 HALL, SCENE = "pingnan", "entrance"
 WIDTH = 8192
 TILE_RE = re.compile(r"/panoramas/[^?]*/(\d+)/([frblud])(\d+)_(\d+)\.jpg(?:\?|$)")
-GRID = (16, 9)  # cells across and down the viewer area
-CELL_STD = 2.0  # grey levels: a cell with at least this standard deviation shows something
-BACKGROUND = np.array(
-    [0x30, 0x34, 0x3A], np.float32
-)  # our viewer's blank colour; the Pannellum page uses it too
-BACKGROUND_DISTANCE = 8.0  # RGB units
-COVERED = 0.6  # share of cells that must show something for a first frame
+SMALL = (64, 36)  # width, height of the greyscale the frames are compared at
+STD_FLOOR = 6.0  # grey levels: below this the downscaled viewer box counts as nearly uniform
+EMPTY_DIFF = 6.0  # grey levels: mean absolute difference from the empty state a frame must have
+NCC_MIN = 0.5  # normalised cross-correlation with the final view a frame must reach
+RESULTS = ROOT / "bench-results" / "web"
 QUIET = 1.5  # s without tile requests after which the initial view counts as settled
 PROFILES = {
     "loopback": None,
@@ -166,7 +173,7 @@ def pannellum_page(tiles: dict, view: dict, rect: dict) -> str:
             )
         },
     }
-    # A plain background and no loading box: "blank" must look blank to the screenshot test, as ours does.
+    # A plain background and no loading box, as ours: the empty states compare like with like.
     return textwrap.dedent(f"""\
         <!doctype html>
         <html><head><meta charset="utf-8"><title>Pannellum</title><link rel="icon" href="data:,">
@@ -182,28 +189,87 @@ def pannellum_page(tiles: dict, view: dict, rect: dict) -> str:
         """)
 
 
-def blank_score(jpeg: bytes) -> float:
-    """Share of the GRID cells of a screenshot that show something: a grey-level standard deviation of at
-    least CELL_STD, or a mean colour at least BACKGROUND_DISTANCE from the blank background (flat-shaded
-    renders have large uniform walls)."""
+def small_grey(data: bytes) -> np.ndarray:
+    """An encoded screenshot as a SMALL greyscale array (area-averaged)."""
     import cv2
 
-    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)[:, :, ::-1].astype(np.float32)
-    cols, rows = GRID
-    h, w = image.shape[0] // rows, image.shape[1] // cols
-    cells = image[: h * rows, : w * cols].reshape(rows, h, cols, w, 3)
-    std = cells.mean(axis=4).std(axis=(1, 3))
-    mean = cells.mean(axis=(1, 3))
-    distance = np.minimum(  # blank is our background colour or an unstyled (white) page
-        np.linalg.norm(mean - BACKGROUND, axis=-1), np.linalg.norm(mean - 255.0, axis=-1)
-    )
-    return float(((std >= CELL_STD) | (distance >= BACKGROUND_DISTANCE)).mean())
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    return cv2.resize(image, SMALL, interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
-def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, cap: float) -> dict:
-    """Load *url* once in a fresh context; first frame from screenshots of *rect*, sharp from tiles."""
+def ncc(a: np.ndarray, b: np.ndarray) -> float:
+    """Zero-mean normalised cross-correlation of two equally sized arrays (0 where either is uniform)."""
+    a, b = a - a.mean(), b - b.mean()
+    norm = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
+    return 0.0 if norm == 0 else float((a * b).sum()) / norm
+
+
+def judge(data: bytes | None, final: np.ndarray, empty: np.ndarray) -> tuple[bool, float]:
+    """Whether a screenshot is a recognisable view (see the module docstring), and its NCC with *final*."""
+    if data is None:
+        return False, 0.0
+    grey = small_grey(data)
+    score = ncc(grey, final)
+    ok = grey.std() >= STD_FLOOR and float(np.abs(grey - empty).mean()) >= EMPTY_DIFF and score >= NCC_MIN
+    return ok, score
+
+
+def save_png(data: bytes, name: str) -> Path:
+    import cv2
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / name
+    cv2.imwrite(str(path), cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR))
+    return path
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def shoot(cdp, rect: dict, fmt: str = "jpeg") -> bytes | None:
+    """A screenshot of *rect*, or None where nothing has been painted yet."""
     from playwright.sync_api import Error as PlaywrightError
 
+    params = {"format": fmt, "clip": {**rect, "scale": 1}, "optimizeForSpeed": True}
+    if fmt == "jpeg":
+        params["quality"] = 80
+    try:
+        return base64.b64decode(cdp.send("Page.captureScreenshot", params)["data"])
+    except PlaywrightError:
+        return None
+
+
+def empty_state(browser, url: str, rect: dict) -> bytes:
+    """The page with scripts and images blocked and the viewer's CSS background removed."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.route(
+        "**/*",
+        lambda route: (
+            route.abort()
+            if route.request.resource_type in ("script", "image", "xhr", "fetch")
+            else route.continue_()
+        ),
+    )
+    page = context.new_page()
+    page.add_init_script(
+        "document.addEventListener('DOMContentLoaded', () => { const s = document.createElement('style');"
+        " s.textContent = '#viewer { background-image: none !important; }'; document.head.append(s); });"
+    )
+    page.goto(url, wait_until="load", timeout=60_000)
+    page.wait_for_timeout(500)
+    cdp = context.new_cdp_session(page)
+    data = shoot(cdp, rect, "png")
+    context.close()
+    if data is None:
+        raise RuntimeError(f"no empty-state screenshot of {url}")
+    return data
+
+
+def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, cap: float, refs=None) -> dict:
+    """Load *url* once in a fresh context; first frame from screenshots of *rect* judged against *refs*
+    (final view, empty state: SMALL greyscale arrays; None: no polling, just the load and the final view),
+    sharp from tiles. The result holds the encoded first-frame and final screenshots."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
@@ -241,26 +307,38 @@ def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, ca
     # CDP's timestamps are Chromium's monotonic clock, which on Linux is CLOCK_MONOTONIC, as time.monotonic().
     t0 = time.monotonic()
     page.goto(url, wait_until="commit", timeout=cap * 1000)
-    clip = {**rect, "scale": 1}  # the viewer's box, known from the warm-up: polling starts at once
-    first, blank, score, shots = None, 0.0, 0.0, 0
-    while time.monotonic() - t0 < cap:
-        try:
-            shot = cdp.send(
-                "Page.captureScreenshot",
-                {"format": "jpeg", "quality": 80, "clip": clip, "optimizeForSpeed": True},
-            )
-        except PlaywrightError:  # nothing painted yet
-            shot = None
+
+    def preview_end() -> float | None:
+        ends = [r["end"] - t0 for r in requests.values() if r["url"].endswith("/preview.jpg") and "end" in r]
+        return min(ends, default=None)
+
+    first = before = preview = stage = None
+    first_shot = first_ncc = preview_shot = None
+    best, shots = 0.0, 0
+    has_preview = "/hall/" in url  # ours: tell the placeholder from preview.jpg
+    while refs is not None and time.monotonic() - t0 < cap:
+        start = time.monotonic() - t0
+        data = shoot(cdp, rect)
         now = time.monotonic() - t0
         shots += 1
-        score = 0.0 if shot is None else blank_score(base64.b64decode(shot["data"]))
-        if score >= COVERED:
-            first = now
+        ok, score = judge(data, *refs)
+        best = max(best, score)
+        if has_preview and ok and preview is None:
+            page.wait_for_timeout(1)  # let Playwright deliver pending CDP events
+            loaded = preview_end()
+            if loaded is not None and loaded <= start:  # taken wholly after preview.jpg arrived
+                preview, preview_shot = now, data
+        if ok and first is None:
+            first, first_shot, first_ncc = now, data, score
+            if has_preview:
+                stage = "placeholder" if preview is None else "preview"
+        elif first is None:
+            before = now
+        if first is not None and (not has_preview or preview is not None):
             break
-        blank = now
         time.sleep(poll)
     capped = True
-    while first is not None and time.monotonic() - t0 < cap:  # wait for the tile requests to settle
+    while time.monotonic() - t0 < cap:  # wait for the tile requests to settle
         page.wait_for_timeout(250)  # also lets Playwright deliver the CDP events
         tiles = [r for r in requests.values() if TILE_RE.search(r["url"])]
         if not tiles or any("end" not in r for r in tiles):
@@ -268,6 +346,7 @@ def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, ca
         if time.monotonic() - max(max(r.get("start", 0), r["end"]) for r in tiles) >= QUIET:
             capped = False
             break
+    final_shot = shoot(cdp, rect, "png")
     tiles = []
     for r in requests.values():
         match = TILE_RE.search(r["url"])
@@ -285,7 +364,13 @@ def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, ca
 
     result = {
         "first": first,
-        "blank": blank,
+        "before": before,
+        "stage": stage,
+        "preview": preview,
+        "preview_loaded": preview_end(),
+        "first_ncc": first_ncc,
+        "best_ncc": best,
+        "final_ncc": None if refs is None or final_shot is None else ncc(small_grey(final_shot), refs[0]),
         "sharp": sharp,
         "level": level,
         "top_tiles": sum(1 for lv, _ in tiles if lv == level),
@@ -297,6 +382,9 @@ def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, ca
         "shots": shots,
         "doc": doc,
         "capped": capped,
+        "first_shot": first_shot,
+        "preview_shot": preview_shot,
+        "final_shot": final_shot,
     }
     context.close()
     return result
@@ -360,12 +448,37 @@ def ratio(a, b) -> str:
     return "—" if a is None or b is None or b == 0 else f"{a / b:.2f}"
 
 
+def spread(runs: list[dict], key: str, digits: int = 2) -> str:
+    """Median [min–max] of *key* over *runs*; a trailing “(k/n)” when only k of n runs have a value."""
+    values = [r[key] for r in runs if r[key] is not None]
+    if not values:
+        return "—"
+    text = f"{statistics.median(values):.{digits}f} [{min(values):.{digits}f}–{max(values):.{digits}f}]"
+    return text if len(values) == len(runs) else f"{text} ({len(values)}/{len(runs)})"
+
+
+def _count(items) -> dict:
+    counts: dict = {}
+    for item in items:
+        if item is not None:
+            counts[item] = counts.get(item, 0) + 1
+    return counts
+
+
+def median(runs: list[dict], key: str) -> float | None:
+    values = [r[key] for r in runs if r[key] is not None]
+    return statistics.median(values) if values else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", choices=("render", "synthetic"), default="render")
     parser.add_argument("--poll", type=float, default=0.05, help="s between screenshots (plus capture time)")
-    parser.add_argument("--cap", type=float, default=60.0, help="s at most per page load")
+    parser.add_argument("--cap", type=float, default=60.0, help="s at most per page load (at most 60)")
+    parser.add_argument("--repeat", type=int, default=3, help="cold loads per viewer and profile")
     args = parser.parse_args()
+    args.cap = min(args.cap, 60.0)
+    args.repeat = max(1, min(args.repeat, 20))
     if not (PANNELLUM / "pannellum.js").exists():
         sys.exit("web/node_modules/pannellum is missing: cd web && npm install")
 
@@ -404,7 +517,8 @@ def main() -> None:
         ours_url = f"{base}/hall/{HALL}?scene={SCENE}"
         theirs_url = f"{base}/bench/pannellum/index.html"
         server = run_server(env, tmp, port)
-        results: dict[tuple[str, str], dict] = {}
+        results: dict[tuple[str, str], list[dict]] = {}
+        viewers = (("ours", ours_url), ("Pannellum", theirs_url))
         try:
             wait_ready(port)
             with sync_playwright() as p:
@@ -417,16 +531,50 @@ def main() -> None:
                         f"{view['fov']:.1f}°; viewer box {rect['width']}×{rect['height']} at "
                         f"({rect['x']}, {rect['y']}); Pannellum {version} gets the same box and view"
                     )
-                    for profile_name, profile in PROFILES.items():
-                        for viewer, url in (("ours", ours_url), ("Pannellum", theirs_url)):
-                            r = measure(browser, url, rect, profile, args.poll, args.cap)
-                            results[(viewer, profile_name)] = r
-                            print(
-                                f"  measured {viewer:9} {profile_name:8}: {r['shots']} screenshots, "
-                                f"{r['tiles']} tiles ({r['top_tiles']} at level {r['level']}), "
-                                f"document requested {r['doc'] * 1000:.0f} ms after navigation"
-                                + (f"; capped at {args.cap:.0f} s" if r["capped"] else "")
+                    refs = {}
+                    for viewer, url in viewers:
+                        ref = measure(browser, url, rect, None, args.poll, args.cap)
+                        if ref["final_shot"] is None or ref["capped"]:
+                            sys.exit(
+                                f"{viewer}: no settled final view within {args.cap:.0f} s for the reference"
                             )
+                        empty = empty_state(browser, url, rect)
+                        refs[viewer] = (small_grey(ref["final_shot"]), small_grey(empty))
+                        final_path = save_png(ref["final_shot"], f"{slug(viewer)}-reference-final.png")
+                        save_png(empty, f"{slug(viewer)}-reference-empty.png")
+                        print(
+                            f"reference {viewer:9}: final view ({final_path.relative_to(ROOT)}, grey std "
+                            f"{refs[viewer][0].std():.1f}, NCC with empty state "
+                            f"{ncc(*refs[viewer]):.2f}), empty state (grey std {refs[viewer][1].std():.1f})"
+                        )
+                    for i in range(1, args.repeat + 1):
+                        for profile_name, profile in PROFILES.items():
+                            for viewer, url in viewers:
+                                r = measure(browser, url, rect, profile, args.poll, args.cap, refs[viewer])
+                                results.setdefault((viewer, profile_name), []).append(r)
+                                stem = f"{slug(viewer)}-{slug(profile_name)}-r{i}"
+                                saved = []
+                                for key in ("first_shot", "preview_shot", "final_shot"):
+                                    if r[key] is not None and (
+                                        key != "preview_shot" or r["stage"] == "placeholder"
+                                    ):
+                                        saved.append(
+                                            save_png(r[key], f"{stem}-{key.removesuffix('_shot')}.png").name
+                                        )
+                                print(
+                                    f"  run {i} {viewer:9} {profile_name:8}: first {fmt(r['first'], '.2f')} s"
+                                    f" (NCC {fmt(r['first_ncc'], '.2f')}, best {r['best_ncc']:.2f}"
+                                    + (f", {r['stage']}" if r["stage"] else "")
+                                    + f"), sharp {fmt(r['sharp'], '.2f')} s, final NCC {fmt(r['final_ncc'], '.2f')}; "
+                                    f"{r['shots']} screenshots, {r['tiles']} tiles ({r['top_tiles']} at level "
+                                    f"{r['level']}), document requested {r['doc'] * 1000:.0f} ms after navigation"
+                                    + (
+                                        f"; capped at {args.cap:.0f} s"
+                                        if r["capped"] or r["first"] is None
+                                        else ""
+                                    )
+                                    + f"; saved {', '.join(saved)}"
+                                )
                 finally:
                     browser.close()
         finally:
@@ -439,31 +587,51 @@ def main() -> None:
 
     print(
         f"\nheadless Chromium ({CHROMIUM}), {VIEWPORT['width']}×{VIEWPORT['height']}, SwiftShader WebGL; gunicorn "
-        f"2 workers × 8 threads on the same {os.cpu_count()} cores; one cold load per cell; first frame from "
-        f"screenshots (≥ {COVERED:.0%} of a {GRID[0]}×{GRID[1]} grid non-uniform or off the background colour), sharp = last top-level tile "
-        f"before {QUIET} s without tile requests; KB = encoded bytes over the wire (headers included); “blank s” is the last blank screenshot, so the first frame "
-        "appeared between it and “first s”\n"
+        f"2 workers × 8 threads on the same {os.cpu_count()} cores; {args.repeat} cold loads per cell, median "
+        f"[min–max]; first = first screenshot of the viewer box whose {SMALL[0]}×{SMALL[1]} greyscale has std ≥ "
+        f"{STD_FLOOR:g}, differs from the empty state by ≥ {EMPTY_DIFF:g} grey levels on average and correlates "
+        f"≥ {NCC_MIN:g} (NCC) with the final sharp view (screenshots in {RESULTS.relative_to(ROOT)}/); “before” = "
+        f"the last screenshot that failed, so the first frame appeared between it and “first”; stage (ours) = "
+        f"placeholder or preview.jpg at first frame; preview = first passing screenshot taken after preview.jpg "
+        f"arrived; sharp = last top-level tile before {QUIET} s without tile requests; KB = encoded bytes over the "
+        f"wire (headers included)\n"
     )
-    head = (
-        f"{'viewer':10} {'profile':9} {'blank s':>7} {'first s':>7} {'sharp s':>7} {'level':>5} {'tiles':>5} "
-        f"{'KB@first':>9} {'KB@sharp':>9} {'JS KB@first':>11} {'JS KB all':>9}"
-    )
-    print(head)
-    for (viewer, profile_name), r in results.items():
-        print(
-            f"{viewer:10} {profile_name:9} {r['blank']:7.2f} {fmt(r['first'], '7.2f')} {fmt(r['sharp'], '7.2f')} {r['level']:5d} "
-            f"{r['top_tiles']:5d} {fmt(r['kb_first'], '9.0f')} {fmt(r['kb_sharp'], '9.0f')} "
-            f"{fmt(r['js_first'], '11.0f')} {fmt(r['js_all'], '9.0f')}"
-        )
-    print("\nratios ours / Pannellum (below 1: ours is faster or smaller)")
+    for profile_name in PROFILES:
+        print(f"{profile_name}:")
+        for viewer in ("ours", "Pannellum"):
+            runs = results.get((viewer, profile_name), [])
+            if not runs:
+                continue
+            stages = ", ".join(f"{k} ×{v}" for k, v in sorted(_count(r["stage"] for r in runs).items()))
+            print(f"  {viewer}")
+            print(f"    before s     {spread(runs, 'before')}")
+            print(
+                f"    first s      {spread(runs, 'first')}"
+                + (f"   stage at first: {stages}" if stages else "")
+            )
+            if viewer == "ours":
+                print(
+                    f"    preview s    {spread(runs, 'preview')}   (preview.jpg loaded {spread(runs, 'preview_loaded')})"
+                )
+            print(f"    first NCC    {spread(runs, 'first_ncc')}   final NCC {spread(runs, 'final_ncc')}")
+            levels = sorted({r["level"] for r in runs})
+            print(
+                f"    sharp s      {spread(runs, 'sharp')}   level {'/'.join(map(str, levels))}, "
+                f"top tiles {spread(runs, 'top_tiles', 0)}"
+            )
+            print(f"    KB@first     {spread(runs, 'kb_first', 0)}   KB@sharp {spread(runs, 'kb_sharp', 0)}")
+            print(f"    JS KB@first  {spread(runs, 'js_first', 0)}   JS KB all {spread(runs, 'js_all', 0)}")
+    print("\nratios of medians, ours / Pannellum (below 1: ours is faster or smaller)")
     print(f"{'profile':9} {'first':>7} {'sharp':>7} {'KB@first':>9} {'KB@sharp':>9} {'JS all':>7}")
     for profile_name in PROFILES:
         a, b = results.get(("ours", profile_name)), results.get(("Pannellum", profile_name))
         if a and b:
             print(
-                f"{profile_name:9} {ratio(a['first'], b['first']):>7} {ratio(a['sharp'], b['sharp']):>7} "
-                f"{ratio(a['kb_first'], b['kb_first']):>9} {ratio(a['kb_sharp'], b['kb_sharp']):>9} "
-                f"{ratio(a['js_all'], b['js_all']):>7}"
+                f"{profile_name:9} {ratio(median(a, 'first'), median(b, 'first')):>7} "
+                f"{ratio(median(a, 'sharp'), median(b, 'sharp')):>7} "
+                f"{ratio(median(a, 'kb_first'), median(b, 'kb_first')):>9} "
+                f"{ratio(median(a, 'kb_sharp'), median(b, 'kb_sharp')):>9} "
+                f"{ratio(median(a, 'js_all'), median(b, 'js_all')):>7}"
             )
     print(f"\ntargets (slow 4G): {TARGETS}")
 

@@ -141,3 +141,52 @@ def test_unknown_hall_is_a_404_page_in_chinese(tab):
     assert response.status == 404
     assert "找不到大厅" in tab.page.locator("h1").inner_text()
     assert tab.page.evaluate("document.documentElement.lang") == "zh-CN"
+
+
+def test_scene_link_name_starts_with_its_visible_text(tab):
+    tab.tour()
+    link = tab.page.locator("button.hotspot[data-target='scene:hall-centre']")
+    assert link.inner_text().split()[-1] == "大厅中央"
+    assert link.get_attribute("aria-label") == "大厅中央（前往该场景）"
+    tab.page.click("#toggle-lang")
+    assert link.get_attribute("aria-label") == "Hall centre (go there)"
+
+
+def tile_stats(tab) -> dict:
+    return tab.page.evaluate("({ ...window.__tour.tiles.stats })")
+
+
+def test_a_failed_tile_is_retried_and_the_fallback_cube_fills_in(tab):
+    tries: dict[str, int] = {}
+
+    def flaky(route):
+        url = route.request.url
+        tries[url] = tries.get(url, 0) + 1
+        if tries[url] == 1:
+            route.abort()
+        else:
+            route.continue_()
+
+    fallback: list[str] = []
+    tab.page.on("request", lambda r: "/fallback/" in r.url and fallback.append(r.url))
+    tab.page.route("**/2/*.jpg", flaky)  # the 1280×720 view needs level 2 of the demo's two
+    tab.tour()
+    stats = tile_stats(tab)
+    assert tries and all(n == 2 for n in tries.values()), tries
+    assert stats["retried"] == len(tries) and stats["failed"] == 0 and stats["loaded"] >= len(tries), stats
+    assert fallback and stats["fallback"] == len(fallback), (fallback, stats)
+    errors = [e for e in tab.errors if "Failed to load resource" not in e]
+    assert errors == []
+
+
+def test_a_tile_that_keeps_failing_leaves_no_hole(tab):
+    tab.page.route("**/2/f*.jpg", lambda route: route.abort())
+    tab.tour()
+    stats = tile_stats(tab)
+    assert stats["failed"] >= 1 and stats["retried"] == 2 * stats["failed"], stats
+    assert stats["pending"] == 0 and stats["fallback"] >= 1, stats
+    pixels = view_pixels(tab)
+    assert (pixels < 8).mean() < 0.01, "black where the tile failed"
+    assert pixels.std() > 20
+    errors = [e for e in tab.errors if "Failed to load resource" not in e]
+    assert errors == []

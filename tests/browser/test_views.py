@@ -95,3 +95,25 @@ def test_dollhouse_loads_lazily_picks_a_counter_and_flies_into_a_scene(tab):
     assert tab.page.locator("#scene-name").inner_text() == "东侧窗口区"
     assert tab.page.locator("#dollhouse canvas").count() == 0  # released
     assert tab.errors == []
+
+
+def test_minimap_starts_collapsed_on_a_narrow_portrait_screen(tab):
+    tab.page.set_viewport_size({"width": 390, "height": 844})
+    tab.tour()
+    toggle = tab.page.locator("#minimap .mm-toggle")
+    assert tab.page.locator("#minimap .mm-body").is_hidden()
+    assert toggle.inner_text() == "小地图"
+    assert toggle.get_attribute("aria-expanded") == "false"
+    box = tab.page.locator("#minimap").bounding_box()
+    assert box["width"] <= 120 and box["height"] <= 60, box
+    toggle.click()
+    assert tab.page.locator("#minimap .mm-map").is_visible()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert toggle.inner_text() == "隐藏"
+    assert tab.errors == []
+
+
+def test_minimap_starts_open_on_a_desktop(tab):
+    tab.tour()
+    assert tab.page.locator("#minimap .mm-map").is_visible()
+    assert tab.page.locator("#minimap .mm-toggle").get_attribute("aria-expanded") == "true"

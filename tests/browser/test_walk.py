@@ -31,6 +31,15 @@ def test_route_points_to_the_next_scene_then_highlights_the_counter(tab):
     arrow.wait_for()
     assert arrow.inner_text().split() == ["⬆", "路线：前往", "大厅中央"]
     assert arrow.get_attribute("data-target") == "scene:hall-centre"
+    link = tab.page.locator("button.hotspot-scene[data-target='scene:hall-centre']")
+    for elder in (False, True):
+        if elder:
+            tab.page.click("#toggle-elder")
+        tab.page.wait_for_timeout(100)  # a frame or two: the arrow re-stacks under the resized link
+        a, b = arrow.bounding_box(), link.bounding_box()
+        assert b["y"] + b["height"] + 4 <= a["y"], (elder, a, b)  # under the link, with a gap
+        assert abs((a["x"] + a["width"] / 2) - (b["x"] + b["width"] / 2)) < 2
+    tab.page.click("#toggle-elder")
     assert tab.page.locator("#route-bar").is_visible()
     if os.environ.get("WALK_SCREENSHOT"):
         tab.page.screenshot(path=os.environ["WALK_SCREENSHOT"])

@@ -48,7 +48,9 @@ LOOK_AT = """
 """
 VIOLATIONS = """
 async () => {
-  const result = await axe.run(document, { resultTypes: ['violations'] });
+  // label-content-name-mismatch (WCAG 2.5.3) is experimental in axe, off unless named
+  const rules = { 'label-content-name-mismatch': { enabled: true } };
+  const result = await axe.run(document, { resultTypes: ['violations'], rules });
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }

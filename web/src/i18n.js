@@ -56,6 +56,7 @@ const STRINGS = {
   loading: ['正在加载…', 'Loading…'],
   loadFailed: ['加载失败，请稍后再试', 'Could not load; please try again'],
   goTo: ['前往', 'Go to'],
+  goThere: ['{name}（前往该场景）', '{name} (go there)'],
   routeGo: ['路线：前往 {name}', 'Route: go to {name}'],
   routeTo: ['正在导航：前往 {n} 窗口', 'Route to counter {n}'],
   endRoute: ['结束导航', 'End route'],

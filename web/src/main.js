@@ -254,6 +254,7 @@ class Tour {
     document.body.classList.toggle('elder', on);
     this.$('toggle-elder').setAttribute('aria-pressed', String(on));
     localStorage.setItem(ELDER_KEY, on ? '1' : '0');
+    this.viewer?.requestRender(); // the hotspots change size: the route arrow re-stacks under its link
   }
 
   toggleDirectory(force) {

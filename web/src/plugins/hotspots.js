@@ -10,6 +10,7 @@ const FACILITY_SYMBOLS = {
   'help-desk': '?', ticket: '№', 'ticket-machine': '№', 'self-service': '▣', terminal: '▣', waiting: '⑁',
   exit: '⇲', water: '☕', copy: '⎙', rest: '⑁',
 };
+const ROUTE_GAP = 8; // px between the link hotspot and the route arrow under it (pointing up at it)
 const _dir = new Vector3();
 const _forward = new Vector3();
 
@@ -89,7 +90,9 @@ export class HotspotsPlugin extends EventTarget {
         el('span', { class: 'hs-arrow', 'aria-hidden': 'true', text: '⬆' }), el('span', { text: guide.label }));
       button.hidden = true;
       this.layer.prepend(button); // first in Tab order
-      this.items.unshift({ spot: link.spot, button, dir: directionOf(yaw, Math.min(pitch + 9, 80)), route: true });
+      // Stacked under the link hotspot with a gap (in pixels, see onRender): on the floor, clear of its label
+      // and of the counters' labels, which stand higher.
+      this.items.unshift({ spot: link.spot, button, dir: directionOf(yaw, pitch), route: true, anchor: link });
     }
     this.viewer.requestRender();
   }
@@ -121,8 +124,9 @@ export class HotspotsPlugin extends EventTarget {
     if (kind === 'scene') {
       const scene = this.scenes.get(key);
       if (!scene || !scene.tiles) return null;
-      attrs['aria-label'] = `${t('goTo')} ${pick(scene.name)}`;
-      return el('button', attrs, el('span', { class: 'hs-arrow', 'aria-hidden': 'true', text: '➜' }), el('span', { class: 'hs-scene', 'aria-hidden': 'true', text: pick(scene.name) }));
+      // The name starts with the visible text, the scene's name (WCAG 2.5.3, axe label-content-name-mismatch).
+      attrs['aria-label'] = t('goThere', { name: pick(scene.name) });
+      return el('button', attrs, el('span', { class: 'hs-arrow', 'aria-hidden': 'true', text: '➜' }), el('span', { class: 'hs-scene', text: pick(scene.name) }));
     }
     return null;
   }
@@ -140,8 +144,15 @@ export class HotspotsPlugin extends EventTarget {
         x = ((_dir.x + 1) / 2) * width;
         y = ((1 - _dir.y) / 2) * height;
       }
+      if (item.anchor && visible) {
+        // centre to centre: half of each button and the gap (a hidden anchor measures 0: a usual size then)
+        y += (item.anchor.button.offsetHeight || 44) / 2 + ROUTE_GAP + (item.button.offsetHeight || 44) / 2;
+      }
       const inside = visible && x > -40 && x < width + 40 && y > -40 && y < height + 40;
-      if (item.button.hidden === inside) item.button.hidden = !inside;
+      if (item.button.hidden === inside) {
+        item.button.hidden = !inside;
+        if (inside && item.anchor) this.viewer.requestRender(); // placed with a usual height: measure it next frame
+      }
       if (inside) item.button.style.transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px) translate(-50%, -50%)`;
     }
   }

@@ -8,6 +8,7 @@ import { el } from '../ui/dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const CONE_DEG = 35; // half-angle of the heading cone
+const NARROW = '(max-width: 600px)'; // a phone held upright: the map starts collapsed to a small 小地图 button
 
 function svg(tag, attrs = {}) {
   const node = document.createElementNS(SVG, tag);
@@ -62,6 +63,7 @@ export class Minimap extends EventTarget {
     this.viewer?.addEventListener(RENDER, this._onRender);
     i18nEvents.addEventListener(LANG_CHANGE, this._onLang);
     this.relabel();
+    this.setOpen(!window.matchMedia?.(NARROW).matches);
   }
 
   destroy() {
@@ -72,10 +74,13 @@ export class Minimap extends EventTarget {
     this.container.replaceChildren();
   }
 
+  /** Open, or collapse to one small button named 小地图 / Minimap (the heading hides with the map). */
   setOpen(open) {
     this.body.hidden = !open;
+    this.title.hidden = !open;
+    this.container.classList.toggle('is-collapsed', !open);
     this.toggle.setAttribute('aria-expanded', String(open));
-    this.toggle.textContent = t(open ? 'minimapHide' : 'minimapShow');
+    this.toggle.textContent = t(open ? 'minimapHide' : 'minimap');
   }
 
   /** The current scene: its floor is shown, with the position and cone. */
@@ -93,7 +98,7 @@ export class Minimap extends EventTarget {
 
   relabel() {
     this.title.textContent = t('minimap');
-    this.toggle.textContent = t(this.body.hidden ? 'minimapShow' : 'minimapHide');
+    this.toggle.textContent = t(this.body.hidden ? 'minimap' : 'minimapHide');
     this.floorButtons.setAttribute('aria-label', t('dhFloor'));
     this.floorButtons.replaceChildren(...this.floors.map((f) => el('button', {
       type: 'button', 'data-level': f.level, 'aria-pressed': String(f.level === this.level), text: pick(f.name) || `${f.level}F`,

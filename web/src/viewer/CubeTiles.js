@@ -1,5 +1,8 @@
 // A Pannellum multires cube as an adapter of the viewer: the equirect placeholder and preview on a sphere
 // first, then the tiles of the level the screen needs, for the tiles in view only, from a bounded cache.
+// Between the two, when the screen needs more than level 1 (or a face lost a tile), the scene's fallback cube
+// (one 1024-px image per face, basePath + fallbackPath) of the faces in view. A failed request is retried
+// twice (after RETRY_MS); after that the coarser layers underneath stay shown: never a black hole.
 //
 // Faces (as Pannellum and server/panoramas/tiles.py): f looks at yaw 0 (−Z), r at +90 (+X), b at 180 (+Z),
 // l at −90 (−X), u up, d down. Image column u runs right and row v down, seen from inside the cube.
@@ -14,6 +17,8 @@ const CUBE = 10; // half the cube's side, viewer units
 const SPHERE = 40; // radius of the preview sphere, behind the cube
 const MAX_TILES = 72; // textures kept in the cache
 const CONCURRENCY = 6; // tile requests in flight
+const RETRY_MS = [500, 2000]; // waits before the 2nd and 3rd try of a failed request
+const FALLBACK_ORDER = 0.5; // render order of the fallback faces: over the preview sphere, under every tile level
 
 const _frustum = new Frustum();
 const _matrix = new Matrix4();
@@ -51,6 +56,12 @@ export function tileUrl(tiles, level, face, row, col) {
   return `${tiles.basePath}${path}.${tiles.extension}`;
 }
 
+/** The URL of one face of the fallback cube (basePath + fallbackPath with %s face), or null without one. */
+export function fallbackUrl(tiles, face) {
+  if (!tiles.fallbackPath) return null;
+  return `${tiles.basePath}${tiles.fallbackPath.replace('%s', face)}.${tiles.extension}`;
+}
+
 function quad(face, u0, v0, u1, v1) {
   const corners = [[u0, v0], [u1, v0], [u0, v1], [u1, v1]];
   const positions = new Float32Array(12);
@@ -73,6 +84,9 @@ export class CubeTiles extends EventTarget {
     this.pending = new Map(); // url → {level, face, row, col, box}
     this.inFlight = 0;
     this.generation = 0;
+    this.failed = new Set(); // urls given up on (this panorama): not asked again
+    this.failedFaces = new Set(); // faces with a tile given up on: their fallback face is shown
+    this.counts = { loaded: 0, retried: 0, failed: 0, fallback: 0 }; // requests of this panorama
     this.sphere = new Mesh(new SphereGeometry(SPHERE, 64, 32), new MeshBasicMaterial({ side: DoubleSide, depthTest: false, depthWrite: false }));
     this.sphere.scale.set(-1, 1, 1);
     this.sphere.rotation.y = -Math.PI / 2; // equirect centre column (u = ½) onto −Z, yaw 0
@@ -129,7 +143,19 @@ export class CubeTiles extends EventTarget {
     return index === -1 ? this.sizes.length : index + 1;
   }
 
-  /** After each frame: request the needed level's tiles that are in view. */
+  /** Read-only request counts of the shown panorama: {loaded, retried, failed, fallback} (tests, diagnostics). */
+  get stats() {
+    return Object.freeze({ ...this.counts, pending: this.pending.size });
+  }
+
+  /** Ask for *url* unless cached (then mark it used), asked already, or given up on. */
+  want(url, job, now) {
+    const cached = this.cache.get(url);
+    if (cached) cached.used = now;
+    else if (!this.pending.has(url) && !this.failed.has(url)) this.pending.set(url, { ...job, queued: false, tries: 0 });
+  }
+
+  /** After each frame: request the needed level's tiles that are in view (the fallback faces first). */
   update() {
     if (!this.tiles) return;
     const { camera } = this.viewer;
@@ -140,6 +166,14 @@ export class CubeTiles extends EventTarget {
     const across = Math.ceil(size / step);
     const now = performance.now();
     for (const face of FACES) {
+      const fallback = fallbackUrl(this.tiles, face);
+      if (fallback && (level > 1 || this.failedFaces.has(face))) {
+        _box.makeEmpty();
+        for (const [u, v] of [[0, 0], [1, 0], [0, 1], [1, 1]]) _box.expandByPoint(facePoint(face, u, v, _corner).multiplyScalar(CUBE));
+        if (_frustum.intersectsBox(_box)) this.want(fallback, { level: FALLBACK_ORDER, face, u0: 0, v0: 0, u1: 1, v1: 1, fallback: true }, now);
+      }
+    }
+    for (const face of FACES) {
       for (let row = 0; row < across; row++) {
         for (let col = 0; col < across; col++) {
           const u0 = (col * step) / size, u1 = Math.min((col + 1) * step, size) / size;
@@ -147,10 +181,7 @@ export class CubeTiles extends EventTarget {
           _box.makeEmpty();
           for (const [u, v] of [[u0, v0], [u1, v0], [u0, v1], [u1, v1]]) _box.expandByPoint(facePoint(face, u, v, _corner).multiplyScalar(CUBE));
           if (!_frustum.intersectsBox(_box)) continue;
-          const url = tileUrl(this.tiles, level, face, row, col);
-          const cached = this.cache.get(url);
-          if (cached) cached.used = now;
-          else if (!this.pending.has(url)) this.pending.set(url, { level, face, u0, v0, u1, v1, queued: false });
+          this.want(tileUrl(this.tiles, level, face, row, col), { level, face, u0, v0, u1, v1 }, now);
         }
       }
     }
@@ -165,21 +196,46 @@ export class CubeTiles extends EventTarget {
       this.inFlight++;
       const generation = this.generation;
       const done = () => {
-        if (generation !== this.generation) return; // cleared meanwhile: its counts were reset
         this.inFlight--;
         this.pending.delete(url);
         this.pump();
-        if (this.pending.size === 0) {
-          this.viewer.container.dataset.tiles = 'loaded';
-          this.dispatchEvent(new Event(TILES_LOADED));
-        }
+        this.settled();
       };
       this.loader.load(url, (texture) => {
-        if (generation !== this.generation) { texture.dispose(); return; }
+        if (generation !== this.generation) { texture.dispose(); return; } // cleared meanwhile: counts were reset
+        this.counts[job.fallback ? 'fallback' : 'loaded']++;
         this.add(url, job, texture);
         done();
-      }, undefined, () => done());
+      }, undefined, () => {
+        if (generation !== this.generation) return;
+        if (job.tries < RETRY_MS.length) {
+          this.inFlight--;
+          this.counts.retried++;
+          setTimeout(() => {
+            if (generation !== this.generation || !this.pending.has(url)) return;
+            job.tries++;
+            job.queued = false;
+            this.pump();
+          }, RETRY_MS[job.tries]);
+          this.pump();
+          return;
+        }
+        // Given up: the coarser layers underneath stay shown, and this face's fallback comes in if it can.
+        this.counts.failed++;
+        this.failed.add(url);
+        if (!job.fallback) this.failedFaces.add(job.face);
+        console.warn(`CubeTiles: gave up on ${url}`);
+        this.update(); // asks for the face's fallback before the tiles can count as settled
+        done();
+      });
     }
+  }
+
+  /** With nothing pending, say the tiles in view are in (those given up on included). */
+  settled() {
+    if (this.pending.size !== 0) return;
+    this.viewer.container.dataset.tiles = 'loaded';
+    this.dispatchEvent(new Event(TILES_LOADED));
   }
 
   add(url, job, texture) {
@@ -218,6 +274,9 @@ export class CubeTiles extends EventTarget {
     for (const entry of this.cache.values()) this.disposeMesh(entry.mesh);
     this.cache.clear();
     this.pending.clear();
+    this.failed.clear();
+    this.failedFaces.clear();
+    this.counts = { loaded: 0, retried: 0, failed: 0, fallback: 0 };
     this.inFlight = 0;
     delete this.viewer.container.dataset.tiles;
     delete this.viewer.container.dataset.panorama;
