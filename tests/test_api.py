@@ -220,3 +220,24 @@ def test_search_answers_match_the_document(api):
     top = api.get("/api/v1/search", params={"q": "营业执照", "hall": "guigang"}).json()["services"][0]
     numbers = [c["number"] for c in top["counters"]]
     assert numbers == sorted(numbers) and all(c["name"]["zh"] for c in top["counters"])
+
+
+def test_service_qr_code(api):
+    response = api.get("/api/v1/services/scjg-qykb/qr.svg")
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("image/svg+xml")
+    mobile = api.get("/api/v1/services/scjg-qykb").json()["online"]["mobile"]
+    assert response.text.lstrip().startswith("<svg") and mobile.replace("&", "&amp;") in response.text
+    assert (
+        api.get(
+            "/api/v1/services/scjg-qykb/qr.svg", headers={"If-None-Match": response.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+    assert_error(api.get("/api/v1/services/scjg-qykb/qr.svg", params={"for": "fax"}), 400, "bad_parameter")
+    assert_error(api.get("/api/v1/services/no-such/qr.svg"), 404, "not_found")
+    no_booking = next(
+        s
+        for s in (api.get(f"/api/v1/services/{i}").json() for i in ("yb-sydyjf", "scjg-qykb", "bdc-zlcx"))
+        if not s["appointment"]["supported"]
+    )
+    assert_error(api.get(f"/api/v1/services/{no_booking['id']}/qr.svg", params={"for": "appointment"}), 404)

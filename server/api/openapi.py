@@ -526,6 +526,31 @@ def document() -> dict[str, Any]:
                 [path_param("id", "Service item id, e.g. scjg-qykb.", r"^[a-z0-9][a-z0-9-]{1,63}$")],
                 {"400": "Malformed id", "404": "No such service item"},
             ),
+            "/services/{id}/qr.svg": {
+                "get": {
+                    "operationId": "getServiceQr",
+                    "summary": "QR code of the online-application address / 网上办理二维码",
+                    "parameters": [
+                        path_param("id", "Service item id, e.g. scjg-qykb.", r"^[a-z0-9][a-z0-9-]{1,63}$"),
+                        {
+                            "name": "for",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"enum": ["mobile", "pc", "appointment"]},
+                        },
+                        IF_NONE_MATCH,
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "SVG",
+                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                        },
+                        "304": NOT_MODIFIED,
+                        "400": error_response("Malformed id or parameter"),
+                        "404": error_response("No such service, or no appointment address"),
+                    },
+                }
+            },
             "/search": operation(
                 "search",
                 "Search services and counters / 搜索事项与窗口",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
+import io
+
+import segno
+from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -12,7 +15,7 @@ from ..errors import bad_parameter, not_found
 from ..models import Counter, Hall, ServiceItem
 from . import bp
 from .documents import search_sources, service_doc
-from .http import cached_json, int_arg, query_text, reject_unknown_args, slug_arg
+from .http import cached_json, cached_text, int_arg, query_text, reject_unknown_args, slug_arg
 
 
 def get_service(slug: str) -> ServiceItem:
@@ -113,3 +116,33 @@ def _results(index: search_module.Index, q: str, hall: str | None, limit: int) -
             for s in index.suggestions(hall=hall)
         ]
     return {"query": q, "hall": hall, "services": services, "counters": counters, "suggestions": suggestions}
+
+
+QR_TARGETS = ("mobile", "pc", "appointment")
+
+
+@bp.get("/services/<slug>/qr.svg")
+def service_qr(slug: str):
+    """A QR code (SVG) of the service's online-application address, so a kiosk or desktop hands off to a phone."""
+    reject_unknown_args("for")
+    target = request.args.get("for", "mobile")
+    if target not in QR_TARGETS:
+        raise bad_parameter("for", "应为 mobile、pc 或 appointment", "must be mobile, pc or appointment")
+    slug_arg(slug, "id")
+
+    def build() -> str:
+        service = get_service(slug)
+        url = {
+            "mobile": service.online_mobile_url,
+            "pc": service.online_pc_url,
+            "appointment": service.appointment_url if service.appointment_supported else None,
+        }[target]
+        if not url:
+            raise not_found("预约地址", "Appointment address", slug)
+        out = io.BytesIO()
+        segno.make(url, error="m", micro=False).save(
+            out, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=url, dark="#1a1a1a"
+        )
+        return out.getvalue().decode()
+
+    return cached_text(("qr", slug, target), build, "image/svg+xml")

@@ -190,3 +190,15 @@ def test_a_tile_that_keeps_failing_leaves_no_hole(tab):
     assert pixels.std() > 20
     errors = [e for e in tab.errors if "Failed to load resource" not in e]
     assert errors == []
+
+
+def test_service_guide_shows_a_scannable_qr_code_of_the_mobile_address(tab, api):
+    import cv2
+
+    tab.tour("?counter=A02&service=scjg-qykb")
+    image = tab.page.locator("#panel .qr img")
+    image.wait_for()
+    tab.page.wait_for_function("document.querySelector('#panel .qr img').naturalWidth > 0")
+    png = np.frombuffer(image.screenshot(), dtype=np.uint8)
+    decoded, _points, _raw = cv2.QRCodeDetector().detectAndDecode(cv2.imdecode(png, cv2.IMREAD_GRAYSCALE))
+    assert decoded == api.get("/api/v1/services/scjg-qykb").json()["online"]["mobile"]

@@ -42,6 +42,8 @@ const STRINGS = {
   free: ['不收费', 'Free of charge'],
   faq: ['常见问题', 'Questions'],
   applyOnline: ['网上申办', 'Apply online'],
+  qrAlt: ['网上申办二维码，用手机扫码继续办理', 'QR code of the online application: scan it to continue on your phone'],
+  qrCaption: ['手机扫码办理', 'Scan with your phone'],
   appointment: ['预约办理', 'Book an appointment'],
   phones: ['咨询与投诉', 'Enquiries and complaints'],
   enquiry: ['咨询电话', 'Enquiries'],

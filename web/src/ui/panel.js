@@ -116,6 +116,12 @@ export class Panel extends EventTarget {
       service.appointment?.supported && service.appointment.url
         ? el('a', { class: 'secondary appointment', href: service.appointment.url, target: '_blank', rel: 'noopener', text: t('appointment') }) : null);
     parts.push(actions);
+    // Scan to carry on on a phone: the QR code of the mobile application address (made by the server).
+    if (service.online?.mobile) {
+      parts.push(el('figure', { class: 'qr' },
+        el('img', { src: `/api/v1/services/${encodeURIComponent(service.id)}/qr.svg?for=mobile`, alt: t('qrAlt'), width: 132, height: 132 }),
+        el('figcaption', { text: t('qrCaption') })));
+    }
     if (guide.steps?.length) parts.push(el('h3', { text: t('steps') }), el('ol', { class: 'steps' }, guide.steps.map((s) => el('li', { text: pick(s) }))));
     if (service.materials?.length) {
       parts.push(el('h3', { text: t('materials') }), el('ul', { class: 'checklist' }, service.materials.map((m) => el('li', {},
