@@ -39,7 +39,6 @@ import math
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,6 +51,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchlib import free_port, start_gunicorn, wait_ready  # noqa: E402  (scripts/ is on the path when run as a script)
+
 BIN = Path(sys.executable).parent
 PANNELLUM = ROOT / "web" / "node_modules" / "pannellum" / "build"
 CHROMIUM = "/usr/bin/chromium"
@@ -78,12 +80,6 @@ PROFILES = {
     "slow 4G": {"latency": 150, "down_mbps": 1.6, "up_mbps": 0.75},
 }
 TARGETS = "first recognisable view ≤ 1.0 s; sharp ≤ 6 s; JS for the first frame ≤ 200 KB compressed"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def synthetic_equirect(width: int, seed: int = 2026) -> np.ndarray:
@@ -390,43 +386,6 @@ def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, ca
     return result
 
 
-def run_server(env: dict[str, str], tmp: Path, port: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "8",
-            "--worker-class",
-            "gthread",
-            "--keep-alive",
-            "30",
-            "--pythonpath",
-            f"{tmp},{ROOT}",
-            "bench_app:app",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def wait_ready(port: int, timeout: float = 60.0) -> None:
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/static/robots.txt", timeout=5)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
 def our_view(browser, url: str) -> tuple[dict, dict]:
     """Our viewer's first view (yaw, pitch, vertical fov in degrees) and its box on the page, once warm."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -516,7 +475,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         ours_url = f"{base}/hall/{HALL}?scene={SCENE}"
         theirs_url = f"{base}/bench/pannellum/index.html"
-        server = run_server(env, tmp, port)
+        server = start_gunicorn(env, port, app="bench_app:app", pythonpath=f"{tmp},{ROOT}")
         results: dict[tuple[str, str], list[dict]] = {}
         viewers = (("ours", ours_url), ("Pannellum", theirs_url))
         try:

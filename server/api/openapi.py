@@ -454,6 +454,14 @@ def ok(schema: str, description: str) -> dict[str, Any]:
     }
 
 
+def file_ok(media: str, description: str) -> dict[str, Any]:
+    """A 200 answer that is a file of type *media* rather than JSON."""
+    return {
+        "description": description,
+        "content": {media: {"schema": {"type": "string", "contentMediaType": media}}},
+    }
+
+
 NOT_MODIFIED = {"description": "Not modified: the If-None-Match ETag still matches."}
 IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": STRING}
 
@@ -541,10 +549,7 @@ def document() -> dict[str, Any]:
                         IF_NONE_MATCH,
                     ],
                     "responses": {
-                        "200": {
-                            "description": "SVG",
-                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
-                        },
+                        "200": file_ok("image/svg+xml", "SVG"),
                         "304": NOT_MODIFIED,
                         "400": error_response("Malformed id or parameter"),
                         "404": error_response("No such service, or no appointment address"),
@@ -595,14 +600,7 @@ def document() -> dict[str, Any]:
                         IF_NONE_MATCH,
                     ],
                     "responses": {
-                        "200": {
-                            "description": "glTF 2.0 binary",
-                            "content": {
-                                "model/gltf-binary": {
-                                    "schema": {"type": "string", "contentMediaType": "model/gltf-binary"}
-                                }
-                            },
-                        },
+                        "200": file_ok("model/gltf-binary", "glTF 2.0 binary"),
                         "304": NOT_MODIFIED,
                         "400": error_response("Malformed hall slug or unknown parameter"),
                         "404": error_response("No such hall, or no model published yet"),
@@ -660,10 +658,7 @@ def document() -> dict[str, Any]:
                         IF_NONE_MATCH,
                     ],
                     "responses": {
-                        "200": {
-                            "description": "SVG",
-                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
-                        },
+                        "200": file_ok("image/svg+xml", "SVG"),
                         "304": NOT_MODIFIED,
                         "400": error_response("Malformed parameter"),
                         "404": error_response("No such hall or floor, or no model published yet"),
