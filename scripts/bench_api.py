@@ -208,7 +208,7 @@ def drive(port: int, path_sets: list[list[str]], seconds: float) -> dict:
 
 def search_queries(names: list[str], count: int, seed: int = 11) -> list[str]:
     """Distinct realistic queries: substrings of names, pinyin and initials, numbers, everyday phrases."""
-    from server.search import pinyin_full, pinyin_initials
+    from server.catalogue.search import pinyin_full, pinyin_initials
 
     rng = random.Random(seed)
     fixed = ["营业执照", "yyzz", "kaigongsi", "开公司", "卖房子", "B03", "公积金", "身份证", "失业", "退税"]

@@ -25,10 +25,10 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server.layout import layout_path, load, parse  # noqa: E402
-from server.modelbuild import build_glb  # noqa: E402
-from server.modelcheck import extract, load_scene, places  # noqa: E402
-from server.routing import RouteError, WalkGraph, free_space  # noqa: E402
+from server.hallmodel.build import build_glb  # noqa: E402
+from server.hallmodel.check import extract, load_scene, places  # noqa: E402
+from server.hallmodel.layout import layout_path, load, parse  # noqa: E402
+from server.wayfinding.routing import RouteError, WalkGraph, free_space  # noqa: E402
 
 GRID = 0.25  # metres per cell of the peer's occupancy grid
 

@@ -100,9 +100,9 @@ def publish_panorama(env: dict[str, str], kind: str) -> dict:
     """Publish one WIDTH-wide panorama into HALL/SCENE of the instance in *env*; return its tiles config."""
     os.environ.update(env)
     from server import create_app
-    from server.cli_support import cli_session, require_hall
-    from server.modelcheck import load_scene
-    from server.modelstore import model_path
+    from server.cli.support import cli_session, require_hall
+    from server.hallmodel.check import load_scene
+    from server.hallmodel.store import model_path
     from server.panoramas.render import flatten_scene, render_equirect
     from server.panoramas.store import add_panorama, jpeg_bytes
 

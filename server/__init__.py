@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, db, errors, search
-from .api.http import BodyCache
-from .modelstore import ModelCache
+from . import config, db, errors
+from .catalogue import search
+from .publishing.hallmodels import ModelCache
+from .web.api.http import BodyCache
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: settings, database, error shape, blueprints, commands."""
-    app = Flask(__name__, instance_path=config.instance_path_from_env(), instance_relative_config=True)
+def create_app(
+    test_config: dict[str, Any] | None = None, *, instance_path: str | Path | None = None
+) -> Flask:
+    """Build the application: settings, database, error shape, blueprints, commands.
+
+    *instance_path* (runtime data: database, secret, published files) wins over ``VHALL_INSTANCE_PATH``."""
+    folder = str(Path(instance_path).resolve()) if instance_path else config.instance_path_from_env()
+    app = Flask(__name__, instance_path=folder, instance_relative_config=True)
     config.load(app, test_config)
     register_proxy(app)
     db.init_app(app)
@@ -41,9 +48,9 @@ def register_caches(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .api import bp as api_bp
-    from .pages import bp as pages_bp
-    from .panoramas.store import bp as panoramas_bp
+    from .web.api import bp as api_bp
+    from .web.pages import bp as pages_bp
+    from .web.panorama_files import bp as panoramas_bp
 
     # The API is public and read-only: any origin may GET it.
     CORS(
@@ -57,9 +64,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .demo import demo_command
-    from .model_cli import model_cli
-    from .panoramas.commands import panorama_cli
+    from .cli.demo import demo_command
+    from .cli.model import model_cli
+    from .cli.panorama import panorama_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(model_cli)

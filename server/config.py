@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "API_MAX_AGE": 60,  # seconds that clients and proxies may reuse an API answer
     "REVISION_TTL": 1.0,  # seconds a process trusts its last look at the catalogue revision
     "PROXY_FIX": 0,  # number of trusted reverse proxies in front (X-Forwarded-* headers)
+    # Source equirects of the demo scenes (rendered from the hall model at set-up; real photographs replace
+    # them): assets/panoramas/<hall>/<scene>.jpg in the checkout. Published tiles live in the instance folder.
+    "PANORAMA_SOURCES": str(Path(__file__).resolve().parents[1] / "assets" / "panoramas"),
 }
 
 

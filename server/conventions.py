@@ -1,4 +1,4 @@
-"""The conventions every part shares — the one module that owns them (see DESIGN.md).
+"""The conventions every part shares — the one module that owns them (see docs/ARCHITECTURE.md).
 
 Model space: metres, right-handed, +Y up; north is −Z, east is +X. Floor n stands at its elevation.
 

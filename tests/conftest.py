@@ -13,16 +13,22 @@ from werkzeug.serving import make_server
 
 from server import create_app
 from server.db import upgrade
-from server.demo import load
+from server.demo.loader import load
 
 
 def make_app(folder: Path, *, demo: bool = True, models: bool = False, **config):
     """An app on a fresh SQLite file in *folder* (also its instance folder), migrated, with the demo
     content when *demo* and the demo halls' models built and published when *models*."""
     app = create_app(
-        {"TESTING": True, "REVISION_TTL": 0, "DATABASE_URL": f"sqlite:///{folder / 'hall.sqlite3'}", **config}
+        {
+            "TESTING": True,
+            "REVISION_TTL": 0,
+            "DATABASE_URL": f"sqlite:///{folder / 'hall.sqlite3'}",
+            "PANORAMA_SOURCES": str(folder / "panorama-sources"),
+            **config,
+        },
+        instance_path=folder,
     )
-    app.instance_path = str(folder)
     upgrade(app.extensions["db_engine"])
     if demo:
         session = app.extensions["db"]()

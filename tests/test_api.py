@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator
 
-from server.api.openapi import document
+from server.web.api.openapi import document
 
 DOC = document()
 

@@ -41,10 +41,18 @@ def test_without_a_secret_one_is_generated_once_and_kept_private(tmp_path, monke
     assert mode == 0o600
 
 
+def test_instance_path_argument_wins_and_nothing_is_written_elsewhere(tmp_path, monkeypatch):
+    monkeypatch.setenv("VHALL_INSTANCE_PATH", str(tmp_path / "from-env"))
+    app = create_app({"DATABASE_URL": "sqlite://"}, instance_path=tmp_path / "given")
+    assert app.instance_path == str(tmp_path / "given")
+    assert (tmp_path / "given" / "secret_key").is_file()
+    assert not (tmp_path / "from-env").exists()
+
+
 def test_proxy_fix_trusts_forwarded_headers_only_when_configured(tmp_path):
     url = f"sqlite:///{tmp_path / 'p.sqlite3'}"
-    plain = create_app({"DATABASE_URL": url})
-    proxied = create_app({"DATABASE_URL": url, "PROXY_FIX": 1})
+    plain = create_app({"DATABASE_URL": url}, instance_path=tmp_path)
+    proxied = create_app({"DATABASE_URL": url, "PROXY_FIX": 1}, instance_path=tmp_path)
     for app, expected in ((plain, "http"), (proxied, "https")):
 
         @app.get("/scheme")

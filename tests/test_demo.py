@@ -9,7 +9,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from server.demo import DEMO_DATA, DemoDataError, load, read
+from server.demo.loader import DEMO_DATA, DemoDataError, load, read
 from server.models import Counter, Hall, ServiceItem, Zone
 from tests.conftest import make_app
 

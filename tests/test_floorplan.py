@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from shapely.geometry import Polygon, box
 
-from server.floorplan import FACILITY_SYMBOLS, PX_PER_METRE, PlanLabels, render_plan
-from server.hallgeometry import FloorGeometry, NodeInfo
+from server.hallmodel.floorplan import FACILITY_SYMBOLS, PX_PER_METRE, PlanLabels, render_plan
+from server.hallmodel.geometry import FloorGeometry, NodeInfo
 
 SVG = "{http://www.w3.org/2000/svg}"
 NASTY = """<script>alert("x")</script> & 'quoted'"""

@@ -10,11 +10,11 @@ import yaml
 from shapely.geometry import LineString
 from shapely.ops import unary_union
 
-from server.api.documents import load_hall
-from server.layout import layout_path, parse
-from server.model_cli import labels_for
-from server.modelbuild import build_glb
-from server.modelstore import publish
+from server.catalogue.queries import load_hall
+from server.cli.model import labels_for
+from server.hallmodel.build import build_glb
+from server.hallmodel.layout import layout_path, parse
+from server.publishing.hallmodels import publish
 from tests.conftest import make_app
 from tests.test_api import assert_error, assert_matches
 

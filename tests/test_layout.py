@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from server.layout import LayoutError, layout_path, load, parse
+from server.hallmodel.layout import LayoutError, layout_path, load, parse
 
 
 def spec(hall: str = "pingnan") -> dict:

@@ -9,11 +9,11 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from server.layout import layout_path, parse
-from server.modelbuild import build_glb
-from server.modelcheck import ModelError
+from server.hallmodel.build import build_glb
+from server.hallmodel.check import ModelError
+from server.hallmodel.layout import layout_path, parse
+from server.hallmodel.store import load_mapping
 from server.models import Hall
-from server.modelstore import load_mapping
 from tests.conftest import make_app
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Polygon
 
+from server.cli.model import labels_for
 from server.conventions import bearing_to_vector
-from server.layout import layout_path, load
-from server.model_cli import labels_for
-from server.modelbuild import build_glb, extrude_plan
-from server.modelcheck import extract, load_scene
+from server.hallmodel.build import build_glb, extrude_plan
+from server.hallmodel.check import extract, load_scene
+from server.hallmodel.layout import layout_path, load
 from tests.glbtools import unpack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def guigang_glb(app) -> bytes:
-    from server.api.documents import load_hall
+    from server.catalogue.queries import load_hall
 
     session = app.extensions["db"]()
     try:

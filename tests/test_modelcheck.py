@@ -10,12 +10,12 @@ import pytest
 import trimesh
 import yaml
 
-from server.api.documents import load_hall
-from server.layout import layout_path, parse
-from server.model_cli import labels_for
-from server.modelbuild import build_glb
-from server.modelcheck import Limits, ModelError, load_scene
-from server.modelstore import analyse, hall_facts
+from server.catalogue.queries import load_hall
+from server.cli.model import labels_for
+from server.hallmodel.build import build_glb
+from server.hallmodel.check import Limits, ModelError, load_scene
+from server.hallmodel.layout import layout_path, parse
+from server.publishing.hallmodels import analyse, hall_facts
 from tests.glbtools import edit, pack
 
 

@@ -6,7 +6,7 @@ import gzip
 import json
 import re
 
-from server.pages import json_script
+from server.web.pages import json_script
 
 
 def test_home_lists_every_hall_chinese_first(api):
@@ -46,7 +46,7 @@ def test_unknown_hall_is_a_404_page(api):
 
 
 def test_bundle_is_served_versioned_immutable_and_gzipped(api, app, built_web):
-    from server.pages import web_dist
+    from server.web.pages import web_dist
 
     with app.app_context():
         dist = web_dist()

@@ -7,10 +7,10 @@ import pytest
 import trimesh
 from sqlalchemy import select
 
-from server.api.documents import load_hall
+from server.catalogue.queries import load_hall
 from server.conventions import direction_to_yaw_pitch
+from server.hallmodel.occlusion import Occluders
 from server.models import Hall, HotspotOverride, Scene
-from server.panoramas.hotspots import Occluders
 from tests.conftest import make_app
 
 

@@ -115,7 +115,7 @@ def test_pose_recovered_from_a_panorama_rendered_at_a_known_pose():
 def test_register_command_solves_and_applies_a_pose(tmp_path):
     from sqlalchemy import select
 
-    from server.api.documents import load_hall
+    from server.catalogue.queries import load_hall
     from server.models import Hall, Scene
     from tests.conftest import make_app
 

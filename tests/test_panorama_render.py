@@ -12,8 +12,8 @@ import trimesh
 from PIL import Image
 
 from server.conventions import direction_to_yaw_pitch
-from server.layout import layout_path, load
-from server.modelbuild import BuildLabels, build_scene
+from server.hallmodel.build import BuildLabels, build_scene
+from server.hallmodel.layout import layout_path, load
 from server.panoramas.render import flatten_scene, render_equirect
 
 EYE = np.array([0.0, 1.6, 0.0])

@@ -98,3 +98,12 @@ def test_render_demo_renders_every_scene_once(tmp_path):
     assert source["kind"] == "render" and source["width"] == 2048
     again = runner.invoke(args=["panorama", "render-demo", "pingnan", "--width", "2048", "--if-changed"])
     assert again.output.count("skipped") == 3
+    # The source equirects are kept where photographs would replace them, under the configured folder.
+    sources = sorted(p.name for p in (tmp_path / "panorama-sources" / "pingnan").iterdir())
+    assert sources == ["east.jpg", "entrance.jpg", "hall-centre.jpg"]
+    # A photograph published to a scene is never overwritten by the set-up's re-render.
+    photo = equirect_file(tmp_path / "photo.jpg", seed=3)
+    assert runner.invoke(args=["panorama", "add", "pingnan", "east", str(photo)]).exit_code == 0
+    third = runner.invoke(args=["panorama", "render-demo", "pingnan", "--width", "2048", "--if-changed"])
+    assert "east: 已有实拍照片，保留" in third.output
+    assert panorama_of(app, scene="east")["source"]["kind"] == "upload"

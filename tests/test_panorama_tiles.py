@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from server.cli.panorama_tile import panorama_cli
 from server.panoramas import tiles
-from server.panoramas.cli import panorama_cli
 from server.panoramas.tiles import (
     FACES,
     layout,

@@ -17,8 +17,8 @@ from shapely.geometry import LineString, Point, Polygon, box
 from shapely.ops import unary_union
 
 from server import directions
-from server.hallgeometry import Connector, FloorGeometry, HallGeometry, NodeInfo, Place
-from server.routing import (
+from server.hallmodel.geometry import Connector, FloorGeometry, HallGeometry, NodeInfo, Place
+from server.wayfinding.routing import (
     CLEARANCE,
     LIFT_S_PER_M,
     LIFT_WAIT_S,

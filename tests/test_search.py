@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from server.search import Blob, Index, normalize, pinyin_full, pinyin_initials, synonyms
+from server.catalogue.search import Blob, Index, normalize, pinyin_full, pinyin_initials, synonyms
 
 QUALITY = yaml.safe_load((Path(__file__).parent / "data" / "search_quality.yaml").read_text(encoding="utf-8"))
 

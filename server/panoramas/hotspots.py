@@ -12,13 +12,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import trimesh
 
 from ..conventions import direction_to_yaw_pitch, wrap_degrees
-from ..hallgeometry import HallGeometry
+from ..hallmodel.geometry import HallGeometry
+from ..hallmodel.occlusion import Occluders
 
-EPSILON = 1e-9
-CLEARANCE = 0.05  # metres short of a target where a hit still counts as reaching it
 VISIBLE_RANGE = 45.0  # metres beyond which a counter is too small in a panorama to be a hotspot
 SAMPLE_LIFT = 0.35  # metres above a node's anchor: its sign or top, seen over what is in front
 
@@ -43,54 +41,6 @@ class Hotspot:
             "distance": round(self.distance, 2),
             "source": self.source,
         }
-
-
-class Occluders:
-    """Every triangle of a model with the top-level node it belongs to, for ray tests."""
-
-    def __init__(self, scene: trimesh.Scene) -> None:
-        triangles, owners = [], []
-        for node in scene.graph.nodes_geometry:
-            transform, name = scene.graph[node]
-            geometry = scene.geometry.get(name)
-            if not isinstance(geometry, trimesh.Trimesh) or len(geometry.faces) == 0:
-                continue
-            if node.startswith("zone:"):
-                continue  # floor paint lies on the floor; it hides nothing
-            vertices = trimesh.transform_points(geometry.vertices, transform)
-            triangles.append(vertices[geometry.faces])
-            owners.extend([node.split("/", 1)[0]] * len(geometry.faces))
-        self.triangles = np.concatenate(triangles) if triangles else np.empty((0, 3, 3))
-        self.owners = np.array(owners, dtype=object)
-
-    def blocked(self, origin: np.ndarray, targets: np.ndarray, own: list[str]) -> np.ndarray:
-        """For rays from *origin* (3,) to each of *targets* (m, 3): whether something other than the
-        target's own node (``own[i]``) lies in between. Returns (m,) bool."""
-        result = np.zeros(len(targets), dtype=bool)
-        if len(self.triangles) == 0:
-            return result
-        v0, v1, v2 = self.triangles[:, 0], self.triangles[:, 1], self.triangles[:, 2]
-        e1, e2 = v1 - v0, v2 - v0
-        s = origin - v0  # (n, 3)
-        for i, target in enumerate(targets):
-            d = target - origin
-            length = float(np.linalg.norm(d))
-            if length < EPSILON:
-                continue
-            d = d / length
-            # Möller–Trumbore, vectorised over all triangles.
-            p = np.cross(d, e2)
-            det = np.einsum("ij,ij->i", e1, p)
-            ok = np.abs(det) > EPSILON
-            inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
-            u = np.einsum("ij,ij->i", s, p) * inv
-            q = np.cross(s, e1)
-            v = (q @ d) * inv
-            t = np.einsum("ij,ij->i", e2, q) * inv
-            hit = ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > EPSILON) & (t < length - CLEARANCE)
-            hit &= self.owners != own[i]
-            result[i] = bool(hit.any())
-        return result
 
 
 def _sample_points(anchor: tuple[float, float, float]) -> np.ndarray:

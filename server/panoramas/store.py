@@ -7,27 +7,21 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, Flask, current_app, send_from_directory
+from flask import Flask
 from PIL import Image
 from sqlalchemy.orm import Session
 
 from ..db import bump_revision
-from ..errors import not_found
 from ..models import Scene
 from .ingest import MAX_SIZE, load_equirect
 from .tiles import remove_stale_partials, tile_panorama
 
-SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-IMMUTABLE = 365 * 24 * 3600
 RENDER_QUALITY = 92  # JPEG quality of a rendered demo panorama before it is tiled
-
-bp = Blueprint("panoramas", __name__)
 
 
 def panorama_root(app: Flask) -> Path:
@@ -71,17 +65,3 @@ def jpeg_bytes(image: np.ndarray, quality: int = RENDER_QUALITY) -> bytes:
     out = io.BytesIO()
     Image.fromarray(image).save(out, format="JPEG", quality=quality, subsampling=0)
     return out.getvalue()
-
-
-@bp.get("/panoramas/<hall>/<scene>/<version>/<path:name>")
-def tile_file(hall: str, scene: str, version: str, name: str):
-    """A file of a published tile set; its path names a version, so it may be cached for ever."""
-    parts = [hall, scene, version, *name.split("/")]
-    if len(parts) > 6 or not all(SEGMENT.match(p) and ".." not in p for p in parts):
-        raise not_found("全景图文件", "Panorama file", name)
-    response = send_from_directory(
-        panorama_root(current_app._get_current_object()), "/".join(parts), max_age=IMMUTABLE
-    )
-    response.cache_control.public = True
-    response.cache_control.immutable = True
-    return response

@@ -1,0 +1,66 @@
+"""``flask --app server panorama …``: panorama files without the database (the group is registered elsewhere).
+
+``panorama tile INPUT OUT_FOLDER`` validates one equirectangular file and writes its Pannellum multires tile
+set to the new folder OUT_FOLDER. Exit status: 0 done, 1 the input is unusable or the folder exists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..panoramas.ingest import MAX_SIZE, MIN_WIDTH, PanoramaError, load_equirect
+from ..panoramas.tiles import DEFAULT_QUALITY, tile_panorama
+
+
+@click.group("panorama")
+def panorama_cli() -> None:
+    """Panoramas: validate and tile. / 全景图：校验与切片。"""
+
+
+@panorama_cli.command("tile")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("out_folder", type=click.Path(path_type=Path))
+@click.option(
+    "--quality",
+    type=click.IntRange(1, 100),
+    default=DEFAULT_QUALITY,
+    show_default=True,
+    help="JPEG quality of the tiles. / 瓦片的 JPEG 质量。",
+)
+@click.option(
+    "--max-width",
+    type=click.IntRange(MIN_WIDTH),
+    default=MAX_SIZE[0],
+    show_default=True,
+    help="Widest panorama accepted (height: half). / 允许的最大宽度（高度为其一半）。",
+)
+def tile_command(source: Path, out_folder: Path, quality: int, max_width: int) -> None:
+    """Tile one equirectangular SOURCE file into the new folder OUT_FOLDER. / 将一张全景图切片到新文件夹。"""
+    if out_folder.exists():
+        raise click.ClickException(f"输出文件夹已存在 / output folder already exists: {out_folder}")
+    try:
+        image = load_equirect(source, max_size=(max_width, max_width // 2))
+    except PanoramaError as exc:
+        raise click.ClickException(f"{exc.message} / {exc.message_en} [{exc.code}]") from None
+    except OSError as exc:
+        raise click.ClickException(f"无法读取文件 / cannot read {source}: {exc.strerror}") from None
+    height, width = image.shape[:2]
+    click.echo(f"{source.name}: {width}×{height}")
+    with click.progressbar(length=1, label="切片 / tiling") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        try:
+            config = tile_panorama(image, out_folder, quality=quality, progress=progress)
+        except FileExistsError:
+            raise click.ClickException(
+                f"输出文件夹已存在 / output folder already exists: {out_folder}"
+            ) from None
+    click.echo(
+        f"{out_folder}: cubeResolution {config['cubeResolution']}, maxLevel {config['maxLevel']}, "
+        f"tileResolution {config['tileResolution']}"
+    )

@@ -1,0 +1,498 @@
+"""Read a hall model (GLB) safely and turn it into plan geometry; check it one-to-one against the hall.
+
+Works for models built here and made elsewhere. A model is accepted as ``.glb`` bytes only, with every
+buffer and image inside the file (no external URIs), within size, triangle and node limits. Counter and
+facility nodes are found by name (``counter:<number>``, ``facility:<id>``) or through a mapping table
+from the modeller's names. Conventions for models made elsewhere (``models/README.md``): metres, +Y up,
+north −Z; a counter node's local +Z points to the side where citizens stand.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+import trimesh
+from shapely.geometry import MultiPoint, Point, Polygon, box
+from shapely.ops import unary_union
+
+from ..conventions import vector_to_bearing
+from .geometry import CONNECTOR_TYPES, Connector, FloorGeometry, HallGeometry, NodeInfo, Place
+
+GLB_MAGIC = 0x46546C67  # "glTF"
+CHUNK_JSON = 0x4E4F534A
+SUPPORTED_REQUIRED_EXTENSIONS = {
+    "KHR_materials_unlit",
+    "KHR_texture_transform",
+    "KHR_materials_emissive_strength",
+}
+SECTION_HEIGHTS = (0.3, 1.2)  # metres above a floor where obstacles are cut (ankle and hip height)
+FLOOR_SECTION_DEPTH = 0.05  # below a floor's elevation, where its slab is cut for the outline
+FLOOR_BAND = (-0.3, 3.0)  # a node stands on the floor whose elevation is within this of its lowest point
+STAND_OFF = 0.6  # metres in front of a counter's service side, or outside a facility, where people stand
+NOT_OBSTACLES = ("floor:", "zone:", "connector:")
+THIN = 0.1  # metres: a node this flat (a floor mat) or hung this high is no obstacle to stand beside
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a model may not exceed."""
+
+    max_bytes: int = 64 * 1024 * 1024
+    max_triangles: int = 2_000_000
+    max_nodes: int = 20_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class ModelError(ValueError):
+    """A model that cannot be used, with the reason in Chinese and English."""
+
+    def __init__(self, code: str, message: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.code, self.message, self.message_en = code, message, message_en
+
+
+@dataclass
+class Problem:
+    kind: str  # missing | extra | duplicate | wrong_floor | no_floor | unreachable | no_entrance
+    node: str
+    message: str
+    message_en: str
+
+
+@dataclass
+class Report:
+    """The one-to-one report of a model against a hall's database."""
+
+    hall: str
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def publishable(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hall": self.hall,
+            "publishable": self.publishable,
+            "counts": self.counts,
+            "problems": [p.__dict__ for p in self.problems],
+        }
+
+    def to_text(self) -> str:
+        lines = [f"大厅 / hall: {self.hall}"]
+        lines += [f"  {k}: {v}" for k, v in self.counts.items()]
+        if self.publishable:
+            lines.append("结果：一一对应，可以发布 / result: one-to-one, can be published")
+        else:
+            lines.append(
+                f"结果：发现 {len(self.problems)} 个问题，不能发布 / result: {len(self.problems)} problem(s), cannot be published"
+            )
+            lines += [f"  [{p.kind}] {p.node}: {p.message} / {p.message_en}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def read_gltf_json(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Check the GLB container and return its JSON chunk; ModelError says what is wrong."""
+    if len(data) > limits.max_bytes:
+        raise ModelError(
+            "too_large",
+            f"模型文件超过 {limits.max_bytes // 2**20} MB 上限",
+            f"the model file is over the {limits.max_bytes // 2**20} MB limit",
+        )
+    if len(data) < 20 or struct.unpack_from("<I", data, 0)[0] != GLB_MAGIC:
+        raise ModelError(
+            "not_glb",
+            "不是 GLB 文件（只接受二进制 glTF .glb）",
+            "not a GLB file (only binary glTF .glb is accepted)",
+        )
+    _magic, version, length = struct.unpack_from("<III", data, 0)
+    if version != 2:
+        raise ModelError(
+            "bad_version",
+            f"不支持 glTF 版本 {version}，需要 2.0",
+            f"glTF version {version} is not supported; 2.0 is",
+        )
+    if length != len(data):
+        raise ModelError(
+            "truncated",
+            "GLB 文件长度不符，可能已损坏或不完整",
+            "the GLB length does not match: the file is damaged or incomplete",
+        )
+    chunk_length, chunk_type = struct.unpack_from("<II", data, 12)
+    if chunk_type != CHUNK_JSON or 20 + chunk_length > len(data):
+        raise ModelError("bad_glb", "GLB 文件结构无效", "the GLB structure is invalid")
+    try:
+        document = json.loads(data[20 : 20 + chunk_length])
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(
+            "bad_glb", "GLB 中的 JSON 无法解析", "the JSON inside the GLB cannot be parsed"
+        ) from exc
+    if not isinstance(document, dict):
+        raise ModelError("bad_glb", "GLB 中的 JSON 无效", "the JSON inside the GLB is invalid")
+    for kind in ("buffers", "images"):
+        for item in document.get(kind, []):
+            uri = item.get("uri") if isinstance(item, dict) else None
+            if uri is not None and not str(uri).startswith("data:"):
+                raise ModelError(
+                    "external_resource",
+                    f"模型引用了外部文件 {uri!s:.80}，请把所有数据打包进 .glb",
+                    f"the model refers to an external file {uri!s:.80}; pack everything into the .glb",
+                )
+    unsupported = sorted(set(document.get("extensionsRequired", [])) - SUPPORTED_REQUIRED_EXTENSIONS)
+    if unsupported:
+        raise ModelError(
+            "unsupported_extension",
+            f"模型需要不支持的扩展：{', '.join(unsupported)}",
+            f"the model requires unsupported extensions: {', '.join(unsupported)}",
+        )
+    if len(document.get("nodes", [])) > limits.max_nodes:
+        raise ModelError(
+            "too_many_nodes", f"节点数超过上限 {limits.max_nodes}", f"more than {limits.max_nodes} nodes"
+        )
+    return document
+
+
+def load_scene(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[trimesh.Scene, dict[str, Any]]:
+    """Load GLB bytes into a trimesh scene after the container checks; enforce the triangle limit."""
+    document = read_gltf_json(data, limits)
+    try:
+        scene = trimesh.load(io.BytesIO(data), file_type="glb", force="scene")
+    except Exception as exc:  # trimesh raises many kinds on malformed input; all mean the same to the user
+        raise ModelError(
+            "unreadable", "模型无法读取，文件可能已损坏", "the model cannot be read; the file may be damaged"
+        ) from exc
+    triangles = sum(
+        len(scene.geometry[g].faces) for _n, g in _instances(scene) if hasattr(scene.geometry[g], "faces")
+    )
+    if triangles > limits.max_triangles:
+        raise ModelError(
+            "too_many_triangles",
+            f"三角面数 {triangles} 超过上限 {limits.max_triangles}",
+            f"{triangles} triangles is over the limit of {limits.max_triangles}",
+        )
+    if triangles == 0 or scene.bounds is None or not np.all(np.isfinite(scene.bounds)):
+        raise ModelError("empty", "模型是空的，没有任何几何体", "the model is empty: it has no geometry")
+    extents = scene.bounds[1] - scene.bounds[0]
+    if np.count_nonzero(extents > 1e-3) < 2:
+        raise ModelError(
+            "degenerate", "模型几何体退化（没有面积）", "the model is degenerate: it has no area"
+        )
+    return scene, document
+
+
+def _instances(scene: trimesh.Scene) -> list[tuple[str, str]]:
+    """(node, geometry) for every node that draws something."""
+    return [(node, scene.graph[node][1]) for node in scene.graph.nodes_geometry]
+
+
+def _world_mesh(scene: trimesh.Scene, node: str) -> trimesh.Trimesh | None:
+    transform, geometry_name = scene.graph[node]
+    geometry = scene.geometry.get(geometry_name)
+    if not isinstance(geometry, trimesh.Trimesh) or len(geometry.faces) == 0:
+        return None
+    # Geometry only: copying the visual would copy every texture image once per node.
+    vertices = trimesh.transform_points(geometry.vertices, transform)
+    return trimesh.Trimesh(vertices=vertices, faces=geometry.faces, process=False)
+
+
+def _section(mesh: trimesh.Trimesh, height: float) -> list[Polygon]:
+    """The plan polygons where the horizontal plane at *height* cuts *mesh* (solid where an odd
+    number of the section's closed loops enclose a point, so a ring of walls stays a ring)."""
+    lo, hi = mesh.bounds[0][1], mesh.bounds[1][1]
+    if not lo < height < hi:
+        return []
+    lines = trimesh.intersections.mesh_plane(mesh, plane_normal=[0, 1, 0], plane_origin=[0, height, 0])
+    if len(lines) == 0:
+        return []
+    segments = shapely.multilinestrings(shapely.linestrings(np.round(lines[:, :, [0, 2]], 6)))
+    solid = None
+    for loop in shapely.get_parts(shapely.line_merge(shapely.node(segments))):
+        if not loop.is_closed or len(loop.coords) < 4:
+            continue
+        filled = shapely.make_valid(Polygon(loop.coords))
+        if filled.area <= 1e-6:
+            continue
+        solid = filled if solid is None else solid.symmetric_difference(filled)
+    return _polygons(solid)
+
+
+def _cut(meshes: list[trimesh.Trimesh], heights: list[float]) -> Polygon | None:
+    parts = [p for mesh in meshes for h in heights for p in _section(mesh, h)]
+    return unary_union(parts) if parts else None
+
+
+def _polygons(area) -> list[Polygon]:
+    if area is None or area.is_empty:
+        return []
+    return [p for p in shapely.get_parts(area) if isinstance(p, Polygon) and p.area > 1e-4]
+
+
+def _floor_of(lowest: float, floors: dict[int, float]) -> int | None:
+    candidates = [
+        (elev, lv) for lv, elev in floors.items() if FLOOR_BAND[0] <= lowest - elev <= FLOOR_BAND[1]
+    ]
+    return max(candidates)[1] if candidates else None
+
+
+def extract(
+    scene: trimesh.Scene, floors: dict[int, float], *, mapping: dict[str, str] | None = None
+) -> HallGeometry:
+    """Plan geometry of *scene* for the hall's *floors* (level → elevation). *mapping* renames nodes
+    (modeller's name → ``counter:<number>`` / ``facility:<id>``)."""
+    rename = mapping or {}
+    names = {node: rename.get(node, node) for node in scene.graph.nodes}
+    children = scene.graph.transforms.children
+    world: dict[str, trimesh.Trimesh] = {}
+    for node, _g in _instances(scene):
+        mesh = _world_mesh(scene, node)
+        if mesh is not None:
+            world[node] = mesh
+
+    def subtree(node: str) -> list[str]:
+        out, stack = [], [node]
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(children.get(current, []))
+        return out
+
+    def is_kind(node: str, *prefixes: str) -> bool:
+        # A node counts under the nearest ancestor that names its kind (signs belong to their counter).
+        path = scene.graph.transforms.shortest_path("world", node) if node != "world" else []
+        return any(names.get(p, p).startswith(prefixes) for p in path)
+
+    nodes: dict[str, NodeInfo] = {}
+    for node in scene.graph.nodes:
+        name = names[node]
+        kind = (
+            "counter" if name.startswith("counter:") else "facility" if name.startswith("facility:") else None
+        )
+        if kind is None or "/" in name:
+            continue
+        meshes = [world[n] for n in subtree(node) if n in world]
+        if not meshes:
+            continue
+        vertices = np.vstack([m.vertices for m in meshes])
+        lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+        anchor = tuple(float(v) for v in (lo + hi) / 2)
+        own = world.get(node)
+        footprint_points = (own.vertices if own is not None else vertices)[:, [0, 2]]
+        footprint = MultiPoint(footprint_points).convex_hull
+        floor = _floor_of(float(lo[1]), floors)
+        facing = None
+        if kind == "counter":
+            matrix = scene.graph.get(node)[0]
+            fx, _fy, fz = matrix[:3, :3] @ np.array([0.0, 0.0, 1.0])
+            facing = vector_to_bearing(fx, fz) if math.hypot(fx, fz) > 1e-6 else None
+        info = NodeInfo(
+            name=name,
+            kind=kind,
+            key=name.split(":", 1)[1],
+            floor=floor,
+            anchor=anchor,
+            footprint=footprint if isinstance(footprint, Polygon) else None,
+            facing=facing,
+        )
+        own_height = float(np.ptp(own.vertices[:, 1])) if own is not None else 0.0
+        # Floor mats and signs hung on walls are not in the way: people stand where they are.
+        standable = kind == "facility" and own_height <= THIN
+        info.standing = (anchor[0], anchor[2]) if standable else standing_point(info)
+        if name in nodes:  # the same name twice: keep the first; the report counts duplicates from the JSON
+            continue
+        nodes[name] = info
+
+    connectors = []
+    for node in scene.graph.nodes:
+        name = names[node]
+        if not name.startswith("connector:"):
+            continue
+        parts = name.split(":")
+        meshes = [world[n] for n in subtree(node) if n in world]
+        if len(parts) != 3 or parts[1] not in CONNECTOR_TYPES or not meshes:
+            continue
+        vertices = np.vstack([m.vertices for m in meshes])
+        lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+        served = tuple(sorted(lv for lv, elev in floors.items() if lo[1] - 0.3 <= elev <= hi[1] + 0.3))
+        if len(served) >= 2:
+            connectors.append(
+                Connector(parts[2], parts[1], served, float((lo[0] + hi[0]) / 2), float((lo[2] + hi[2]) / 2))
+            )
+
+    floor_geometry = {}
+    for level, elevation in sorted(floors.items()):
+        slabs = [
+            world[n] for n in world if names[n] == f"floor:{level}" or names[n].startswith(f"floor:{level}/")
+        ]
+        outline = _cut(slabs, [elevation - FLOOR_SECTION_DEPTH])
+        obstacle_meshes = [
+            m
+            for n, m in world.items()
+            if not is_kind(n, *NOT_OBSTACLES)
+            and m.bounds[0][1] < elevation + max(SECTION_HEIGHTS)
+            and m.bounds[1][1] > elevation
+        ]
+        obstacles = _cut(obstacle_meshes, [elevation + h for h in SECTION_HEIGHTS])
+        if outline is None:  # a model without named floor slabs: the extent of what stands on the floor
+            outline = obstacles.convex_hull if obstacles is not None else None
+        if outline is None:
+            continue
+        for c in connectors:
+            if level in c.floors:  # where stairs or a lift arrive is part of the floor, even over a hole
+                outline = outline.union(Point(c.x, c.z).buffer(1.5, cap_style="square"))
+        walls = _cut(
+            [m for n, m in world.items() if names[n] == f"walls:{level}"], [elevation + SECTION_HEIGHTS[1]]
+        )
+        zones = {}
+        for n, m in world.items():
+            parts = names[n].split(":")
+            if parts[0] == "zone" and len(parts) == 3 and parts[1] == str(level):
+                area = unary_union(
+                    _section(m, elevation + 0.002) or [MultiPoint(m.vertices[:, [0, 2]]).convex_hull]
+                )
+                zones[parts[2]] = area
+        main = max(_polygons(outline), key=lambda p: p.area, default=None)
+        if main is None:
+            continue
+        floor_geometry[level] = FloorGeometry(
+            level, elevation, main, _polygons(obstacles), _polygons(walls), zones
+        )
+    return HallGeometry(floor_geometry, nodes, connectors)
+
+
+def standing_point(info: NodeInfo) -> tuple[float, float]:
+    """Where a citizen stands: in front of a counter's service side, or just outside a facility."""
+    x, _y, z = info.anchor
+    if info.kind == "counter" and info.facing is not None and info.footprint is not None:
+        dx, dz = math.sin(math.radians(info.facing)), -math.cos(math.radians(info.facing))
+        coords = np.asarray(info.footprint.exterior.coords)
+        reach = float(np.max((coords[:, 0] - x) * dx + (coords[:, 1] - z) * dz))
+        return x + dx * (reach + STAND_OFF), z + dz * (reach + STAND_OFF)
+    if info.footprint is not None and info.footprint.area > 0.05 and info.footprint.contains(Point(x, z)):
+        edge = info.footprint.exterior.interpolate(info.footprint.exterior.project(Point(x, z)))
+        dx, dz = edge.x - x, edge.y - z
+        norm = math.hypot(dx, dz) or 1.0
+        return edge.x + dx / norm * STAND_OFF, edge.y + dz / norm * STAND_OFF
+    return x, z
+
+
+def places(
+    geometry: HallGeometry, scenes: dict[str, tuple[int, float, float]], entrances: dict[str, str]
+) -> list[Place]:
+    """Every place a route may start or end at: counters, facilities, scenes, and entrances
+    (*entrances* maps an entrance key like ``main`` to its facility id)."""
+    out = []
+    for info in geometry.nodes.values():
+        if info.floor is not None and info.standing is not None:
+            out.append(Place(info.name, info.floor, *info.standing))
+    for code, (level, x, z) in scenes.items():
+        out.append(Place(f"scene:{code}", level, x, z))
+    for key, facility in entrances.items():
+        info = geometry.nodes.get(f"facility:{facility}")
+        if info is not None and info.floor is not None and info.standing is not None:
+            out.append(Place(f"entrance:{key}", info.floor, *info.standing))
+    return out
+
+
+def duplicate_names(document: dict[str, Any], mapping: dict[str, str] | None = None) -> list[str]:
+    """Counter and facility names that more than one node of the glTF carries."""
+    seen: dict[str, int] = {}
+    for node in document.get("nodes", []):
+        name = (mapping or {}).get(node.get("name", ""), node.get("name", ""))
+        if name.startswith(("counter:", "facility:")) and "/" not in name:
+            seen[name] = seen.get(name, 0) + 1
+    return sorted(n for n, count in seen.items() if count > 1)
+
+
+def one_to_one(
+    hall: str,
+    geometry: HallGeometry,
+    document: dict[str, Any],
+    *,
+    counters: dict[str, int],
+    facilities: dict[str, int],
+    floors: dict[int, float],
+    mapping: dict[str, str] | None = None,
+    reachable=None,
+) -> Report:
+    """Compare the model's nodes with the database's *counters* and *facilities* (key → floor level).
+    *reachable(node_name)* returns a reason pair (zh, en) when a counter's standing point cannot be
+    reached from an entrance, or None."""
+    report = Report(hall)
+    expected = {f"counter:{k}": lv for k, lv in counters.items()} | {
+        f"facility:{k}": lv for k, lv in facilities.items()
+    }
+    found = geometry.nodes
+    for name in sorted(set(expected) - set(found)):
+        report.problems.append(Problem("missing", name, "模型中缺少该节点", "no node for it in the model"))
+    for name in sorted(set(found) - set(expected)):
+        report.problems.append(
+            Problem(
+                "extra", name, "数据库中没有对应的窗口或设施", "nothing in the database matches this node"
+            )
+        )
+    for name in duplicate_names(document, mapping):
+        report.problems.append(
+            Problem("duplicate", name, "多个节点使用了同一名称", "several nodes carry this name")
+        )
+    for name in sorted(set(expected) & set(found)):
+        info = found[name]
+        if info.floor is None:
+            report.problems.append(
+                Problem(
+                    "no_floor", name, "节点不在任何已知楼层上", "the node stands on no floor of this hall"
+                )
+            )
+        elif info.floor != expected[name]:
+            report.problems.append(
+                Problem(
+                    "wrong_floor",
+                    name,
+                    f"节点在{info.floor}楼，数据库记录为{expected[name]}楼",
+                    f"the node is on floor {info.floor}, the database says floor {expected[name]}",
+                )
+            )
+        elif reachable is not None and info.kind == "counter":
+            reason = reachable(name)
+            if reason is not None:
+                report.problems.append(
+                    Problem(
+                        "unreachable",
+                        name,
+                        f"办事人站立点无法到达：{reason[0]}",
+                        f"the standing point cannot be reached: {reason[1]}",
+                    )
+                )
+    missing_floors = sorted(set(floors) - set(geometry.floors))
+    for level in missing_floors:
+        report.problems.append(
+            Problem(
+                "no_floor",
+                f"floor:{level}",
+                "模型中找不到该楼层的地面",
+                "the model has no floor at this level",
+            )
+        )
+    report.counts = {
+        "counters_in_database": len(counters),
+        "facilities_in_database": len(facilities),
+        "counter_nodes": sum(1 for n in found.values() if n.kind == "counter"),
+        "facility_nodes": sum(1 for n in found.values() if n.kind == "facility"),
+        "floors": len(geometry.floors),
+        "connectors": len(geometry.connectors),
+    }
+    return report
+
+
+def bounds_box(geometry: HallGeometry) -> Polygon:
+    """The plan rectangle around every floor outline."""
+    return box(*unary_union([f.outline for f in geometry.floors.values()]).bounds)

@@ -1,0 +1,59 @@
+"""Occlusion: every triangle of a hall model with the top-level node it owns, for line-of-sight ray tests
+(hotspot visibility, and which scene sees a route's target). Points are model-space ``(3,)`` / ``(m, 3)``
+float arrays in metres (docs/ARCHITECTURE.md, "Conventions")."""
+
+from __future__ import annotations
+
+import numpy as np
+import trimesh
+
+EPSILON = 1e-9
+CLEARANCE = 0.05  # metres short of a target where a hit still counts as reaching it
+
+
+class Occluders:
+    """Every triangle of a model with the top-level node it belongs to, for ray tests."""
+
+    def __init__(self, scene: trimesh.Scene) -> None:
+        triangles, owners = [], []
+        for node in scene.graph.nodes_geometry:
+            transform, name = scene.graph[node]
+            geometry = scene.geometry.get(name)
+            if not isinstance(geometry, trimesh.Trimesh) or len(geometry.faces) == 0:
+                continue
+            if node.startswith("zone:"):
+                continue  # floor paint lies on the floor; it hides nothing
+            vertices = trimesh.transform_points(geometry.vertices, transform)
+            triangles.append(vertices[geometry.faces])
+            owners.extend([node.split("/", 1)[0]] * len(geometry.faces))
+        self.triangles = np.concatenate(triangles) if triangles else np.empty((0, 3, 3))
+        self.owners = np.array(owners, dtype=object)
+
+    def blocked(self, origin: np.ndarray, targets: np.ndarray, own: list[str]) -> np.ndarray:
+        """For rays from *origin* (3,) to each of *targets* (m, 3): whether something other than the
+        target's own node (``own[i]``) lies in between. Returns (m,) bool."""
+        result = np.zeros(len(targets), dtype=bool)
+        if len(self.triangles) == 0:
+            return result
+        v0, v1, v2 = self.triangles[:, 0], self.triangles[:, 1], self.triangles[:, 2]
+        e1, e2 = v1 - v0, v2 - v0
+        s = origin - v0  # (n, 3)
+        for i, target in enumerate(targets):
+            d = target - origin
+            length = float(np.linalg.norm(d))
+            if length < EPSILON:
+                continue
+            d = d / length
+            # Möller–Trumbore, vectorised over all triangles.
+            p = np.cross(d, e2)
+            det = np.einsum("ij,ij->i", e1, p)
+            ok = np.abs(det) > EPSILON
+            inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+            u = np.einsum("ij,ij->i", s, p) * inv
+            q = np.cross(s, e1)
+            v = (q @ d) * inv
+            t = np.einsum("ij,ij->i", e2, q) * inv
+            hit = ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > EPSILON) & (t < length - CLEARANCE)
+            hit &= self.owners != own[i]
+            result[i] = bool(hit.any())
+        return result

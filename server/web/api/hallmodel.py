@@ -1,0 +1,162 @@
+"""What the hall model gives the public: the model file, routes to counters, and floor plans."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app, request, send_file
+
+from ...errors import ApiError, bad_parameter, not_found
+from ...hallmodel.floorplan import PlanLabels, render_plan
+from ...hallmodel.store import model_path
+from ...models import Hall
+from ...publishing.hallmodels import HallModel
+from ...wayfinding.routing import UnknownPlace, Unreachable
+from . import bp
+from .halls import get_hall
+from .http import cached_json, cached_text, reject_unknown_args
+
+PLACE = re.compile(r"^(entrance|scene|counter|facility):[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+IMMUTABLE = 365 * 24 * 3600  # a content-addressed URL never changes
+
+
+def not_published(hall: Hall) -> ApiError:
+    """The 404 for a hall that has no published model yet."""
+    return ApiError(
+        404,
+        "model_not_published",
+        f"大厅 {hall.slug} 尚未发布三维模型",
+        f"hall {hall.slug} has no published model yet",
+        hall=hall.slug,
+    )
+
+
+def get_model(hall: Hall) -> HallModel:
+    """The derived model of *hall*; 404 when it has no published model."""
+    model = current_app.extensions["hall_models"].get(hall)
+    if model is None:
+        raise not_published(hall)
+    return model
+
+
+@bp.get("/halls/<slug>/model.glb")
+def model_glb(slug: str):
+    """The published hall model (GLB); immutable when asked for by its hash (``?v=``)."""
+    reject_unknown_args("v")
+    hall = get_hall(slug)
+    path = model_path(current_app._get_current_object(), hall.slug, hall.model_sha or "none")
+    if not hall.model_sha or not path.exists():
+        raise not_published(hall)
+    versioned = request.args.get("v") == hall.model_sha[:16]
+    response = send_file(
+        path,
+        mimetype="model/gltf-binary",
+        etag=hall.model_sha,
+        conditional=True,
+        max_age=IMMUTABLE if versioned else current_app.config["API_MAX_AGE"],
+    )
+    response.cache_control.public = True
+    if versioned:
+        response.cache_control.immutable = True
+    return response
+
+
+def _place_arg(name: str, *, kinds: tuple[str, ...]) -> str:
+    value = request.args.get(name, "")
+    if not PLACE.match(value):
+        raise bad_parameter(
+            name,
+            "应为 entrance:、scene:、counter: 或 facility: 加编号，例如 counter:B03",
+            "use entrance:, scene:, counter: or facility: and an id, e.g. counter:B03",
+        )
+    kind, key = value.split(":", 1)
+    if kind not in kinds:
+        raise bad_parameter(name, f"只能是 {'、'.join(kinds)}", f"must be one of {', '.join(kinds)}")
+    return f"{kind}:{key.upper()}" if kind == "counter" else value
+
+
+def _names(hall: Hall) -> dict[str, dict[str, str]]:
+    names = {
+        f"counter:{c.number}": {"zh": f"{c.number}窗口", "en": f"counter {c.number}"} for c in hall.counters
+    }
+    for f in hall.facilities:
+        names[f"facility:{f.code}"] = {"zh": f.name_zh, "en": f.name_en}
+        if f.type == "entrance":
+            names[f"entrance:{f.code.removeprefix('entrance-')}"] = {"zh": f.name_zh, "en": f.name_en}
+    for s in hall.scenes:
+        names[f"scene:{s.code}"] = {"zh": s.name_zh, "en": s.name_en}
+    return names
+
+
+@bp.get("/halls/<slug>/route")
+def route(slug: str):
+    """A walking route inside the hall, with step-by-step directions in Chinese and English."""
+    reject_unknown_args("from", "to", "accessible")
+    origin = _place_arg("from", kinds=("entrance", "scene", "counter", "facility"))
+    target = _place_arg("to", kinds=("counter", "facility"))
+    accessible_raw = request.args.get("accessible", "0")
+    if accessible_raw not in ("0", "1", "true", "false"):
+        raise bad_parameter("accessible", "应为 0 或 1", "must be 0 or 1")
+    accessible = accessible_raw in ("1", "true")
+    hall = get_hall(slug)
+    model = get_model(hall)
+
+    def build() -> dict:
+        floor_names = {f.level: {"zh": f.name_zh, "en": f.name_en} for f in hall.floors}
+        try:
+            found = model.graph.route(
+                origin, target, accessible=accessible, names=_names(hall), floor_names=floor_names
+            )
+        except UnknownPlace as exc:
+            raise ApiError(404, "unknown_place", exc.message, exc.message_en) from exc
+        except Unreachable as exc:
+            raise ApiError(422, "unreachable", exc.message, exc.message_en) from exc
+        return {"hall": hall.slug, "model": model.sha[:16], **found.to_dict()}
+
+    return cached_json(("route", slug, model.sha, origin, target, accessible), build)
+
+
+def plan_labels(hall: Hall, level: int) -> PlanLabels:
+    """What a floor plan of *hall* says that the model does not know."""
+    floor = next(f for f in hall.floors if f.level == level)
+    return PlanLabels(
+        hall_name={"zh": hall.name_zh, "en": hall.name_en},
+        floor_name={"zh": floor.name_zh, "en": floor.name_en},
+        zones={z.code: {"name": {"zh": z.name_zh, "en": z.name_en}, "color": z.color} for z in hall.zones},
+        counters={
+            c.number: {
+                "name": {"zh": c.name_zh, "en": c.name_en},
+                "department": {"zh": c.department.name_zh, "en": c.department.name_en}
+                if c.department
+                else None,
+                "status": c.status,
+            }
+            for c in hall.counters
+        },
+        facilities={
+            f.code: {"type": f.type, "name": {"zh": f.name_zh, "en": f.name_en}} for f in hall.facilities
+        },
+    )
+
+
+@bp.get("/halls/<slug>/floors/<level>/plan.svg")
+def floor_plan(slug: str, level: str):
+    """The floor plan of one floor, drawn from the model (SVG)."""
+    reject_unknown_args("lang")
+    lang = request.args.get("lang", "zh")
+    if lang not in ("zh", "en"):
+        raise bad_parameter("lang", "应为 zh 或 en", "must be zh or en")
+    if not re.fullmatch(r"-?[0-9]{1,3}", level):
+        raise bad_parameter("level", "楼层应为整数", "a floor level is an integer")
+    hall = get_hall(slug)
+    model = get_model(hall)
+    floor = model.geometry.floors.get(int(level))
+    if floor is None or int(level) not in {f.level for f in hall.floors}:
+        raise not_found("楼层", "Floor", f"{slug}/{level}")
+    return cached_text(
+        ("plan", slug, model.sha, int(level), lang),
+        lambda: render_plan(
+            floor, model.geometry.nodes.values(), labels=plan_labels(hall, int(level)), lang=lang
+        ),
+        "image/svg+xml",
+    )

@@ -1,0 +1,132 @@
+"""HTTP plumbing for the read-only API: JSON bodies with ETags, caching headers, 304s, parameter checks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import Response, current_app, request
+
+from ...db import current_revision
+from ...errors import bad_parameter
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+COUNTER_NUMBER = re.compile(r"^[A-Za-z]{1,2}[0-9]{2,3}$")
+
+
+class BodyCache:
+    """A bounded LRU of serialized bodies and their ETags, keyed by (what, catalogue revision)."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        key: Hashable,
+        build: Callable[[], Any],
+        encoder: Callable[[Any], tuple[bytes, str]] | None = None,
+    ) -> tuple[bytes, str]:
+        """The cached body for *key*, or ``build()`` serialized (JSON unless *encoder* says) and remembered."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        body = (encoder or encode)(build())
+        with self._lock:
+            self._items[key] = body
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return body
+
+
+def encode(payload: Any) -> tuple[bytes, str]:
+    """Serialize *payload* as compact UTF-8 JSON and derive its strong ETag."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return body, hashlib.blake2b(body, digest_size=12).hexdigest()
+
+
+def cached_json(key: tuple, build: Callable[[], Any]) -> Response:
+    """The JSON answer for *key* at the current catalogue revision, built by ``build()`` on a miss."""
+    body = current_app.extensions["api_cache"].get((*key, current_revision()), build)
+    return json_response(body)
+
+
+def cached_text(key: tuple, build: Callable[[], str], mimetype: str) -> Response:
+    """Like ``cached_json`` for a text body (SVG and the like)."""
+    body = current_app.extensions["api_cache"].get((*key, current_revision()), build, encode_text)
+    response = json_response(body)
+    response.mimetype = mimetype
+    return response
+
+
+def encode_text(text: str) -> tuple[bytes, str]:
+    """UTF-8 bytes of *text* and their strong ETag."""
+    data = text.encode()
+    return data, hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+def json_response(body: tuple[bytes, str], *, max_age: int | None = None, status: int = 200) -> Response:
+    """A JSON response with ETag and Cache-Control that answers 304 to a matching If-None-Match."""
+    data, etag = body
+    response = Response(data, status=status, mimetype="application/json")
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["API_MAX_AGE"] if max_age is None else max_age
+    return response.make_conditional(request)
+
+
+def slug_arg(value: str, name: str) -> str:
+    """Check a hall or service id from the path; a malformed one is a 400, not a 404."""
+    if not SLUG.match(value):
+        raise bad_parameter(
+            name, "只能包含小写字母、数字和连字符", "use lowercase letters, digits and hyphens"
+        )
+    return value
+
+
+def counter_number_arg(value: str) -> str:
+    """Check a printed counter number (``B03``), returning it in capitals."""
+    if not COUNTER_NUMBER.match(value):
+        raise bad_parameter("number", "窗口编号应为字母加数字，例如 B03", "a counter number looks like B03")
+    return value.upper()
+
+
+def query_text(name: str, *, required: bool) -> str | None:
+    """A free-text query parameter, checked for length and control characters."""
+    value = request.args.get(name)
+    if value is None or not value.strip():
+        if required:
+            raise bad_parameter(name, "不能为空", "must not be empty")
+        return None
+    limit = current_app.config["MAX_QUERY_LENGTH"]
+    if len(value) > limit:
+        raise bad_parameter(name, f"不能超过 {limit} 个字符", f"must be at most {limit} characters")
+    if any(ord(ch) < 32 for ch in value):
+        raise bad_parameter(name, "包含控制字符", "contains control characters")
+    return value.strip()
+
+
+def int_arg(name: str, *, default: int, low: int, high: int) -> int:
+    """An integer query parameter within [low, high]."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"[0-9]{1,6}", raw) or not low <= int(raw) <= high:
+        raise bad_parameter(
+            name, f"应为 {low} 到 {high} 之间的整数", f"must be an integer from {low} to {high}"
+        )
+    return int(raw)
+
+
+def reject_unknown_args(*allowed: str) -> None:
+    """A 400 for query parameters this endpoint does not take (a typo should not pass silently)."""
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise bad_parameter(unknown[0], "该接口不接受此参数", "this endpoint does not take it")

@@ -1,0 +1,692 @@
+"""The OpenAPI 3.1 document of the public API, served at ``/api/v1/openapi.json``.
+
+The schemas here are also what the tests validate real responses against, so the document cannot drift
+from what the server sends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...vocabulary import AUDIENCES, COUNTER_TYPES, FACILITY_TYPES, SERVICE_TYPES, WEEKDAYS
+from . import bp
+from .http import encode, json_response, reject_unknown_args
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(required: list[str], properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties, **extra}
+
+
+STRING = {"type": "string"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+STATUS = {"type": "string", "enum": ["open", "paused", "closed"]}
+
+SCHEMAS: dict[str, Any] = {
+    "Bilingual": obj(
+        ["zh", "en"], {"zh": STRING, "en": STRING}, description="Text in Chinese (first) and English."
+    ),
+    "Error": obj(
+        ["error"],
+        {
+            "error": obj(
+                ["status", "code", "message", "message_en"],
+                {
+                    "status": INTEGER,
+                    "code": STRING,
+                    "message": {"type": "string", "description": "zh-CN"},
+                    "message_en": STRING,
+                    "details": {"type": "object"},
+                },
+            )
+        },
+    ),
+    "Department": {
+        "type": ["object", "null"],
+        "required": ["id", "name", "phone"],
+        "properties": {"id": STRING, "name": ref("Bilingual"), "phone": NULLABLE_STRING},
+    },
+    "Hours": {
+        "type": "object",
+        "description": "A week of [start, end] intervals (HH:MM, hall time, UTC+8); a missing day is closed.",
+        "properties": {
+            **{
+                day: {
+                    "type": "array",
+                    "items": {"type": "array", "items": STRING, "minItems": 2, "maxItems": 2},
+                }
+                for day in WEEKDAYS
+            },
+            "note": ref("Bilingual"),
+        },
+        "additionalProperties": False,
+    },
+    "HoursSummary": obj(
+        ["lunch", "evening", "weekend"], {"lunch": BOOLEAN, "evening": BOOLEAN, "weekend": BOOLEAN}
+    ),
+    "HallSummary": obj(
+        [
+            "slug",
+            "name",
+            "address",
+            "phone",
+            "hours",
+            "floor_count",
+            "counter_count",
+            "published_version",
+            "url",
+        ],
+        {
+            "slug": STRING,
+            "name": ref("Bilingual"),
+            "short_name": {"oneOf": [ref("Bilingual"), {"type": "null"}]},
+            "address": ref("Bilingual"),
+            "phone": STRING,
+            "hours": ref("Hours"),
+            "floor_count": INTEGER,
+            "counter_count": INTEGER,
+            "published_version": INTEGER,
+            "url": STRING,
+        },
+    ),
+    "HallList": obj(["halls"], {"halls": {"type": "array", "items": ref("HallSummary")}}),
+    "Placement": {
+        "type": ["object", "null"],
+        "required": ["anchor", "standing", "facing"],
+        "description": "Where the published model puts the node: anchor (x, y, z), standing point (x, z), facing bearing.",
+        "properties": {
+            "anchor": {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3},
+            "standing": {"type": ["array", "null"], "items": {"type": "number"}},
+            "facing": {"type": ["number", "null"]},
+        },
+    },
+    "Floor": obj(
+        ["level", "name", "elevation", "plan_url"],
+        {
+            "level": INTEGER,
+            "name": ref("Bilingual"),
+            "elevation": {"type": "number"},
+            "plan_url": NULLABLE_STRING,
+        },
+    ),
+    "Zone": obj(
+        ["id", "name", "floor", "color"],
+        {"id": STRING, "name": ref("Bilingual"), "floor": INTEGER, "color": NULLABLE_STRING},
+    ),
+    "CounterBase": obj(
+        [
+            "number",
+            "name",
+            "type",
+            "department",
+            "zone",
+            "floor",
+            "status",
+            "hours",
+            "hours_summary",
+            "low_counter",
+            "node",
+        ],
+        {
+            "number": {"type": "string", "examples": ["B03"]},
+            "name": ref("Bilingual"),
+            "type": {"type": "string", "enum": COUNTER_TYPES},
+            "department": ref("Department"),
+            "zone": STRING,
+            "floor": INTEGER,
+            "status": STATUS,
+            "hours": ref("Hours"),
+            "hours_summary": ref("HoursSummary"),
+            "phone": NULLABLE_STRING,
+            "low_counter": BOOLEAN,
+            "node": {
+                "type": "string",
+                "description": "The counter's node in the hall model: counter:<number>.",
+            },
+        },
+    ),
+    "Counter": {
+        "allOf": [ref("CounterBase")],
+        "required": ["services", "placement"],
+        "properties": {
+            "services": {"type": "array", "items": STRING, "description": "Service item ids."},
+            "placement": ref("Placement"),
+        },
+    },
+    "CounterDetail": {
+        "allOf": [ref("CounterBase")],
+        "required": ["services", "hall", "today"],
+        "properties": {
+            "hall": STRING,
+            "services": {"type": "array", "items": ref("Service")},
+            "today": obj(
+                ["date", "weekday", "intervals", "open_now"],
+                {
+                    "date": {"type": "string", "format": "date"},
+                    "weekday": {"type": "string", "enum": list(WEEKDAYS)},
+                    "intervals": {"type": "array", "items": {"type": "array", "items": STRING}},
+                    "open_now": BOOLEAN,
+                },
+            ),
+        },
+    },
+    "Facility": obj(
+        ["id", "type", "name", "floor", "node"],
+        {
+            "id": STRING,
+            "type": {"type": "string", "enum": FACILITY_TYPES},
+            "name": ref("Bilingual"),
+            "floor": INTEGER,
+            "description": {"oneOf": [ref("Bilingual"), {"type": "null"}]},
+            "hours": {"oneOf": [ref("Hours"), {"type": "null"}]},
+            "node": STRING,
+            "placement": ref("Placement"),
+        },
+    ),
+    "Scene": obj(
+        ["id", "name", "floor", "position", "heading", "links", "tiles", "hotspots"],
+        {
+            "id": STRING,
+            "name": ref("Bilingual"),
+            "floor": INTEGER,
+            "position": {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 3,
+                "maxItems": 3,
+                "description": "Camera position in model metres (x, y up, z; north is −Z).",
+            },
+            "heading": {
+                "type": "number",
+                "description": "Model bearing (degrees clockwise from −Z) of the panorama centre.",
+            },
+            "links": {"type": "array", "items": STRING},
+            "tiles": {
+                "type": ["object", "null"],
+                "description": "The multires cube tile config (Pannellum's names: tileResolution, maxLevel, "
+                "cubeResolution, path, fallbackPath, extension) with basePath, preview and an inline placeholder; "
+                "null until a panorama is published.",
+            },
+            "hotspots": {"type": "array", "items": ref("Hotspot")},
+        },
+    ),
+    "Hotspot": obj(
+        ["target", "kind", "yaw", "pitch", "distance", "source"],
+        {
+            "target": {"type": "string", "description": "counter:<number>, facility:<id> or scene:<id>"},
+            "kind": {"enum": ["counter", "facility", "scene"]},
+            "yaw": {
+                "type": "number",
+                "description": "Degrees from the panorama's centre column, positive right.",
+            },
+            "pitch": {"type": "number", "description": "Degrees, positive up."},
+            "distance": {"type": "number"},
+            "source": {"enum": ["model", "override"]},
+        },
+        description="A hotspot computed from the hall model (only what the camera can see), or a staff override.",
+    ),
+    "Hall": {
+        "allOf": [ref("HallSummary")],
+        "type": "object",
+        "required": ["floors", "zones", "counters", "facilities", "scenes", "model_url"],
+        "properties": {
+            "floors": {"type": "array", "items": ref("Floor")},
+            "zones": {"type": "array", "items": ref("Zone")},
+            "counters": {"type": "array", "items": ref("Counter")},
+            "facilities": {"type": "array", "items": ref("Facility")},
+            "scenes": {"type": "array", "items": ref("Scene")},
+            "model_url": {
+                "type": ["string", "null"],
+                "description": "The published GLB; null until there is one.",
+            },
+        },
+    },
+    "Material": obj(
+        ["name", "required", "form", "medium", "copies", "notes"],
+        {
+            "name": STRING,
+            "required": BOOLEAN,
+            "form": {"enum": ["原件", "复印件", "原件和复印件"]},
+            "medium": {"enum": ["纸质", "电子", "纸质或电子"]},
+            "copies": INTEGER,
+            "notes": NULLABLE_STRING,
+        },
+    ),
+    "CounterBrief": obj(
+        ["hall", "number", "name", "floor", "status"],
+        {"hall": STRING, "number": STRING, "name": ref("Bilingual"), "floor": INTEGER, "status": STATUS},
+        description="A counter named in a search result.",
+    ),
+    "CounterRef": obj(
+        ["hall", "hall_name", "number", "name", "floor", "zone", "status", "hours_summary", "url"],
+        {
+            "hall": STRING,
+            "hall_name": ref("Bilingual"),
+            "number": STRING,
+            "name": ref("Bilingual"),
+            "floor": INTEGER,
+            "zone": STRING,
+            "status": STATUS,
+            "hours_summary": ref("HoursSummary"),
+            "url": STRING,
+        },
+    ),
+    "Service": obj(
+        [
+            "id",
+            "code",
+            "name",
+            "department",
+            "audience",
+            "type",
+            "time_limit",
+            "conditions",
+            "process",
+            "materials",
+            "fees",
+            "online",
+            "visits",
+            "appointment",
+            "phones",
+            "guide",
+        ],
+        {
+            "id": STRING,
+            "code": {"type": "string", "description": "实施编码 (implementation code)"},
+            "name": ref("Bilingual"),
+            "department": ref("Department"),
+            "audience": {"type": "array", "items": {"enum": AUDIENCES}},
+            "type": {"enum": SERVICE_TYPES},
+            "time_limit": obj(
+                ["legal_days", "promised_days"],
+                {"legal_days": {"type": ["integer", "null"]}, "promised_days": INTEGER},
+                description="Working days; promised_days 0 means done on the spot (即办).",
+            ),
+            "conditions": {"type": "array", "items": STRING},
+            "process": {
+                "type": "array",
+                "items": obj(["name", "description"], {"name": STRING, "description": STRING}),
+            },
+            "materials": {"type": "array", "items": ref("Material")},
+            "fees": obj(
+                ["charged", "description", "items"],
+                {"charged": BOOLEAN, "description": STRING, "items": {"type": "array"}},
+            ),
+            "online": obj(["pc", "mobile"], {"pc": STRING, "mobile": STRING}),
+            "visits": {"type": "integer", "minimum": 0, "maximum": 2},
+            "appointment": obj(["supported", "url"], {"supported": BOOLEAN, "url": NULLABLE_STRING}),
+            "phones": obj(["enquiry", "complaint"], {"enquiry": STRING, "complaint": STRING}),
+            "keywords": {"type": "array", "items": STRING},
+            "reform_2023": BOOLEAN,
+            "guide": {
+                "oneOf": [
+                    obj(
+                        ["summary", "steps", "faq"],
+                        {
+                            "summary": ref("Bilingual"),
+                            "steps": {"type": "array", "items": ref("Bilingual")},
+                            "faq": {
+                                "type": "array",
+                                "items": obj(["q", "a"], {"q": ref("Bilingual"), "a": ref("Bilingual")}),
+                            },
+                        },
+                        description="The plain-language guide (白话).",
+                    ),
+                    {"type": "null"},
+                ]
+            },
+            "counters": {"type": "array", "items": ref("CounterRef")},
+        },
+    ),
+    "Route": obj(
+        ["hall", "model", "from", "to", "accessible", "length_m", "time_s", "legs", "floor_changes", "steps"],
+        {
+            "hall": STRING,
+            "model": {"type": "string", "description": "The published model the route was computed on."},
+            "from": STRING,
+            "to": STRING,
+            "accessible": BOOLEAN,
+            "length_m": {"type": "number", "minimum": 0},
+            "time_s": {"type": "integer", "minimum": 0},
+            "legs": {
+                "type": "array",
+                "items": obj(
+                    ["floor", "polyline"],
+                    {
+                        "floor": INTEGER,
+                        "polyline": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {
+                                "type": "array",
+                                "items": {"type": "number"},
+                                "minItems": 3,
+                                "maxItems": 3,
+                            },
+                            "description": "Model coordinates (x, y, z) in metres; y is the floor's elevation.",
+                        },
+                    },
+                ),
+            },
+            "floor_changes": {
+                "type": "array",
+                "items": obj(
+                    ["connector", "type", "from_floor", "to_floor"],
+                    {
+                        "connector": STRING,
+                        "type": {"enum": ["lift", "stairs", "escalator"]},
+                        "from_floor": INTEGER,
+                        "to_floor": INTEGER,
+                    },
+                ),
+            },
+            "steps": {"type": "array", "items": ref("Bilingual")},
+        },
+    ),
+    "SearchResults": obj(
+        ["query", "hall", "services", "counters", "suggestions"],
+        {
+            "query": STRING,
+            "hall": NULLABLE_STRING,
+            "services": {
+                "type": "array",
+                "items": obj(
+                    ["id", "name", "department", "score", "match", "available_here", "counters", "url"],
+                    {
+                        "id": STRING,
+                        "name": ref("Bilingual"),
+                        "department": ref("Department"),
+                        "score": {"type": "number"},
+                        "match": STRING,
+                        "available_here": {"type": ["boolean", "null"]},
+                        "counters": {"type": "array", "items": ref("CounterBrief")},
+                        "url": STRING,
+                    },
+                ),
+            },
+            "counters": {
+                "type": "array",
+                "items": obj(
+                    ["hall", "number", "name", "department", "floor", "status", "score", "match", "url"],
+                    {
+                        "hall": STRING,
+                        "number": STRING,
+                        "name": ref("Bilingual"),
+                        "department": ref("Department"),
+                        "floor": INTEGER,
+                        "status": STATUS,
+                        "score": {"type": "number"},
+                        "match": STRING,
+                        "url": STRING,
+                    },
+                ),
+            },
+            "suggestions": {
+                "type": "array",
+                "items": obj(["id", "name", "url"], {"id": STRING, "name": ref("Bilingual"), "url": STRING}),
+                "description": "Offered when nothing matched.",
+            },
+        },
+    ),
+}
+
+
+def error_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
+
+
+def ok(schema: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {
+            "ETag": {
+                "schema": STRING,
+                "description": "Send back as If-None-Match to get 304 when unchanged.",
+            },
+            "Cache-Control": {"schema": STRING},
+        },
+        "content": {"application/json": {"schema": ref(schema)}},
+    }
+
+
+def file_ok(media: str, description: str) -> dict[str, Any]:
+    """A 200 answer that is a file of type *media* rather than JSON."""
+    return {
+        "description": description,
+        "content": {media: {"schema": {"type": "string", "contentMediaType": media}}},
+    }
+
+
+NOT_MODIFIED = {"description": "Not modified: the If-None-Match ETag still matches."}
+IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": STRING}
+
+
+def path_param(name: str, description: str, pattern: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "pattern": pattern},
+    }
+
+
+HALL_PARAM = path_param("hall", "Hall slug, e.g. guigang.", r"^[a-z0-9][a-z0-9-]{1,63}$")
+
+
+def operation(
+    op_id: str, summary: str, response: str, params: list, errors: dict[str, str]
+) -> dict[str, Any]:
+    responses = {"200": ok(response, summary), "304": NOT_MODIFIED}
+    responses.update({code: error_response(text) for code, text in errors.items()})
+    return {
+        "get": {
+            "operationId": op_id,
+            "summary": summary,
+            "parameters": [*params, IF_NONE_MATCH],
+            "responses": responses,
+        }
+    }
+
+
+def document() -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "虚拟政务服务大厅 API / Virtual Service Hall API",
+            "version": "1.0.0",
+            "description": "Read-only public API: halls, counters, service items (with plain-language guides) "
+            "and search. Every error has the Error shape, in zh-CN with an English message.",
+            "license": {"name": "MIT", "identifier": "MIT"},
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/halls": operation(
+                "listHalls", "List the halls / 大厅列表", "HallList", [], {"400": "Unknown parameter"}
+            ),
+            "/halls/{hall}": operation(
+                "getHall",
+                "A hall with floors, counters, facilities and scenes / 大厅详情",
+                "Hall",
+                [HALL_PARAM],
+                {"400": "Malformed hall slug", "404": "No such hall"},
+            ),
+            "/halls/{hall}/counters/{number}": operation(
+                "getCounter",
+                "One counter with its services in full / 窗口详情",
+                "CounterDetail",
+                [
+                    HALL_PARAM,
+                    path_param("number", "Printed counter number, e.g. B03.", r"^[A-Za-z]{1,2}[0-9]{2,3}$"),
+                ],
+                {"400": "Malformed hall or counter number", "404": "No such hall or counter"},
+            ),
+            "/services/{id}": operation(
+                "getService",
+                "A service item with its guide and counters / 事项详情",
+                "Service",
+                [path_param("id", "Service item id, e.g. scjg-qykb.", r"^[a-z0-9][a-z0-9-]{1,63}$")],
+                {"400": "Malformed id", "404": "No such service item"},
+            ),
+            "/services/{id}/qr.svg": {
+                "get": {
+                    "operationId": "getServiceQr",
+                    "summary": "QR code of the online-application address / 网上办理二维码",
+                    "parameters": [
+                        path_param("id", "Service item id, e.g. scjg-qykb.", r"^[a-z0-9][a-z0-9-]{1,63}$"),
+                        {
+                            "name": "for",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"enum": ["mobile", "pc", "appointment"]},
+                        },
+                        IF_NONE_MATCH,
+                    ],
+                    "responses": {
+                        "200": file_ok("image/svg+xml", "SVG"),
+                        "304": NOT_MODIFIED,
+                        "400": error_response("Malformed id or parameter"),
+                        "404": error_response("No such service, or no appointment address"),
+                    },
+                }
+            },
+            "/search": operation(
+                "search",
+                "Search services and counters / 搜索事项与窗口",
+                "SearchResults",
+                [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+                        "description": "Chinese, pinyin, pinyin initials, a counter number or an everyday phrase.",
+                    },
+                    {
+                        "name": "hall",
+                        "in": "query",
+                        "required": False,
+                        "schema": HALL_PARAM["schema"],
+                        "description": "Rank this hall's services first and name its counters.",
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 50},
+                    },
+                ],
+                {"400": "Missing, too long or malformed parameter"},
+            ),
+            "/halls/{hall}/model.glb": {
+                "get": {
+                    "operationId": "getModel",
+                    "summary": "The published hall model (GLB) / 大厅三维模型",
+                    "parameters": [
+                        HALL_PARAM,
+                        {
+                            "name": "v",
+                            "in": "query",
+                            "required": False,
+                            "schema": STRING,
+                            "description": "The model hash from the hall document: the answer is then immutable.",
+                        },
+                        IF_NONE_MATCH,
+                    ],
+                    "responses": {
+                        "200": file_ok("model/gltf-binary", "glTF 2.0 binary"),
+                        "304": NOT_MODIFIED,
+                        "400": error_response("Malformed hall slug or unknown parameter"),
+                        "404": error_response("No such hall, or no model published yet"),
+                    },
+                }
+            },
+            "/halls/{hall}/route": operation(
+                "getRoute",
+                "A walking route with directions / 路线指引",
+                "Route",
+                [
+                    HALL_PARAM,
+                    {
+                        "name": "from",
+                        "in": "query",
+                        "required": True,
+                        "schema": {
+                            "type": "string",
+                            "pattern": r"^(entrance|scene|counter|facility):[A-Za-z0-9][A-Za-z0-9-]*$",
+                        },
+                        "description": "entrance:main, scene:<id>, counter:<number> or facility:<id>",
+                    },
+                    {
+                        "name": "to",
+                        "in": "query",
+                        "required": True,
+                        "schema": {
+                            "type": "string",
+                            "pattern": r"^(counter|facility):[A-Za-z0-9][A-Za-z0-9-]*$",
+                        },
+                        "description": "counter:<number> or facility:<id>",
+                    },
+                    {
+                        "name": "accessible",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"enum": ["0", "1", "true", "false"]},
+                        "description": "1: step-free (lifts only)",
+                    },
+                ],
+                {
+                    "400": "Malformed parameter",
+                    "404": "No such hall, place, or no model published yet",
+                    "422": "The target cannot be reached (for example no step-free way)",
+                },
+            ),
+            "/halls/{hall}/floors/{level}/plan.svg": {
+                "get": {
+                    "operationId": "getFloorPlan",
+                    "summary": "A floor plan drawn from the model / 楼层平面图",
+                    "parameters": [
+                        HALL_PARAM,
+                        {"name": "level", "in": "path", "required": True, "schema": {"type": "integer"}},
+                        {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["zh", "en"]}},
+                        IF_NONE_MATCH,
+                    ],
+                    "responses": {
+                        "200": file_ok("image/svg+xml", "SVG"),
+                        "304": NOT_MODIFIED,
+                        "400": error_response("Malformed parameter"),
+                        "404": error_response("No such hall or floor, or no model published yet"),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }
+
+
+_BODY = encode(document())
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """Serve the OpenAPI document."""
+    reject_unknown_args()
+    return json_response(_BODY)

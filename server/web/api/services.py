@@ -1,0 +1,148 @@
+"""Service items and search."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import current_app, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ...catalogue import search as search_module
+from ...db import current_revision, get_session
+from ...errors import bad_parameter, not_found
+from ...models import Counter, Hall, ServiceItem
+from . import bp
+from .documents import search_sources, service_doc
+from .http import cached_json, cached_text, int_arg, query_text, reject_unknown_args, slug_arg
+
+
+def get_service(slug: str) -> ServiceItem:
+    """The service item *slug* with its guide, materials and counters; 404 if there is none."""
+    service = get_session().scalar(
+        select(ServiceItem)
+        .where(ServiceItem.slug == slug_arg(slug, "id"))
+        .options(
+            selectinload(ServiceItem.materials),
+            selectinload(ServiceItem.guide),
+            selectinload(ServiceItem.department),
+            selectinload(ServiceItem.counters).joinedload(Counter.hall),
+            selectinload(ServiceItem.counters).joinedload(Counter.floor),
+            selectinload(ServiceItem.counters).joinedload(Counter.zone),
+        )
+    )
+    if service is None:
+        raise not_found("事项", "Service item", slug)
+    return service
+
+
+@bp.get("/services/<slug>")
+def service(slug: str):
+    """One service item in full, with every counter (and its hall) that handles it."""
+    reject_unknown_args()
+    slug_arg(slug, "id")
+    return cached_json(("service", slug), lambda: service_doc(get_service(slug)))
+
+
+@bp.get("/search")
+def search():
+    """Ranked services and counters for ``q``; with ``hall``, counters of that hall."""
+    reject_unknown_args("q", "hall", "limit")
+    q = query_text("q", required=True)
+    hall = request_hall()
+    limit = int_arg("limit", default=current_app.config["SEARCH_LIMIT"], low=1, high=50)
+    return cached_json(("search", q, hall, limit), lambda: _results(current_index(), q, hall, limit))
+
+
+def current_index() -> search_module.Index:
+    """This process's search index for the current catalogue revision (built on first use)."""
+    return current_app.extensions["search_index"].get(
+        current_revision(), lambda: search_module.Index.build(*search_sources(get_session()))
+    )
+
+
+def request_hall() -> str | None:
+    """The optional ``hall`` parameter, which must name an existing hall."""
+    hall = query_text("hall", required=False)
+    if hall is None:
+        return None
+    slug_arg(hall, "hall")
+    if get_session().scalar(select(Hall.id).where(Hall.slug == hall)) is None:
+        raise bad_parameter("hall", f"没有这个大厅：{hall}", f"no such hall: {hall}")
+    return hall
+
+
+def _results(index: search_module.Index, q: str, hall: str | None, limit: int) -> dict:
+    ranked = index.search(q, hall=hall, limit=limit)
+    services = []
+    for score, how, entry in ranked["services"]:
+        p = entry.payload
+        counters = [c for c in p["counters"] if hall is None or c["hall"] == hall]
+        services.append(
+            {
+                "id": p["id"],
+                "name": {"zh": p["name_zh"], "en": p["name_en"]},
+                "department": p["department"],
+                "score": round(score, 2),
+                "match": how,
+                "available_here": None if hall is None else bool(counters),
+                "counters": counters,
+                "url": f"/api/v1/services/{p['id']}",
+            }
+        )
+    counters = [
+        {
+            "hall": e.payload["hall"],
+            "number": e.payload["number"],
+            "name": {"zh": e.payload["name_zh"], "en": e.payload["name_en"]},
+            "department": e.payload["department"],
+            "floor": e.payload["floor"],
+            "status": e.payload["status"],
+            "score": round(score, 2),
+            "match": how,
+            "url": f"/api/v1/halls/{e.payload['hall']}/counters/{e.payload['number']}",
+        }
+        for score, how, e in ranked["counters"]
+    ]
+    suggestions = []
+    if not services and not counters:
+        suggestions = [
+            {
+                "id": s["id"],
+                "name": {"zh": s["name_zh"], "en": s["name_en"]},
+                "url": f"/api/v1/services/{s['id']}",
+            }
+            for s in index.suggestions(hall=hall)
+        ]
+    return {"query": q, "hall": hall, "services": services, "counters": counters, "suggestions": suggestions}
+
+
+QR_TARGETS = ("mobile", "pc", "appointment")
+
+
+@bp.get("/services/<slug>/qr.svg")
+def service_qr(slug: str):
+    """A QR code (SVG) of the service's online-application address, so a kiosk or desktop hands off to a phone."""
+    reject_unknown_args("for")
+    target = request.args.get("for", "mobile")
+    if target not in QR_TARGETS:
+        raise bad_parameter("for", "应为 mobile、pc 或 appointment", "must be mobile, pc or appointment")
+    slug_arg(slug, "id")
+
+    def build() -> str:
+        service = get_service(slug)
+        url = {
+            "mobile": service.online_mobile_url,
+            "pc": service.online_pc_url,
+            "appointment": service.appointment_url if service.appointment_supported else None,
+        }[target]
+        if not url:
+            raise not_found("预约地址", "Appointment address", slug)
+        out = io.BytesIO()
+        segno.make(url, error="m", micro=False).save(
+            out, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=url, dark="#1a1a1a"
+        )
+        return out.getvalue().decode()
+
+    return cached_text(("qr", slug, target), build, "image/svg+xml")

@@ -1,0 +1,136 @@
+"""The citizen pages: choose a hall (``/``) and its tour (``/hall/<slug>``), plus the built front end.
+
+Pages are rendered on the server so that a first view, the hall's data and a text directory arrive with
+the HTML; the ES-module bundle (web/dist, built by scripts/build_web.mjs) then takes over the viewer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..catalogue.queries import load_hall
+from ..db import get_session
+from ..errors import not_found
+from ..models import Hall
+from .api.documents import hall_summary
+from .api.halls import cached_hall_doc
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+START_SCENE = "entrance"  # the scene a tour opens at when the hall has one of that id
+
+bp = Blueprint("pages", __name__)
+_digests: dict[str, tuple[float, str]] = {}
+
+
+def web_dist() -> Path:
+    return Path(current_app.config.get("WEB_DIST", WEB_DIST))
+
+
+def asset_url(name: str) -> str:
+    """The versioned URL of built front-end file *name* (a content hash as ``?v=``)."""
+    path = web_dist() / name
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        return f"/static/web/{name}"
+    cached = _digests.get(str(path))
+    if cached is None or cached[0] != mtime:
+        cached = (mtime, hashlib.sha256(path.read_bytes()).hexdigest()[:12])
+        _digests[str(path)] = cached
+    return f"/static/web/{name}?v={cached[1]}"
+
+
+def json_script(data: Any) -> Markup:
+    """*data* as JSON safe inside ``<script type="application/json">`` (no ``</``, no ``<!--``)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def get_hall_page(slug: str) -> Hall:
+    """The hall *slug* with its document's relations; a 404 page (zh/en) if there is none."""
+    hall = load_hall(get_session(), slug)
+    if hall is None:
+        raise not_found("大厅", "Hall", slug)
+    return hall
+
+
+def start_scene(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The scene a tour opens at: the entrance, else the first scene with a panorama."""
+    scenes = [s for s in doc["scenes"] if s.get("tiles")]
+    return next((s for s in scenes if s["id"] == START_SCENE), scenes[0] if scenes else None)
+
+
+def directory(hall: Hall, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Floor → zone → counters (with service names) for the server-rendered text directory."""
+    services = {c.number: [(s.slug, s.name_zh, s.name_en) for s in c.services] for c in hall.counters}
+    floors = []
+    for floor in doc["floors"]:
+        zones = []
+        for zone in doc["zones"]:
+            if zone["floor"] != floor["level"]:
+                continue
+            counters = [
+                {**c, "service_names": services.get(c["number"], [])}
+                for c in doc["counters"]
+                if c["zone"] == zone["id"] and c["floor"] == floor["level"]
+            ]
+            if counters:
+                zones.append({**zone, "counters": sorted(counters, key=lambda c: c["number"])})
+        floors.append({**floor, "zones": zones})
+    return floors
+
+
+@bp.get("/")
+def index():
+    """Choose a hall."""
+    halls = get_session().scalars(select(Hall).order_by(Hall.id)).all()
+    return render_template("index.html", halls=[hall_summary(h) for h in halls], asset_url=asset_url)
+
+
+@bp.get("/hall/<slug>")
+def tour(slug: str):
+    """The tour of hall *slug*: first view, hall data and text directory in the HTML."""
+    hall = get_hall_page(slug)
+    doc = cached_hall_doc(hall.slug)  # the API's cached document: hotspots are computed once per revision
+    return render_template(
+        "tour.html",
+        hall=doc,
+        scene=start_scene(doc),
+        hall_json=json_script(doc),
+        floors=directory(hall, doc),
+        asset_url=asset_url,
+    )
+
+
+@bp.get("/static/web/<path:name>")
+def web_asset(name: str):
+    """A built front-end file; cached for a year when asked for with its content hash."""
+    root = web_dist().resolve()
+    path = (root / name).resolve()
+    if root not in path.parents or not path.is_file() or path.suffix == ".gz":
+        abort(404)
+    gz = path.with_name(path.name + ".gz")
+    use_gz = "gzip" in request.headers.get("Accept-Encoding", "") and gz.is_file()
+    response: Response = send_file(gz if use_gz else path, mimetype=_mimetype(path), conditional=True)
+    if use_gz:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    # Chunks carry a content hash in their names; the entry files are versioned by ?v=.
+    hashed = name.startswith("chunks/") or request.args.get("v")
+    response.headers["Cache-Control"] = IMMUTABLE if hashed else "no-cache"
+    return response
+
+
+def _mimetype(path: Path) -> str:
+    return {".js": "text/javascript", ".css": "text/css", ".map": "application/json"}.get(
+        path.suffix, "application/octet-stream"
+    )
