@@ -17,7 +17,7 @@ def cone_bearing(tab) -> float:
     return float(tab.page.locator(CONE).get_attribute("data-bearing"))
 
 
-def test_minimap_shows_the_plan_position_and_a_cone_that_turns(tab):
+def test_minimap_shows_the_plan_position_and_a_cone_that_turns(tab, tmp_path):
     tab.tour()
     minimap = tab.page.locator("#minimap")
     assert minimap.get_attribute("aria-label") == "小地图 / Minimap"
@@ -38,7 +38,7 @@ def test_minimap_shows_the_plan_position_and_a_cone_that_turns(tab):
     assert toggle.get_attribute("aria-expanded") == "false"
     tab.page.keyboard.press("Enter")
     assert tab.page.locator("#minimap .mm-map").is_visible()
-    minimap.screenshot(path="/tmp/minimap.png")
+    minimap.screenshot(path=tmp_path / "minimap.png")
     assert tab.errors == []
 
 
@@ -62,7 +62,7 @@ def test_minimap_scene_marker_goes_there(tab):
     assert tab.errors == []
 
 
-def test_dollhouse_loads_lazily_picks_a_counter_and_flies_into_a_scene(tab):
+def test_dollhouse_loads_lazily_picks_a_counter_and_flies_into_a_scene(tab, tmp_path):
     requests: list[str] = []
     tab.page.on("request", lambda r: requests.append(r.url))
     tab.tour()
@@ -73,8 +73,11 @@ def test_dollhouse_loads_lazily_picks_a_counter_and_flies_into_a_scene(tab):
     assert any("/chunks/dollhouse-" in url for url in requests)
     assert int(tab.page.locator("#dollhouse").get_attribute("data-meshes")) > 10
     assert int(tab.page.locator("#dollhouse").get_attribute("data-markers")) == 3
-    tab.page.wait_for_timeout(200)
-    png = tab.page.locator("#dollhouse canvas").screenshot(path="/tmp/dollhouse.png")
+    # drawn at least once since ready, and nothing more scheduled
+    tab.page.wait_for_function(
+        "(d => d.dataset.frame >= 1 && !d.dollhouse.renderPending)(document.querySelector('#dollhouse'))"
+    )
+    png = tab.page.locator("#dollhouse canvas").screenshot(path=tmp_path / "dollhouse.png")
     assert np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float64).std() > 15
 
     # pick a counter: click where its anchor projects; the raycast walks up to counter:<n>

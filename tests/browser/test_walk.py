@@ -3,14 +3,20 @@ and a keyboard-only walk."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 pytestmark = pytest.mark.browser
 
 ROUTE_ARROW = "#hotspots button.hotspot-route"
 HEAP_BOUND = 8 * 1024 * 1024  # bytes the JS heap may grow between change 10 and change 50 (generous)
+
+
+# The view is settled: frame *after* (or later) drawn, and no frame scheduled (renders are on demand).
+SETTLED = "after => Number(document.querySelector('#viewer').dataset.frame) > after && !window.__tour.viewer.renderPending"
+
+
+def frame(tab) -> int:
+    return int(tab.page.locator("#viewer").get_attribute("data-frame"))
 
 
 def wait_scene(tab, name: str) -> None:
@@ -23,7 +29,7 @@ def wait_scene(tab, name: str) -> None:
     )
 
 
-def test_route_points_to_the_next_scene_then_highlights_the_counter(tab):
+def test_route_points_to_the_next_scene_then_highlights_the_counter(tab, tmp_path):
     tab.tour("?counter=B01")
     tab.page.locator("#panel .take-me").first.click()
     tab.page.locator("#panel ol.route-steps li").first.wait_for()
@@ -33,16 +39,17 @@ def test_route_points_to_the_next_scene_then_highlights_the_counter(tab):
     assert arrow.get_attribute("data-target") == "scene:hall-centre"
     link = tab.page.locator("button.hotspot-scene[data-target='scene:hall-centre']")
     for elder in (False, True):
+        before = frame(tab) - 1  # the arrow may still be measuring itself: wait until no frame is scheduled
         if elder:
-            tab.page.click("#toggle-elder")
-        tab.page.wait_for_timeout(100)  # a frame or two: the arrow re-stacks under the resized link
+            before = frame(tab)
+            tab.page.click("#toggle-elder")  # asks for a frame: the arrow re-stacks under the resized link
+        tab.page.wait_for_function(SETTLED, arg=before)
         a, b = arrow.bounding_box(), link.bounding_box()
         assert b["y"] + b["height"] + 4 <= a["y"], (elder, a, b)  # under the link, with a gap
         assert abs((a["x"] + a["width"] / 2) - (b["x"] + b["width"] / 2)) < 2
     tab.page.click("#toggle-elder")
     assert tab.page.locator("#route-bar").is_visible()
-    if os.environ.get("WALK_SCREENSHOT"):
-        tab.page.screenshot(path=os.environ["WALK_SCREENSHOT"])
+    tab.page.screenshot(path=tmp_path / "route-arrow.png")  # kept with the test's files for a look
     tab.page.evaluate(
         """() => { window.__sawTransition = false;
         new MutationObserver(() => { if (document.querySelector('#viewer').dataset.transition) window.__sawTransition = true; })

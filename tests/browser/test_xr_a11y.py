@@ -69,12 +69,21 @@ def vr_tab(browser, live_server, panoramas, built_web) -> Iterator[Tab]:
     context.close()
 
 
+XR_FRAMES = 3  # frames the emulated headset must draw after a change before the next step
+
+
+def wait_xr_frames(page) -> None:
+    """Wait until the XR loop has drawn XR_FRAMES more frames (the new pose or button state is seen)."""
+    start = page.evaluate("window.__tour.xr.frames")
+    page.wait_for_function(f"window.__tour.xr.frames >= {start + XR_FRAMES}")
+
+
 def select_by_ray(page, target: str) -> None:
     """Aim the emulated controllers at *target* and click the right trigger (iwer sends 'select')."""
     page.evaluate(AIM_AT, target)
-    page.wait_for_timeout(150)  # a few frames with the new pose
+    wait_xr_frames(page)
     page.evaluate("window.__xrDevice.controllers.right.updateButtonValue('trigger', 1)")
-    page.wait_for_timeout(150)
+    wait_xr_frames(page)
     page.evaluate("window.__xrDevice.controllers.right.updateButtonValue('trigger', 0)")
 
 

@@ -1,6 +1,11 @@
-// The citizen tour: wires the viewer, tiles, controls, hotspots, panel and search to the hall document
-// embedded in the page, and keeps ?scene=&yaw=&pitch=&fov=&counter=&service=&lang= in the URL.
-import { HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_END, ROUTE_REQUEST, SEARCH_SELECT, VIEW_CHANGE, XR_END } from './events.js';
+// The citizen tour page: composes the viewer with the tour's plugin set (tiles, hotspots, route guide, controls,
+// phone orientation, minimap; the 3D hall and XR lazily), passing each the page elements it needs, wires the
+// panel and search to the hall document embedded in the page, and keeps
+// ?scene=&yaw=&pitch=&fov=&counter=&service=&lang= in the URL. A kiosk or editor page composes the same viewer
+// with another plugin set.
+import {
+  HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_END, ROUTE_REQUEST, SCENE_CHANGE, SEARCH_SELECT, VIEW_CHANGE, XR_END,
+} from './events.js';
 import { applyStrings, getLang, i18nEvents, pick, setLang, t } from './i18n.js';
 import { HotspotsPlugin } from './plugins/hotspots.js';
 import { OrientationPlugin } from './plugins/orientation.js';
@@ -30,7 +35,37 @@ class Tour {
     this.scenes = new Map(hall.scenes.filter((s) => s.tiles).map((s) => [s.id, s]));
     this.scene = null;
     this.urlTimer = 0;
+    this.alone = new Map(); // plugins used without a viewer (no WebGL or no panoramas): id → plugin
     this.$ = (id) => document.getElementById(id);
+  }
+
+  /** The plugin *id* (on the viewer, or used alone), or null. */
+  plugin(id) {
+    return this.viewer?.getPlugin(id) ?? this.alone.get(id) ?? null;
+  }
+
+  /** Test hooks: window.__tour.tiles.stats, window.__tour.xr.lastSelected (null until loaded). */
+  get tiles() {
+    return this.plugin('tiles');
+  }
+
+  get xr() {
+    return this.plugin('xr');
+  }
+
+  /** Add *plugin* to the viewer, or without one init it alone and listen to it. */
+  use(plugin) {
+    if (this.viewer) return this.viewer.use(plugin);
+    this.alone.set(plugin.id, plugin);
+    plugin.init(null);
+    this.listenTo(plugin);
+    return plugin;
+  }
+
+  /** The page's answers to plugin events dispatched on *target* (the viewer, or a plugin used alone). */
+  listenTo(target) {
+    target.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target, { focusPanel: e.detail.plugin === 'hotspots' }));
+    target.addEventListener(ROUTE_END, () => this.endRoute());
   }
 
   start() {
@@ -42,8 +77,7 @@ class Tour {
     this.search = new Search(this.$('search-input'), this.$('search-results'), this.hall);
     this.search.init();
     if (this.scenes.size) this.startViewer(params);
-    this.minimap = new Minimap(this.$('minimap'), this.hall, this.viewer);
-    this.minimap.init();
+    this.use(new Minimap({ container: this.$('minimap'), hall: this.hall }));
     this.bind();
     this.applyState(params, { initial: true });
     // A read-only test hook: window.__tour.xr.lastSelected, window.__tour.viewer.renderer.info.
@@ -61,24 +95,18 @@ class Tour {
       container.append(el('p', { class: 'no-panorama', text: t('webglMissing') }));
       return;
     }
-    this.tiles = new CubeTiles(this.viewer);
-    this.tiles.connect();
-    this.hotspots = new HotspotsPlugin(this.viewer, this.$('hotspots'), this.hall);
-    this.hotspots.init();
-    this.routeGuide = new RouteGuide(this.$('route-bar'), this.hotspots, this.hall);
-    this.routeGuide.init();
-    this.controls = new Controls(this.viewer, container, container.querySelector('.view-buttons'));
-    this.controls.connect();
-    this.orientation = new OrientationPlugin(this.viewer, this.$('look-by-phone'));
-    this.orientation.init();
+    this.viewer.addEventListener(SCENE_CHANGE, (e) => this.onScene(e.detail.scene));
+    this.viewer.addEventListener(VIEW_CHANGE, () => this.writeUrl({ replace: true, later: true }));
+    this.listenTo(this.viewer);
+    this.viewer.use(new CubeTiles());
+    this.viewer.use(new HotspotsPlugin({ layer: this.$('hotspots'), hall: this.hall }));
+    this.viewer.use(new RouteGuide({ bar: this.$('route-bar'), hall: this.hall }));
+    this.viewer.use(new Controls({ element: container, buttons: container.querySelector('.view-buttons') }));
+    this.viewer.use(new OrientationPlugin({ button: this.$('look-by-phone') }));
     this.setupVR();
   }
 
   bind() {
-    this.viewer?.addEventListener(VIEW_CHANGE, () => this.writeUrl({ replace: true, later: true }));
-    this.hotspots?.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target, { focusPanel: true }));
-    this.routeGuide?.addEventListener(ROUTE_END, () => this.endRoute());
-    this.minimap.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target));
     this.$('toggle-3d').hidden = !this.hall.model_url;
     this.$('toggle-3d').addEventListener('click', () => this.openDollhouse());
     this.panel.addEventListener(PANEL_CHANGE, () => this.writeUrl());
@@ -112,10 +140,8 @@ class Tour {
     const say = (key) => { button.dataset.i18n = key; button.textContent = t(key); };
     const load = () => {
       this.xrLoading ??= import('./plugins/xr.js').then(({ XRPlugin }) => {
-        this.xr = new XRPlugin(this.viewer, this.hall);
-        this.xr.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target));
-        this.xr.addEventListener(XR_END, () => say('enterVR'));
-        return this.xr;
+        this.viewer.addEventListener(XR_END, () => say('enterVR'));
+        return this.viewer.use(new XRPlugin({ hall: this.hall }));
       });
       return this.xrLoading;
     };
@@ -132,7 +158,7 @@ class Tour {
       const xr = await load();
       if (xr.session) { xr.exit(); return; }
       try {
-        await xr.enter(this.scene);
+        await xr.enter();
         say('exitVR');
       } catch (error) {
         say('vrFailed');
@@ -161,14 +187,19 @@ class Tour {
     return this.scenes.get('entrance') || this.scenes.values().next().value || null;
   }
 
+  /** Show *scene*: the viewer tells its plugins (SCENE_CHANGE), and this page (onScene). */
   showScene(scene) {
+    if (this.viewer) this.viewer.setScene(scene);
+    else {
+      this.onScene(scene);
+      this.plugin('minimap')?.setScene(scene);
+    }
+  }
+
+  onScene(scene) {
     this.scene = scene;
     this.$('scene-name').textContent = pick(scene.name);
     this.$('viewer').setAttribute('aria-label', `${t('panorama')}：${pick(scene.name)}`);
-    this.tiles?.load(scene.tiles);
-    this.hotspots?.setScene(scene);
-    this.routeGuide?.setScene(scene);
-    this.minimap?.setScene(scene);
   }
 
   /** Go to *scene* with a short turn and zoom towards it (none with prefers-reduced-motion). */
@@ -193,20 +224,21 @@ class Tour {
 
   endRoute() {
     this.routeData = null;
-    this.minimap?.setRoute(null);
-    this.dollhouse?.setRoute(null);
+    this.plugin('minimap')?.setRoute(null);
+    this.plugin('dollhouse')?.setRoute(null);
     this.$('viewer').focus();
   }
 
   /** The 3D hall: its code (three's loader and controls) is a lazy chunk, fetched on first use. */
   async openDollhouse() {
-    if (!this.dollhouse) {
-      const { Dollhouse } = await import('./plugins/dollhouse.js');
-      this.dollhouse = new Dollhouse(this.$('dollhouse'), this.hall);
-      this.dollhouse.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target));
+    if (!this.plugin('dollhouse')) {
+      this.dollhouseLoading ??= import('./plugins/dollhouse.js')
+        .then(({ Dollhouse }) => this.use(new Dollhouse({ container: this.$('dollhouse'), hall: this.hall, returnFocus: this.$('viewer') })));
+      await this.dollhouseLoading;
     }
-    this.dollhouse.setRoute(this.routeData || null);
-    await this.dollhouse.open();
+    const dollhouse = this.plugin('dollhouse');
+    dollhouse.setRoute(this.routeData || null);
+    await dollhouse.open();
   }
 
   select(target, { focusPanel = false } = {}) {
@@ -228,9 +260,9 @@ class Tour {
     try {
       const url = `/api/v1/halls/${this.hall.slug}/route?from=${encodeURIComponent(from)}&to=${encodeURIComponent(`counter:${counter}`)}`;
       this.routeData = await getJSON(url);
-      this.minimap?.setRoute(this.routeData);
-      this.dollhouse?.setRoute(this.routeData);
-      this.routeGuide?.setRoute(this.routeData, counter);
+      this.plugin('minimap')?.setRoute(this.routeData);
+      this.plugin('dollhouse')?.setRoute(this.routeData);
+      this.plugin('route-guide')?.setRoute(this.routeData, counter);
       this.panel.showRoute(counter, this.routeData);
       this.panel.element.focus();
     } catch (error) {
@@ -239,11 +271,7 @@ class Tour {
   }
 
   onLang() {
-    if (this.scene) {
-      this.$('scene-name').textContent = pick(this.scene.name);
-      this.hotspots?.relabel(this.scene);
-      this.routeGuide?.update();
-    }
+    if (this.scene) this.$('scene-name').textContent = pick(this.scene.name); // plugins relabel themselves
     const { counter, service } = this.panel.state;
     if (service) this.panel.openService(service, { counter, silent: true });
     else if (counter) this.panel.openCounter(counter, { silent: true });

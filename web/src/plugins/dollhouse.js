@@ -1,7 +1,9 @@
 // The 3D hall ("dollhouse"): the hall model (GLB) with orbit controls in an overlay canvas, a floor filter,
 // counters and facilities pickable (the same HOTSPOT_SELECT the hotspots dispatch), a marker per panorama
 // scene (choosing one flies the camera in and returns to that panorama) and the active route on the floor.
-// Loaded lazily (dynamic import from main.js); renders on demand; open() builds, close() releases all.
+// Loaded lazily (dynamic import from main.js); renders on demand (data-frame counts frames); open() builds,
+// close() releases all. Plugin id 'dollhouse', drawn into its *container*; emits HOTSPOT_SELECT and
+// DOLLHOUSE_CLOSE; "back" gives the focus to *returnFocus* (default: the viewer's container).
 import {
   Box3, Color, DirectionalLight, HemisphereLight, Mesh, MeshBasicMaterial, MeshStandardMaterial, PerspectiveCamera,
   Raycaster, Scene, SphereGeometry, SRGBColorSpace, Vector2, Vector3, WebGLRenderer, BoxGeometry, Group,
@@ -11,6 +13,7 @@ import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { DOLLHOUSE_CLOSE, HOTSPOT_SELECT } from '../events.js';
 import { pick, t } from '../i18n.js';
 import { el } from '../ui/dom.js';
+import { Plugin } from './Plugin.js';
 
 const FLY_MS = 600;
 const ABOVE_FLOOR = 3; // metres above a floor's elevation that stay visible when one floor is chosen
@@ -32,9 +35,12 @@ function disposeObject(root) {
   });
 }
 
-export class Dollhouse extends EventTarget {
-  constructor(container, hall) {
+export class Dollhouse extends Plugin {
+  static id = 'dollhouse';
+
+  constructor({ container, hall, returnFocus = null }) {
     super();
+    this.returnFocus = returnFocus;
     this.container = container;
     this.hall = hall;
     this.floors = [...hall.floors].sort((a, b) => a.elevation - b.elevation);
@@ -42,11 +48,22 @@ export class Dollhouse extends EventTarget {
     this.route = null;
     this.open_ = false;
     this._frame = 0;
+    this.frames = 0;
     this._renderNow = this.renderNow.bind(this);
     this._onDown = this.onDown.bind(this);
     this._onUp = this.onUp.bind(this);
     this._onKey = this.onKey.bind(this);
     this._onResize = this.resize.bind(this);
+  }
+
+  destroy() {
+    this.close();
+    super.destroy();
+  }
+
+  /** Whether a frame is scheduled (for tests and tools). */
+  get renderPending() {
+    return this._frame !== 0;
   }
 
   /** Build the overlay, load the model and show it. Resolves when the model is in. */
@@ -194,6 +211,8 @@ export class Dollhouse extends EventTarget {
     this._frame = 0;
     if (!this.renderer) return;
     this.renderer.render(this.scene3, this.camera);
+    this.frames += 1;
+    this.container.dataset.frame = String(this.frames);
     const width = this.container.clientWidth;
     const height = this.container.clientHeight;
     for (const { mesh, button } of this.markers || []) {
@@ -240,7 +259,7 @@ export class Dollhouse extends EventTarget {
         const name = node.userData.name || node.name; // GLTFLoader strips ':' and '/' from .name
         if (PICKABLE.test(name)) {
           this.container.dataset.picked = name;
-          this.dispatchEvent(new CustomEvent(HOTSPOT_SELECT, { detail: { target: name } }));
+          this.emit(HOTSPOT_SELECT, { target: name });
           return;
         }
       }
@@ -278,7 +297,7 @@ export class Dollhouse extends EventTarget {
       this.renderNow();
       if (k < 1) { requestAnimationFrame(step); return; }
       this.flying = false;
-      this.dispatchEvent(new CustomEvent(HOTSPOT_SELECT, { detail: { target: `scene:${scene.id}` } }));
+      this.emit(HOTSPOT_SELECT, { target: `scene:${scene.id}` });
       this.close();
     };
     requestAnimationFrame(step);
@@ -287,7 +306,7 @@ export class Dollhouse extends EventTarget {
   /** Back to the panorama. */
   back() {
     this.close();
-    document.getElementById('viewer')?.focus();
+    (this.returnFocus ?? this.viewer?.container)?.focus();
   }
 
   /** Hide the overlay and release every GPU resource and listener. */
@@ -313,7 +332,8 @@ export class Dollhouse extends EventTarget {
     this.container.replaceChildren();
     this.container.hidden = true;
     delete this.container.dataset.state;
+    delete this.container.dataset.frame;
     delete this.container.dollhouse;
-    this.dispatchEvent(new Event(DOLLHOUSE_CLOSE));
+    this.emit(DOLLHOUSE_CLOSE);
   }
 }

@@ -1,9 +1,12 @@
-// Hotspots as real, named, focusable <button>s over the canvas, placed by projecting yaw/pitch each frame.
+// Hotspots (plugin id 'hotspots') as real, named, focusable <button>s in *layer* over the canvas, placed by
+// projecting yaw/pitch each frame; the scene's set follows SCENE_CHANGE and the language; a press emits
+// HOTSPOT_SELECT {target}. destroy() removes every button it made.
 import { Vector3 } from 'three';
-import { HOTSPOT_SELECT, RENDER } from '../events.js';
-import { pick, t } from '../i18n.js';
+import { HOTSPOT_SELECT, LANG_CHANGE, RENDER, SCENE_CHANGE } from '../events.js';
+import { i18nEvents, pick, t } from '../i18n.js';
 import { el } from '../ui/dom.js';
 import { directionOf } from '../viewer/Viewer.js';
+import { Plugin } from './Plugin.js';
 
 const FACILITY_SYMBOLS = {
   entrance: '⌂', lift: '⇅', elevator: '⇅', stairs: '⇗', toilet: 'WC', toilets: 'WC', 'baby-room': '♡',
@@ -14,10 +17,11 @@ const ROUTE_GAP = 8; // px between the link hotspot and the route arrow under it
 const _dir = new Vector3();
 const _forward = new Vector3();
 
-export class HotspotsPlugin extends EventTarget {
-  constructor(viewer, layer, hall) {
+export class HotspotsPlugin extends Plugin {
+  static id = 'hotspots';
+
+  constructor({ layer, hall }) {
     super();
-    this.viewer = viewer;
     this.layer = layer;
     this.counters = new Map(hall.counters.map((c) => [c.number, c]));
     this.facilities = new Map(hall.facilities.map((f) => [f.id, f]));
@@ -25,19 +29,22 @@ export class HotspotsPlugin extends EventTarget {
     this.items = [];
     this.scene = null;
     this.guide = null;
-    this._onRender = this.onRender.bind(this);
-    this._onClick = this.onClick.bind(this);
   }
 
-  init() {
-    this.viewer.addEventListener(RENDER, this._onRender);
-    this.layer.addEventListener('click', this._onClick);
+  init(viewer) {
+    super.init(viewer);
+    this.listen(viewer, RENDER, (e) => this.onRender(e));
+    this.listen(viewer, SCENE_CHANGE, (e) => this.setScene(e.detail.scene));
+    this.listen(this.layer, 'click', (e) => this.onClick(e));
+    this.listen(i18nEvents, LANG_CHANGE, () => this.relabel(this.scene));
+    if (viewer.getScene()) this.setScene(viewer.getScene());
   }
 
   destroy() {
-    this.viewer.removeEventListener(RENDER, this._onRender);
-    this.layer.removeEventListener('click', this._onClick);
     this.clear();
+    this.scene = null;
+    this.guide = null;
+    super.destroy();
   }
 
   clear() {
@@ -49,7 +56,7 @@ export class HotspotsPlugin extends EventTarget {
   setScene(scene) {
     this.clear();
     this.scene = scene;
-    const spots = [...(scene.hotspots || [])].sort((a, b) => a.yaw - b.yaw);
+    const spots = [...(scene?.hotspots || [])].sort((a, b) => a.yaw - b.yaw);
     for (const spot of spots) {
       const button = this.makeButton(spot);
       if (!button) continue;
@@ -160,6 +167,6 @@ export class HotspotsPlugin extends EventTarget {
   onClick(event) {
     const button = event.target.closest('button[data-target]');
     if (!button) return;
-    this.dispatchEvent(new CustomEvent(HOTSPOT_SELECT, { detail: { target: button.dataset.target } }));
+    this.emit(HOTSPOT_SELECT, { target: button.dataset.target });
   }
 }

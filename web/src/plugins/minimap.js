@@ -2,9 +2,12 @@
 // the current position with a heading cone that follows the view (bearing = heading + yaw; in the plan x → x
 // and z → y, so bearing b points along (sin b, −cos b), i.e. SVG rotate(b) of "up"), scene markers to go
 // to (focusable, HOTSPOT_SELECT 'scene:<id>'), a floor switcher, the active route, and a hide button.
-import { HOTSPOT_SELECT, LANG_CHANGE, RENDER } from '../events.js';
+// Plugin id 'minimap', drawn into its *container*; it follows SCENE_CHANGE and RENDER (the cone). A page
+// without a viewer (no WebGL) may still call init(null) for the plan alone.
+import { HOTSPOT_SELECT, LANG_CHANGE, RENDER, SCENE_CHANGE } from '../events.js';
 import { getLang, i18nEvents, pick, t } from '../i18n.js';
 import { el } from '../ui/dom.js';
+import { Plugin } from './Plugin.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const CONE_DEG = 35; // half-angle of the heading cone
@@ -27,12 +30,13 @@ function sanitize(root) {
   return root;
 }
 
-export class Minimap extends EventTarget {
-  constructor(container, hall, viewer) {
+export class Minimap extends Plugin {
+  static id = 'minimap';
+
+  constructor({ container, hall }) {
     super();
     this.container = container;
     this.hall = hall;
-    this.viewer = viewer;
     this.floors = [...hall.floors].sort((a, b) => a.level - b.level);
     this.scenes = hall.scenes.filter((s) => s.tiles);
     this.scene = null;
@@ -40,13 +44,11 @@ export class Minimap extends EventTarget {
     this.route = null;
     this.bearing = null;
     this._loadId = 0;
-    this._onRender = this.onRender.bind(this);
-    this._onLang = this.relabel.bind(this);
-    this._onClick = this.onClick.bind(this);
-    this._onKey = this.onKey.bind(this);
   }
 
-  init() {
+  init(viewer) {
+    super.init(viewer);
+    const scene = viewer?.getScene() ?? null;
     if (!this.floors.length) { this.container.hidden = true; return; }
     this.title = el('h2', { class: 'mm-title', id: 'minimap-title', text: t('minimap') });
     this.toggle = el('button', { type: 'button', class: 'mm-toggle', 'aria-expanded': 'true', 'aria-controls': 'minimap-body' });
@@ -57,21 +59,28 @@ export class Minimap extends EventTarget {
     this.container.setAttribute('aria-labelledby', 'minimap-title');
     this.container.replaceChildren(el('div', { class: 'mm-head' }, this.title, this.toggle), this.body);
     this.container.hidden = false;
-    this.toggle.addEventListener('click', () => this.setOpen(this.body.hidden));
-    this.container.addEventListener('click', this._onClick);
-    this.container.addEventListener('keydown', this._onKey);
-    this.viewer?.addEventListener(RENDER, this._onRender);
-    i18nEvents.addEventListener(LANG_CHANGE, this._onLang);
+    this.listen(this.toggle, 'click', () => this.setOpen(this.body.hidden));
+    this.listen(this.container, 'click', (e) => this.onClick(e));
+    this.listen(this.container, 'keydown', (e) => this.onKey(e));
+    if (viewer) {
+      this.listen(viewer, RENDER, () => this.onRender());
+      this.listen(viewer, SCENE_CHANGE, (e) => this.setScene(e.detail.scene));
+    }
+    this.listen(i18nEvents, LANG_CHANGE, () => this.relabel());
     this.relabel();
     this.setOpen(!window.matchMedia?.(NARROW).matches);
+    if (scene) this.setScene(scene);
   }
 
   destroy() {
-    this.viewer?.removeEventListener(RENDER, this._onRender);
-    i18nEvents.removeEventListener(LANG_CHANGE, this._onLang);
-    this.container.removeEventListener('click', this._onClick);
-    this.container.removeEventListener('keydown', this._onKey);
+    this._loadId++; // a plan still on its way is not shown
     this.container.replaceChildren();
+    this.container.removeAttribute('aria-labelledby');
+    this.container.classList.remove('is-collapsed');
+    delete this.container.dataset.level;
+    this.container.hidden = true;
+    this.plan = this.overlay = this.cone = null;
+    super.destroy();
   }
 
   /** Open, or collapse to one small button named 小地图 / Minimap (the heading hides with the map). */
@@ -195,7 +204,7 @@ export class Minimap extends EventTarget {
     const floor = event.target.closest?.('button[data-level]');
     if (floor) { this.showFloor(Number(floor.dataset.level)); return; }
     const marker = event.target.closest?.('[data-scene]');
-    if (marker) this.dispatchEvent(new CustomEvent(HOTSPOT_SELECT, { detail: { target: `scene:${marker.dataset.scene}` } }));
+    if (marker) this.emit(HOTSPOT_SELECT, { target: `scene:${marker.dataset.scene}` });
   }
 
   onKey(event) {

@@ -3,7 +3,10 @@
 //
 // The device's pose is the W3C z-x'-y'' rotation; the camera looks out of the back of the screen, so the
 // quaternion is (beta, alpha, −gamma) in 'YXZ' order, tipped −90° about X, turned by the screen angle.
+//
+// Plugin id 'orientation'; its toggle *button* comes from the page (shown only where it can work).
 import { Euler, MathUtils, Quaternion, Vector3 } from 'three';
+import { Plugin } from './Plugin.js';
 
 const _euler = new Euler();
 const _q = new Quaternion();
@@ -28,26 +31,29 @@ export function orientationAvailable() {
   return 'DeviceOrientationEvent' in window && window.matchMedia('(pointer: coarse)').matches;
 }
 
-export class OrientationPlugin {
-  constructor(viewer, button) {
-    this.viewer = viewer;
+export class OrientationPlugin extends Plugin {
+  static id = 'orientation';
+
+  constructor({ button = null } = {}) {
+    super();
     this.button = button;
     this.active = false;
     this.start = null;
-    this._onClick = this.toggle.bind(this);
     this._onOrientation = this.onOrientation.bind(this);
     this._onDrag = this.stop.bind(this);
   }
 
-  init() {
+  init(viewer) {
+    super.init(viewer);
     if (!this.button || !orientationAvailable()) return;
     this.button.hidden = false;
-    this.button.addEventListener('click', this._onClick);
+    this.listen(this.button, 'click', () => this.toggle());
   }
 
   destroy() {
     this.stop();
-    this.button?.removeEventListener('click', this._onClick);
+    if (this.button) this.button.hidden = true;
+    super.destroy();
   }
 
   async toggle() {
@@ -59,6 +65,7 @@ export class OrientationPlugin {
       } catch {
         return; // denied or not asked from a click
       }
+      if (!this.viewer) return; // destroyed while asking
     }
     this.active = true;
     this.start = null;

@@ -1,9 +1,11 @@
 // The active route in the panoramas: in each scene, either an arrow button towards the linked scene that
 // lies along the route ahead, or — once the target counter is in sight — that counter's hotspot highlighted;
 // and a bar that names the route with an “结束导航 / End route” button. Plan coordinates are (x, z) in
-// metres, as the route API's polylines ([x, y, z]) and the scenes' positions.
-import { ROUTE_END } from '../events.js';
-import { pick, t } from '../i18n.js';
+// metres, as the route API's polylines ([x, y, z]) and the scenes' positions. Plugin id 'route-guide': it follows
+// SCENE_CHANGE and the language, sets its cue on the 'hotspots' plugin when there is one, and emits ROUTE_END.
+import { LANG_CHANGE, ROUTE_END, SCENE_CHANGE } from '../events.js';
+import { i18nEvents, pick, t } from '../i18n.js';
+import { Plugin } from './Plugin.js';
 
 const AHEAD_M = 8; // the point of the route this far ahead of here decides the next scene
 const NEAR_M = 12; // a counter hotspot nearer than this is in sight: highlight it rather than point onwards
@@ -54,27 +56,34 @@ export function guideFor(route, counter, scene, scenes) {
   return { scene: next.id };
 }
 
-export class RouteGuide extends EventTarget {
-  constructor(bar, hotspots, hall) {
+export class RouteGuide extends Plugin {
+  static id = 'route-guide';
+
+  /** *bar*: the route bar, holding a .route-label and the end button. */
+  constructor({ bar, hall }) {
     super();
     this.bar = bar;
     this.label = bar.querySelector('.route-label');
     this.endButton = bar.querySelector('button');
-    this.hotspots = hotspots;
     this.scenes = new Map(hall.scenes.filter((s) => s.tiles).map((s) => [s.id, s]));
     this.route = null;
     this.counter = null;
     this.scene = null;
-    this._onEnd = this.end.bind(this);
   }
 
-  init() {
-    this.endButton.addEventListener('click', this._onEnd);
+  init(viewer) {
+    super.init(viewer);
+    this.scene = viewer.getScene();
+    this.listen(this.endButton, 'click', () => this.end());
+    this.listen(viewer, SCENE_CHANGE, (e) => this.setScene(e.detail.scene));
+    this.listen(i18nEvents, LANG_CHANGE, () => this.update());
+    this.update();
   }
 
   destroy() {
-    this.endButton.removeEventListener('click', this._onEnd);
     this.setRoute(null);
+    this.bar.dataset.guide = '';
+    super.destroy();
   }
 
   /** The route API's answer towards counter *counter*, or null to clear. */
@@ -97,11 +106,11 @@ export class RouteGuide extends EventTarget {
     let guide = this.route && this.scene ? guideFor(this.route, this.counter, this.scene, this.scenes) : null;
     if (guide?.scene) guide = { ...guide, label: t('routeGo', { name: pick(this.scenes.get(guide.scene).name) }) };
     this.bar.dataset.guide = guide ? (guide.scene ? `scene:${guide.scene}` : `counter:${guide.counter}`) : '';
-    this.hotspots?.setGuide(guide);
+    this.viewer?.getPlugin('hotspots')?.setGuide(guide);
   }
 
   end() {
     this.setRoute(null);
-    this.dispatchEvent(new Event(ROUTE_END));
+    this.emit(ROUTE_END);
   }
 }

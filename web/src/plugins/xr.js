@@ -1,16 +1,19 @@
 // Immersive VR (WebXR) for the tour, loaded on demand: the panorama around the user, hotspots as 3D labels
 // selectable by controller ray ('select') or by gaze (a reticle that dwells), scene jumps, and a floating
-// counter panel drawn on a canvas. Outside a session the viewer goes back to rendering on demand.
+// counter panel drawn on a canvas. Plugin id 'xr' (loaded lazily by the page): during a session it owns the
+// viewer's render loop (viewer.setLoop), and the viewer renders every frame; outside one the viewer goes back to
+// rendering on demand. It follows SCENE_CHANGE and emits HOTSPOT_SELECT and XR_END.
 //
 // Positions follow Viewer.js: directionOf(yaw, pitch) in viewer space; the user stands at the origin.
 import {
   CanvasTexture, Group, Line, BufferGeometry, LineBasicMaterial, Matrix4, Mesh, MeshBasicMaterial, PlaneGeometry,
   Raycaster, RingGeometry, SRGBColorSpace, Vector3,
 } from 'three';
-import { HOTSPOT_SELECT, RENDER, XR_END } from '../events.js';
+import { HOTSPOT_SELECT, SCENE_CHANGE, XR_END } from '../events.js';
 import { pick, t } from '../i18n.js';
 import { getJSON } from '../ui/dom.js';
 import { directionOf } from '../viewer/Viewer.js';
+import { Plugin } from './Plugin.js';
 
 const HOTSPOT_DISTANCE = 8; // inside the tile cube (half side 10)
 const PANEL_DISTANCE = 5;
@@ -49,11 +52,11 @@ function disposeTree(root) {
   });
 }
 
-export class XRPlugin extends EventTarget {
-  constructor(viewer, hall) {
+export class XRPlugin extends Plugin {
+  static id = 'xr';
+
+  constructor({ hall }) {
     super();
-    this.viewer = viewer;
-    this.renderer = viewer.renderer;
     this.counters = new Map(hall.counters.map((c) => [c.number, c]));
     this.scenes = new Map(hall.scenes.map((s) => [s.id, s]));
     this.hall = hall;
@@ -68,8 +71,14 @@ export class XRPlugin extends EventTarget {
     this._onDisconnected = this.onDisconnected.bind(this);
   }
 
-  /** Start an immersive-vr session showing *scene*; resolves once the session runs. */
-  async enter(scene) {
+  init(viewer) {
+    super.init(viewer);
+    this.renderer = viewer.renderer;
+    this.listen(viewer, SCENE_CHANGE, (e) => { if (this.session) this.setScene(e.detail.scene); });
+  }
+
+  /** Start an immersive-vr session showing the viewer's scene; resolves once the session runs. */
+  async enter() {
     if (this.session) return;
     const session = await navigator.xr.requestSession('immersive-vr', { optionalFeatures: ['local-floor'] });
     this.renderer.xr.enabled = true;
@@ -84,9 +93,8 @@ export class XRPlugin extends EventTarget {
     this.session = session;
     session.addEventListener('end', this._onEnd);
     this.build();
-    this.setScene(scene);
-    this.viewer.requestRender = () => {}; // the XR loop renders every frame meanwhile
-    this.renderer.setAnimationLoop(this._onFrame);
+    this.setScene(this.viewer.getScene());
+    this.viewer.setLoop(this._onFrame); // the XR loop renders every frame meanwhile
   }
 
   /** End the session (the 'end' handler restores the page viewer). */
@@ -95,16 +103,21 @@ export class XRPlugin extends EventTarget {
   }
 
   destroy() {
-    this.exit();
+    const session = this.session;
+    if (session) {
+      this.onEnd(); // now, while the viewer is there: the session's 'end' comes later
+      session.end().catch(() => {});
+    }
+    super.destroy();
   }
 
   build() {
-    const { camera, scene } = this.viewer;
+    const { camera, scene3 } = this.viewer;
     this.dolly = new Group(); // the user's place: the camera and controllers move inside it
     this.dolly.rotation.y = -(this.viewer.getView().yaw * Math.PI) / 180; // start facing the page's view
     this.dolly.add(camera);
     this.spots = new Group(); // in the panorama's frame, not the user's
-    scene.add(this.dolly, this.spots);
+    scene3.add(this.dolly, this.spots);
     this.reticle = new Mesh(new RingGeometry(0.02, 0.035, 32), new MeshBasicMaterial({ color: 0xffffff, depthTest: false, transparent: true }));
     this.reticle.position.set(0, 0, -1);
     this.reticle.renderOrder = ON_TOP + 2;
@@ -181,9 +194,8 @@ export class XRPlugin extends EventTarget {
     const target = object.userData.target;
     this.lastSelected = target;
     const [kind, key] = target.split(':');
-    this.dispatchEvent(new CustomEvent(HOTSPOT_SELECT, { detail: { target } }));
+    this.emit(HOTSPOT_SELECT, { target }); // a scene link: the page moves the viewer, SCENE_CHANGE relabels
     if (kind === 'counter') this.openPanel(key, object.position);
-    else if (kind === 'scene') this.setScene(this.scenes.get(key));
   }
 
   onConnected(event) {
@@ -260,17 +272,15 @@ export class XRPlugin extends EventTarget {
     this.panel = null;
   }
 
+  /** Before each XR frame (the viewer then renders it and dispatches RENDER: tiles follow the view). */
   onFrame(time) {
     this.frames++;
     this.updateGaze(time);
-    this.renderer.render(this.viewer.scene, this.viewer.camera);
-    this.viewer.dispatchEvent(new CustomEvent(RENDER, { detail: { camera: this.viewer.camera } })); // tiles follow the view
   }
 
   /** Session over: stop the loop, release the 3D objects and go back to rendering on demand. */
   onEnd() {
     const { camera } = this.viewer;
-    this.renderer.setAnimationLoop(null);
     this.session.removeEventListener('end', this._onEnd);
     this.session = null;
     this.renderer.xr.enabled = false;
@@ -286,12 +296,11 @@ export class XRPlugin extends EventTarget {
     disposeTree(this.reticle);
     disposeTree(this.spots);
     this.dolly.remove(camera);
-    this.viewer.scene.remove(this.dolly, this.spots);
+    this.viewer.scene3.remove(this.dolly, this.spots);
     camera.position.set(0, 0, 0);
     camera.quaternion.identity();
     camera.rotation.order = 'YXZ';
-    delete this.viewer.requestRender; // back to the prototype's on-demand render
-    this.viewer.resize();
-    this.dispatchEvent(new Event(XR_END));
+    this.viewer.setLoop(null); // back to rendering on demand
+    this.emit(XR_END);
   }
 }

@@ -1,10 +1,13 @@
-// The viewer core: renderer, scene, camera; renders on demand only (requestRender schedules one frame).
+// The viewer core: renderer, three.js scene graph (scene3), camera, the hall scene shown, the render loop and a
+// plugin registry (see plugins/Plugin.js for the contract). It renders on demand only (requestRender schedules
+// one frame) until a loop owner (WebXR) takes the loop with setLoop(); each frame increments data-frame on the
+// container and dispatches RENDER. setScene() dispatches SCENE_CHANGE, setView() VIEW_CHANGE.
 //
 // Directions follow server/conventions.py: yaw 0 looks at the panorama's centre column, positive yaw turns
 // right (clockwise seen from above), pitch positive up. In viewer space the camera sits at the origin and
 // yaw 0 looks down −Z, so direction(yaw, pitch) = (sin y·cos p, sin p, −cos y·cos p).
 import { MathUtils, PerspectiveCamera, Scene, SRGBColorSpace, Vector3, WebGLRenderer } from 'three';
-import { RENDER, VIEW_CHANGE } from '../events.js';
+import { RENDER, SCENE_CHANGE, VIEW_CHANGE } from '../events.js';
 
 export const FOV_MIN = 30;
 export const FOV_MAX = 100;
@@ -34,18 +37,61 @@ export class Viewer extends EventTarget {
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
     this.renderer.domElement.className = 'viewer-canvas';
     this.renderer.domElement.setAttribute('aria-hidden', 'true');
-    this.scene = new Scene();
+    this.scene3 = new Scene();
     this.camera = new PerspectiveCamera(fov, 1, 0.1, 100);
     this.camera.rotation.order = 'YXZ';
     this.view = { yaw: wrapYaw(yaw), pitch: MathUtils.clamp(pitch, -PITCH_LIMIT, PITCH_LIMIT), fov };
     this._frame = 0;
+    this.frames = 0; // frames drawn (also data-frame on the container)
     this._anim = null;
+    this._loop = null;
+    this._scene = null;
+    this.plugins = new Map(); // id → plugin, in the order they were added
     this._onResize = this.resize.bind(this);
     this._renderNow = this.renderNow.bind(this);
     container.prepend(this.renderer.domElement);
     this._observer = new ResizeObserver(this._onResize);
     this._observer.observe(container);
     this.resize();
+  }
+
+  /** Add *plugin* (its id must be new here) and initialise it with this viewer; returns the plugin. */
+  use(plugin) {
+    const { id } = plugin;
+    if (!id) throw new Error('Viewer.use: a plugin needs an id');
+    if (this.plugins.has(id)) throw new Error(`Viewer.use: plugin "${id}" is already in use`);
+    this.plugins.set(id, plugin);
+    plugin.init(this);
+    return plugin;
+  }
+
+  /** The plugin with *id*, or null. */
+  getPlugin(id) {
+    return this.plugins.get(id) ?? null;
+  }
+
+  /** Destroy and forget the plugin with *id*; whether there was one. */
+  removePlugin(id) {
+    const plugin = this.plugins.get(id);
+    if (!plugin) return false;
+    this.plugins.delete(id);
+    plugin.destroy();
+    this.requestRender();
+    return true;
+  }
+
+  /** The hall scene shown (an entry of the hall document's scenes), or null. */
+  getScene() {
+    return this._scene;
+  }
+
+  /** Show hall scene *scene*: plugins follow the SCENE_CHANGE event {scene, previous}. Same scene: nothing. */
+  setScene(scene) {
+    if (scene === this._scene) return;
+    const previous = this._scene;
+    this._scene = scene;
+    this.requestRender();
+    this.dispatchEvent(new CustomEvent(SCENE_CHANGE, { detail: { scene, previous } }));
   }
 
   /** The view in degrees; a copy. */
@@ -107,11 +153,37 @@ export class Viewer extends EventTarget {
     this.requestRender();
   }
 
-  /** Schedule one frame (several requests before it coalesce). */
+  /** Schedule one frame (several requests before it coalesce); nothing while a loop owner renders every frame. */
   requestRender() {
-    if (!this._frame) this._frame = requestAnimationFrame(this._renderNow);
+    if (!this._frame && !this._loop) this._frame = requestAnimationFrame(this._renderNow);
   }
 
+  /** Whether a frame is scheduled (for tests and tools: the view is settled when none is). */
+  get renderPending() {
+    return this._frame !== 0 || this._loop !== null;
+  }
+
+  /**
+   * Hand the render loop to *onFrame(time, xrFrame)* (WebXR: renderer.setAnimationLoop drives it, and the
+   * camera follows the headset), called before every frame is drawn; null takes it back to on-demand rendering.
+   */
+  setLoop(onFrame) {
+    if (onFrame) {
+      if (this._frame) cancelAnimationFrame(this._frame);
+      this._frame = 0;
+      this._loop = onFrame;
+      this.renderer.setAnimationLoop((time, xrFrame) => {
+        this._loop?.(time, xrFrame);
+        this.drawFrame();
+      });
+    } else if (this._loop) {
+      this._loop = null;
+      this.renderer.setAnimationLoop(null);
+      this.resize(); // the renderer's size and the camera's aspect are the page's again; renders once
+    }
+  }
+
+  /** Draw the on-demand frame: the view (or the running animation) onto the camera, then drawFrame. */
   renderNow() {
     this._frame = 0;
     if (this._anim) this.stepAnimation();
@@ -120,17 +192,30 @@ export class Viewer extends EventTarget {
     this.camera.rotation.set(MathUtils.degToRad(pitch), -MathUtils.degToRad(yaw), 0);
     this.camera.updateProjectionMatrix();
     this.camera.updateMatrixWorld();
-    this.renderer.render(this.scene, this.camera);
     Object.assign(this.container.dataset, { yaw: yaw.toFixed(1), pitch: pitch.toFixed(1), fov: fov.toFixed(1) });
-    this.dispatchEvent(new CustomEvent(RENDER, { detail: { camera: this.camera } }));
+    this.drawFrame();
   }
 
-  dispose() {
+  /** Render scene3 with the camera as it stands, count the frame and tell listeners (RENDER). */
+  drawFrame() {
+    this.renderer.render(this.scene3, this.camera);
+    this.frames += 1;
+    this.dispatchEvent(new CustomEvent(RENDER, { detail: { camera: this.camera, frame: this.frames } }));
+    this.container.dataset.frame = String(this.frames); // after the listeners: frame N seen means N is placed
+  }
+
+  /** Destroy every plugin (last added first), then release the renderer and the canvas. */
+  destroy() {
+    for (const id of [...this.plugins.keys()].reverse()) this.removePlugin(id);
+    this.setLoop(null);
     this._anim?.resolve();
     this._anim = null;
     if (this._frame) cancelAnimationFrame(this._frame);
+    this._frame = 0;
     this._observer.disconnect();
     this.renderer.dispose();
     this.renderer.domElement.remove();
+    this._scene = null;
+    delete this.container.dataset.frame;
   }
 }

@@ -1,42 +1,37 @@
-// Look around: mouse and touch drag, pinch and wheel zoom, arrow keys and +/−, and on-screen buttons.
+// Look around (plugin id 'controls'): mouse and touch drag on the canvas, pinch and wheel zoom, arrow keys and
+// +/− on *element* (default: the viewer's container), and the on-screen *buttons* (button[data-view]).
+import { Plugin } from '../plugins/Plugin.js';
+
 const KEY_STEP = 10; // degrees per arrow key press or button
 const ZOOM_STEP = 1.15; // field-of-view factor per +/− or button
 
-export class Controls {
-  constructor(viewer, element, buttons = null) {
-    this.viewer = viewer;
+export class Controls extends Plugin {
+  static id = 'controls';
+
+  constructor({ element = null, buttons = null } = {}) {
+    super();
     this.element = element;
     this.buttons = buttons;
     this.pointers = new Map();
     this.pinch = 0;
-    this._onPointerDown = this.onPointerDown.bind(this);
-    this._onPointerMove = this.onPointerMove.bind(this);
-    this._onPointerUp = this.onPointerUp.bind(this);
-    this._onWheel = this.onWheel.bind(this);
-    this._onKeyDown = this.onKeyDown.bind(this);
-    this._onButton = this.onButton.bind(this);
   }
 
-  connect() {
-    const canvas = this.viewer.renderer.domElement;
-    canvas.addEventListener('pointerdown', this._onPointerDown);
-    canvas.addEventListener('pointermove', this._onPointerMove);
-    canvas.addEventListener('pointerup', this._onPointerUp);
-    canvas.addEventListener('pointercancel', this._onPointerUp);
-    canvas.addEventListener('wheel', this._onWheel, { passive: false });
-    this.element.addEventListener('keydown', this._onKeyDown);
-    this.buttons?.addEventListener('click', this._onButton);
+  init(viewer) {
+    super.init(viewer);
+    this.element ??= viewer.container;
+    const canvas = viewer.renderer.domElement;
+    this.listen(canvas, 'pointerdown', (e) => this.onPointerDown(e));
+    this.listen(canvas, 'pointermove', (e) => this.onPointerMove(e));
+    this.listen(canvas, 'pointerup', (e) => this.onPointerUp(e));
+    this.listen(canvas, 'pointercancel', (e) => this.onPointerUp(e));
+    this.listen(canvas, 'wheel', (e) => this.onWheel(e), { passive: false });
+    this.listen(this.element, 'keydown', (e) => this.onKeyDown(e));
+    if (this.buttons) this.listen(this.buttons, 'click', (e) => this.onButton(e));
   }
 
-  disconnect() {
-    const canvas = this.viewer.renderer.domElement;
-    canvas.removeEventListener('pointerdown', this._onPointerDown);
-    canvas.removeEventListener('pointermove', this._onPointerMove);
-    canvas.removeEventListener('pointerup', this._onPointerUp);
-    canvas.removeEventListener('pointercancel', this._onPointerUp);
-    canvas.removeEventListener('wheel', this._onWheel);
-    this.element.removeEventListener('keydown', this._onKeyDown);
-    this.buttons?.removeEventListener('click', this._onButton);
+  destroy() {
+    this.pointers.clear();
+    super.destroy();
   }
 
   /** Turn by *dyaw*, *dpitch* degrees and zoom by *factor*. */
@@ -104,10 +99,5 @@ export class Controls {
       in: [0, 0, 1 / ZOOM_STEP], out: [0, 0, ZOOM_STEP],
     };
     this.nudge(...(moves[button.dataset.view] || [0, 0, 1]));
-  }
-
-  dispose() {
-    this.disconnect();
-    this.pointers.clear();
   }
 }
