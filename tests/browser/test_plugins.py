@@ -41,7 +41,15 @@ def plugin_page_js(tmp_path_factory) -> Path:
     esbuild = WEB / "node_modules" / "esbuild"
     assert esbuild.exists(), "esbuild is missing: npm ci in web/ (bash scripts/test) installs it"
     subprocess.run(
-        ["node", "-e", build, str(esbuild), str(HERE / "plugin_page.js"), str(out), str(WEB / "node_modules")],
+        [
+            "node",
+            "-e",
+            build,
+            str(esbuild),
+            str(HERE / "plugin_page.js"),
+            str(out),
+            str(WEB / "node_modules"),
+        ],
         check=True,
     )
     return out
@@ -58,7 +66,9 @@ def page_tab(browser, live_server, panoramas, plugin_page_js) -> Iterator[Tab]:
         lambda url: url.startswith(home) and not url.startswith(home + "page.js"),
         lambda route: route.fulfill(body=PAGE, content_type="text/html"),
     )
-    page.route(home + "page.js", lambda route: route.fulfill(path=plugin_page_js, content_type="text/javascript"))
+    page.route(
+        home + "page.js", lambda route: route.fulfill(path=plugin_page_js, content_type="text/javascript")
+    )
     yield Tab(page, live_server)
     context.close()
 
@@ -133,9 +143,11 @@ def test_a_plugin_set_composed_without_the_tour(page_tab):
     tiles_in(page)
     assert page.evaluate("window.__sceneChanges") == [["entrance", None], ["hall-centre", "entrance"]]
     targets = set(page.eval_on_selector_all("#hotspots button", "bs => bs.map((b) => b.dataset.target)"))
-    spots = set(page.evaluate(
-        "window.__hall.scenes.find((s) => s.id === 'hall-centre').hotspots.map((h) => h.target)"
-    ))
+    spots = set(
+        page.evaluate(
+            "window.__hall.scenes.find((s) => s.id === 'hall-centre').hotspots.map((h) => h.target)"
+        )
+    )
     assert "scene:entrance" in targets and targets <= spots, (targets, spots)
     assert page.evaluate("document.querySelector('#viewer').dataset.panorama") == "preview"
     assert page.evaluate("window.__viewer.getPlugin('tiles').tiles.basePath").split("/")[3] == "hall-centre"
@@ -177,7 +189,9 @@ def test_a_plugin_set_composed_without_the_tour(page_tab):
     page.evaluate(
         "window.__viewer.use(new window.__HotspotsPlugin({ layer: document.querySelector('#hotspots'), hall: window.__hall }))"
     )
-    assert page.locator("#hotspots button[data-target='scene:hall-centre']").count() == 1  # the current scene's
+    assert (
+        page.locator("#hotspots button[data-target='scene:hall-centre']").count() == 1
+    )  # the current scene's
     assert page.evaluate("window.__listeners()") == with_hotspots
 
     # destroy(): every plugin, last first; what they added to the page and every listener they made are gone.
