@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from server import hours
+from server.catalogue import hours
 
 WEEK = {
     "mon": [["08:30", "12:00"], ["14:30", "17:30"]],

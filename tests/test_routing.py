@@ -16,8 +16,8 @@ from shapely.affinity import rotate
 from shapely.geometry import LineString, Point, Polygon, box
 from shapely.ops import unary_union
 
-from server import directions
 from server.hallmodel.geometry import Connector, FloorGeometry, HallGeometry, NodeInfo, Place
+from server.wayfinding import directions
 from server.wayfinding.routing import (
     CLEARANCE,
     LIFT_S_PER_M,
