@@ -411,6 +411,7 @@ class WalkGraph:
         names: Names | None = None,
         targets: Mapping[str, tuple[float, float]] | None = None,
         floor_names: Mapping[int, Mapping[str, str]] | None = None,
+        with_steps: bool = True,
     ) -> Route:
         """The shortest route from place *from_key* to *to_key*, step-free (lifts only) when *accessible*.
 
@@ -434,11 +435,37 @@ class WalkGraph:
         path.reverse()
 
         legs, changes, seconds = self._legs(path)
+        length = sum(leg.length() for leg in legs)
+        steps = (
+            self._steps(legs, changes, from_key, to_key, targets, names, floor_names) if with_steps else []
+        )
+        return Route(
+            from_key=from_key,
+            to_key=to_key,
+            accessible=accessible,
+            length_m=length,
+            time_s=length / WALK_SPEED + seconds,
+            legs=tuple(legs),
+            floor_changes=tuple(changes),
+            steps=tuple(steps),
+        )
+
+    def _steps(
+        self,
+        legs: list[Leg],
+        changes: list[FloorChange],
+        from_key: str,
+        to_key: str,
+        targets: Mapping[str, tuple[float, float]] | None,
+        names: Names | None,
+        floor_names: Mapping[int, Mapping[str, str]] | None,
+    ) -> list[Step]:
+        """The spoken steps of a route made of *legs* and *changes*."""
         end = self._place_point[to_key]
         anchor = (targets or {}).get(to_key) or self._anchors.get(to_key)
         place = self.places[to_key]
         aim = anchor if anchor is not None else (place.x, place.z)
-        steps = directions.route_steps(
+        return directions.route_steps(
             [leg.points for leg in legs],
             [
                 directions.Change(
@@ -452,17 +479,23 @@ class WalkGraph:
             names=names,
             floor_names=floor_names,
         )
-        length = sum(leg.length() for leg in legs)
-        return Route(
-            from_key=from_key,
-            to_key=to_key,
-            accessible=accessible,
-            length_m=length,
-            time_s=length / WALK_SPEED + seconds,
-            legs=tuple(legs),
-            floor_changes=tuple(changes),
-            steps=tuple(steps),
-        )
+
+    def walk_seconds(self, from_key: str, to_key: str, *, accessible: bool = False) -> float | None:
+        """The time (s) the route from *from_key* to *to_key* takes, or None when there is none; cheaper
+        than ``route`` (no directions), for choosing among many candidates."""
+        try:
+            return self.route(from_key, to_key, accessible=accessible, with_steps=False).time_s
+        except RouteError:
+            return None
+
+    def nearest(self, from_key: str, candidates: Sequence[str], *, accessible: bool = False) -> str | None:
+        """The candidate place nearest to *from_key* on foot (ties: the first in order), or None."""
+        timed = [
+            (self.walk_seconds(from_key, key, accessible=accessible), n, key)
+            for n, key in enumerate(candidates)
+        ]
+        reachable = [t for t in timed if t[0] is not None]
+        return min(reachable)[2] if reachable else None
 
     def _legs(self, path: list[int]) -> tuple[list[Leg], list[FloorChange], float]:
         """Split a node path into per-floor legs and the floor changes between them, with connector time."""

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from flask import current_app, request, send_file
 
+from ...db import current_revision
 from ...errors import ApiError, bad_parameter, not_found
 from ...hallmodel.floorplan import PlanLabels, render_plan
 from ...hallmodel.store import model_path
 from ...models import Hall
 from ...publishing.hallmodels import HallModel
+from ...vocabulary import FACILITY_TYPES
 from ...wayfinding.routing import UnknownPlace, Unreachable
+from ...wayfinding.scenes import ScenePlanner
 from . import bp
-from .halls import get_hall
-from .http import cached_json, cached_text, reject_unknown_args
+from .halls import cached_hall_doc, get_hall
+from .http import cached_json, cached_text, reject_unknown_args, slug_arg
 
-PLACE = re.compile(r"^(entrance|scene|counter|facility):[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+PLACE = re.compile(r"^(entrance|scene|counter|facility|nearest):[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 IMMUTABLE = 365 * 24 * 3600  # a content-addressed URL never changes
 
 
@@ -72,7 +76,69 @@ def _place_arg(name: str, *, kinds: tuple[str, ...]) -> str:
     kind, key = value.split(":", 1)
     if kind not in kinds:
         raise bad_parameter(name, f"只能是 {'、'.join(kinds)}", f"must be one of {', '.join(kinds)}")
+    if kind == "nearest" and key not in FACILITY_TYPES:
+        raise bad_parameter(
+            name,
+            f"nearest: 后应为设施类型之一：{'、'.join(FACILITY_TYPES)}",
+            f"nearest: takes a facility type, one of {', '.join(FACILITY_TYPES)}",
+        )
     return f"{kind}:{key.upper()}" if kind == "counter" else value
+
+
+@dataclass(frozen=True)
+class RouteContext:
+    """What answering routes in one hall needs, kept per catalogue revision so that a route request does
+    not load the whole hall from the database: the derived model, display names, the facilities of each
+    type and the scene planner."""
+
+    slug: str
+    model: HallModel
+    names: dict[str, dict[str, str]]
+    floor_names: dict[int, dict[str, str]]
+    facilities: dict[str, list[str]]
+    planner: ScenePlanner
+
+
+def route_context(slug: str) -> RouteContext:
+    """This process's route context of hall *slug* at the current catalogue revision (a publish or an edit
+    bumps the revision, so the model, names and the scenes' hotspots are never stale)."""
+    contexts = current_app.extensions.setdefault("route_contexts", {})
+    key = (slug, current_revision())
+    context = contexts.get(key)
+    if context is None:
+        hall = get_hall(slug)
+        model = get_model(hall)
+        facilities: dict[str, list[str]] = {}
+        for f in sorted(hall.facilities, key=lambda f: f.code):
+            facilities.setdefault(f.type, []).append(f"facility:{f.code}")
+        context = RouteContext(
+            hall.slug,
+            model,
+            _names(hall),
+            {f.level: {"zh": f.name_zh, "en": f.name_en} for f in hall.floors},
+            facilities,
+            ScenePlanner(cached_hall_doc(hall.slug)["scenes"], model.graph),
+        )
+        # One context per hall: older revisions are dropped.
+        for old in [k for k in contexts if k[0] == slug]:
+            contexts.pop(old, None)
+        contexts[key] = context
+    return context
+
+
+def _nearest(context: RouteContext, origin: str, kind: str, accessible: bool) -> str:
+    """The facility of type *kind* nearest to *origin* on foot; 404 when the hall has none it can reach."""
+    candidates = context.facilities.get(kind, [])
+    found = context.model.graph.nearest(origin, candidates, accessible=accessible) if candidates else None
+    if found is None:
+        raise ApiError(
+            404,
+            "no_such_facility",
+            f"本大厅没有可到达的此类设施：{kind}",
+            f"this hall has no reachable facility of type {kind}",
+            type=kind,
+        )
+    return found
 
 
 def _names(hall: Hall) -> dict[str, dict[str, str]]:
@@ -90,30 +156,46 @@ def _names(hall: Hall) -> dict[str, dict[str, str]]:
 
 @bp.get("/halls/<slug>/route")
 def route(slug: str):
-    """A walking route inside the hall, with step-by-step directions in Chinese and English."""
+    """A walking route inside the hall, with step-by-step directions in Chinese and English, the
+    panorama scenes it passes and the view on arrival."""
     reject_unknown_args("from", "to", "accessible")
     origin = _place_arg("from", kinds=("entrance", "scene", "counter", "facility"))
-    target = _place_arg("to", kinds=("counter", "facility"))
+    target = _place_arg("to", kinds=("counter", "facility", "scene", "nearest"))
     accessible_raw = request.args.get("accessible", "0")
     if accessible_raw not in ("0", "1", "true", "false"):
         raise bad_parameter("accessible", "应为 0 或 1", "must be 0 or 1")
     accessible = accessible_raw in ("1", "true")
-    hall = get_hall(slug)
-    model = get_model(hall)
+    context = route_context(slug_arg(slug, "hall"))
+    return cached_json(
+        ("route", context.slug, context.model.sha, origin, target, accessible),
+        lambda: route_answer(context, origin, target, accessible),
+    )
 
-    def build() -> dict:
-        floor_names = {f.level: {"zh": f.name_zh, "en": f.name_en} for f in hall.floors}
-        try:
-            found = model.graph.route(
-                origin, target, accessible=accessible, names=_names(hall), floor_names=floor_names
-            )
-        except UnknownPlace as exc:
-            raise ApiError(404, "unknown_place", exc.message, exc.message_en) from exc
-        except Unreachable as exc:
-            raise ApiError(422, "unreachable", exc.message, exc.message_en) from exc
-        return {"hall": hall.slug, "model": model.sha[:16], **found.to_dict()}
 
-    return cached_json(("route", slug, model.sha, origin, target, accessible), build)
+def route_answer(context: RouteContext, origin: str, target: str, accessible: bool) -> dict:
+    """The route document from *origin* to *target* (a place key or ``nearest:<facility type>``)."""
+    graph = context.model.graph
+    try:
+        if origin not in graph.places:
+            raise UnknownPlace(origin)
+        goal = _nearest(context, origin, target[8:], accessible) if target.startswith("nearest:") else target
+        found = graph.route(
+            origin, goal, accessible=accessible, names=context.names, floor_names=context.floor_names
+        )
+    except UnknownPlace as exc:
+        raise ApiError(404, "unknown_place", exc.message, exc.message_en) from exc
+    except Unreachable as exc:
+        raise ApiError(422, "unreachable", exc.message, exc.message_en) from exc
+    answer = {"hall": context.slug, "model": context.model.sha[:16], **found.to_dict()}
+    if goal != target:
+        answer["asked"] = target
+    node = context.model.geometry.nodes.get(goal)
+    place = graph.places[goal]
+    anchor = node.anchor if node is not None else (place.x, 0.0, place.z)
+    scenes = context.planner.plan(origin, goal, anchor, accessible=accessible, names=context.names)
+    answer["scenes"] = list(scenes.scenes) if scenes else []
+    answer["arrival"] = scenes.arrival.to_dict() if scenes else None
+    return answer
 
 
 def plan_labels(hall: Hall, level: int) -> PlanLabels:

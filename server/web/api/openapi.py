@@ -344,8 +344,50 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "Route": obj(
-        ["hall", "model", "from", "to", "accessible", "length_m", "time_s", "legs", "floor_changes", "steps"],
+        [
+            "hall",
+            "model",
+            "from",
+            "to",
+            "accessible",
+            "length_m",
+            "time_s",
+            "legs",
+            "floor_changes",
+            "steps",
+            "scenes",
+            "arrival",
+        ],
         {
+            "asked": {
+                "type": "string",
+                "description": "The nearest:<type> asked for, when `to` is what it chose.",
+            },
+            "scenes": {
+                "type": "array",
+                "items": STRING,
+                "description": "The panorama scenes to pass, in order: linked one to the next, none twice, the "
+                "last the one that sees the target nearest to it (or, if none sees it, the nearest one).",
+            },
+            "arrival": {
+                "oneOf": [
+                    {"type": "null"},
+                    obj(
+                        ["scene", "yaw", "pitch", "fov", "visible", "distance_m", "where"],
+                        {
+                            "scene": STRING,
+                            "yaw": {"type": "number", "minimum": -180, "maximum": 180},
+                            "pitch": {"type": "number", "minimum": -90, "maximum": 90},
+                            "fov": {"type": "number", "minimum": 1, "maximum": 120},
+                            "visible": BOOLEAN,
+                            "distance_m": {"type": "number", "minimum": 0},
+                            "where": {"oneOf": [{"type": "null"}, ref("Bilingual")]},
+                        },
+                    ),
+                ],
+                "description": "The view on arrival in the last scene: centred on the target when it is visible "
+                "there, else facing the way the walk came in, with `where` saying where the target lies.",
+            },
             "hall": STRING,
             "model": {"type": "string", "description": "The published model the route was computed on."},
             "from": STRING,
@@ -629,9 +671,10 @@ def document() -> dict[str, Any]:
                         "required": True,
                         "schema": {
                             "type": "string",
-                            "pattern": r"^(counter|facility):[A-Za-z0-9][A-Za-z0-9-]*$",
+                            "pattern": r"^(counter|facility|scene|nearest):[A-Za-z0-9][A-Za-z0-9_-]*$",
                         },
-                        "description": "counter:<number> or facility:<id>",
+                        "description": "counter:<number>, facility:<id>, scene:<id>, or nearest:<facility type> "
+                        "(the nearest facility of that type on foot, e.g. nearest:toilet)",
                     },
                     {
                         "name": "accessible",
