@@ -24,7 +24,8 @@ PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><link re
 <style>html, body { margin: 0; height: 100%; background: #000; } #viewer { position: relative; width: 100vw; height: 100vh; }
 .hotspots button { position: absolute; left: 0; top: 0; } #minimap { position: absolute; right: 0; top: 0; width: 200px; }</style>
 </head><body><section id="viewer" tabindex="0"><div id="hotspots"></div>
-<div id="route-bar" hidden><span class="route-label"></span><button type="button">end</button></div></section>
+<div id="route-bar" hidden><span class="route-label"></span><span class="route-next"></span>
+<button type="button" id="end-route">end</button></div></section>
 <section id="minimap" hidden></section><script type="module" src="page.js"></script></body></html>"""
 TILE = re.compile(r"/(\d+)/([frblud])(\d+)_(\d+)\.\w+$")
 SETTLED = "after => Number(document.querySelector('#viewer').dataset.frame) > after && !window.__viewer.renderPending"

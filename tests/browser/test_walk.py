@@ -30,7 +30,7 @@ def wait_scene(tab, name: str) -> None:
 
 
 def test_route_points_to_the_next_scene_then_highlights_the_counter(tab, tmp_path):
-    tab.tour("?counter=B01")
+    tab.tour("?counter=D02")
     tab.page.locator("#panel .take-me").first.click()
     tab.page.locator("#panel ol.route-steps li").first.wait_for()
     arrow = tab.page.locator(ROUTE_ARROW)
@@ -58,9 +58,11 @@ def test_route_points_to_the_next_scene_then_highlights_the_counter(tab, tmp_pat
     arrow.click()
     wait_scene(tab, "大厅中央")
     assert tab.page.evaluate("window.__sawTransition"), "no turn-and-zoom before the scene change"
-    target = tab.page.locator("button.hotspot[data-target='counter:B01']")
+    target = tab.page.locator("button.hotspot[data-target='counter:D02']")
     assert "is-route-target" in target.get_attribute("class")
-    assert target.get_attribute("aria-current") == "location"
+    assert (
+        target.get_attribute("aria-current") == "location" and target.get_attribute("data-route") == "target"
+    )
     assert tab.page.locator(ROUTE_ARROW).count() == 0
     assert tab.page.locator("#panel ol.route-steps li").count() >= 2  # the numbered steps stay
     tab.page.click("#end-route")

@@ -60,7 +60,19 @@ const STRINGS = {
   goTo: ['前往', 'Go to'],
   goThere: ['{name}（前往该场景）', '{name} (go there)'],
   routeGo: ['路线：前往 {name}', 'Route: go to {name}'],
-  routeTo: ['正在导航：前往 {n} 窗口', 'Route to counter {n}'],
+  routeTo: ['前往{name}', 'To {name}'],
+  routeStep: ['第 {n}/{total} 步', 'step {n} of {total}'],
+  routeLeft: ['还有约 {m} 米', 'about {m} m to go'],
+  routeArrived: ['{name}就在眼前', '{name} is in front of you'],
+  takeLift: ['乘电梯到{floor}', 'Take the lift to {floor}'],
+  stairsUp: ['走楼梯上到{floor}', 'Take the stairs up to {floor}'],
+  stairsDown: ['走楼梯下到{floor}', 'Take the stairs down to {floor}'],
+  escalatorUp: ['乘自动扶梯上到{floor}', 'Take the escalator up to {floor}'],
+  escalatorDown: ['乘自动扶梯下到{floor}', 'Take the escalator down to {floor}'],
+  stepFree: ['无障碍路线', 'Step-free route'],
+  lowCounter: ['设有低位服务台（轮椅可用）', 'Has a low desk for wheelchair users'],
+  counterPlace: ['{n}窗口', 'counter {n}'],
+  destination: ['目的地', 'your destination'],
   endRoute: ['结束导航', 'End route'],
   facility: ['设施', 'Facility'],
   panorama: ['全景', 'Panorama'],
@@ -88,11 +100,11 @@ export function getLang() {
   return lang;
 }
 
-/** The string *key* in the current language, with {name} placeholders filled from *vars*. */
-export function t(key, vars = {}) {
+/** The string *key* in the current language (or *inLang*), with {name} placeholders filled from *vars*. */
+export function t(key, vars = {}, inLang = lang) {
   const pair = STRINGS[key];
   if (!pair) return key;
-  let text = pair[lang === 'en' ? 1 : 0];
+  let text = pair[inLang === 'en' ? 1 : 0];
   for (const [name, value] of Object.entries(vars)) text = text.replace(`{${name}}`, String(value));
   return text;
 }

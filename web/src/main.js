@@ -4,13 +4,14 @@
 // ?scene=&yaw=&pitch=&fov=&counter=&service=&lang= in the URL. A kiosk or editor page composes the same viewer
 // with another plugin set.
 import {
-  HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_END, ROUTE_REQUEST, SCENE_CHANGE, SEARCH_SELECT, VIEW_CHANGE, XR_END,
+  HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_END, ROUTE_REPLAN, ROUTE_REQUEST, SCENE_CHANGE, SEARCH_SELECT, VIEW_CHANGE,
+  XR_END,
 } from './events.js';
 import { applyStrings, getLang, i18nEvents, pick, setLang, t } from './i18n.js';
 import { HotspotsPlugin } from './plugins/hotspots.js';
 import { OrientationPlugin } from './plugins/orientation.js';
 import { Minimap } from './plugins/minimap.js';
-import { RouteGuide } from './plugins/routeguide.js';
+import { placeName, RouteGuide } from './plugins/routeguide.js';
 import { el, getJSON } from './ui/dom.js';
 import { Panel } from './ui/panel.js';
 import { Search } from './ui/search.js';
@@ -23,6 +24,8 @@ const MOVE_MS = 400; // the turn-and-zoom towards the next scene
 const MOVE_ZOOM = 0.6; // the field of view shrinks to this share of itself meanwhile
 const URL_DELAY_MS = 250;
 const ELDER_KEY = 'vhall.elder';
+const STEP_FREE_KEY = 'vhall.stepfree';
+const PLACE = /^(counter|facility):[A-Za-z0-9][A-Za-z0-9-]{0,63}$/; // a route target in the URL
 
 function number(value, fallback) {
   const parsed = Number.parseFloat(value);
@@ -66,6 +69,7 @@ class Tour {
   listenTo(target) {
     target.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target, { focusPanel: e.detail.plugin === 'hotspots' }));
     target.addEventListener(ROUTE_END, () => this.endRoute());
+    target.addEventListener(ROUTE_REPLAN, (e) => { if (this.routeTarget) this.route(this.routeTarget, { from: e.detail.from, quiet: true }); });
   }
 
   start() {
@@ -110,8 +114,10 @@ class Tour {
     this.$('toggle-3d').hidden = !this.hall.model_url;
     this.$('toggle-3d').addEventListener('click', () => this.openDollhouse());
     this.panel.addEventListener(PANEL_CHANGE, () => this.writeUrl());
-    this.panel.addEventListener(ROUTE_REQUEST, (e) => this.route(e.detail.counter));
-    this.search.addEventListener(ROUTE_REQUEST, (e) => this.route(e.detail.counter));
+    this.panel.addEventListener(ROUTE_REQUEST, (e) => this.route(e.detail.target));
+    this.search.addEventListener(ROUTE_REQUEST, (e) => this.route(e.detail.target));
+    this.$('route-stepfree').addEventListener('click', () => this.setStepFree(!this.stepFree));
+    this.setStepFree(localStorage.getItem(STEP_FREE_KEY) === '1', { replan: false });
     this.search.addEventListener(SEARCH_SELECT, (e) => {
       if (e.detail.service) this.panel.openService(e.detail.service, { counter: e.detail.counter });
       else this.panel.openCounter(e.detail.counter);
@@ -181,6 +187,11 @@ class Tour {
     if (service) this.panel.openService(service, { counter, silent: true });
     else if (counter) this.panel.openCounter(counter, { silent: true });
     else if (!initial) this.panel.close({ silent: true });
+    // A shared link or a reload resumes the route, planned afresh from the scene it opens in.
+    const target = params.get('route');
+    if (params.get('stepfree') === '1' && !this.stepFree) this.setStepFree(true, { replan: false });
+    if (target && PLACE.test(target) && target !== this.routeTarget) this.route(target, { quiet: true });
+    else if (!target && this.routeTarget) this.plugin('route-guide')?.end();
   }
 
   startScene() {
@@ -215,8 +226,9 @@ class Tour {
       const bearing = (Math.atan2(dx, -dz) * 180) / Math.PI; // plan bearing: 0 along −z, clockwise
       await this.viewer.animateTo({ yaw: bearing - (from.heading || 0), pitch: 0, fov: view.fov * MOVE_ZOOM }, MOVE_MS);
     }
+    // The new scene opens with the view as it was (set first: the route guide may turn it on arrival).
+    if (view) this.viewer.setView(view, { silent: true });
     this.showScene(scene);
-    if (view) this.viewer.setView(view, { silent: true }); // the new scene opens with the view as it was
     this.moving = false;
     if (hadFocus) this.$('viewer').focus(); // the pressed hotspot is gone: keyboard users go on from the view
     this.writeUrl();
@@ -224,9 +236,19 @@ class Tour {
 
   endRoute() {
     this.routeData = null;
+    this.routeTarget = null;
     this.plugin('minimap')?.setRoute(null);
     this.plugin('dollhouse')?.setRoute(null);
     this.$('viewer').focus();
+    this.writeUrl();
+  }
+
+  /** The step-free switch (remembered): routes use lifts only; an active route is planned again. */
+  setStepFree(on, { replan = true } = {}) {
+    this.stepFree = on;
+    this.$('route-stepfree').setAttribute('aria-pressed', String(on));
+    localStorage.setItem(STEP_FREE_KEY, on ? '1' : '0');
+    if (replan && this.routeTarget) this.route(this.routeTarget, { quiet: true });
   }
 
   /** The 3D hall: its code (three's loader and controls) is a lazy chunk, fetched on first use. */
@@ -250,23 +272,38 @@ class Tour {
       this.moveTo(this.scenes.get(key));
     } else if (kind === 'facility') {
       const facility = this.hall.facilities.find((f) => f.id === key);
-      if (facility) this.panel.show(pick(facility.name), [facility.description ? el('p', { text: pick(facility.description) }) : el('p', { text: t('facility') })]);
+      if (facility) {
+        this.panel.openFacility(facility);
+        if (focusPanel) this.panel.element.focus();
+      }
     }
   }
 
-  async route(counter) {
-    const from = this.scene ? `scene:${this.scene.id}` : 'entrance:main';
-    this.panel.loading();
+  /**
+   * Plan and follow a route to *target* (counter:B03, facility:<id>) from *from* (default: this scene). A
+   * *quiet* plan (a re-plan, a resumed link) updates the guide without taking over the panel.
+   */
+  async route(target, { from = null, quiet = false } = {}) {
+    const origin = from || (this.scene ? `scene:${this.scene.id}` : 'entrance:main');
+    if (!quiet) this.panel.loading();
+    const request = (this.routeRequest = {});
     try {
-      const url = `/api/v1/halls/${this.hall.slug}/route?from=${encodeURIComponent(from)}&to=${encodeURIComponent(`counter:${counter}`)}`;
-      this.routeData = await getJSON(url);
-      this.plugin('minimap')?.setRoute(this.routeData);
-      this.plugin('dollhouse')?.setRoute(this.routeData);
-      this.plugin('route-guide')?.setRoute(this.routeData, counter);
-      this.panel.showRoute(counter, this.routeData);
-      this.panel.element.focus();
+      const query = new URLSearchParams({ from: origin, to: target, accessible: this.stepFree ? '1' : '0' });
+      const route = await getJSON(`/api/v1/halls/${this.hall.slug}/route?${query}`);
+      if (request !== this.routeRequest) return; // a newer request won
+      this.routeTarget = target;
+      this.routeData = route;
+      this.plugin('minimap')?.setRoute(route);
+      this.plugin('dollhouse')?.setRoute(route);
+      this.plugin('route-guide')?.setRoute(route);
+      this.writeUrl();
+      if (quiet) return;
+      this.panel.showRoute(pick(placeName(this.hall, route.to)), route);
+      // On a phone the panel would cover the way: the route bar carries the next instruction instead.
+      if (window.matchMedia('(max-width: 700px)').matches) this.panel.close({ silent: true });
+      else this.panel.element.focus();
     } catch (error) {
-      this.panel.failed(error);
+      if (request === this.routeRequest && !quiet) this.panel.failed(error);
     }
   }
 
@@ -308,6 +345,8 @@ class Tour {
     const { counter, service } = this.panel.state;
     if (counter) params.set('counter', counter);
     if (service) params.set('service', service);
+    if (this.routeTarget) params.set('route', this.routeTarget);
+    if (this.routeTarget && this.stepFree) params.set('stepfree', '1');
     if (getLang() === 'en') params.set('lang', 'en');
     const url = `${location.pathname}?${params}`;
     if (url === location.pathname + location.search) return;

@@ -16,6 +16,7 @@ const FACILITY_SYMBOLS = {
 const ROUTE_GAP = 8; // px between the link hotspot and the route arrow under it (pointing up at it)
 const _dir = new Vector3();
 const _forward = new Vector3();
+const _right = new Vector3();
 
 export class HotspotsPlugin extends Plugin {
   static id = 'hotspots';
@@ -29,6 +30,7 @@ export class HotspotsPlugin extends Plugin {
     this.items = [];
     this.scene = null;
     this.guide = null;
+    this.edge = null;
   }
 
   init(viewer) {
@@ -50,6 +52,8 @@ export class HotspotsPlugin extends Plugin {
   clear() {
     for (const item of this.items) item.button.remove();
     this.items = [];
+    this.edge?.remove();
+    this.edge = null;
   }
 
   /** Show the hotspots of *scene* (sorted left to right, so Tab follows the view). */
@@ -69,7 +73,8 @@ export class HotspotsPlugin extends Plugin {
 
   /**
    * The route's cue in this scene, kept across scene changes until replaced: {scene, label} adds an arrow
-   * button towards that linked scene, {counter} highlights that counter's hotspot; null shows neither.
+   * button towards that linked scene (and an edge marker pointing to it while it is off screen), {target}
+   * highlights that counter's or facility's hotspot; null shows neither.
    */
   setGuide(guide) {
     this.guide = guide;
@@ -81,25 +86,34 @@ export class HotspotsPlugin extends Plugin {
       if (item.route) item.button.remove();
       return !item.route;
     });
+    this.edge?.remove();
+    this.edge = null;
     for (const { button } of this.items) {
       button.classList.remove('is-route-target');
       button.removeAttribute('aria-current');
+      delete button.dataset.route;
     }
     const guide = this.guide;
     const link = guide?.scene && this.items.find((item) => item.spot.target === `scene:${guide.scene}`);
-    if (guide?.counter) {
-      const item = this.items.find((i) => i.spot.target === `counter:${guide.counter}`);
+    if (guide?.target) {
+      const item = this.items.find((i) => i.spot.target === guide.target);
       item?.button.classList.add('is-route-target');
       item?.button.setAttribute('aria-current', 'location');
+      if (item) item.button.dataset.route = 'target';
     } else if (link) {
       const { yaw, pitch } = link.spot;
-      const button = el('button', { type: 'button', class: 'hotspot hotspot-route', 'data-target': link.spot.target },
+      const button = el('button', { type: 'button', class: 'hotspot hotspot-route', 'data-target': link.spot.target, 'data-route': 'next' },
         el('span', { class: 'hs-arrow', 'aria-hidden': 'true', text: '⬆' }), el('span', { text: guide.label }));
       button.hidden = true;
       this.layer.prepend(button); // first in Tab order
       // Stacked under the link hotspot with a gap (in pixels, see onRender): on the floor, clear of its label
       // and of the counters' labels, which stand higher.
       this.items.unshift({ spot: link.spot, button, dir: directionOf(yaw, pitch), route: true, anchor: link });
+      // The edge marker: the same way on, shown at the side of the screen towards the arrow while it is out of view.
+      this.edge = el('button', { type: 'button', class: 'route-edge', 'data-target': link.spot.target, 'data-route': 'next', 'aria-label': guide.label },
+        el('span', { class: 'hs-arrow', 'aria-hidden': 'true' }), el('span', { class: 'route-edge-label', text: guide.label }));
+      this.edge.hidden = true;
+      this.layer.prepend(this.edge);
     }
     this.viewer.requestRender();
   }
@@ -161,6 +175,21 @@ export class HotspotsPlugin extends Plugin {
         if (inside && item.anchor) this.viewer.requestRender(); // placed with a usual height: measure it next frame
       }
       if (inside) item.button.style.transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px) translate(-50%, -50%)`;
+      if (item.route && this.edge) this.placeEdge(item, inside && x > 0 && x < width && y > 0 && y < height, camera);
+    }
+  }
+
+  /** Show the edge marker at the screen's side towards the route arrow while the arrow is not on screen. */
+  placeEdge(item, onScreen, camera) {
+    const edge = this.edge;
+    if (edge.hidden !== onScreen) edge.hidden = onScreen;
+    if (onScreen) return;
+    // Left or right: the sign of the arrow's direction across the camera's right-hand axis.
+    _right.set(1, 0, 0).applyQuaternion(camera.quaternion);
+    const side = item.dir.dot(_right) >= 0 ? 'right' : 'left';
+    if (edge.dataset.side !== side) {
+      edge.dataset.side = side;
+      edge.querySelector('.hs-arrow').textContent = side === 'right' ? '➜' : '⬅';
     }
   }
 

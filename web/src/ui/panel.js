@@ -88,7 +88,8 @@ export class Panel extends EventTarget {
       el('p', { class: `status ${open ? 'is-open' : 'is-closed'}`, text: open ? t('statusOpen') : t('statusClosed') }),
       el('p', { class: 'hours' }, el('span', { class: 'label', text: `${t('todayHours')}：` }), hours || t('noHoursToday'),
         today.open_now === undefined ? null : el('span', { class: today.open_now ? 'now-open' : 'now-closed', text: ` · ${today.open_now ? t('openNow') : t('closedNow')}` })),
-      el('button', { type: 'button', class: 'primary take-me', 'data-route': counter.number, text: `${t('takeMeThere')} ${counter.number}` }),
+      counter.low_counter ? el('p', { class: 'low-counter', text: `♿ ${t('lowCounter')}` }) : null,
+      el('button', { type: 'button', class: 'primary take-me', 'data-take-me': `counter:${counter.number}`, text: `${t('takeMeThere')} ${counter.number}` }),
       el('h3', { text: t('services') }),
       services,
     ]);
@@ -145,7 +146,7 @@ export class Panel extends EventTarget {
       parts.push(el('h3', { text: t('counters') }), el('ul', { class: 'counter-list' }, here.map((c) => el('li', {},
         el('button', { type: 'button', class: 'counter-link', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }),
         el('span', { class: `status ${c.status === 'open' ? 'is-open' : 'is-closed'}`, text: c.status === 'open' ? t('statusOpen') : t('statusClosed') }),
-        el('button', { type: 'button', class: 'secondary take-me', 'data-route': c.number, text: t('takeMeThere') })))));
+        el('button', { type: 'button', class: 'secondary take-me', 'data-take-me': `counter:${c.number}`, text: t('takeMeThere') })))));
     }
     const phones = service.phones || {};
     parts.push(el('h3', { text: t('phones') }), el('p', { class: 'phones' },
@@ -154,14 +155,25 @@ export class Panel extends EventTarget {
     this.show(pick(service.name), parts, { back: this.state.counter ? 'counter' : null });
   }
 
-  /** Show a route (the API's answer) to counter *number* as numbered steps. */
-  showRoute(number, route) {
-    this.state = { counter: number, service: null };
+  /** A facility of the hall: name, floor, description, hours and 带我去. */
+  openFacility(facility) {
+    this.state = { counter: null, service: null };
+    const floor = this.hall.floors?.find((f) => f.level === facility.floor);
+    this.show(pick(facility.name), [
+      floor ? el('p', { class: 'panel-floor', text: pick(floor.name) }) : null,
+      facility.description ? el('p', { text: pick(facility.description) }) : null,
+      typeof facility.hours === 'string' ? el('p', { class: 'hours', text: facility.hours }) : null,
+      el('button', { type: 'button', class: 'primary take-me', 'data-take-me': `facility:${facility.id}`, text: t('takeMeThere') }),
+    ]);
+  }
+
+  /** Show a route (the API's answer) to the place called *name* as numbered steps. */
+  showRoute(name, route) {
     const minutes = Math.max(1, Math.round(route.time_s / 60));
-    this.show(`${t('route')} → ${number}`, [
+    this.show(`${t('route')} → ${name}`, [
       el('p', { class: 'route-summary', text: t('routeSummary', { m: Math.round(route.length_m), min: minutes }) }),
       el('ol', { class: 'steps route-steps' }, route.steps.map((s) => el('li', { text: pick(s) }))),
-    ], { back: 'counter' });
+    ], { back: this.state.counter ? 'counter' : null });
   }
 
   close({ silent = false } = {}) {
@@ -192,7 +204,7 @@ export class Panel extends EventTarget {
     else if (target.dataset.action === 'back' && this.state.counter) this.openCounter(this.state.counter);
     else if (target.dataset.service) this.openService(target.dataset.service);
     else if (target.dataset.counter) this.openCounter(target.dataset.counter);
-    else if (target.dataset.route) this.dispatchEvent(new CustomEvent(ROUTE_REQUEST, { detail: { counter: target.dataset.route } }));
+    else if (target.dataset.takeMe) this.dispatchEvent(new CustomEvent(ROUTE_REQUEST, { detail: { target: target.dataset.takeMe } }));
   }
 
   onKey(event) {

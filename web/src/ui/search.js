@@ -79,7 +79,7 @@ export class Search extends EventTarget {
         el('ul', { class: 'result-counters' }, (s.counters || []).filter((c) => c.hall === this.hall.slug).map((c) => el('li', {},
           el('button', { type: 'button', class: 'counter-chip', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }),
           el('span', { class: `status ${c.status === 'open' ? 'is-open' : 'is-closed'}`, text: c.status === 'open' ? t('statusOpen') : t('statusClosed') }),
-          el('button', { type: 'button', class: 'take-me', 'data-route': c.number, text: t('takeMeThere') }))))))));
+          el('button', { type: 'button', class: 'take-me', 'data-take-me': `counter:${c.number}`, text: t('takeMeThere') }))))))));
     }
     const counters = (answer.counters || []).filter((c) => !c.hall || c.hall === this.hall.slug);
     if (counters.length) {
@@ -92,9 +92,9 @@ export class Search extends EventTarget {
   onClick(event) {
     const button = event.target.closest('button');
     if (!button) return;
-    const { service, counter, route } = button.dataset;
+    const { service, counter, takeMe } = button.dataset;
     const counterOf = button.closest('li')?.querySelector('[data-counter]')?.dataset.counter;
-    if (route) this.dispatchEvent(new CustomEvent(ROUTE_REQUEST, { detail: { counter: route } }));
+    if (takeMe) this.dispatchEvent(new CustomEvent(ROUTE_REQUEST, { detail: { target: takeMe } }));
     else if (service) this.dispatchEvent(new CustomEvent(SEARCH_SELECT, { detail: { service, counter: counterOf || null } }));
     else if (counter) this.dispatchEvent(new CustomEvent(SEARCH_SELECT, { detail: { counter } }));
     this.hide();

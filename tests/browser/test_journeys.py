@@ -1,0 +1,190 @@
+"""Journeys the way a person makes them: for every counter and facility of both demo halls, start at the
+entrance, press 带我去 and click only what a person would click — the route arrow or its edge marker — until
+the route says we are there; then the target must be on screen (its hotspot in the central 60 %),
+highlighted and clickable. At desktop and phone sizes, one page per hall and size."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import HALL, Tab
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"desktop": {"width": 1280, "height": 720}, "phone": {"width": 390, "height": 844}}
+CENTRE = 0.6  # the share of the screen, in each direction, the target must end up in
+NEXT = "#hotspots [data-route='next']:not([hidden])"
+TARGET = "#hotspots [data-route='target']"
+
+# The view is settled: a frame drawn after *after* and no frame scheduled (renders are on demand).
+SETTLED = """after => Number(document.querySelector('#viewer').dataset.frame) > after
+  && !window.__tour.viewer.renderPending"""
+
+# Where a button is and whether a click at its centre reaches it (nothing lies over it).
+PROBE = """button => {
+  const r = button.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  return { x, y, hidden: button.hidden || r.width === 0, reachable: !!hit && hit.closest('button') === button };
+}"""
+
+
+@pytest.fixture(scope="module")
+def guigang_panoramas(app) -> None:
+    """Small panoramas for every scene of the larger hall too (pingnan's come with the session)."""
+    result = app.test_cli_runner().invoke(args=["panorama", "render-demo", "guigang", "--width", "2048"])
+    assert result.exit_code == 0, result.output
+
+
+def frame(page) -> int:
+    return int(page.locator("#viewer").get_attribute("data-frame"))
+
+
+def settle(page, before: int) -> None:
+    page.wait_for_function(SETTLED, arg=before, timeout=15000)
+
+
+def journey(page, target: str, scenes: int) -> list[str]:
+    """Take the route to *target* from the entrance by clicking only the route's buttons; the problems seen."""
+    page.evaluate(
+        """target => { const tour = window.__tour; tour.plugin('route-guide').end(); tour.panel.close({ silent: true });
+        tour.showScene(tour.scenes.get('entrance')); tour.select(target); }""",
+        target,
+    )
+    before = frame(page)
+    page.locator(f"#panel [data-take-me='{target}']").click()
+    page.wait_for_function(
+        "target => document.querySelector('#route-bar').dataset.guide && !document.querySelector('#route-bar').hidden"
+        " && new URLSearchParams(location.search).get('route') === target",
+        arg=target,
+    )
+    settle(page, before)
+    clicks = 0
+    while page.locator(TARGET).count() == 0:
+        if clicks >= 2 + scenes:
+            return [f"{target}: not there after {clicks} clicks"]
+        nexts = page.locator(NEXT)
+        if nexts.count() != 1:
+            return [
+                f"{target}: {nexts.count()} visible route buttons in {page.evaluate('window.__tour.scene.id')}"
+            ]
+        spot = nexts.first.evaluate(PROBE)
+        if not spot["reachable"]:
+            return [f"{target}: the route button in {page.evaluate('window.__tour.scene.id')} is covered"]
+        scene = page.evaluate("window.__tour.scene.id")
+        before = frame(page)
+        nexts.first.click()
+        clicks += 1
+        page.wait_for_function("scene => window.__tour.scene.id !== scene", arg=scene)
+        settle(page, before)
+    problems = []
+    button = page.locator(TARGET)
+    probe = button.evaluate(PROBE)
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    margin_x, margin_y = width * (1 - CENTRE) / 2, height * (1 - CENTRE) / 2
+    if probe["hidden"] or not (
+        margin_x <= probe["x"] <= width - margin_x and margin_y <= probe["y"] <= height - margin_y
+    ):
+        problems.append(f"{target}: off the central {CENTRE:.0%} at {probe}")
+    if "is-route-target" not in (button.get_attribute("class") or ""):
+        problems.append(f"{target}: not highlighted")
+    if not probe["reachable"]:
+        problems.append(f"{target}: covered, not clickable")
+    return problems
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("hall", [HALL, "guigang"])
+def test_every_counter_and_facility_is_reached_by_following_the_route(
+    browser, live_server, panoramas, guigang_panoramas, built_web, api, hall, size, tmp_path
+):
+    doc = api.get(f"/api/v1/halls/{hall}").json()
+    targets = [f"counter:{c['number']}" for c in doc["counters"]] + [
+        f"facility:{f['id']}" for f in doc["facilities"]
+    ]
+    context = browser.new_context(viewport=SIZES[size], locale="zh-CN", reduced_motion="reduce")
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    tab = Tab(page, live_server)
+    try:
+        tab.goto(f"/hall/{hall}?scene=entrance")
+        page.wait_for_selector("body[data-tour='ready']")
+        problems = []
+        for target in targets:
+            problems += journey(page, target, len(doc["scenes"]))
+        page.screenshot(path=tmp_path / f"{hall}-{size}-last.png")
+        assert problems == [], f"{len(problems)} problems over {len(targets)} journeys:\n" + "\n".join(
+            problems
+        )
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
+def test_the_route_survives_a_reload_a_detour_a_turn_away_and_the_step_free_switch(
+    browser, live_server, guigang_panoramas, built_web
+):
+    context = browser.new_context(viewport=SIZES["desktop"], locale="zh-CN", reduced_motion="reduce")
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    tab = Tab(page, live_server)
+    bar = page.locator("#route-bar")
+    try:
+        # A shared link resumes the route, planned from the scene it opens in.
+        tab.goto("/hall/guigang?scene=lobby&route=counter:L01")
+        page.wait_for_selector("body[data-tour='ready']")
+        page.wait_for_function("document.querySelector('#route-bar').dataset.step === '1'")
+        assert bar.is_visible()
+        assert page.evaluate("window.__tour.routeData.scenes[0]") == "lobby"
+        assert "前往L01窗口" in bar.inner_text() and "第 1/" in bar.inner_text()
+        assert page.locator(NEXT).count() == 1
+
+        # A detour off the route's scenes re-plans from where the citizen is.
+        detour = page.evaluate(
+            "() => { const t = window.__tour; const on = new Set(t.routeData.scenes);"
+            " return t.scene.links.find((id) => !on.has(id)) || null; }"
+        )
+        assert detour, "this scene should link somewhere off the route"
+        page.locator(f"#hotspots button.hotspot-scene[data-target='scene:{detour}']").first.evaluate(
+            "b => b.click()"
+        )
+        page.wait_for_function("scene => window.__tour.routeData.scenes[0] === scene", arg=detour)
+        assert bar.get_attribute("data-step") == "1"
+        assert page.locator(NEXT).count() == 1
+
+        # Turned away from the arrow, an edge marker points the way; pressing it goes on along the route.
+        before = frame(page)
+        page.evaluate("window.__tour.viewer.setView({ yaw: window.__tour.viewer.getView().yaw + 180 })")
+        settle(page, before)
+        edge = page.locator("#hotspots .route-edge[data-route='next']")
+        assert edge.is_visible() and page.locator("#hotspots .hotspot-route").is_hidden()
+        assert edge.get_attribute("data-side") in ("left", "right")
+        nxt = page.evaluate("window.__tour.routeData.scenes[1]")
+        edge.click()
+        page.wait_for_function("scene => window.__tour.scene.id === scene", arg=nxt)
+        assert bar.get_attribute("data-step") == "2"
+
+        # The step-free switch: remembered, in the URL, and the route takes the lift.
+        page.click("#route-stepfree")
+        page.wait_for_function("window.__tour.routeData.accessible === true")
+        assert page.locator("#route-stepfree").get_attribute("aria-pressed") == "true"
+        assert page.evaluate("localStorage.getItem('vhall.stepfree')") == "1"
+        assert "stepfree=1" in page.url and "route=counter%3AL01" in page.url
+        changes = page.evaluate("window.__tour.routeData.floor_changes.map((c) => c.type)")
+        assert changes == ["lift"], changes
+        assert any("电梯" in s for s in page.evaluate("window.__tour.routeData.steps.map((s) => s.zh)"))
+
+        # In English the bar speaks English.
+        page.click("#toggle-lang")
+        page.wait_for_function(
+            "document.querySelector('#route-bar .route-label').textContent.startsWith('To counter L01')"
+        )
+        assert "step 1 of" in bar.inner_text() and "m to go" in bar.inner_text()
+
+        # Ending the route clears it from the screen and the URL.
+        page.click("#end-route")
+        assert bar.is_hidden() and "route=" not in page.url
+        assert page.locator("#hotspots [data-route]").count() == 0
+        assert tab.errors == []
+    finally:
+        context.close()
