@@ -32,31 +32,34 @@ from ..models import (
     ServiceItem,
     Zone,
 )
-from .schema import schema_errors
+from ..problems import ProblemsError, problem, within
+from .schema import file_problems
 
 DEMO_DATA = Path(__file__).parent / "data"
 DIGEST_KEY = "demo_digest"
 
 
-class DemoDataError(ValueError):
-    """The demo files are inconsistent; ``problems`` lists every one found."""
+class DemoDataError(ProblemsError, ValueError):
+    """The demo files are inconsistent; ``problems`` lists every one found as ``{where, zh, en}``."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the demo data:\n" + "\n".join(problems))
-        self.problems = problems
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        n = len(problems)
+        super().__init__(
+            "bad_demo_data", f"演示数据有 {n} 处问题", f"{n} problem(s) in the demo data", problems
+        )
 
 
 def read(folder: Path = DEMO_DATA) -> dict[str, Any]:
     """Read and check every demo file under *folder*; raise DemoDataError listing all problems."""
-    problems: list[str] = []
+    problems: list[dict[str, str]] = []
 
     def load(path: Path, kind: str) -> Any:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            problems.append(f"{path.name}: cannot read: {exc}")
+            problems.append(problem(path.name, "无法读取文件", f"cannot read: {exc}"))
             return None
-        problems.extend(f"{path.relative_to(folder)}: {m}" for m in schema_errors(kind, data))
+        problems.extend(within(path.relative_to(folder).as_posix(), file_problems(kind, data)))
         return data
 
     departments = load(folder / "departments.yaml", "departments") or []
@@ -76,74 +79,148 @@ def _duplicates(values: list[str]) -> list[str]:
     return sorted(v for v, n in Tally(values).items() if n > 1)
 
 
-def _cross_check(departments: list[dict], services: list[dict], halls: list[dict]) -> list[str]:
-    problems = []
+# What each kind of duplicate is called: (where it is listed, zh, en).
+_DUPLICATE_WORDS = {
+    "floor": ("楼层", "floor"),
+    "zone": ("区域", "zone"),
+    "counter": ("窗口", "counter"),
+    "facility": ("设施", "facility"),
+    "scene": ("场景", "scene"),
+}
+
+
+def _cross_check(departments: list[dict], services: list[dict], halls: list[dict]) -> list[dict[str, str]]:
+    """Every reference between the files that the schemas cannot see, as problems."""
     dept_ids = {d["id"] for d in departments}
     service_ids = {s["id"] for s in services}
-    problems += [f"departments: duplicate id {d}" for d in _duplicates([d["id"] for d in departments])]
-    problems += [f"services: duplicate id {s}" for s in _duplicates([s["id"] for s in services])]
-    problems += [f"services: duplicate code {c}" for c in _duplicates([s["code"] for s in services])]
+    problems = [
+        problem("departments", f"部门编号 {d} 重复", f"duplicate id {d}")
+        for d in _duplicates([d["id"] for d in departments])
+    ]
     problems += [
-        f"services/{s['id']}: unknown department {s['department']}"
+        problem("services", f"事项编号 {s} 重复", f"duplicate id {s}")
+        for s in _duplicates([s["id"] for s in services])
+    ]
+    problems += [
+        problem("services", f"事项代码 {c} 重复", f"duplicate code {c}")
+        for c in _duplicates([s["code"] for s in services])
+    ]
+    problems += [
+        problem(f"services/{s['id']}", f"未知部门 {s['department']}", f"unknown department {s['department']}")
         for s in services
         if s["department"] not in dept_ids
     ]
     handled: set[str] = set()
     for hall in halls:
-        where = f"halls/{hall['slug']}"
-        levels = {f["level"] for f in hall["floors"]}
-        zones = {z["id"]: z for z in hall["zones"]}
-        presets = hall.get("hour_presets", {})
-        problems += [
-            f"{where}: duplicate floor {v}" for v in _duplicates([f["level"] for f in hall["floors"]])
-        ]
-        problems += [f"{where}: duplicate zone {v}" for v in _duplicates([z["id"] for z in hall["zones"]])]
-        problems += [
-            f"{where}: duplicate counter {v}" for v in _duplicates([c["number"] for c in hall["counters"]])
-        ]
-        facilities = hall.get("facilities", [])
-        scenes = hall.get("scenes", [])
-        problems += [f"{where}: duplicate facility {v}" for v in _duplicates([f["id"] for f in facilities])]
-        problems += [f"{where}: duplicate scene {v}" for v in _duplicates([s["id"] for s in scenes])]
-        for name, schedule in [("hours", hall["hours"]), *presets.items()]:
-            problems += [f"{where}: hours {name}: {p}" for p in hours.validate(schedule)]
-        for z in hall["zones"]:
-            if z["floor"] not in levels:
-                problems.append(f"{where}: zone {z['id']} on missing floor {z['floor']}")
+        problems += _hall_problems(hall, dept_ids, service_ids)
         for c in hall["counters"]:
-            at = f"{where}: counter {c['number']}"
-            if c["zone"] not in zones:
-                problems.append(f"{at}: unknown zone {c['zone']}")
-            if c.get("department") and c["department"] not in dept_ids:
-                problems.append(f"{at}: unknown department {c['department']}")
-            for sid in c.get("services", []):
-                if sid not in service_ids:
-                    problems.append(f"{at}: unknown service {sid}")
-            for did in c.get("departments", []):
-                if did not in dept_ids:
-                    problems.append(f"{at}: unknown department {did} in departments")
-            if isinstance(c.get("hours"), str) and c["hours"] not in presets:
-                problems.append(f"{at}: unknown hours preset {c['hours']}")
-            elif isinstance(c.get("hours"), dict):
-                problems += [f"{at}: hours: {p}" for p in hours.validate(c["hours"])]
             handled.update(counter_service_ids(c, services))
-        for f in facilities:
-            if f["floor"] not in levels:
-                problems.append(f"{where}: facility {f['id']} on missing floor {f['floor']}")
-            if isinstance(f.get("hours"), str) and f["hours"] not in presets:
-                problems.append(f"{where}: facility {f['id']}: unknown hours preset {f['hours']}")
-        scene_ids = {s["id"] for s in scenes}
-        for s in scenes:
-            if s["floor"] not in levels:
-                problems.append(f"{where}: scene {s['id']} on missing floor {s['floor']}")
-            problems += [
-                f"{where}: scene {s['id']} links to unknown {t}"
-                for t in s.get("links", [])
-                if t not in scene_ids
-            ]
     problems += [
-        f"services/{sid}: no counter in any hall handles it" for sid in sorted(service_ids - handled)
+        problem(f"services/{sid}", "没有任何大厅的窗口办理该事项", "no counter in any hall handles it")
+        for sid in sorted(service_ids - handled)
     ]
+    return problems
+
+
+def _hall_problems(hall: dict, dept_ids: set[str], service_ids: set[str]) -> list[dict[str, str]]:
+    """The cross-reference problems of one hall file: duplicates, floors, zones, presets, scene links."""
+    where = f"halls/{hall['slug']}"
+    levels = {f["level"] for f in hall["floors"]}
+    presets = hall.get("hour_presets", {})
+    facilities = hall.get("facilities", [])
+    scenes = hall.get("scenes", [])
+    problems = []
+    listed = {
+        "floor": [f["level"] for f in hall["floors"]],
+        "zone": [z["id"] for z in hall["zones"]],
+        "counter": [c["number"] for c in hall["counters"]],
+        "facility": [f["id"] for f in facilities],
+        "scene": [s["id"] for s in scenes],
+    }
+    for kind, values in listed.items():
+        zh, en = _DUPLICATE_WORDS[kind]
+        problems += [problem(where, f"{zh} {v} 重复", f"duplicate {en} {v}") for v in _duplicates(values)]
+    for name, schedule in [("hours", hall["hours"]), *presets.items()]:
+        problems += [
+            problem(where, f"营业时间 {name} 有误：{p}", f"hours {name}: {p}")
+            for p in hours.validate(schedule)
+        ]
+    for z in hall["zones"]:
+        if z["floor"] not in levels:
+            problems.append(
+                problem(
+                    where,
+                    f"区域 {z['id']} 所在楼层 {z['floor']} 不存在",
+                    f"zone {z['id']} on missing floor {z['floor']}",
+                )
+            )
+    zones = {z["id"] for z in hall["zones"]}
+    for c in hall["counters"]:
+        problems += _counter_problems(
+            f"{where}/counters/{c['number']}", c, zones, presets, dept_ids, service_ids
+        )
+    for f in facilities:
+        if f["floor"] not in levels:
+            problems.append(
+                problem(
+                    where,
+                    f"设施 {f['id']} 所在楼层 {f['floor']} 不存在",
+                    f"facility {f['id']} on missing floor {f['floor']}",
+                )
+            )
+        if isinstance(f.get("hours"), str) and f["hours"] not in presets:
+            problems.append(
+                problem(
+                    where,
+                    f"设施 {f['id']}：未知的营业时间预设 {f['hours']}",
+                    f"facility {f['id']}: unknown hours preset {f['hours']}",
+                )
+            )
+    scene_ids = {s["id"] for s in scenes}
+    for s in scenes:
+        if s["floor"] not in levels:
+            problems.append(
+                problem(
+                    where,
+                    f"场景 {s['id']} 所在楼层 {s['floor']} 不存在",
+                    f"scene {s['id']} on missing floor {s['floor']}",
+                )
+            )
+        problems += [
+            problem(where, f"场景 {s['id']} 链接到未知场景 {t}", f"scene {s['id']} links to unknown {t}")
+            for t in s.get("links", [])
+            if t not in scene_ids
+        ]
+    return problems
+
+
+def _counter_problems(
+    where: str, c: dict, zones: set[str], presets: dict, dept_ids: set[str], service_ids: set[str]
+) -> list[dict[str, str]]:
+    """The cross-reference problems of one counter entry: zone, departments, services, hours."""
+    problems = []
+    if c["zone"] not in zones:
+        problems.append(problem(where, f"未知区域 {c['zone']}", f"unknown zone {c['zone']}"))
+    if c.get("department") and c["department"] not in dept_ids:
+        problems.append(
+            problem(where, f"未知部门 {c['department']}", f"unknown department {c['department']}")
+        )
+    problems += [
+        problem(where, f"未知事项 {sid}", f"unknown service {sid}")
+        for sid in c.get("services", [])
+        if sid not in service_ids
+    ]
+    problems += [
+        problem(where, f"departments 中有未知部门 {did}", f"unknown department {did} in departments")
+        for did in c.get("departments", [])
+        if did not in dept_ids
+    ]
+    if isinstance(c.get("hours"), str) and c["hours"] not in presets:
+        problems.append(
+            problem(where, f"未知的营业时间预设 {c['hours']}", f"unknown hours preset {c['hours']}")
+        )
+    elif isinstance(c.get("hours"), dict):
+        problems += [problem(where, f"营业时间有误：{p}", f"hours: {p}") for p in hours.validate(c["hours"])]
     return problems
 
 

@@ -23,6 +23,7 @@ from shapely.geometry import MultiPoint, Point, Polygon, box
 from shapely.ops import unary_union
 
 from ..conventions import vector_to_bearing
+from ..problems import HallError
 from .geometry import CONNECTOR_TYPES, Connector, FloorGeometry, HallGeometry, NodeInfo, Place
 
 GLB_MAGIC = 0x46546C67  # "glTF"
@@ -52,12 +53,13 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-class ModelError(ValueError):
-    """A model that cannot be used, with the reason in Chinese and English."""
+class ModelError(HallError, ValueError):
+    """A model that cannot be used, with the reason in Chinese and English (422 over the API)."""
+
+    status = 422
 
     def __init__(self, code: str, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code, self.message, self.message_en = code, message, message_en
+        super().__init__(code, message, message_en)
 
 
 @dataclass

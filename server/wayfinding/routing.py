@@ -27,6 +27,7 @@ from shapely.geometry.polygon import orient
 from shapely.ops import nearest_points, unary_union
 
 from ..hallmodel.geometry import FloorGeometry, HallGeometry, Place
+from ..problems import HallError
 from . import directions
 from .directions import Names, Step, floor_name, place_name, sentence
 
@@ -53,20 +54,22 @@ STAIRS_S_PER_M = 6.0  # climbing flights at an unhurried pace, landings included
 UNREACHED = -9999  # scipy's predecessor value for "no path"
 
 
-class RouteError(Exception):
+class RouteError(HallError):
     """A route that cannot be given, with the reason in zh-CN (``message``) and English (``message_en``)."""
 
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message = message
-        self.message_en = message_en
+    status = 422
+
+    def __init__(self, message: str, message_en: str, *, code: str = "no_route") -> None:
+        super().__init__(code, message, message_en)
 
 
 class UnknownPlace(RouteError):
-    """A key that is not among the graph's places."""
+    """A key that is not among the graph's places (404 over the API)."""
+
+    status = 404
 
     def __init__(self, key: str) -> None:
-        super().__init__(f"找不到地点：{key}", f"Unknown place: {key}")
+        super().__init__(f"找不到地点：{key}", f"Unknown place: {key}", code="unknown_place")
         self.key = key
 
 
@@ -78,7 +81,7 @@ class Unreachable(RouteError):
     ``no_connection`` (no connector leads there) or ``not_step_free`` (only stairs or escalators do)."""
 
     def __init__(self, message: str, message_en: str, reason: str) -> None:
-        super().__init__(message, message_en)
+        super().__init__(message, message_en, code="unreachable")
         self.reason = reason
 
 
