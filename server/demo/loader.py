@@ -243,9 +243,53 @@ def _resolve_hours(value: Any, hall: dict) -> dict:
 def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
     """Replace the demo halls, services and departments in *session* (the caller commits)."""
     hall_slugs = [h["slug"] for h in data["halls"]]
+    previous, kept_scenes = _kept(session, hall_slugs)
+    for obj in session.scalars(select(Hall).where(Hall.slug.in_(hall_slugs))):
+        session.delete(obj)
     service_slugs = [s["id"] for s in data["services"]]
-    # A reload keeps each hall's version counting up and its published model (the model is checked
-    # against the new content when it is next built or published).
+    for obj in session.scalars(select(ServiceItem).where(ServiceItem.slug.in_(service_slugs))):
+        session.delete(obj)
+    session.flush()
+
+    departments = {d.code: d for d in session.scalars(select(Department))}
+    for d in data["departments"]:
+        departments[d["id"]] = _department(departments.get(d["id"]), d)
+        session.add(departments[d["id"]])
+    services = {s["id"]: _service(s, departments) for s in data["services"]}
+    session.add_all(services.values())
+
+    counts = {"departments": len(data["departments"]), "services": len(services), "halls": 0, "counters": 0}
+    for h in data["halls"]:
+        hall = _hall(h, previous.get(h["slug"], (0, None, None)))
+        floors = {f["level"]: _floor(f) for f in h["floors"]}
+        hall.floors = list(floors.values())
+        zones = {z["id"]: _zone(z, floors) for z in h["zones"]}
+        hall.zones = list(zones.values())
+        hall.counters = [
+            _counter(
+                c, h, zones, departments, [services[sid] for sid in counter_service_ids(c, data["services"])]
+            )
+            for c in h["counters"]
+        ]
+        hall.facilities = [_facility(f, h, floors) for f in h.get("facilities", [])]
+        hall.scenes = _scenes(h, floors, kept_scenes)
+        session.add(hall)
+        counts["halls"] += 1
+        counts["counters"] += len(hall.counters)
+    bump_revision(session)
+    return counts
+
+
+# What a reload keeps of a hall: (published version, model sha, model published at).
+_Previous = tuple[int, str | None, Any]
+
+
+def _kept(
+    session: Session, hall_slugs: list[str]
+) -> tuple[dict[str, _Previous], dict[tuple[str, str], tuple]]:
+    """What a reload of *hall_slugs* keeps: each hall's version counting up and its published model (the
+    model is checked against the new content when it is next built or published), and each scene's panorama
+    and staff hotspot corrections, by hall slug and scene code."""
     previous = {
         slug: (version, sha, at)
         for slug, version, sha, at in session.execute(
@@ -254,7 +298,6 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
             )
         )
     }
-    # Panoramas and staff hotspot corrections belong to a scene by its code; a reload keeps them.
     kept_scenes = {
         (scene.hall.slug, scene.code): (
             scene.panorama,
@@ -262,161 +305,158 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
         )
         for scene in session.scalars(select(Scene).join(Hall).where(Hall.slug.in_(hall_slugs)))
     }
-    for obj in session.scalars(select(Hall).where(Hall.slug.in_(hall_slugs))):
-        session.delete(obj)
-    for obj in session.scalars(select(ServiceItem).where(ServiceItem.slug.in_(service_slugs))):
-        session.delete(obj)
-    session.flush()
+    return previous, kept_scenes
 
-    departments = {d.code: d for d in session.scalars(select(Department))}
-    for d in data["departments"]:
-        dept = departments.get(d["id"]) or Department(code=d["id"])
-        dept.name_zh, dept.name_en, dept.phone = d["name"]["zh"], d["name"]["en"], d.get("phone")
-        departments[d["id"]] = dept
-        session.add(dept)
 
-    services = {}
-    for s in data["services"]:
-        item = ServiceItem(
-            slug=s["id"],
-            code=s["code"],
+def _department(dept: Department | None, d: dict) -> Department:
+    """Department entry *d* written onto the existing row *dept* (departments are kept across reloads)."""
+    dept = dept or Department(code=d["id"])
+    dept.name_zh, dept.name_en, dept.phone = d["name"]["zh"], d["name"]["en"], d.get("phone")
+    return dept
+
+
+def _service(s: dict, departments: dict[str, Department]) -> ServiceItem:
+    """A service item with its materials and guide, from services entry *s*."""
+    item = ServiceItem(
+        slug=s["id"],
+        code=s["code"],
+        name_zh=s["name"]["zh"],
+        name_en=s["name"]["en"],
+        department=departments[s["department"]],
+        audience=s["audience"],
+        item_type=s["type"],
+        legal_limit_days=s["legal_limit_days"],
+        promised_limit_days=s["promised_limit_days"],
+        conditions=s["conditions"],
+        process=s["process"],
+        fees={"items": [], **s["fees"]},
+        online_pc_url=s["online"]["pc"],
+        online_mobile_url=s["online"]["mobile"],
+        visits=s["visits"],
+        appointment_supported=s["appointment"]["supported"],
+        appointment_url=s["appointment"].get("url"),
+        enquiry_phone=s["phones"]["enquiry"],
+        complaint_phone=s["phones"]["complaint"],
+        keywords=s.get("keywords", []),
+        reform_2023=s.get("reform_2023", False),
+    )
+    item.materials = [
+        Material(
+            position=i,
+            name=m["name"],
+            required=m["required"],
+            form=m["form"],
+            medium=m["medium"],
+            copies=m["copies"],
+            notes=m.get("notes"),
+        )
+        for i, m in enumerate(s["materials"])
+    ]
+    guide = s["guide"]
+    item.guide = ServiceGuide(
+        summary_zh=guide["summary"]["zh"],
+        summary_en=guide["summary"]["en"],
+        steps=guide["steps"],
+        faq=guide["faq"],
+    )
+    return item
+
+
+def _hall(h: dict, previous: _Previous) -> Hall:
+    """The hall row of hall file *h*, its version one past *previous* and its published model kept."""
+    version, model_sha, model_published_at = previous
+    return Hall(
+        slug=h["slug"],
+        name_zh=h["name"]["zh"],
+        name_en=h["name"]["en"],
+        short_name_zh=h.get("short_name", {}).get("zh"),
+        short_name_en=h.get("short_name", {}).get("en"),
+        address_zh=h["address"]["zh"],
+        address_en=h["address"]["en"],
+        phone=h["phone"],
+        hours=h["hours"],
+        published_version=version + 1,
+        model_sha=model_sha,
+        model_published_at=model_published_at,
+        published_at=func.now(),
+    )
+
+
+def _floor(f: dict) -> Floor:
+    return Floor(level=f["level"], name_zh=f["name"]["zh"], name_en=f["name"]["en"], elevation=f["elevation"])
+
+
+def _zone(z: dict, floors: dict[int, Floor]) -> Zone:
+    return Zone(
+        code=z["id"],
+        name_zh=z["name"]["zh"],
+        name_en=z["name"]["en"],
+        floor=floors[z["floor"]],
+        color=z.get("color"),
+    )
+
+
+def _counter(
+    c: dict, h: dict, zones: dict[str, Zone], departments: dict[str, Department], services: list[ServiceItem]
+) -> Counter:
+    """Counter entry *c* of hall file *h*, on its zone's floor, handling *services*."""
+    zone = zones[c["zone"]]
+    return Counter(
+        number=c["number"],
+        name_zh=c["name"]["zh"],
+        name_en=c["name"]["en"],
+        type=c["type"],
+        department=departments.get(c.get("department")),
+        zone=zone,
+        floor=zone.floor,
+        status=c.get("status", "open"),
+        hours=_resolve_hours(c.get("hours"), h),
+        phone=c.get("phone"),
+        low_counter=c.get("low_counter", False),
+        node_name=f"counter:{c['number']}",
+        services=services,
+    )
+
+
+def _facility(f: dict, h: dict, floors: dict[int, Floor]) -> Facility:
+    return Facility(
+        code=f["id"],
+        type=f["type"],
+        name_zh=f["name"]["zh"],
+        name_en=f["name"]["en"],
+        floor=floors[f["floor"]],
+        description_zh=f.get("description", {}).get("zh"),
+        description_en=f.get("description", {}).get("en"),
+        hours=_resolve_hours(f["hours"], h) if "hours" in f else None,
+        node_name=f"facility:{f['id']}",
+    )
+
+
+def _scenes(h: dict, floors: dict[int, Floor], kept_scenes: dict[tuple[str, str], tuple]) -> list[Scene]:
+    """The scenes of hall file *h*, linked, each with the panorama and hotspot corrections it had before."""
+    scenes = {}
+    for s in h.get("scenes", []):
+        x, y, z = s["position"]
+        scene = Scene(
+            code=s["id"],
             name_zh=s["name"]["zh"],
             name_en=s["name"]["en"],
-            department=departments[s["department"]],
-            audience=s["audience"],
-            item_type=s["type"],
-            legal_limit_days=s["legal_limit_days"],
-            promised_limit_days=s["promised_limit_days"],
-            conditions=s["conditions"],
-            process=s["process"],
-            fees={"items": [], **s["fees"]},
-            online_pc_url=s["online"]["pc"],
-            online_mobile_url=s["online"]["mobile"],
-            visits=s["visits"],
-            appointment_supported=s["appointment"]["supported"],
-            appointment_url=s["appointment"].get("url"),
-            enquiry_phone=s["phones"]["enquiry"],
-            complaint_phone=s["phones"]["complaint"],
-            keywords=s.get("keywords", []),
-            reform_2023=s.get("reform_2023", False),
+            floor=floors[s["floor"]],
+            x=x,
+            y=y,
+            z=z,
+            heading=s["heading"],
         )
-        item.materials = [
-            Material(
-                position=i,
-                name=m["name"],
-                required=m["required"],
-                form=m["form"],
-                medium=m["medium"],
-                copies=m["copies"],
-                notes=m.get("notes"),
-            )
-            for i, m in enumerate(s["materials"])
+        panorama, overrides = kept_scenes.get((h["slug"], s["id"]), (None, []))
+        scene.panorama = panorama
+        scene.overrides = [
+            HotspotOverride(target=t, yaw=yaw, pitch=pitch, hidden=hidden)
+            for t, yaw, pitch, hidden in overrides
         ]
-        guide = s["guide"]
-        item.guide = ServiceGuide(
-            summary_zh=guide["summary"]["zh"],
-            summary_en=guide["summary"]["en"],
-            steps=guide["steps"],
-            faq=guide["faq"],
-        )
-        services[s["id"]] = item
-        session.add(item)
-
-    counts = {"departments": len(data["departments"]), "services": len(services), "halls": 0, "counters": 0}
-    for h in data["halls"]:
-        hall = Hall(
-            slug=h["slug"],
-            name_zh=h["name"]["zh"],
-            name_en=h["name"]["en"],
-            short_name_zh=h.get("short_name", {}).get("zh"),
-            short_name_en=h.get("short_name", {}).get("en"),
-            address_zh=h["address"]["zh"],
-            address_en=h["address"]["en"],
-            phone=h["phone"],
-            hours=h["hours"],
-            published_version=previous.get(h["slug"], (0, None, None))[0] + 1,
-            model_sha=previous.get(h["slug"], (0, None, None))[1],
-            model_published_at=previous.get(h["slug"], (0, None, None))[2],
-            published_at=func.now(),
-        )
-        floors = {
-            f["level"]: Floor(
-                level=f["level"], name_zh=f["name"]["zh"], name_en=f["name"]["en"], elevation=f["elevation"]
-            )
-            for f in h["floors"]
-        }
-        hall.floors = list(floors.values())
-        zones = {
-            z["id"]: Zone(
-                code=z["id"],
-                name_zh=z["name"]["zh"],
-                name_en=z["name"]["en"],
-                floor=floors[z["floor"]],
-                color=z.get("color"),
-            )
-            for z in h["zones"]
-        }
-        hall.zones = list(zones.values())
-        for c in h["counters"]:
-            zone = zones[c["zone"]]
-            hall.counters.append(
-                Counter(
-                    number=c["number"],
-                    name_zh=c["name"]["zh"],
-                    name_en=c["name"]["en"],
-                    type=c["type"],
-                    department=departments.get(c.get("department")),
-                    zone=zone,
-                    floor=zone.floor,
-                    status=c.get("status", "open"),
-                    hours=_resolve_hours(c.get("hours"), h),
-                    phone=c.get("phone"),
-                    low_counter=c.get("low_counter", False),
-                    node_name=f"counter:{c['number']}",
-                    services=[services[sid] for sid in counter_service_ids(c, data["services"])],
-                )
-            )
-            counts["counters"] += 1
-        for f in h.get("facilities", []):
-            hall.facilities.append(
-                Facility(
-                    code=f["id"],
-                    type=f["type"],
-                    name_zh=f["name"]["zh"],
-                    name_en=f["name"]["en"],
-                    floor=floors[f["floor"]],
-                    description_zh=f.get("description", {}).get("zh"),
-                    description_en=f.get("description", {}).get("en"),
-                    hours=_resolve_hours(f["hours"], h) if "hours" in f else None,
-                    node_name=f"facility:{f['id']}",
-                )
-            )
-        scenes = {}
-        for s in h.get("scenes", []):
-            x, y, z = s["position"]
-            scenes[s["id"]] = Scene(
-                code=s["id"],
-                name_zh=s["name"]["zh"],
-                name_en=s["name"]["en"],
-                floor=floors[s["floor"]],
-                x=x,
-                y=y,
-                z=z,
-                heading=s["heading"],
-            )
-            panorama, overrides = kept_scenes.get((h["slug"], s["id"]), (None, []))
-            scenes[s["id"]].panorama = panorama
-            scenes[s["id"]].overrides = [
-                HotspotOverride(target=t, yaw=yaw, pitch=pitch, hidden=hidden)
-                for t, yaw, pitch, hidden in overrides
-            ]
-        for s in h.get("scenes", []):
-            scenes[s["id"]].links = [scenes[t] for t in s.get("links", [])]
-        hall.scenes = list(scenes.values())
-        session.add(hall)
-        counts["halls"] += 1
-    bump_revision(session)
-    return counts
+        scenes[s["id"]] = scene
+    for s in h.get("scenes", []):
+        scenes[s["id"]].links = [scenes[t] for t in s.get("links", [])]
+    return list(scenes.values())
 
 
 def load(session: Session, folder: Path = DEMO_DATA, *, fingerprint: str | None = None) -> dict[str, int]:
