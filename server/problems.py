@@ -133,6 +133,8 @@ def _schema_zh(error: Any) -> str:
         return f"最多允许 {value} 个字符"
     if rule == "uniqueItems":
         return "列表中有重复项"
+    if rule in ("anyOf", "oneOf"):
+        return "不符合任何一种允许的写法"
     return "不符合格式要求"
 
 
