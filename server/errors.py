@@ -1,6 +1,7 @@
 """One error shape for the whole API, bilingual: ``{"error": {"status", "code", "message", "message_en"}}``.
 
-Pages (non-API paths) get the same facts as a small HTML page in Chinese with English below.
+Any :class:`~server.problems.HallError` raised while answering a request takes this shape, with its own
+status. Pages (non-API paths) get the same facts as a small HTML page in Chinese with English below.
 Nothing that goes wrong inside ever reaches the client as a stack trace.
 """
 
@@ -10,6 +11,8 @@ from html import escape
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from .problems import HallError
 
 # Messages for the statuses that werkzeug raises by itself (routing, methods, sizes).
 GENERIC = {
@@ -26,28 +29,11 @@ GENERIC = {
 }
 
 
-class ApiError(Exception):
-    """An error with a status, a stable code and a message in both languages."""
+class ApiError(HallError):
+    """An error the API raises itself: a status, a stable code and a message in both languages."""
 
     def __init__(self, status: int, code: str, message: str, message_en: str, **details: object) -> None:
-        super().__init__(message_en)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.message_en = message_en
-        self.details = details
-
-    def body(self) -> dict:
-        """The JSON body of this error."""
-        error = {
-            "status": self.status,
-            "code": self.code,
-            "message": self.message,
-            "message_en": self.message_en,
-        }
-        if self.details:
-            error["details"] = self.details
-        return {"error": error}
+        super().__init__(code, message, message_en, status=status, details=details)
 
 
 def not_found(what_zh: str, what_en: str, key: str) -> ApiError:
@@ -70,7 +56,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _respond(error: ApiError) -> Response:
+def _respond(error: HallError) -> Response:
     if _wants_json():
         response = jsonify(error.body())
     else:
@@ -105,7 +91,8 @@ def _from_unexpected(exc: Exception) -> Response:
 
 
 def register(app: Flask) -> None:
-    """Route every error through the one shape."""
-    app.register_error_handler(ApiError, _respond)
+    """Route every error through the one shape: any HallError (the API's own, a model, route, panorama,
+    registration, layout or demo data error), werkzeug's HTTP errors and, as a 500, anything else."""
+    app.register_error_handler(HallError, _respond)
     app.register_error_handler(HTTPException, _from_http)
     app.register_error_handler(Exception, _from_unexpected)

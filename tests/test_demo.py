@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from server.demo.loader import DEMO_DATA, DemoDataError, load, read
 from server.models import Counter, Hall, ServiceItem, Zone
+from server.problems import problem_text
 from tests.conftest import make_app
 
 # The services the city's 2023 service reform plan names, with the department that leads each.
@@ -157,7 +158,7 @@ def test_broken_demo_data_is_reported_and_nothing_is_written(tmp_path, change, m
     folder = broken_copy(tmp_path, lambda f: _edit_hall(f, change))
     with pytest.raises(DemoDataError) as caught:
         load(session, folder)
-    assert any(message in p for p in caught.value.problems), caught.value.problems
+    assert any(message in problem_text(p) for p in caught.value.problems), caught.value.problems
     session.close()
     session = app.extensions["db"]()
     assert session.scalar(select(Hall.published_version).where(Hall.slug == "pingnan")) == before

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from server.hallmodel.layout import LayoutError, layout_path, load, parse
+from server.problems import problem_text
 
 
 def spec(hall: str = "pingnan") -> dict:
@@ -62,7 +63,7 @@ def test_bad_specs_are_refused_with_the_problem_named(change, message):
     change(data)
     with pytest.raises(LayoutError) as caught:
         parse(data)
-    assert any(message in p for p in caught.value.problems), caught.value.problems
+    assert any(message in problem_text(p) for p in caught.value.problems), caught.value.problems
 
 
 def test_unreadable_file_is_a_layout_error(tmp_path):

@@ -413,7 +413,7 @@ def test_cli_refuses_a_non_image(tmp_path):
     source = tmp_path / "hall.jpg"
     source.write_text("这不是图像", encoding="utf-8")
     result = CliRunner().invoke(panorama_cli, ["tile", str(source), str(tmp_path / "out")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "not_an_image" in result.output and "文件不是图像" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
@@ -430,4 +430,4 @@ def test_cli_refuses_a_small_panorama(tmp_path):
     source = tmp_path / "small.png"
     Image.new("RGB", (1024, 512)).save(source)
     result = CliRunner().invoke(panorama_cli, ["tile", str(source), str(tmp_path / "out")])
-    assert result.exit_code == 1 and "too_small" in result.output
+    assert result.exit_code == 2 and "too_small" in result.output

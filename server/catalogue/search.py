@@ -46,6 +46,18 @@ BONUS_SHARE = 0.1  # each further piece of evidence adds this share of its score
 BONUS_CAP = 8.0  # …up to this much, so breadth never beats a clearly better match
 KEYWORD_MAX = 12  # longest keyword looked for inside a query
 FUZZY_MIN = 0.5  # share of the query's character bigrams that must occur in a name
+NUMBER_BONUS = 10.0  # a typed counter number (B03) is the one thing meant: above any name match
+CLOSENESS_BONUS = 5.0  # at most this for a service name the term nearly fills: less than prefix − name
+AT_START_BONUS = 3.0  # pinyin, initials or English matching from the start: below the gap between kinds
+KEYWORD_INSIDE_PER_CHAR = 3.0  # a longer curated keyword found inside a query is stronger evidence…
+KEYWORD_INSIDE_GAP = 4.0  # …but stays this far under the query being that keyword exactly
+FUZZY_SPREAD = 10.0  # fuzzy scores rise this much with the share of bigrams: at most the department score
+LOCAL_BONUS = 5.0  # an entry of the hall being toured first, but not over a clearly better match
+FILLER_PENALTY = 1.0  # the query with filler words (我想, 怎么) removed: a hair under as typed
+SYNONYM_PENALTY = 2.0  # a phrase's targets: under the same match on the query or its stripped form
+MIN_TERM = 2  # characters: shorter terms are not looked for in keywords and departments (too common)
+MIN_INITIALS = 2  # letters: one initial matches nearly everything
+MIN_ENGLISH = 3  # letters: shorter English fragments (of, to) match nearly everything
 
 
 def normalize(text: str) -> str:
@@ -197,7 +209,7 @@ class Index:
         english_q = " ".join(unicodedata.normalize("NFKC", query).lower().split())
         if COUNTER_NUMBER.match(q):
             for i in self.numbers.get(q, ()):
-                hit(i, SCORE["exact"] + 10, "number")
+                hit(i, SCORE["exact"] + NUMBER_BONUS, "number")
         terms = self._terms(q)
         for term, penalty in terms:
             typed = penalty == 0
@@ -211,7 +223,7 @@ class Index:
                     score = SCORE["name"]
                 if entry.kind == "service":
                     # Among service names containing the term, the closer the name is to it, the better.
-                    score += 5 * len(term) / max(len(entry.name), 1)
+                    score += CLOSENESS_BONUS * len(term) / max(len(entry.name), 1)
                 if typed:
                     hit(i, score, "name", term)
                 else:
@@ -222,7 +234,7 @@ class Index:
                 hit(
                     i, min(SCORE["keyword_exact"], ceiling) - penalty, "keyword" if typed else "synonym", term
                 )
-            if len(term) >= 2:
+            if len(term) >= MIN_TERM:
                 for i in self.fields["keyword"].find(term):
                     hit(i, min(SCORE["keyword"], ceiling) - penalty, "keyword" if typed else "synonym", term)
                 for i in self.fields["department"].find(term):
@@ -230,13 +242,13 @@ class Index:
         self._keywords_inside(q, hit)
         if q.isascii():
             for i, at_start in self.fields["pinyin"].find(q).items():
-                hit(i, SCORE["pinyin"] + (3 if at_start else 0), "pinyin")
-            if len(q) >= 2:
+                hit(i, SCORE["pinyin"] + (AT_START_BONUS if at_start else 0), "pinyin")
+            if len(q) >= MIN_INITIALS:
                 for i, at_start in self.fields["initials"].find(q).items():
-                    hit(i, SCORE["initials"] + (3 if at_start else 0), "initials")
-            if len(english_q) >= 3:
+                    hit(i, SCORE["initials"] + (AT_START_BONUS if at_start else 0), "initials")
+            if len(english_q) >= MIN_ENGLISH:
                 for i, at_start in self.fields["english"].find(english_q).items():
-                    hit(i, SCORE["english"] + (3 if at_start else 0), "english")
+                    hit(i, SCORE["english"] + (AT_START_BONUS if at_start else 0), "english")
         if not evidence and HAN.search(q):
             self._fuzzy(terms[-1][0], hit)
         scores = {}
@@ -255,7 +267,10 @@ class Index:
                 for i in self.keyword_exact.get(word, ()):
                     hit(
                         i,
-                        min(SCORE["keyword_inside"] + 3 * size, SCORE["keyword_exact"] - 4),
+                        min(
+                            SCORE["keyword_inside"] + KEYWORD_INSIDE_PER_CHAR * size,
+                            SCORE["keyword_exact"] - KEYWORD_INSIDE_GAP,
+                        ),
                         "keyword",
                         word,
                     )
@@ -269,11 +284,11 @@ class Index:
         for word in fillers:
             stripped = stripped.replace(word, "")
         if stripped and stripped != q:
-            terms.append((stripped, 1.0))
+            terms.append((stripped, FILLER_PENALTY))
         for text in {q, stripped}:
             for phrase, targets in phrases.items():
                 if phrase and phrase in text:
-                    terms.extend((t, 2.0) for t in targets)
+                    terms.extend((t, SYNONYM_PENALTY) for t in targets)
         return terms
 
     def _fuzzy(self, q: str, hit) -> None:
@@ -287,7 +302,7 @@ class Index:
         for i, count in counts.items():
             share = count / len(grams)
             if share >= FUZZY_MIN:
-                hit(i, SCORE["fuzzy"] + 10 * share, "fuzzy")
+                hit(i, SCORE["fuzzy"] + FUZZY_SPREAD * share, "fuzzy")
 
     def _rank(self, scores: dict[int, tuple[float, str]], *, hall: str | None, limit: int) -> dict[str, list]:
         candidates: dict[str, list] = {"services": [], "counters": []}
@@ -296,7 +311,7 @@ class Index:
             if entry.kind == "counter" and hall and hall not in entry.halls:
                 continue
             local = bool(hall and hall in entry.halls)
-            candidates[entry.kind + "s"].append((score + (5 if local else 0), how, entry))
+            candidates[entry.kind + "s"].append((score + (LOCAL_BONUS if local else 0), how, entry))
 
         # Ties: the shorter (more specific) service name, then counters in number order.
         def order(t: tuple[float, str, Entry]) -> tuple:

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from ..db import upgrade
 from ..demo.loader import DEMO_DATA, DIGEST_KEY, DemoDataError, digest, load
 from ..models import Meta
+from .support import cli_error
 
 
 @click.command("demo")
@@ -37,7 +38,7 @@ def demo_command(if_changed: bool, folder: Path) -> None:
         try:
             counts = load(session, folder, fingerprint=fingerprint)
         except DemoDataError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise cli_error(exc, subject=str(folder)) from exc
         click.echo(
             "已加载演示数据 / demo loaded: {halls} halls, {counters} counters, {services} services, "
             "{departments} departments".format(**counts)

@@ -1,6 +1,7 @@
 """``flask --app server model …``: build hall models from layouts, check and publish models.
 
-Exit status of ``check``: 0 publishable, 1 not one-to-one with the hall, 2 the file is unusable.
+Exit status of ``check`` and ``publish``: 0 publishable, 1 not one-to-one with the hall, 2 the file is
+unusable (any HallError, as every command: ``support.cli_error``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..hallmodel.layout import LayoutError, layout_path, load
 from ..hallmodel.store import load_mapping
 from ..models import Hall, Meta
 from ..publishing.hallmodels import analyse, hall_facts, publish
-from .support import cli_session, require_hall
+from .support import ERROR_EXIT, cli_error, cli_session, require_hall
 
 SOURCE_KEY = "model_source:{}"  # Meta key: fingerprint of the layout and labels a hall's model was built from
 
@@ -87,7 +88,7 @@ def build_command(halls: tuple[str, ...], every: bool, if_changed: bool, output:
             try:
                 layout = load(source)
             except LayoutError as exc:
-                raise click.ClickException(f"{source}:\n" + "\n".join(exc.problems)) from exc
+                raise cli_error(exc, subject=str(source)) from exc
             labels = labels_for(hall)
             fingerprint = _fingerprint(source, labels)
             key = SOURCE_KEY.format(slug)
@@ -131,9 +132,8 @@ def check_command(hall: str, file: str, mapping: str | None, as_json: bool) -> N
                         ensure_ascii=False,
                     )
                 )
-            else:
-                click.echo(f"模型不可用 / model unusable: {exc.message} / {exc.message_en}", err=True)
-            sys.exit(2)
+                sys.exit(ERROR_EXIT)
+            raise cli_error(exc, subject=f"模型不可用 / model unusable: {file}") from exc
         click.echo(
             json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if as_json else report.to_text()
         )
@@ -155,7 +155,7 @@ def publish_command(hall: str, file: str, mapping: str | None) -> None:
                 current_app._get_current_object(), session, record, _read_model(file), mapping=table
             )
         except ModelError as exc:
-            raise click.ClickException(f"{exc.message} / {exc.message_en}") from exc
+            raise cli_error(exc, subject=file) from exc
         if not report.publishable:
             click.echo(report.to_text(), err=True)
             sys.exit(1)

@@ -19,7 +19,7 @@ from ..panoramas.registration import Correspondence, RegistrationError, solve
 from ..panoramas.render import flatten_scene, render_equirect
 from ..panoramas.store import add_panorama, jpeg_bytes
 from .panorama_tile import panorama_cli
-from .support import cli_session, require_hall
+from .support import cli_error, cli_session, require_hall
 
 
 def _scene(hall, code: str):
@@ -61,7 +61,7 @@ def add_command(hall: str, scene: str, source: Path) -> None:
                     progress=progress,
                 )
             except PanoramaError as exc:
-                raise click.ClickException(f"{exc.message} / {exc.message_en} [{exc.code}]") from None
+                raise cli_error(exc, subject=str(source)) from None
         click.echo(f"{hall}/{scene}: 已发布 / published {config['version']} (maxLevel {config['maxLevel']})")
 
 
@@ -157,7 +157,7 @@ def register_command(hall: str, scene: str, points: tuple[str, ...], apply: bool
                 [_correspondence(p, anchors) for p in points], position=(target.x, target.y, target.z)
             )
         except RegistrationError as exc:
-            raise click.ClickException(f"{exc.message} / {exc.message_en}") from None
+            raise cli_error(exc, subject=f"{hall}/{scene}") from None
         click.echo(json.dumps(pose.to_dict(), ensure_ascii=False))
         if apply:
             target.x, target.z, target.heading = pose.x, pose.z, pose.heading

@@ -1,7 +1,8 @@
 """``flask --app server panorama …``: panorama files without the database (the group is registered elsewhere).
 
 ``panorama tile INPUT OUT_FOLDER`` validates one equirectangular file and writes its Pannellum multires tile
-set to the new folder OUT_FOLDER. Exit status: 0 done, 1 the input is unusable or the folder exists.
+set to the new folder OUT_FOLDER. Exit status: 0 done, 1 the folder exists or the input cannot be read,
+2 the input is not a usable panorama (a PanoramaError).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import click
 
 from ..panoramas.ingest import MAX_SIZE, MIN_WIDTH, PanoramaError, load_equirect
 from ..panoramas.tiles import DEFAULT_QUALITY, tile_panorama
+from .support import cli_error
 
 
 @click.group("panorama")
@@ -43,7 +45,7 @@ def tile_command(source: Path, out_folder: Path, quality: int, max_width: int) -
     try:
         image = load_equirect(source, max_size=(max_width, max_width // 2))
     except PanoramaError as exc:
-        raise click.ClickException(f"{exc.message} / {exc.message_en} [{exc.code}]") from None
+        raise cli_error(exc, subject=str(source)) from None
     except OSError as exc:
         raise click.ClickException(f"无法读取文件 / cannot read {source}: {exc.strerror}") from None
     height, width = image.shape[:2]

@@ -1,16 +1,39 @@
-"""What the command-line commands share: a database session and looking a hall up by slug."""
+"""What the command-line commands share: a database session, looking a hall up by slug, and one way to
+report an error (a :class:`~server.problems.HallError`) in both languages with exit status 2.
+
+Light to import (the database modules load only when a command uses them), so commands that need no
+database start quickly.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
-from sqlalchemy.orm import Session
 
-from ..catalogue.queries import load_hall
-from ..models import Hall
+from ..problems import HallError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ..models import Hall
+
+ERROR_EXIT = 2  # a HallError: the input (file, hall, points) cannot be used; 1 stays "done, but refused"
+
+
+class CliHallError(click.ClickException):
+    """A HallError on the command line: ``Error: 中文 / English [code]`` (and any problems), exit 2."""
+
+    exit_code = ERROR_EXIT
+
+
+def cli_error(exc: HallError, *, subject: str | None = None) -> click.ClickException:
+    """The command-line error for *exc* (raise it): bilingual, naming *subject* (a file, a hall) if given."""
+    text = exc.text()
+    return CliHallError(f"{subject}: {text}" if subject else text)
 
 
 @contextmanager
@@ -25,6 +48,8 @@ def cli_session() -> Iterator[Session]:
 
 def require_hall(session: Session, slug: str) -> Hall:
     """The hall *slug* with its relations, or a bilingual command-line error."""
+    from ..catalogue.queries import load_hall
+
     hall = load_hall(session, slug)
     if hall is None:
         raise click.ClickException(f"没有这个大厅 / no such hall: {slug}")

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from ..problems import problem_text, schema_problems
 from ..vocabulary import AUDIENCES, COUNTER_TYPES, FACILITY_TYPES, SERVICE_TYPES, WEEKDAYS
 
 ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{1,63}$"}
@@ -277,16 +278,11 @@ FILE_SCHEMAS = {
 }
 
 
-def schema_errors(kind: str, data: Any) -> list[str]:
-    """Return readable messages (``path: problem``) for every schema violation in *data*."""
+def file_problems(kind: str, data: Any) -> list[dict[str, str]]:
+    """Every schema violation in *data* as a problem ``{where, zh, en}`` (``problems.schema_problems``)."""
     if kind not in FILE_SCHEMAS:
         raise ValueError(f"kind must be one of {sorted(FILE_SCHEMAS)}, not {kind!r}")
-    validator = Draft202012Validator(FILE_SCHEMAS[kind])
-    messages = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-        messages.append(f"{where}: {error.message}")
-    return messages
+    return schema_problems(Draft202012Validator(FILE_SCHEMAS[kind]).iter_errors(data))
 
 
 def kind_of(path: Path) -> str:
@@ -306,9 +302,9 @@ def main(argv: list[str]) -> int:
     for name in argv:
         path = Path(name)
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        errors = schema_errors(kind_of(path), data)
-        for message in errors:
-            print(f"{path}: {message}")
+        errors = file_problems(kind_of(path), data)
+        for item in errors:
+            print(f"{path}: {problem_text(item)}")
         failed |= bool(errors)
         if not errors:
             count = len(data) if isinstance(data, list) else 1

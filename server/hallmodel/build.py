@@ -27,12 +27,24 @@ from .layout import AREA_SIZE, WALL_THICKNESS_OUTER, FloorSpec, Layout
 
 SLAB = 0.2  # floor slab thickness below each elevation
 ZONE_LIFT = 0.004  # zone paint above the floor, so it never z-fights the slab
-DESK_HEIGHT = 1.05
-KIOSK_HEIGHT = 1.6
+DESK_HEIGHT = 1.05  # metres: a service counter at standing-and-writing height
+KIOSK_HEIGHT = 1.6  # metres: a self-service kiosk, screen at eye height
 SIGN_SIZE = (1.2, 0.3)  # metres, width × height of a counter's number sign
 SIGN_BOTTOM = 2.05  # above the floor: over people's heads, under the ceiling
-CELL = (384, 96)  # pixels of one sign in the atlas
-ATLAS_COLUMNS = 5
+KIOSK_SIGN_GAP = 0.25  # metres between a kiosk's top and its sign (a kiosk is taller than a desk)
+FACILITY_SIGN_SIZE = (1.0, 0.25)  # metres: a facility's sign, a little smaller than a counter's
+CELL = (384, 96)  # pixels of one sign in the atlas: the 4:1 of SIGN_SIZE at ~320 px per metre
+ATLAS_COLUMNS = 5  # 5 × 384 = 1920 px wide: under 2048, the texture size every WebGL device takes
+SIGN_FONT_PX = (58, 24)  # title and subtitle: the title fills ~60 % of a 96-px cell, the subtitle two lines
+SIGN_BACKGROUND = (30, 60, 110)  # dark blue: counter signs of a zone without a colour, and the atlas ground
+SIGN_SHADE = 0.8  # a counter sign is its zone colour darkened to this, so white text keeps its contrast
+FACILITY_SIGN_BACKGROUND = (40, 120, 90)  # green, as public-information signs for facilities are
+ZONE_PASTEL = 0.55  # share of white mixed into a zone's floor paint, so desks and signs stand out on it
+ZONE_SNAP = 0.5  # metres: a counter just outside its zone's polygon (on the line) still takes its colour
+ROUGHNESS = 0.85  # matte: a hall's painted and laminated surfaces, with no environment map to reflect
+LIFT_HEADROOM = 3.0  # metres of lift shaft above the top floor it serves (the machine room)
+LIFT_GLASS = 0.08  # metres: thickness of the shaft's glass walls
+STAIR_RISER = 0.16  # metres: a comfortable step height (building codes allow ~0.15–0.175)
 FONT_PATHS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -48,6 +60,17 @@ DEVICE_SIZE = {
     "charging": (0.5, 1.3, 0.5),
     "help_desk": (1.8, 0.95, 0.8),
 }
+DEVICE_SIGN_GAP = 0.35  # metres from a device's top to its sign's centre
+SEAT_ROW_PITCH = 0.9  # metres between rows of seats: a seat and room to walk past knees
+SEAT_HEIGHT = 0.45  # metres: a chair's seat height
+SEAT_FIRST_ROW = 0.45  # metres from an area's front edge to the centre of its first row of seats
+SEAT_DEPTH = 0.5  # metres: a seat from front to back
+AREA_SIGN_HEIGHT = 2.3  # metres: a seating area's sign, hung above standing heads
+WALL_PLATE = (0.5, 0.5, 0.06)  # metres: a door-side plate (toilet, lift, …)
+WALL_PLATE_HEIGHT = 2.45  # metres: its centre, above head height, so it is no obstacle below
+MAT_SIZE = (2.0, 1.2)  # metres: a facility marked on the floor, where its layout gives no size
+MAT_THICKNESS = 0.012  # metres: floor marking, thin enough to stand on (below check.THIN)
+MAT_SIGN_HEIGHT = 2.4  # metres: the hanging sign above a floor marking
 WALL_SIGN_TYPES = {"toilet", "accessible_toilet", "baby_room", "first_aid", "lift", "stairs", "escalator"}
 AREA_TYPES = {"waiting_area", "rest_area"}
 
@@ -90,7 +113,7 @@ def _material(rgb: tuple[int, int, int], *, texture: Image.Image | None = None, 
         baseColorFactor=[*rgb, alpha],
         baseColorTexture=texture,
         metallicFactor=0.0,
-        roughnessFactor=0.85,
+        roughnessFactor=ROUGHNESS,
         doubleSided=False,
     )
 
@@ -146,9 +169,9 @@ class Atlas:
 
     def __init__(self, count: int) -> None:
         self.rows = max(1, -(-count // ATLAS_COLUMNS))
-        self.image = Image.new("RGB", (CELL[0] * ATLAS_COLUMNS, CELL[1] * self.rows), (30, 60, 110))
+        self.image = Image.new("RGB", (CELL[0] * ATLAS_COLUMNS, CELL[1] * self.rows), SIGN_BACKGROUND)
         self.draw = ImageDraw.Draw(self.image)
-        self.big, self.small = _font(58), _font(24)
+        self.big, self.small = _font(SIGN_FONT_PX[0]), _font(SIGN_FONT_PX[1])
         self.used = 0
 
     def add(
@@ -218,86 +241,11 @@ def build_scene(layout: Layout, labels: BuildLabels | None = None) -> trimesh.Sc
     mats = {name: _material(rgb) for name, rgb in COLOURS.items()}
     sign_count = sum(len(f.counters) + len(f.facilities) for f in layout.floors)
     atlas = Atlas(sign_count)
-    signs = []  # (node, parent, width, height, uv) — added once the atlas is complete
-    tops = sorted(f.elevation for f in layout.floors)
+    signs: list[_Sign] = []  # added once the atlas is complete
     for floor in layout.floors:
-        level, y0 = floor.level, floor.elevation
-        outline = Polygon(floor.outline)
-        slab = outline
-        for c in layout.connectors:
-            if level in c.floors and level != c.floors[0]:  # the opening the stairs or lift come up through
-                slab = slab.difference(
-                    box(
-                        c.at[0] - c.size[0] / 2,
-                        c.at[1] - c.size[1] / 2,
-                        c.at[0] + c.size[0] / 2,
-                        c.at[1] + c.size[1] / 2,
-                    )
-                )
-        scene.add_geometry(
-            _paint(extrude_plan(slab, y0 - SLAB, SLAB), mats["floor"]),
-            node_name=f"floor:{level}",
-            geom_name=f"floor:{level}",
-        )
-        above = [t for t in tops if t > y0]
-        wall_height = min(layout.wall_height, (above[0] - y0 - SLAB) if above else layout.wall_height)
-        scene.add_geometry(
-            _paint(extrude_plan(_walls(floor), y0, wall_height), mats["wall"]),
-            node_name=f"walls:{level}",
-            geom_name=f"walls:{level}",
-        )
-        for zone_id, polygon in floor.zones.items():
-            area = Polygon(polygon).intersection(outline)
-            mesh = extrude_plan(area, y0, ZONE_LIFT)
-            if mesh is not None:
-                colour = _hex(labels.zone_colours.get(zone_id), COLOURS["zone"])
-                pastel = tuple(int(c + (255 - c) * 0.55) for c in colour)
-                scene.add_geometry(
-                    _paint(mesh, _material(pastel)),
-                    node_name=f"zone:{level}:{zone_id}",
-                    geom_name=f"zone:{level}:{zone_id}",
-                )
-        for index, (polygon, height) in enumerate(floor.obstacles):
-            scene.add_geometry(
-                _paint(extrude_plan(Polygon(polygon), y0, height), mats["seat"]),
-                node_name=f"obstacle:{level}:{index}",
-                geom_name=f"obstacle:{level}:{index}",
-            )
-        for c in floor.counters:
-            kiosk = c.kind == "kiosk"
-            height = KIOSK_HEIGHT if kiosk else DESK_HEIGHT
-            desk = _box((c.width, height, c.depth), (0, height / 2, 0))
-            node = f"counter:{c.number}"
-            transform = trimesh.transformations.translation_matrix(
-                [c.at[0], y0, c.at[1]]
-            ) @ rotation_y_for_bearing(c.facing)
-            scene.add_geometry(
-                _paint(desk, mats["kiosk" if kiosk else "desk"]),
-                node_name=node,
-                geom_name=node,
-                transform=transform,
-            )
-            zone_colour = _hex(labels.zone_colours.get(_zone_of(floor, c.at)), (30, 60, 110))
-            uv = atlas.add(
-                c.number, labels.counter_text.get(c.number, ""), tuple(int(v * 0.8) for v in zone_colour)
-            )
-            bottom = KIOSK_HEIGHT + 0.25 if kiosk else SIGN_BOTTOM
-            signs.append((f"{node}/sign", node, SIGN_SIZE, (0, bottom + SIGN_SIZE[1] / 2, 0), uv))
-        for x in floor.facilities:
-            node = f"facility:{x.id}"
-            mesh, sign_at = _facility_mesh(x.type, x.size)
-            scene.add_geometry(
-                _paint(mesh, mats[_facility_material(x.type)]),
-                node_name=node,
-                geom_name=node,
-                transform=trimesh.transformations.translation_matrix([x.at[0], y0, x.at[1]]),
-            )
-            uv = atlas.add(
-                FACILITY_SYMBOLS.get(x.type, UNKNOWN_SYMBOL).zh,
-                labels.facility_text.get(x.id, ""),
-                (40, 120, 90),
-            )
-            signs.append((f"{node}/sign", node, (1.0, 0.25), sign_at, uv))
+        _add_floor_shell(scene, layout, floor, labels, mats)
+        signs += _add_counters(scene, floor, labels, mats, atlas)
+        signs += _add_facilities(scene, floor, labels, mats, atlas)
     sign_material = _material((255, 255, 255), texture=atlas.image)
     for name, parent, (w, h), at, uv in signs:
         scene.add_geometry(
@@ -312,10 +260,113 @@ def build_scene(layout: Layout, labels: BuildLabels | None = None) -> trimesh.Sc
     return scene
 
 
+# A sign to hang once the atlas is drawn: (node, parent node, (width, height), local centre, atlas UVs).
+_Sign = tuple[str, str, tuple[float, float], tuple[float, float, float], tuple[float, float, float, float]]
+
+
+def _add_floor_shell(
+    scene: trimesh.Scene, layout: Layout, floor: FloorSpec, labels: BuildLabels, mats
+) -> None:
+    """One floor's slab (with the openings connectors come up through), walls, zone paint and obstacles."""
+    level, y0 = floor.level, floor.elevation
+    outline = Polygon(floor.outline)
+    slab = outline
+    for c in layout.connectors:
+        if level in c.floors and level != c.floors[0]:  # the opening the stairs or lift come up through
+            slab = slab.difference(
+                box(
+                    c.at[0] - c.size[0] / 2,
+                    c.at[1] - c.size[1] / 2,
+                    c.at[0] + c.size[0] / 2,
+                    c.at[1] + c.size[1] / 2,
+                )
+            )
+    scene.add_geometry(
+        _paint(extrude_plan(slab, y0 - SLAB, SLAB), mats["floor"]),
+        node_name=f"floor:{level}",
+        geom_name=f"floor:{level}",
+    )
+    above = [f.elevation for f in layout.floors if f.elevation > y0]
+    wall_height = min(layout.wall_height, (min(above) - y0 - SLAB) if above else layout.wall_height)
+    scene.add_geometry(
+        _paint(extrude_plan(_walls(floor), y0, wall_height), mats["wall"]),
+        node_name=f"walls:{level}",
+        geom_name=f"walls:{level}",
+    )
+    for zone_id, polygon in floor.zones.items():
+        area = Polygon(polygon).intersection(outline)
+        mesh = extrude_plan(area, y0, ZONE_LIFT)
+        if mesh is not None:
+            colour = _hex(labels.zone_colours.get(zone_id), COLOURS["zone"])
+            pastel = tuple(int(c + (255 - c) * ZONE_PASTEL) for c in colour)
+            scene.add_geometry(
+                _paint(mesh, _material(pastel)),
+                node_name=f"zone:{level}:{zone_id}",
+                geom_name=f"zone:{level}:{zone_id}",
+            )
+    for index, (polygon, height) in enumerate(floor.obstacles):
+        scene.add_geometry(
+            _paint(extrude_plan(Polygon(polygon), y0, height), mats["seat"]),
+            node_name=f"obstacle:{level}:{index}",
+            geom_name=f"obstacle:{level}:{index}",
+        )
+
+
+def _add_counters(
+    scene: trimesh.Scene, floor: FloorSpec, labels: BuildLabels, mats, atlas: Atlas
+) -> list[_Sign]:
+    """One floor's counters and kiosks, facing their service side; returns their number signs."""
+    signs = []
+    for c in floor.counters:
+        kiosk = c.kind == "kiosk"
+        height = KIOSK_HEIGHT if kiosk else DESK_HEIGHT
+        desk = _box((c.width, height, c.depth), (0, height / 2, 0))
+        node = f"counter:{c.number}"
+        transform = trimesh.transformations.translation_matrix(
+            [c.at[0], floor.elevation, c.at[1]]
+        ) @ rotation_y_for_bearing(c.facing)
+        scene.add_geometry(
+            _paint(desk, mats["kiosk" if kiosk else "desk"]),
+            node_name=node,
+            geom_name=node,
+            transform=transform,
+        )
+        zone_colour = _hex(labels.zone_colours.get(_zone_of(floor, c.at)), SIGN_BACKGROUND)
+        uv = atlas.add(
+            c.number, labels.counter_text.get(c.number, ""), tuple(int(v * SIGN_SHADE) for v in zone_colour)
+        )
+        bottom = KIOSK_HEIGHT + KIOSK_SIGN_GAP if kiosk else SIGN_BOTTOM
+        signs.append((f"{node}/sign", node, SIGN_SIZE, (0, bottom + SIGN_SIZE[1] / 2, 0), uv))
+    return signs
+
+
+def _add_facilities(
+    scene: trimesh.Scene, floor: FloorSpec, labels: BuildLabels, mats, atlas: Atlas
+) -> list[_Sign]:
+    """One floor's facilities, each in its shape; returns their signs."""
+    signs = []
+    for x in floor.facilities:
+        node = f"facility:{x.id}"
+        mesh, sign_at = _facility_mesh(x.type, x.size)
+        scene.add_geometry(
+            _paint(mesh, mats[_facility_material(x.type)]),
+            node_name=node,
+            geom_name=node,
+            transform=trimesh.transformations.translation_matrix([x.at[0], floor.elevation, x.at[1]]),
+        )
+        uv = atlas.add(
+            FACILITY_SYMBOLS.get(x.type, UNKNOWN_SYMBOL).zh,
+            labels.facility_text.get(x.id, ""),
+            FACILITY_SIGN_BACKGROUND,
+        )
+        signs.append((f"{node}/sign", node, FACILITY_SIGN_SIZE, sign_at, uv))
+    return signs
+
+
 def _zone_of(floor: FloorSpec, at: tuple[float, float]) -> str | None:
     point = Point(at)
     for zone_id, polygon in floor.zones.items():
-        if Polygon(polygon).buffer(0.5).contains(point):
+        if Polygon(polygon).buffer(ZONE_SNAP).contains(point):
             return zone_id
     return None
 
@@ -336,20 +387,23 @@ def _facility_mesh(
     """The facility's own shape (local, on the floor at the origin) and where its sign hangs."""
     if kind in DEVICE_SIZE:
         w, h, d = DEVICE_SIZE[kind]
-        return _box((w, h, d), (0, h / 2, 0)), (0, h + 0.35, 0)
+        return _box((w, h, d), (0, h / 2, 0)), (0, h + DEVICE_SIGN_GAP, 0)
     if kind in AREA_TYPES:
         w, d = size or AREA_SIZE
-        rows = max(1, int(d // 0.9))
+        rows = max(1, int(d // SEAT_ROW_PITCH))
         seats = [
-            _box((w, 0.45, 0.5), (0, 0.225, -d / 2 + 0.45 + i * (d - 0.5) / max(rows - 1, 1)))
+            _box(
+                (w, SEAT_HEIGHT, SEAT_DEPTH),
+                (0, SEAT_HEIGHT / 2, -d / 2 + SEAT_FIRST_ROW + i * (d - SEAT_DEPTH) / max(rows - 1, 1)),
+            )
             for i in range(rows)
         ]
-        return trimesh.util.concatenate(seats), (0, 2.3, 0)
+        return trimesh.util.concatenate(seats), (0, AREA_SIGN_HEIGHT, 0)
     if kind in WALL_SIGN_TYPES:
         # A door-side plate on the wall, above head height: not an obstacle at walking height.
-        return _box((0.5, 0.5, 0.06), (0, 2.45, 0)), (0, 2.0, 0.1)
-    w, d = size or (2.0, 1.2)
-    return _box((w, 0.012, d), (0, 0.006, 0)), (0, 2.4, 0)
+        return _box(WALL_PLATE, (0, WALL_PLATE_HEIGHT, 0)), (0, 2.0, 0.1)
+    w, d = size or MAT_SIZE
+    return _box((w, MAT_THICKNESS, d), (0, MAT_THICKNESS / 2, 0)), (0, MAT_SIGN_HEIGHT, 0)
 
 
 def _add_connector(scene: trimesh.Scene, layout: Layout, c, mats) -> None:
@@ -358,8 +412,8 @@ def _add_connector(scene: trimesh.Scene, layout: Layout, c, mats) -> None:
     (x, z), (w, d) = c.at, c.size
     name = f"connector:{c.type}:{c.id}"
     if c.type == "lift":
-        height = top - bottom + 3.0
-        t = 0.08
+        height = top - bottom + LIFT_HEADROOM
+        t = LIFT_GLASS
         # A glass shaft with its door side (south, +Z) open, so people walk in where they are routed.
         parts = [
             _box((w, height, t), (0, height / 2, -d / 2)),
@@ -368,7 +422,7 @@ def _add_connector(scene: trimesh.Scene, layout: Layout, c, mats) -> None:
         ]
         mesh = trimesh.util.concatenate(parts)
     else:
-        steps = max(2, int((top - bottom) / 0.16))
+        steps = max(2, int((top - bottom) / STAIR_RISER))
         run = d / steps
         parts = [
             _box(

@@ -23,6 +23,7 @@ from shapely.geometry import MultiPoint, Point, Polygon, box
 from shapely.ops import unary_union
 
 from ..conventions import vector_to_bearing
+from ..problems import HallError
 from .geometry import CONNECTOR_TYPES, Connector, FloorGeometry, HallGeometry, NodeInfo, Place
 
 GLB_MAGIC = 0x46546C67  # "glTF"
@@ -38,6 +39,9 @@ FLOOR_BAND = (-0.3, 3.0)  # a node stands on the floor whose elevation is within
 STAND_OFF = 0.6  # metres in front of a counter's service side, or outside a facility, where people stand
 NOT_OBSTACLES = ("floor:", "zone:", "connector:")
 THIN = 0.1  # metres: a node this flat (a floor mat) or hung this high is no obstacle to stand beside
+CONNECTOR_REACH = 0.3  # metres: a connector serves a floor its extent reaches within this (slab thickness)
+CONNECTOR_LANDING = 1.5  # metres (half side): where a connector arrives is walkable floor, even over a hole
+ZONE_SECTION_LIFT = 0.002  # metres above the floor where a zone's (floor-thin) tile is cut
 
 
 @dataclass(frozen=True)
@@ -52,12 +56,13 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-class ModelError(ValueError):
-    """A model that cannot be used, with the reason in Chinese and English."""
+class ModelError(HallError, ValueError):
+    """A model that cannot be used, with the reason in Chinese and English (422 over the API)."""
+
+    status = 422
 
     def __init__(self, code: str, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code, self.message, self.message_en = code, message, message_en
+        super().__init__(code, message, message_en)
 
 
 @dataclass
@@ -244,61 +249,83 @@ def _floor_of(lowest: float, floors: dict[int, float]) -> int | None:
     return max(candidates)[1] if candidates else None
 
 
+class _ModelView:
+    """A scene read for extraction: each node's mapped name, its world-space mesh, its subtree."""
+
+    def __init__(self, scene: trimesh.Scene, mapping: dict[str, str] | None) -> None:
+        rename = mapping or {}
+        self.scene = scene
+        self.names = {node: rename.get(node, node) for node in scene.graph.nodes}
+        self.children = scene.graph.transforms.children
+        self.world: dict[str, trimesh.Trimesh] = {}
+        for node, _g in _instances(scene):
+            mesh = _world_mesh(scene, node)
+            if mesh is not None:
+                self.world[node] = mesh
+
+    def subtree(self, node: str) -> list[str]:
+        out, stack = [], [node]
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(self.children.get(current, []))
+        return out
+
+    def meshes_under(self, node: str) -> list[trimesh.Trimesh]:
+        return [self.world[n] for n in self.subtree(node) if n in self.world]
+
+    def is_kind(self, node: str, *prefixes: str) -> bool:
+        # A node counts under the nearest ancestor that names its kind (signs belong to their counter).
+        path = self.scene.graph.transforms.shortest_path("world", node) if node != "world" else []
+        return any(self.names.get(p, p).startswith(prefixes) for p in path)
+
+
 def extract(
     scene: trimesh.Scene, floors: dict[int, float], *, mapping: dict[str, str] | None = None
 ) -> HallGeometry:
     """Plan geometry of *scene* for the hall's *floors* (level → elevation). *mapping* renames nodes
     (modeller's name → ``counter:<number>`` / ``facility:<id>``)."""
-    rename = mapping or {}
-    names = {node: rename.get(node, node) for node in scene.graph.nodes}
-    children = scene.graph.transforms.children
-    world: dict[str, trimesh.Trimesh] = {}
-    for node, _g in _instances(scene):
-        mesh = _world_mesh(scene, node)
-        if mesh is not None:
-            world[node] = mesh
+    view = _ModelView(scene, mapping)
+    nodes = _extract_nodes(view, floors)
+    connectors = _extract_connectors(view, floors)
+    floor_geometry = {}
+    for level, elevation in sorted(floors.items()):
+        geometry = _extract_floor(view, level, elevation, connectors)
+        if geometry is not None:
+            floor_geometry[level] = geometry
+    return HallGeometry(floor_geometry, nodes, connectors)
 
-    def subtree(node: str) -> list[str]:
-        out, stack = [], [node]
-        while stack:
-            current = stack.pop()
-            out.append(current)
-            stack.extend(children.get(current, []))
-        return out
 
-    def is_kind(node: str, *prefixes: str) -> bool:
-        # A node counts under the nearest ancestor that names its kind (signs belong to their counter).
-        path = scene.graph.transforms.shortest_path("world", node) if node != "world" else []
-        return any(names.get(p, p).startswith(prefixes) for p in path)
-
+def _extract_nodes(view: _ModelView, floors: dict[int, float]) -> dict[str, NodeInfo]:
+    """Every counter and facility node that draws something: anchor, footprint, floor, facing, standing."""
     nodes: dict[str, NodeInfo] = {}
-    for node in scene.graph.nodes:
-        name = names[node]
+    for node in view.scene.graph.nodes:
+        name = view.names[node]
         kind = (
             "counter" if name.startswith("counter:") else "facility" if name.startswith("facility:") else None
         )
-        if kind is None or "/" in name:
+        if kind is None or "/" in name or name in nodes:
+            # the same name twice: keep the first; the report counts duplicates from the JSON
             continue
-        meshes = [world[n] for n in subtree(node) if n in world]
+        meshes = view.meshes_under(node)
         if not meshes:
             continue
         vertices = np.vstack([m.vertices for m in meshes])
         lo, hi = vertices.min(axis=0), vertices.max(axis=0)
         anchor = tuple(float(v) for v in (lo + hi) / 2)
-        own = world.get(node)
+        own = view.world.get(node)
         footprint_points = (own.vertices if own is not None else vertices)[:, [0, 2]]
         footprint = MultiPoint(footprint_points).convex_hull
-        floor = _floor_of(float(lo[1]), floors)
         facing = None
         if kind == "counter":
-            matrix = scene.graph.get(node)[0]
+            matrix = view.scene.graph.get(node)[0]
             fx, _fy, fz = matrix[:3, :3] @ np.array([0.0, 0.0, 1.0])
             facing = vector_to_bearing(fx, fz) if math.hypot(fx, fz) > 1e-6 else None
         info = NodeInfo(
             name=name,
             kind=kind,
             key=name.split(":", 1)[1],
-            floor=floor,
+            floor=_floor_of(float(lo[1]), floors),
             anchor=anchor,
             footprint=footprint if isinstance(footprint, Polygon) else None,
             facing=facing,
@@ -307,66 +334,77 @@ def extract(
         # Floor mats and signs hung on walls are not in the way: people stand where they are.
         standable = kind == "facility" and own_height <= THIN
         info.standing = (anchor[0], anchor[2]) if standable else standing_point(info)
-        if name in nodes:  # the same name twice: keep the first; the report counts duplicates from the JSON
-            continue
         nodes[name] = info
+    return nodes
 
+
+def _extract_connectors(view: _ModelView, floors: dict[int, float]) -> list[Connector]:
+    """Lifts, stairs and escalators (``connector:<type>:<id>``) with the floors their extent reaches."""
     connectors = []
-    for node in scene.graph.nodes:
-        name = names[node]
+    for node in view.scene.graph.nodes:
+        name = view.names[node]
         if not name.startswith("connector:"):
             continue
         parts = name.split(":")
-        meshes = [world[n] for n in subtree(node) if n in world]
+        meshes = view.meshes_under(node)
         if len(parts) != 3 or parts[1] not in CONNECTOR_TYPES or not meshes:
             continue
         vertices = np.vstack([m.vertices for m in meshes])
         lo, hi = vertices.min(axis=0), vertices.max(axis=0)
-        served = tuple(sorted(lv for lv, elev in floors.items() if lo[1] - 0.3 <= elev <= hi[1] + 0.3))
+        served = tuple(
+            sorted(
+                lv
+                for lv, elev in floors.items()
+                if lo[1] - CONNECTOR_REACH <= elev <= hi[1] + CONNECTOR_REACH
+            )
+        )
         if len(served) >= 2:
             connectors.append(
                 Connector(parts[2], parts[1], served, float((lo[0] + hi[0]) / 2), float((lo[2] + hi[2]) / 2))
             )
+    return connectors
 
-    floor_geometry = {}
-    for level, elevation in sorted(floors.items()):
-        slabs = [
-            world[n] for n in world if names[n] == f"floor:{level}" or names[n].startswith(f"floor:{level}/")
-        ]
-        outline = _cut(slabs, [elevation - FLOOR_SECTION_DEPTH])
-        obstacle_meshes = [
-            m
-            for n, m in world.items()
-            if not is_kind(n, *NOT_OBSTACLES)
-            and m.bounds[0][1] < elevation + max(SECTION_HEIGHTS)
-            and m.bounds[1][1] > elevation
-        ]
-        obstacles = _cut(obstacle_meshes, [elevation + h for h in SECTION_HEIGHTS])
-        if outline is None:  # a model without named floor slabs: the extent of what stands on the floor
-            outline = obstacles.convex_hull if obstacles is not None else None
-        if outline is None:
-            continue
-        for c in connectors:
-            if level in c.floors:  # where stairs or a lift arrive is part of the floor, even over a hole
-                outline = outline.union(Point(c.x, c.z).buffer(1.5, cap_style="square"))
-        walls = _cut(
-            [m for n, m in world.items() if names[n] == f"walls:{level}"], [elevation + SECTION_HEIGHTS[1]]
-        )
-        zones = {}
-        for n, m in world.items():
-            parts = names[n].split(":")
-            if parts[0] == "zone" and len(parts) == 3 and parts[1] == str(level):
-                area = unary_union(
-                    _section(m, elevation + 0.002) or [MultiPoint(m.vertices[:, [0, 2]]).convex_hull]
-                )
-                zones[parts[2]] = area
-        main = max(_polygons(outline), key=lambda p: p.area, default=None)
-        if main is None:
-            continue
-        floor_geometry[level] = FloorGeometry(
-            level, elevation, main, _polygons(obstacles), _polygons(walls), zones
-        )
-    return HallGeometry(floor_geometry, nodes, connectors)
+
+def _extract_floor(
+    view: _ModelView, level: int, elevation: float, connectors: list[Connector]
+) -> FloorGeometry | None:
+    """One floor's plan: outline (its slab, or what stands on it), obstacles, walls and zones; None when
+    nothing in the model lies on it."""
+    world, names = view.world, view.names
+    slabs = [
+        world[n] for n in world if names[n] == f"floor:{level}" or names[n].startswith(f"floor:{level}/")
+    ]
+    outline = _cut(slabs, [elevation - FLOOR_SECTION_DEPTH])
+    obstacle_meshes = [
+        m
+        for n, m in world.items()
+        if not view.is_kind(n, *NOT_OBSTACLES)
+        and m.bounds[0][1] < elevation + max(SECTION_HEIGHTS)
+        and m.bounds[1][1] > elevation
+    ]
+    obstacles = _cut(obstacle_meshes, [elevation + h for h in SECTION_HEIGHTS])
+    if outline is None:  # a model without named floor slabs: the extent of what stands on the floor
+        outline = obstacles.convex_hull if obstacles is not None else None
+    if outline is None:
+        return None
+    for c in connectors:
+        if level in c.floors:  # where stairs or a lift arrive is part of the floor, even over a hole
+            outline = outline.union(Point(c.x, c.z).buffer(CONNECTOR_LANDING, cap_style="square"))
+    walls = _cut(
+        [m for n, m in world.items() if names[n] == f"walls:{level}"], [elevation + SECTION_HEIGHTS[1]]
+    )
+    zones = {}
+    for n, m in world.items():
+        parts = names[n].split(":")
+        if parts[0] == "zone" and len(parts) == 3 and parts[1] == str(level):
+            area = unary_union(
+                _section(m, elevation + ZONE_SECTION_LIFT) or [MultiPoint(m.vertices[:, [0, 2]]).convex_hull]
+            )
+            zones[parts[2]] = area
+    main = max(_polygons(outline), key=lambda p: p.area, default=None)
+    if main is None:
+        return None
+    return FloorGeometry(level, elevation, main, _polygons(obstacles), _polygons(walls), zones)
 
 
 def standing_point(info: NodeInfo) -> tuple[float, float]:

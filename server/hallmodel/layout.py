@@ -17,6 +17,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from shapely.geometry import Point, Polygon
 
+from ..problems import ProblemsError, problem, schema_problems
 from .geometry import CONNECTOR_TYPES
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "models"
@@ -28,6 +29,7 @@ KIOSK_WIDTH = 0.8
 KIOSK_DEPTH = 0.6
 WALL_THICKNESS_OUTER = 0.3
 WALL_THICKNESS_INNER = 0.2
+FACILITY_MARGIN = 0.5  # metres a facility may stand outside the outline: doors and signs sit on the wall line
 AREA_SIZE = (4.0, 2.0)
 
 POINT = {
@@ -174,12 +176,12 @@ SCHEMA = {
 }
 
 
-class LayoutError(ValueError):
-    """A layout spec that cannot be built; ``problems`` lists each one."""
+class LayoutError(ProblemsError, ValueError):
+    """A layout spec that cannot be built; ``problems`` lists each one as ``{where, zh, en}`` (400)."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("layout problems:\n" + "\n".join(problems))
-        self.problems = problems
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        n = len(problems)
+        super().__init__("bad_layout", f"布局文件有 {n} 处问题", f"layout problems ({n})", problems)
 
 
 @dataclass
@@ -262,11 +264,7 @@ def _counters(entries: list[dict[str, Any]]) -> list[CounterSpec]:
 
 def parse(data: Any) -> Layout:
     """Check and convert a loaded spec; raise LayoutError listing every problem."""
-    validator = Draft202012Validator(SCHEMA)
-    problems = [
-        f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
-        for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    ]
+    problems = schema_problems(Draft202012Validator(SCHEMA).iter_errors(data))
     if problems:
         raise LayoutError(problems)
     floors = []
@@ -309,37 +307,72 @@ def parse(data: Any) -> Layout:
     return layout
 
 
-def _sense_problems(layout: Layout) -> list[str]:
+def _sense_problems(layout: Layout) -> list[dict[str, str]]:
     problems = []
     levels = [f.level for f in layout.floors]
     if len(set(levels)) != len(levels):
-        problems.append("floors: duplicate level")
+        problems.append(problem("floors", "楼层编号重复", "duplicate level"))
     numbers: list[str] = []
     ids: list[str] = []
-    for floor in layout.floors:
+    for i, floor in enumerate(layout.floors):
+        where = f"floors/{i}"
         outline = Polygon(floor.outline)
         if not outline.is_valid or outline.area <= 0:
-            problems.append(f"floor {floor.level}: outline is not a simple polygon with an area")
+            problems.append(
+                problem(
+                    f"{where}/outline",
+                    f"{floor.level} 层的轮廓不是有面积的简单多边形",
+                    f"floor {floor.level}: outline is not a simple polygon with an area",
+                )
+            )
             continue
         for c in floor.counters:
             numbers.append(c.number)
             if not outline.contains(Point(c.at)):
-                problems.append(f"floor {floor.level}: counter {c.number} at {c.at} is outside the floor")
+                problems.append(
+                    problem(
+                        f"{where}/counters",
+                        f"窗口 {c.number} 位于 {c.at}，在 {floor.level} 层之外",
+                        f"floor {floor.level}: counter {c.number} at {c.at} is outside the floor",
+                    )
+                )
         for x in floor.facilities:
             ids.append(x.id)
-            if not outline.buffer(0.5).contains(Point(x.at)):
-                problems.append(f"floor {floor.level}: facility {x.id} at {x.at} is outside the floor")
+            if not outline.buffer(FACILITY_MARGIN).contains(Point(x.at)):
+                problems.append(
+                    problem(
+                        f"{where}/facilities",
+                        f"设施 {x.id} 位于 {x.at}，在 {floor.level} 层之外",
+                        f"floor {floor.level}: facility {x.id} at {x.at} is outside the floor",
+                    )
+                )
         for zone_id, polygon in floor.zones.items():
             if not Polygon(polygon).is_valid:
-                problems.append(f"floor {floor.level}: zone {zone_id} is not a simple polygon")
+                problems.append(
+                    problem(
+                        f"{where}/zones",
+                        f"区域 {zone_id} 不是简单多边形",
+                        f"floor {floor.level}: zone {zone_id} is not a simple polygon",
+                    )
+                )
     problems += [
-        f"counters: duplicate number {n}" for n in sorted({n for n in numbers if numbers.count(n) > 1})
+        problem("counters", f"窗口编号 {n} 重复", f"duplicate number {n}")
+        for n in sorted({n for n in numbers if numbers.count(n) > 1})
     ]
-    problems += [f"facilities: duplicate id {i}" for i in sorted({i for i in ids if ids.count(i) > 1})]
-    for c in layout.connectors:
+    problems += [
+        problem("facilities", f"设施编号 {i} 重复", f"duplicate id {i}")
+        for i in sorted({i for i in ids if ids.count(i) > 1})
+    ]
+    for n, c in enumerate(layout.connectors):
         missing = [lv for lv in c.floors if lv not in levels]
         if missing:
-            problems.append(f"connector {c.id}: no floor {missing}")
+            problems.append(
+                problem(
+                    f"connectors/{n}/floors",
+                    f"连接 {c.id} 通往不存在的楼层 {missing}",
+                    f"connector {c.id}: no floor {missing}",
+                )
+            )
     return problems
 
 
@@ -348,7 +381,7 @@ def load(path: Path) -> Layout:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise LayoutError([f"{path}: cannot read: {exc}"]) from exc
+        raise LayoutError([problem(str(path), "无法读取文件", f"cannot read: {exc}")]) from exc
     return parse(data)
 
 

@@ -19,6 +19,11 @@ from ..hallmodel.occlusion import Occluders
 
 VISIBLE_RANGE = 45.0  # metres beyond which a counter is too small in a panorama to be a hotspot
 SAMPLE_LIFT = 0.35  # metres above a node's anchor: its sign or top, seen over what is in front
+TOO_CLOSE = 0.3  # metres: a node the camera stands in (a mat under the tripod) has no direction to point at
+STRAIGHT_ABOVE = 0.5  # metres: a linked scene this close in plan is over or under this one (lift, stairs)
+CONNECTOR_DROP = 1.0  # metres below the camera where an arrow to the connector points (towards its door)
+LOOK_DOWN = -30.0  # degrees: the arrow to a scene straight above or below, with no connector to point at
+STEEPEST_ARROW = -60.0  # degrees: arrows steeper than this lie under the tripod, where the nadir patch is
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def node_hotspots(
             continue
         samples = _sample_points(info.anchor)
         distance = float(np.linalg.norm(samples[0] - origin))
-        if distance > VISIBLE_RANGE or distance < 0.3:
+        if distance > VISIBLE_RANGE or distance < TOO_CLOSE:
             continue
         hidden = occluders.blocked(origin, samples, [info.name] * len(samples))
         if hidden.all():
@@ -78,14 +83,16 @@ def link_hotspot(
     origin = np.asarray(position, dtype=float)
     goal = np.array([target_position[0], floor_elevation, target_position[2]], dtype=float)
     horizontal = math.hypot(goal[0] - origin[0], goal[2] - origin[2])
-    if horizontal < 0.5 and geometry.connectors:
+    if horizontal < STRAIGHT_ABOVE and geometry.connectors:
         nearest = min(geometry.connectors, key=lambda c: math.hypot(c.x - origin[0], c.z - origin[2]))
-        goal = np.array([nearest.x, origin[1] - 1.0, nearest.z])
+        goal = np.array([nearest.x, origin[1] - CONNECTOR_DROP, nearest.z])
         horizontal = math.hypot(goal[0] - origin[0], goal[2] - origin[2])
-    if horizontal < 0.5:
-        return Hotspot(f"scene:{code}", "scene", 0.0, -30.0, 0.0)
+    if horizontal < STRAIGHT_ABOVE:
+        return Hotspot(f"scene:{code}", "scene", 0.0, LOOK_DOWN, 0.0)
     yaw, pitch = direction_to_yaw_pitch(goal - origin, heading)
-    return Hotspot(f"scene:{code}", "scene", yaw, max(pitch, -60.0), float(np.linalg.norm(goal - origin)))
+    return Hotspot(
+        f"scene:{code}", "scene", yaw, max(pitch, STEEPEST_ARROW), float(np.linalg.norm(goal - origin))
+    )
 
 
 def apply_overrides(

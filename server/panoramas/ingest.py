@@ -35,6 +35,8 @@ import numpy as np
 import simplejpeg
 from PIL import Image, ImageCms, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
+from ..problems import HallError
+
 MIN_WIDTH = 2048  # pixels: narrower panoramas look soft at any zoom
 MAX_SIZE = (16384, 8192)  # default largest (width, height) accepted
 ASPECT_TOLERANCE = 0.01  # |width / height / 2 − 1| allowed: stitchers round sizes
@@ -79,16 +81,11 @@ _ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), 
 _SIXTEEN_BIT = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 
 
-class PanoramaError(ValueError):
+class PanoramaError(HallError, ValueError):
     """An uploaded panorama that cannot be used: a stable code and a message in both languages."""
 
     def __init__(self, code: str, message: str, message_en: str, **details: object) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message = message
-        self.message_en = message_en
-        self.details = details
-        self.status = STATUS.get(code, 422)
+        super().__init__(code, message, message_en, status=STATUS.get(code, 422), details=details)
 
 
 def _error(code: str, **details: object) -> PanoramaError:

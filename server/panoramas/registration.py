@@ -15,17 +15,19 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from ..conventions import wrap_degrees
+from ..problems import HallError
 
 MAX_RESIDUAL = 3.0  # degrees (RMS) above which correspondences are called inconsistent
 MIN_SPREAD = 10.0  # degrees: correspondences for a position must not all lie in one direction
 
 
-class RegistrationError(ValueError):
-    """Correspondences that cannot give a pose, with the reason in Chinese and English."""
+class RegistrationError(HallError, ValueError):
+    """Correspondences that cannot give a pose, with the reason in Chinese and English (422)."""
+
+    status = 422
 
     def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message, self.message_en = message, message_en
+        super().__init__("bad_registration", message, message_en)
 
 
 @dataclass(frozen=True)

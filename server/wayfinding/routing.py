@@ -26,7 +26,8 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 from shapely.ops import nearest_points, unary_union
 
-from ..hallmodel.geometry import FloorGeometry, HallGeometry, Place
+from ..hallmodel.geometry import Connector, FloorGeometry, HallGeometry, Place
+from ..problems import HallError
 from . import directions
 from .directions import Names, Step, floor_name, place_name, sentence
 
@@ -53,20 +54,22 @@ STAIRS_S_PER_M = 6.0  # climbing flights at an unhurried pace, landings included
 UNREACHED = -9999  # scipy's predecessor value for "no path"
 
 
-class RouteError(Exception):
+class RouteError(HallError):
     """A route that cannot be given, with the reason in zh-CN (``message``) and English (``message_en``)."""
 
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message = message
-        self.message_en = message_en
+    status = 422
+
+    def __init__(self, message: str, message_en: str, *, code: str = "no_route") -> None:
+        super().__init__(code, message, message_en)
 
 
 class UnknownPlace(RouteError):
-    """A key that is not among the graph's places."""
+    """A key that is not among the graph's places (404 over the API)."""
+
+    status = 404
 
     def __init__(self, key: str) -> None:
-        super().__init__(f"找不到地点：{key}", f"Unknown place: {key}")
+        super().__init__(f"找不到地点：{key}", f"Unknown place: {key}", code="unknown_place")
         self.key = key
 
 
@@ -78,7 +81,7 @@ class Unreachable(RouteError):
     ``no_connection`` (no connector leads there) or ``not_step_free`` (only stairs or escalators do)."""
 
     def __init__(self, message: str, message_en: str, reason: str) -> None:
-        super().__init__(message, message_en)
+        super().__init__(message, message_en, code="unreachable")
         self.reason = reason
 
 
@@ -320,69 +323,103 @@ class WalkGraph:
         connector_node: dict[tuple[str, int], int] = {}
         offset = 0
         for level, floor in sorted(geometry.floors.items()):
-            walkable = Walkable.of(floor)
-            area = walkable.area
-            corners, prev, nxt = reflex_corners(area)
-            extra: list[tuple[float, float]] = []
-            for place in places:
-                if place.floor != level:
-                    continue
-                point = walkable.snap(place.x, place.z, SNAP_DISTANCE)
-                if point is None:
-                    graph._stranded[place.key] = _Stranded(level, "outside")
-                    continue
-                graph._place_node[place.key] = offset + len(corners) + len(extra)
-                graph._place_point[place.key] = point
-                extra.append(point)
-            for connector in geometry.connectors:
-                if level not in connector.floors:
-                    continue
-                point = walkable.snap(connector.x, connector.z, CONNECTOR_SNAP_DISTANCE)
-                if point is None:
-                    graph.stranded[f"connector:{connector.id}@{level}"] = "outside"
-                    continue
-                connector_node[connector.id, level] = offset + len(corners) + len(extra)
-                extra.append(point)
-            points = np.concatenate([corners, np.asarray(extra, dtype=float).reshape(-1, 2)])
-            i, j, length = visible_pairs(area, points, prev, nxt)
+            points, (i, j, length) = graph._add_floor(
+                level, floor, places, geometry.connectors, offset, connector_node
+            )
             rows_i.append(i + offset)
             rows_j.append(j + offset)
             weights.append(np.maximum(length, MIN_EDGE_WEIGHT))
             xz.append(points)
             floor_of.append(np.full(len(points), level))
             offset += len(points)
-        for place in places:
-            if place.floor not in geometry.floors:
-                graph._stranded[place.key] = _Stranded(place.floor, "no_floor")
-        for connector in geometry.connectors:
-            for level in connector.floors:
-                if level not in geometry.floors:
-                    graph.stranded[f"connector:{connector.id}@{level}"] = "no_floor"
-        graph.stranded.update({key: s.reason for key, s in graph._stranded.items()})
-
-        # Floors joined by connectors: every pair of a connector's floors, so a lift is boarded once.
-        link_i, link_j, link_w, step_free = [], [], [], []
-        for connector in geometry.connectors:
-            levels = [lv for lv in connector.floors if (connector.id, lv) in connector_node]
-            for a_index, a in enumerate(levels):
-                graph._floor_ways.setdefault(a, set()).add(connector.type)
-                if connector.type == "lift" and len(levels) > 1:
-                    graph._lift_floors.add(a)
-                for b in levels[a_index + 1 :]:
-                    u, v = connector_node[connector.id, a], connector_node[connector.id, b]
-                    seconds = connector_seconds(connector.type, graph._elevation[b] - graph._elevation[a])
-                    graph._links[u, v] = graph._links[v, u] = (connector.id, connector.type, seconds)
-                    link_i.append(u)
-                    link_j.append(v)
-                    link_w.append(max(seconds * WALK_SPEED, MIN_EDGE_WEIGHT))
-                    step_free.append(connector.type == "lift")
+        graph._note_missing_floors(geometry, places)
+        links = graph._link_floors(geometry.connectors, connector_node)
 
         graph._xz = np.concatenate(xz) if xz else np.empty((0, 2))
         graph._floor = np.concatenate(floor_of) if floor_of else np.empty(0, dtype=int)
         graph.node_count = offset
-        walk_i, walk_j, walk_w = (np.concatenate(a) if a else np.empty(0) for a in (rows_i, rows_j, weights))
-        sources = sorted(set(graph._place_node.values()))
-        graph._row = {node: row for row, node in enumerate(sources)}
+        walk = tuple(np.concatenate(a) if a else np.empty(0) for a in (rows_i, rows_j, weights))
+        graph._solve(walk, links)
+        graph.build_seconds = perf_counter() - started
+        return graph
+
+    def _add_floor(
+        self,
+        level: int,
+        floor: FloorGeometry,
+        places: Sequence[Place],
+        connectors: Sequence[Connector],
+        offset: int,
+        connector_node: dict[tuple[str, int], int],
+    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """One floor's nodes (numbered from *offset*: its reflex corners, then its places and connector
+        ends, snapped onto the walkable area) and the pairs of them that see each other, with lengths."""
+        walkable = Walkable.of(floor)
+        area = walkable.area
+        corners, prev, nxt = reflex_corners(area)
+        extra: list[tuple[float, float]] = []
+        for place in places:
+            if place.floor != level:
+                continue
+            point = walkable.snap(place.x, place.z, SNAP_DISTANCE)
+            if point is None:
+                self._stranded[place.key] = _Stranded(level, "outside")
+                continue
+            self._place_node[place.key] = offset + len(corners) + len(extra)
+            self._place_point[place.key] = point
+            extra.append(point)
+        for connector in connectors:
+            if level not in connector.floors:
+                continue
+            point = walkable.snap(connector.x, connector.z, CONNECTOR_SNAP_DISTANCE)
+            if point is None:
+                self.stranded[f"connector:{connector.id}@{level}"] = "outside"
+                continue
+            connector_node[connector.id, level] = offset + len(corners) + len(extra)
+            extra.append(point)
+        points = np.concatenate([corners, np.asarray(extra, dtype=float).reshape(-1, 2)])
+        return points, visible_pairs(area, points, prev, nxt)
+
+    def _note_missing_floors(self, geometry: HallGeometry, places: Sequence[Place]) -> None:
+        """Strand the places and connector ends on floors the model does not have."""
+        for place in places:
+            if place.floor not in geometry.floors:
+                self._stranded[place.key] = _Stranded(place.floor, "no_floor")
+        for connector in geometry.connectors:
+            for level in connector.floors:
+                if level not in geometry.floors:
+                    self.stranded[f"connector:{connector.id}@{level}"] = "no_floor"
+        self.stranded.update({key: s.reason for key, s in self._stranded.items()})
+
+    def _link_floors(
+        self, connectors: Sequence[Connector], connector_node: dict[tuple[str, int], int]
+    ) -> tuple[list[int], list[int], list[float], list[bool]]:
+        """Edges between floors joined by connectors: every pair of a connector's floors, so a lift is
+        boarded once. Returns (from nodes, to nodes, weights, step-free or not)."""
+        link_i, link_j, link_w, step_free = [], [], [], []
+        for connector in connectors:
+            levels = [lv for lv in connector.floors if (connector.id, lv) in connector_node]
+            for a_index, a in enumerate(levels):
+                self._floor_ways.setdefault(a, set()).add(connector.type)
+                if connector.type == "lift" and len(levels) > 1:
+                    self._lift_floors.add(a)
+                for b in levels[a_index + 1 :]:
+                    u, v = connector_node[connector.id, a], connector_node[connector.id, b]
+                    seconds = connector_seconds(connector.type, self._elevation[b] - self._elevation[a])
+                    self._links[u, v] = self._links[v, u] = (connector.id, connector.type, seconds)
+                    link_i.append(u)
+                    link_j.append(v)
+                    link_w.append(max(seconds * WALK_SPEED, MIN_EDGE_WEIGHT))
+                    step_free.append(connector.type == "lift")
+        return link_i, link_j, link_w, step_free
+
+    def _solve(self, walk: tuple[np.ndarray, ...], links: tuple[list, list, list, list[bool]]) -> None:
+        """All shortest paths from every place node, once over every edge and once step-free."""
+        walk_i, walk_j, walk_w = walk
+        link_i, link_j, link_w, step_free = links
+        offset = self.node_count
+        sources = sorted(set(self._place_node.values()))
+        self._row = {node: row for row, node in enumerate(sources)}
         step_free_mask = np.asarray(step_free, dtype=bool)
 
         def shortest(mask: np.ndarray) -> np.ndarray:
@@ -395,12 +432,10 @@ class WalkGraph:
             _, pred = dijkstra(matrix, directed=False, indices=sources, return_predecessors=True)
             return pred.astype(np.int32)
 
-        graph.edge_count = len(walk_i) + len(link_i)
-        graph._pred = shortest(np.ones(len(link_i), dtype=bool))
+        self.edge_count = len(walk_i) + len(link_i)
+        self._pred = shortest(np.ones(len(link_i), dtype=bool))
         # The step-free graph differs only where stairs or escalators join floors.
-        graph._pred_step_free = graph._pred if step_free_mask.all() else shortest(step_free_mask)
-        graph.build_seconds = perf_counter() - started
-        return graph
+        self._pred_step_free = self._pred if step_free_mask.all() else shortest(step_free_mask)
 
     def route(
         self,

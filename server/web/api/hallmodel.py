@@ -14,7 +14,7 @@ from ...hallmodel.store import model_path
 from ...models import Hall
 from ...publishing.hallmodels import HallModel
 from ...vocabulary import FACILITY_TYPES
-from ...wayfinding.routing import UnknownPlace, Unreachable
+from ...wayfinding.routing import UnknownPlace
 from ...wayfinding.scenes import ScenePlanner
 from . import bp
 from .halls import cached_hall_doc, get_hall
@@ -175,17 +175,13 @@ def route(slug: str):
 def route_answer(context: RouteContext, origin: str, target: str, accessible: bool) -> dict:
     """The route document from *origin* to *target* (a place key or ``nearest:<facility type>``)."""
     graph = context.model.graph
-    try:
-        if origin not in graph.places:
-            raise UnknownPlace(origin)
-        goal = _nearest(context, origin, target[8:], accessible) if target.startswith("nearest:") else target
-        found = graph.route(
-            origin, goal, accessible=accessible, names=context.names, floor_names=context.floor_names
-        )
-    except UnknownPlace as exc:
-        raise ApiError(404, "unknown_place", exc.message, exc.message_en) from exc
-    except Unreachable as exc:
-        raise ApiError(422, "unreachable", exc.message, exc.message_en) from exc
+    # UnknownPlace (404) and Unreachable (422) are HallErrors: the error handler gives them the one shape.
+    if origin not in graph.places:
+        raise UnknownPlace(origin)
+    goal = _nearest(context, origin, target[8:], accessible) if target.startswith("nearest:") else target
+    found = graph.route(
+        origin, goal, accessible=accessible, names=context.names, floor_names=context.floor_names
+    )
     answer = {"hall": context.slug, "model": context.model.sha[:16], **found.to_dict()}
     if goal != target:
         answer["asked"] = target
