@@ -8,7 +8,8 @@ test:  ## install test needs and run lint and the whole suite
 	bash scripts/test
 lint:  ## ruff check and format check
 	.venv/bin/ruff check server tests scripts && .venv/bin/ruff format --check server tests scripts
-bench: ## the benchmarks: API latency, routes, tiling (see scripts/bench_*.py)
+bench: ## the benchmarks: API latency, CLI start-up, routes, tiling (see scripts/bench_*.py)
 	.venv/bin/python scripts/bench_api.py
+	.venv/bin/python scripts/bench_cli.py
 	.venv/bin/python scripts/bench_route.py
 	.venv/bin/pip install -q -e .[bench] && .venv/bin/python scripts/bench_tiles.py

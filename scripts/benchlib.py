@@ -22,7 +22,7 @@ def start_gunicorn(
     env: dict[str, str],
     port: int,
     *,
-    app: str = "server:create_app()",
+    app: str = "server:create_app(eager=True)",
     workers: int = 2,
     threads: int = 8,
     pythonpath: str | None = None,

@@ -1,4 +1,9 @@
-"""虚拟政务服务大厅 — the virtual service hall server (Flask application factory)."""
+"""虚拟政务服务大厅 — the virtual service hall server (Flask application factory).
+
+Creating the app imports no domain package: the blueprints are registered on first use of the URL map and
+the caches and database engine are made on first look-up (``server/lazy.py``), so a command line starts in
+a fraction of a second. ``create_app(eager=True)`` does it all at once, for a server about to take requests.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +11,34 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, db, errors
-from .catalogue import search
-from .publishing.hallmodels import ModelCache
-from .web.api.http import BodyCache
+from .lazy import LazyFlask, add_extension
 
 
 def create_app(
-    test_config: dict[str, Any] | None = None, *, instance_path: str | Path | None = None
+    test_config: dict[str, Any] | None = None,
+    *,
+    instance_path: str | Path | None = None,
+    eager: bool = False,
 ) -> Flask:
     """Build the application: settings, database, error shape, blueprints, commands.
 
-    *instance_path* (runtime data: database, secret, published files) wins over ``VHALL_INSTANCE_PATH``."""
+    *instance_path* (runtime data: database, secret, published files) wins over ``VHALL_INSTANCE_PATH``.
+    *eager* registers the web layer now instead of on the first request (gunicorn: ``create_app(eager=True)``,
+    so a worker has imported everything before it answers)."""
     folder = str(Path(instance_path).resolve()) if instance_path else config.instance_path_from_env()
-    app = Flask(__name__, instance_path=folder, instance_relative_config=True)
+    app = LazyFlask(__name__, instance_path=folder, instance_relative_config=True)
     config.load(app, test_config)
     register_proxy(app)
     db.init_app(app)
     errors.register(app)
     register_caches(app)
-    register_blueprints(app)
+    app.defer(lambda: register_blueprints(app))
     register_commands(app)
+    if eager:
+        app.finish_setup()
     return app
 
 
@@ -42,12 +51,15 @@ def register_proxy(app: Flask) -> None:
 
 def register_caches(app: Flask) -> None:
     """Per-process caches keyed by catalogue revision, so every process sees a publish on its next request."""
-    app.extensions["api_cache"] = BodyCache()
-    app.extensions["search_index"] = search.IndexCache()
-    app.extensions["hall_models"] = ModelCache()
+    add_extension(app, "api_cache", "server.web.api.http:BodyCache")
+    add_extension(app, "search_index", "server.catalogue.search:IndexCache")
+    add_extension(app, "hall_models", "server.publishing.hallmodels:ModelCache")
 
 
 def register_blueprints(app: Flask) -> None:
+    """The public API, panorama files and pages (deferred by ``create_app`` to first use of the URL map)."""
+    from flask_cors import CORS
+
     from .web.api import bp as api_bp
     from .web.pages import bp as pages_bp
     from .web.panorama_files import bp as panoramas_bp
@@ -64,9 +76,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    """The command groups; each command's module is imported only when that command runs (server/cli)."""
+    from .cli import model_cli, panorama_cli
     from .cli.demo import demo_command
-    from .cli.model import model_cli
-    from .cli.panorama import panorama_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(model_cli)

@@ -2,22 +2,28 @@
 
 SQLite (the default, a file in the instance folder) runs in WAL mode with foreign keys on; any other
 engine comes in through ``DATABASE_URL`` with the same code.
+
+The app factory imports this module, so SQLAlchemy, Alembic and the models are imported by the functions
+that use them: the engine and session factory are made on first use (``server/lazy.py``), and a command
+that never touches the database never loads them.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
-from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Meta
+from .lazy import add_extension
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 REVISION_KEY = "catalogue_revision"
@@ -35,6 +41,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def make_engine(url: str) -> Engine:
     """Create the engine for *url*, with SQLite's pragmas where it is SQLite."""
+    from sqlalchemy import create_engine, event
+
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -42,13 +50,20 @@ def make_engine(url: str) -> Engine:
 
 
 def init_app(app: Flask) -> None:
-    """Attach an engine and session factory to *app* and close sessions after each request."""
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["db"] = sessionmaker(engine, expire_on_commit=False)
-    app.extensions["db_engine"] = engine
+    """Attach an engine and session factory to *app* (made on first use) and close sessions after each request."""
+    url = app.config["DATABASE_URL"]
+    add_extension(app, "db_engine", lambda: make_engine(url))
+    add_extension(app, "db", lambda: session_factory(app.extensions["db_engine"]))
     app.extensions["revision"] = {"value": "0", "checked": float("-inf")}
     app.teardown_appcontext(_close_session)
     app.cli.add_command(db_cli)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on *engine* whose objects stay readable after commit."""
+    from sqlalchemy.orm import sessionmaker
+
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 def get_session() -> Session:
@@ -66,6 +81,8 @@ def _close_session(_exc: BaseException | None) -> None:
 
 def alembic_config(engine: Engine) -> AlembicConfig:
     """An Alembic configuration that migrates *engine* with the package's migration scripts."""
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -74,11 +91,17 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema of *engine* to *revision*."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def catalogue_revision(session: Session) -> str:
     """Return the revision stamp that changes whenever published data changes (caches key on it)."""
+    from sqlalchemy import select
+
+    from .models import Meta
+
     value = session.scalar(select(Meta.value).where(Meta.key == REVISION_KEY))
     return value or "0"
 
@@ -100,6 +123,8 @@ def current_revision() -> str:
 
 def bump_revision(session: Session) -> str:
     """Advance the revision stamp inside the caller's transaction and return the new one."""
+    from .models import Meta
+
     row = session.get(Meta, REVISION_KEY)
     new = str(int(row.value) + 1) if row else "1"
     if row:

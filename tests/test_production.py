@@ -49,7 +49,7 @@ def test_gunicorn_serves_the_api_from_environment_settings(tmp_path):
                 f"127.0.0.1:{port}",
                 "--workers",
                 "2",
-                "server:create_app()",
+                "server:create_app(eager=True)",
             ],
             env=env,
             stdout=subprocess.DEVNULL,

@@ -1,2 +1,49 @@
 """The command-line layer: ``flask --app server demo|model|panorama …``. Like the web layer it calls into
-the domain packages and is imported by none of them (docs/ARCHITECTURE.md)."""
+the domain packages and is imported by none of them (docs/ARCHITECTURE.md).
+
+A command's module is imported when that command is asked for, not when the app starts: the groups below
+know their commands by name only (``LazyGroup``), and the modules' decorators add them on import. So
+``flask --app server panorama tile --help`` loads neither the database layer nor the geometry libraries,
+and batch jobs over many files are not dominated by start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+
+class LazyGroup(click.Group):
+    """A command group whose commands are defined in modules of this package imported on first use.
+
+    *modules* maps each command name to the module (relative to ``server.cli``) that defines it with
+    ``@group.command(name)``."""
+
+    def __init__(self, name: str, *, modules: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.modules = dict(modules)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, loaded or not."""
+        return sorted({*self.commands, *self.modules})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command *cmd_name*, importing the module that defines it the first time."""
+        if cmd_name not in self.commands and cmd_name in self.modules:
+            importlib.import_module(f"{__name__}.{self.modules[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+
+model_cli = LazyGroup(
+    "model",
+    modules={"build": "model", "check": "model", "publish": "model"},
+    help="Hall models: build, check, publish. / 大厅三维模型：生成、检查、发布。",
+)
+panorama_cli = LazyGroup(
+    "panorama",
+    modules={"tile": "panorama_tile", "add": "panorama", "render-demo": "panorama", "register": "panorama"},
+    help="Panoramas: validate and tile. / 全景图：校验与切片。",
+)

@@ -9,8 +9,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import upgrade
-from ..demo.loader import DEMO_DATA, DIGEST_KEY, DemoDataError, digest, load
-from ..models import Meta
 from .support import cli_error
 
 
@@ -21,11 +19,14 @@ from .support import cli_error
     is_flag=True,
     help="Load only when the demo files differ from those last loaded. / 仅在演示数据有变化时加载。",
 )
-@click.option(
-    "--data", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEMO_DATA
-)
-def demo_command(if_changed: bool, folder: Path) -> None:
+@click.option("--data", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None)
+def demo_command(if_changed: bool, folder: Path | None) -> None:
     """Load the demo halls and service catalogue. / 加载演示大厅与事项目录。"""
+    # Imported here: the loader brings the ORM, YAML and JSON Schema, which the app's start-up should not.
+    from ..demo.loader import DEMO_DATA, DIGEST_KEY, DemoDataError, digest, load
+    from ..models import Meta
+
+    folder = folder or DEMO_DATA
     upgrade(current_app.extensions["db_engine"])
     session = current_app.extensions["db"]()
     fingerprint = digest(folder)

@@ -22,6 +22,7 @@ from ..hallmodel.layout import LayoutError, layout_path, load
 from ..hallmodel.store import load_mapping
 from ..models import Hall, Meta
 from ..publishing.hallmodels import analyse, hall_facts, publish
+from . import model_cli
 from .support import ERROR_EXIT, cli_error, cli_session, require_hall
 
 SOURCE_KEY = "model_source:{}"  # Meta key: fingerprint of the layout and labels a hall's model was built from
@@ -57,11 +58,6 @@ MAPPING_OPTION = click.option(
     type=click.Path(exists=True, dir_okay=False),
     help="Node name mapping (JSON or CSV). / 节点映射表。",
 )
-
-
-@click.group("model")
-def model_cli() -> None:
-    """Hall models: build, check, publish. / 大厅三维模型：生成、检查、发布。"""
 
 
 @model_cli.command("build")

@@ -18,7 +18,7 @@ from ..panoramas.ingest import PanoramaError
 from ..panoramas.registration import Correspondence, RegistrationError, solve
 from ..panoramas.render import flatten_scene, render_equirect
 from ..panoramas.store import add_panorama, jpeg_bytes
-from .panorama_tile import panorama_cli
+from . import panorama_cli
 from .support import cli_error, cli_session, require_hall
 
 

@@ -1,4 +1,4 @@
-"""``flask --app server panorama …``: panorama files without the database (the group is registered elsewhere).
+"""``flask --app server panorama …``: panorama files without the database (the group is defined in server/cli).
 
 ``panorama tile INPUT OUT_FOLDER`` validates one equirectangular file and writes its Pannellum multires tile
 set to the new folder OUT_FOLDER. Exit status: 0 done, 1 the folder exists or the input cannot be read,
@@ -11,14 +11,9 @@ from pathlib import Path
 
 import click
 
-from ..panoramas.ingest import MAX_SIZE, MIN_WIDTH, PanoramaError, load_equirect
-from ..panoramas.tiles import DEFAULT_QUALITY, tile_panorama
+from ..panoramas.limits import DEFAULT_QUALITY, MAX_SIZE, MIN_WIDTH
+from . import panorama_cli
 from .support import cli_error
-
-
-@click.group("panorama")
-def panorama_cli() -> None:
-    """Panoramas: validate and tile. / 全景图：校验与切片。"""
 
 
 @panorama_cli.command("tile")
@@ -40,6 +35,10 @@ def panorama_cli() -> None:
 )
 def tile_command(source: Path, out_folder: Path, quality: int, max_width: int) -> None:
     """Tile one equirectangular SOURCE file into the new folder OUT_FOLDER. / 将一张全景图切片到新文件夹。"""
+    # Imported here, not above: numpy, Pillow and OpenCV cost a second that --help should not pay.
+    from ..panoramas.ingest import PanoramaError, load_equirect
+    from ..panoramas.tiles import tile_panorama
+
     if out_folder.exists():
         raise click.ClickException(f"输出文件夹已存在 / output folder already exists: {out_folder}")
     try:

@@ -36,9 +36,8 @@ import simplejpeg
 from PIL import Image, ImageCms, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
 from ..problems import HallError
+from .limits import MAX_SIZE, MIN_WIDTH
 
-MIN_WIDTH = 2048  # pixels: narrower panoramas look soft at any zoom
-MAX_SIZE = (16384, 8192)  # default largest (width, height) accepted
 ASPECT_TOLERANCE = 0.01  # |width / height / 2 − 1| allowed: stitchers round sizes
 ALPHA_BACKGROUND = (0, 0, 0)  # transparent pixels become black, as Pannellum's default background
 JPEG_TRAILING_SLACK = 1024  # bytes of scan data past the last row tolerated (some cameras pad the scan)

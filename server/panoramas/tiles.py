@@ -47,13 +47,13 @@ import cv2
 import numpy as np
 
 from .ingest import ASPECT_TOLERANCE
+from .limits import DEFAULT_QUALITY
 
 FACES = "frblud"
 TILE_SIZE = 512  # pixels, Pannellum's tileResolution
 FALLBACK_SIZE = 1024  # pixels, each face of the fallback cube
 PREVIEW_WIDTH = 1024  # pixels, the equirect preview (half as high)
 PLACEHOLDER_WIDTH = 64  # pixels, the inline placeholder (half as high; Pannellum wants a power of two)
-DEFAULT_QUALITY = 85  # JPEG quality of tiles, fallback faces and preview
 PLACEHOLDER_QUALITY = 60  # JPEG quality of the placeholder: ~1 KB inline
 EXTENSION = "jpg"
 PATH = "/%l/%s%y_%x"  # Pannellum's tile path template under basePath: level, face, row, column
