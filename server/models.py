@@ -22,7 +22,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from .vocabulary import COUNTER_STATUSES, COUNTER_TYPES, FACILITY_TYPES
 
 
 class Base(DeclarativeBase):
@@ -33,7 +35,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-COUNTER_STATUSES = ("open", "paused", "closed")
+def _in_vocabulary(key: str, value: str, allowed) -> str:
+    if value not in allowed:
+        raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
 
 counter_services = Table(
     "counter_services",
@@ -155,6 +161,11 @@ class Counter(OnFloor, Base):
         secondary=counter_services, back_populates="counters", order_by="ServiceItem.id"
     )
 
+    @validates("status", "type")
+    def _check_vocabulary(self, key: str, value: str) -> str:
+        """Refuse a status or counter type the vocabulary does not know."""
+        return _in_vocabulary(key, value, COUNTER_STATUSES if key == "status" else COUNTER_TYPES)
+
 
 class ServiceItem(Base):
     """A service item (事项) with its catalogue fields; the plain-language guide is kept in ServiceGuide."""
@@ -240,6 +251,11 @@ class Facility(OnFloor, Base):
 
     hall: Mapped[Hall] = relationship(back_populates="facilities")
     floor: Mapped[Floor] = relationship()
+
+    @validates("type")
+    def _check_type(self, key: str, value: str) -> str:
+        """Refuse a facility type the vocabulary does not know."""
+        return _in_vocabulary(key, value, FACILITY_TYPES)
 
 
 class Scene(OnFloor, Base):

@@ -1,12 +1,86 @@
-"""The project's vocabulary: the one place that defines the enumerations every layer shares (the demo
-schema, the database, the OpenAPI document, the model builder, floor plans and the browser).
+"""The project's vocabulary: the one place that defines the enumerations and patterns every layer shares
+(the demo schema, the database, the OpenAPI document, the layout format, the model builder, floor plans
+and the browser).
 
-Everything else imports these names; the browser gets a generated copy (see docs/ARCHITECTURE.md).
+Everything else imports these names; the browser gets a generated copy (``python -m
+server.web.vocabulary_js`` writes ``web/src/generated/vocabulary.js`` at build time), and
+``tests/test_vocabulary.py`` fails when any consumer disagrees. See docs/ARCHITECTURE.md.
+
+Data only: no imports from the rest of the package, so anything may import it.
 """
 
 from __future__ import annotations
 
-SERVICE_TYPES = [
+from typing import NamedTuple
+
+
+class Facility(NamedTuple):
+    """A facility type: its name (zh, en), the tour's symbol, the plan/3D sign glyphs (zh, en), a colour.
+
+    ``symbol`` is language-neutral and drawn on the tour's hotspot buttons; ``glyph_zh``/``glyph_en`` are
+    the short letters on floor-plan discs and the model's wall signs (plain text any CJK font draws);
+    ``color`` (``#rrggbb``) fills the plan disc, the model's sign and the tour's hotspot."""
+
+    zh: str
+    en: str
+    symbol: str
+    glyph_zh: str
+    glyph_en: str
+    color: str
+
+
+class Label(NamedTuple):
+    """A bilingual label: Chinese first, English second."""
+
+    zh: str
+    en: str
+
+
+# Colours by group: services blue, amenities teal, circulation slate, ways in/out green, first aid red.
+_SERVICE, _AMENITY, _MOVE, _DOOR, _AID = "#2f6fb5", "#1f8a8a", "#5a6b7d", "#2e8b57", "#c0392b"
+
+FACILITIES: dict[str, Facility] = {
+    "self_service": Facility("自助服务", "Self-service", "▣", "助", "SS", _SERVICE),
+    "ticket_machine": Facility("取号机", "Ticket machine", "№", "号", "#", _SERVICE),
+    "help_desk": Facility("咨询台", "Help desk", "?", "询", "i", _SERVICE),
+    "copier": Facility("复印打印", "Copier", "⎙", "印", "CP", _SERVICE),
+    "charging": Facility("充电", "Charging", "⚡", "电", "CH", _SERVICE),
+    "toilet": Facility("卫生间", "Toilet", "WC", "厕", "WC", _AMENITY),
+    "accessible_toilet": Facility("无障碍卫生间", "Accessible toilet", "♿", "无障", "AWC", _AMENITY),
+    "baby_room": Facility("母婴室", "Baby room", "♡", "婴", "BB", _AMENITY),
+    "drinking_water": Facility("饮水点", "Drinking water", "H₂O", "水", "H2O", _AMENITY),
+    "rest_area": Facility("休息区", "Rest area", "☕", "休", "RA", _AMENITY),
+    "waiting_area": Facility("等候区", "Waiting area", "⌛", "候", "WA", _AMENITY),
+    "lift": Facility("电梯", "Lift", "⇅", "梯", "L", _MOVE),
+    "stairs": Facility("楼梯", "Stairs", "⇗", "楼", "ST", _MOVE),
+    "escalator": Facility("扶梯", "Escalator", "⇧", "扶", "ES", _MOVE),
+    "entrance": Facility("入口", "Entrance", "⌂", "入", "IN", _DOOR),
+    "exit": Facility("出口", "Exit", "⇲", "出", "OUT", _DOOR),
+    "first_aid": Facility("急救", "First aid", "✚", "救", "+", _AID),
+}
+# What a type newer than this table shows (the tour's generic "i"); no known type may use it.
+UNKNOWN_FACILITY = Facility("设施", "Facility", "i", "设", "?", _MOVE)
+FACILITY_TYPES: list[str] = list(FACILITIES)
+# Facility types that join floors; the layout format and the model's connector nodes use these.
+CONNECTOR_TYPES: tuple[str, ...] = ("lift", "stairs", "escalator")
+
+COUNTER_TYPES: dict[str, str] = {
+    "综合受理": "One-stop reception",
+    "专门": "Department counter",
+    "导办台": "Guide desk",
+    "帮办代办": "Assisted service",
+    "自助": "Self-service",
+    "出件": "Collection",
+    "咨询": "Enquiries",
+}
+
+COUNTER_STATUSES: dict[str, Label] = {
+    "open": Label("正在办公", "Open"),
+    "paused": Label("暂停服务", "Paused"),
+    "closed": Label("已关闭", "Closed"),
+}
+
+SERVICE_TYPES: list[str] = [
     "行政许可",
     "行政确认",
     "行政给付",
@@ -18,28 +92,45 @@ SERVICE_TYPES = [
     "公共服务",
 ]
 
-AUDIENCES = ["自然人", "法人", "其他组织"]
+AUDIENCES: list[str] = ["自然人", "法人", "其他组织"]
 
-WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-FACILITY_TYPES = [
-    "self_service",
-    "ticket_machine",
-    "toilet",
-    "accessible_toilet",
-    "lift",
-    "stairs",
-    "escalator",
-    "baby_room",
-    "drinking_water",
-    "copier",
-    "rest_area",
-    "help_desk",
-    "entrance",
-    "exit",
-    "waiting_area",
-    "charging",
-    "first_aid",
-]
+# Ids of halls, zones, facilities, scenes, departments and service items: in the layout format, the demo
+# data and the API's paths alike. 1–64 characters, so every id a layout may use is one the API accepts.
+SLUG_MAX_LENGTH = 64
+SLUG_PATTERN = rf"^[a-z0-9][a-z0-9-]{{0,{SLUG_MAX_LENGTH - 1}}}$"
+# A printed counter number (B03, YB101). The API also takes it in lower case and answers in capitals.
+COUNTER_NUMBER_PATTERN = r"^[A-Z]{1,2}[0-9]{2,3}$"
 
-COUNTER_TYPES = ["综合受理", "专门", "导办台", "帮办代办", "自助", "出件", "咨询"]
+# The key of a place a route goes from or to, after its kind (``counter:B03``, ``facility:toilet-1``,
+# ``nearest:baby_room``): a counter number, a slug or a facility type.
+PLACE_KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+
+# Files whose URL names their content (a hash or a version) are cached for a year and never revalidated.
+IMMUTABLE_MAX_AGE = 365 * 24 * 3600
+IMMUTABLE_CACHE_CONTROL = f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"
+
+
+def facility(kind: str) -> Facility:
+    """The vocabulary entry of facility type *kind*, or ``UNKNOWN_FACILITY`` for a type it lacks."""
+    return FACILITIES.get(kind, UNKNOWN_FACILITY)
+
+
+def browser_payload() -> dict:
+    """What the browser needs, as JSON-ready data (``server.web.vocabulary_js`` writes it as a module)."""
+    return {
+        "FACILITIES": {
+            kind: {"zh": f.zh, "en": f.en, "symbol": f.symbol, "color": f.color}
+            for kind, f in FACILITIES.items()
+        },
+        "UNKNOWN_FACILITY": {
+            "zh": UNKNOWN_FACILITY.zh,
+            "en": UNKNOWN_FACILITY.en,
+            "symbol": UNKNOWN_FACILITY.symbol,
+            "color": UNKNOWN_FACILITY.color,
+        },
+        "COUNTER_TYPES": dict(COUNTER_TYPES),
+        "COUNTER_STATUSES": {k: {"zh": v.zh, "en": v.en} for k, v in COUNTER_STATUSES.items()},
+        "WEEKDAYS": list(WEEKDAYS),
+    }

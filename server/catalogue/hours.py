@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..vocabulary import WEEKDAYS
+
 HALL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LUNCH = ("12:00", "14:00")  # a counter open across this whole span serves through lunch (午间不打烊)
 EVENING_AFTER = "18:00"  # an interval ending later than this is an evening extension (延时服务)
 

@@ -14,9 +14,18 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from ..problems import problem_text, schema_problems
-from ..vocabulary import AUDIENCES, COUNTER_TYPES, FACILITY_TYPES, SERVICE_TYPES, WEEKDAYS
+from ..vocabulary import (
+    AUDIENCES,
+    COUNTER_NUMBER_PATTERN,
+    COUNTER_STATUSES,
+    COUNTER_TYPES,
+    FACILITY_TYPES,
+    SERVICE_TYPES,
+    SLUG_PATTERN,
+    WEEKDAYS,
+)
 
-ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{1,63}$"}
+ID = {"type": "string", "pattern": SLUG_PATTERN}
 TEXT = {"type": "string", "minLength": 1, "maxLength": 4000}
 BILINGUAL = {
     "type": "object",
@@ -171,7 +180,7 @@ HOURS = {
     "additionalProperties": False,
     "properties": {**{day: INTERVALS for day in WEEKDAYS}, "note": BILINGUAL},
 }
-HOURS_REF = {"oneOf": [{"type": "string", "pattern": r"^[a-z0-9-]+$"}, HOURS]}
+HOURS_REF = {"oneOf": [ID, HOURS]}
 POSITION = {"type": "array", "prefixItems": [{"type": "number"}] * 3, "minItems": 3, "maxItems": 3}
 
 
@@ -222,12 +231,12 @@ HALL = {
                 "required": ["number", "name", "type", "zone"],
                 "additionalProperties": False,
                 "properties": {
-                    "number": {"type": "string", "pattern": r"^[A-Z]{1,2}[0-9]{2,3}$"},
+                    "number": {"type": "string", "pattern": COUNTER_NUMBER_PATTERN},
                     "name": BILINGUAL,
-                    "type": {"enum": COUNTER_TYPES},
+                    "type": {"enum": list(COUNTER_TYPES)},
                     "department": ID,
                     "zone": ID,
-                    "status": {"enum": ["open", "paused", "closed"]},
+                    "status": {"enum": list(COUNTER_STATUSES)},
                     "hours": HOURS_REF,
                     "phone": PHONE,
                     "low_counter": {"type": "boolean"},

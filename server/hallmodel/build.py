@@ -22,7 +22,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 from shapely.ops import unary_union
 
 from ..conventions import rotation_y_for_bearing
-from .floorplan import FACILITY_SYMBOLS, UNKNOWN_SYMBOL
+from ..vocabulary import facility
 from .layout import AREA_SIZE, WALL_THICKNESS_OUTER, FloorSpec, Layout
 
 SLAB = 0.2  # floor slab thickness below each elevation
@@ -355,9 +355,7 @@ def _add_facilities(
             transform=trimesh.transformations.translation_matrix([x.at[0], floor.elevation, x.at[1]]),
         )
         uv = atlas.add(
-            FACILITY_SYMBOLS.get(x.type, UNKNOWN_SYMBOL).zh,
-            labels.facility_text.get(x.id, ""),
-            FACILITY_SIGN_BACKGROUND,
+            facility(x.type).glyph_zh, labels.facility_text.get(x.id, ""), FACILITY_SIGN_BACKGROUND
         )
         signs.append((f"{node}/sign", node, FACILITY_SIGN_SIZE, sign_at, uv))
     return signs

@@ -23,10 +23,11 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from ..conventions import bearing_to_vector
+from ..vocabulary import COUNTER_STATUSES, FACILITIES, UNKNOWN_FACILITY, Facility
 from .geometry import FloorGeometry, NodeInfo
 
 LANGS = ("zh", "en")
-STATUSES = ("open", "paused", "closed")
+STATUSES = tuple(COUNTER_STATUSES)
 PX_PER_METRE = 20  # width/height attributes; the viewBox stays in metres and clients scale freely
 MARGIN = 1.0  # metres of paper around the plan
 HEADER = 3.6  # metres above the plan for the caption and the north arrow
@@ -64,34 +65,17 @@ class Symbol(NamedTuple):
     color: str
 
 
-# Colours by group: services blue, amenities teal, circulation slate, ways in/out green, first aid red.
-_SERVICE, _AMENITY, _MOVE, _DOOR, _AID = "#2f6fb5", "#1f8a8a", "#5a6b7d", "#2e8b57", "#c0392b"
-FACILITY_SYMBOLS: dict[str, Symbol] = {
-    "self_service": Symbol("助", "SS", "自助服务", "Self-service", _SERVICE),
-    "ticket_machine": Symbol("号", "#", "取号机", "Ticket machine", _SERVICE),
-    "help_desk": Symbol("询", "i", "咨询台", "Help desk", _SERVICE),
-    "copier": Symbol("印", "CP", "复印打印", "Copier", _SERVICE),
-    "charging": Symbol("电", "CH", "充电", "Charging", _SERVICE),
-    "toilet": Symbol("厕", "WC", "卫生间", "Toilet", _AMENITY),
-    "accessible_toilet": Symbol("无障", "AWC", "无障碍卫生间", "Accessible toilet", _AMENITY),
-    "baby_room": Symbol("婴", "BB", "母婴室", "Baby room", _AMENITY),
-    "drinking_water": Symbol("水", "H2O", "饮水点", "Drinking water", _AMENITY),
-    "rest_area": Symbol("休", "RA", "休息区", "Rest area", _AMENITY),
-    "waiting_area": Symbol("候", "WA", "等候区", "Waiting area", _AMENITY),
-    "lift": Symbol("梯", "L", "电梯", "Lift", _MOVE),
-    "stairs": Symbol("楼", "ST", "楼梯", "Stairs", _MOVE),
-    "escalator": Symbol("扶", "ES", "扶梯", "Escalator", _MOVE),
-    "entrance": Symbol("入", "IN", "入口", "Entrance", _DOOR),
-    "exit": Symbol("出", "OUT", "出口", "Exit", _DOOR),
-    "first_aid": Symbol("救", "+", "急救", "First aid", _AID),
-}
-UNKNOWN_SYMBOL = Symbol("设", "?", "设施", "Facility", _MOVE)  # a type newer than this table still shows
+def _symbol(f: Facility) -> Symbol:
+    return Symbol(f.glyph_zh, f.glyph_en, f.zh, f.en, f.color)
+
+
+FACILITY_SYMBOLS: dict[str, Symbol] = {kind: _symbol(f) for kind, f in FACILITIES.items()}
+UNKNOWN_SYMBOL = _symbol(UNKNOWN_FACILITY)  # a type newer than the vocabulary still shows
 
 TEXT = {
     "zh": {
         "counter": "{number} 窗口",
-        "paused": "暂停服务",
-        "closed": "已关闭",
+        **{status: label.zh for status, label in COUNTER_STATUSES.items()},
         "plan": "{caption}平面图",
         "desc": "本层共 {counters} 个窗口、{facilities} 处设施。北在上方。",
         "north": "北",
@@ -101,8 +85,7 @@ TEXT = {
     },
     "en": {
         "counter": "Counter {number}",
-        "paused": "Paused",
-        "closed": "Closed",
+        **{status: label.en for status, label in COUNTER_STATUSES.items()},
         "plan": "Floor plan: {caption}",
         "desc": "{counters} counters and {facilities} facilities on this floor. North is up.",
         "north": "N",

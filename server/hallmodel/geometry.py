@@ -13,8 +13,9 @@ from typing import Literal
 
 from shapely.geometry import Polygon
 
+from ..vocabulary import CONNECTOR_TYPES  # noqa: F401  (re-exported for check and layout)
+
 ConnectorType = Literal["lift", "stairs", "escalator"]
-CONNECTOR_TYPES: tuple[str, ...] = ("lift", "stairs", "escalator")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from shapely.geometry import Point, Polygon
 
 from ..problems import ProblemsError, problem, schema_problems
-from .geometry import CONNECTOR_TYPES
+from ..vocabulary import CONNECTOR_TYPES, COUNTER_NUMBER_PATTERN, FACILITY_TYPES, SLUG_PATTERN
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "models"
 
@@ -39,8 +39,8 @@ POINT = {
     "maxItems": 2,
 }
 POLYGON = {"type": "array", "items": POINT, "minItems": 3}
-ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,63}$"}
-NUMBER = {"type": "string", "pattern": r"^[A-Z]{1,2}[0-9]{2,3}$"}
+ID = {"type": "string", "pattern": SLUG_PATTERN}
+NUMBER = {"type": "string", "pattern": COUNTER_NUMBER_PATTERN}
 BEARING = {"type": "number", "minimum": -180, "maximum": 360}
 SIZE = {
     "type": "array",
@@ -139,7 +139,12 @@ SCHEMA = {
                             "type": "object",
                             "required": ["id", "type", "at"],
                             "additionalProperties": False,
-                            "properties": {"id": ID, "type": {"type": "string"}, "at": POINT, "size": SIZE},
+                            "properties": {
+                                "id": ID,
+                                "type": {"enum": FACILITY_TYPES},
+                                "at": POINT,
+                                "size": SIZE,
+                            },
                         },
                     },
                     "obstacles": {

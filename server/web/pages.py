@@ -19,10 +19,10 @@ from ..catalogue.queries import load_hall
 from ..db import get_session
 from ..errors import not_found
 from ..models import Hall
+from ..vocabulary import COUNTER_STATUSES, IMMUTABLE_CACHE_CONTROL
 from .api.documents import hall_summary
 from .api.halls import cached_hall_doc
 
-IMMUTABLE = "public, max-age=31536000, immutable"
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 START_SCENE = "entrance"  # the scene a tour opens at when the hall has one of that id
 
@@ -108,6 +108,7 @@ def tour(slug: str):
         hall_json=json_script(doc),
         floors=directory(hall, doc),
         asset_url=asset_url,
+        statuses=COUNTER_STATUSES,
     )
 
 
@@ -126,7 +127,7 @@ def web_asset(name: str):
     response.headers["Vary"] = "Accept-Encoding"
     # Chunks carry a content hash in their names; the entry files are versioned by ?v=.
     hashed = name.startswith("chunks/") or request.args.get("v")
-    response.headers["Cache-Control"] = IMMUTABLE if hashed else "no-cache"
+    response.headers["Cache-Control"] = IMMUTABLE_CACHE_CONTROL if hashed else "no-cache"
     return response
 
 

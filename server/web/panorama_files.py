@@ -8,9 +8,9 @@ from flask import Blueprint, current_app, send_from_directory
 
 from ..errors import not_found
 from ..panoramas.store import panorama_root
+from ..vocabulary import IMMUTABLE_MAX_AGE
 
 SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-IMMUTABLE = 365 * 24 * 3600
 
 bp = Blueprint("panoramas", __name__)
 
@@ -22,7 +22,7 @@ def tile_file(hall: str, scene: str, version: str, name: str):
     if len(parts) > 6 or not all(SEGMENT.match(p) and ".." not in p for p in parts):
         raise not_found("全景图文件", "Panorama file", name)
     response = send_from_directory(
-        panorama_root(current_app._get_current_object()), "/".join(parts), max_age=IMMUTABLE
+        panorama_root(current_app._get_current_object()), "/".join(parts), max_age=IMMUTABLE_MAX_AGE
     )
     response.cache_control.public = True
     response.cache_control.immutable = True

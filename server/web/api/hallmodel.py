@@ -13,15 +13,14 @@ from ...hallmodel.floorplan import PlanLabels, render_plan
 from ...hallmodel.store import model_path
 from ...models import Hall
 from ...publishing.hallmodels import HallModel
-from ...vocabulary import FACILITY_TYPES
+from ...vocabulary import FACILITY_TYPES, IMMUTABLE_MAX_AGE, PLACE_KEY_PATTERN
 from ...wayfinding.routing import UnknownPlace
 from ...wayfinding.scenes import ScenePlanner
 from . import bp
 from .halls import cached_hall_doc, get_hall
 from .http import cached_json, cached_text, reject_unknown_args, slug_arg
 
-PLACE = re.compile(r"^(entrance|scene|counter|facility|nearest):[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-IMMUTABLE = 365 * 24 * 3600  # a content-addressed URL never changes
+PLACE = re.compile(rf"^(entrance|scene|counter|facility|nearest):{PLACE_KEY_PATTERN}$")
 
 
 def not_published(hall: Hall) -> ApiError:
@@ -57,7 +56,7 @@ def model_glb(slug: str):
         mimetype="model/gltf-binary",
         etag=hall.model_sha,
         conditional=True,
-        max_age=IMMUTABLE if versioned else current_app.config["API_MAX_AGE"],
+        max_age=IMMUTABLE_MAX_AGE if versioned else current_app.config["API_MAX_AGE"],
     )
     response.cache_control.public = True
     if versioned:

@@ -14,9 +14,10 @@ from flask import Response, current_app, request
 
 from ...db import current_revision
 from ...errors import bad_parameter
+from ...vocabulary import COUNTER_NUMBER_PATTERN, SLUG_PATTERN
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
-COUNTER_NUMBER = re.compile(r"^[A-Za-z]{1,2}[0-9]{2,3}$")
+SLUG = re.compile(SLUG_PATTERN)
+COUNTER_NUMBER = re.compile(COUNTER_NUMBER_PATTERN, re.IGNORECASE)  # answered in capitals
 
 
 class BodyCache:

@@ -1,14 +1,28 @@
 """The OpenAPI 3.1 document of the public API, served at ``/api/v1/openapi.json``.
 
 The schemas here are also what the tests validate real responses against, so the document cannot drift
-from what the server sends.
+from what the server sends. Enumerations and patterns come from ``server.vocabulary``. The document is
+data: ``SCHEMAS`` (components), ``PARAMETERS`` (by name) and ``OPERATIONS`` (one row per path), put
+together by ``document()``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from ...vocabulary import AUDIENCES, COUNTER_TYPES, FACILITY_TYPES, SERVICE_TYPES, WEEKDAYS
+from ...vocabulary import (
+    AUDIENCES,
+    CONNECTOR_TYPES,
+    COUNTER_NUMBER_PATTERN,
+    COUNTER_STATUSES,
+    COUNTER_TYPES,
+    FACILITY_TYPES,
+    PLACE_KEY_PATTERN,
+    SERVICE_TYPES,
+    SLUG_PATTERN,
+    WEEKDAYS,
+)
 from . import bp
 from .http import encode, json_response, reject_unknown_args
 
@@ -25,7 +39,7 @@ STRING = {"type": "string"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
-STATUS = {"type": "string", "enum": ["open", "paused", "closed"]}
+STATUS = {"type": "string", "enum": list(COUNTER_STATUSES)}
 
 SCHEMAS: dict[str, Any] = {
     "Bilingual": obj(
@@ -135,7 +149,7 @@ SCHEMAS: dict[str, Any] = {
         {
             "number": {"type": "string", "examples": ["B03"]},
             "name": ref("Bilingual"),
-            "type": {"type": "string", "enum": COUNTER_TYPES},
+            "type": {"type": "string", "enum": list(COUNTER_TYPES)},
             "department": ref("Department"),
             "zone": STRING,
             "floor": INTEGER,
@@ -421,7 +435,7 @@ SCHEMAS: dict[str, Any] = {
                     ["connector", "type", "from_floor", "to_floor"],
                     {
                         "connector": STRING,
-                        "type": {"enum": ["lift", "stairs", "escalator"]},
+                        "type": {"enum": list(CONNECTOR_TYPES)},
                         "from_floor": INTEGER,
                         "to_floor": INTEGER,
                     },
@@ -482,7 +496,8 @@ def error_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
 
 
-def ok(schema: str, description: str) -> dict[str, Any]:
+def json_ok(schema: str, description: str) -> dict[str, Any]:
+    """A 200 answer with a JSON body of component *schema*, an ETag and caching headers."""
     return {
         "description": description,
         "headers": {
@@ -505,222 +520,203 @@ def file_ok(media: str, description: str) -> dict[str, Any]:
 
 
 NOT_MODIFIED = {"description": "Not modified: the If-None-Match ETag still matches."}
-IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": STRING}
 
 
-def path_param(name: str, description: str, pattern: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": description,
-        "schema": {"type": "string", "pattern": pattern},
-    }
+def param(name: str, where: str, schema: dict[str, Any], description: str | None = None, **extra: Any):
+    """One parameter object (``where``: path, query or header); path parameters are always required."""
+    out = {"name": name, "in": where, "required": where == "path", "schema": schema, **extra}
+    if description:
+        out["description"] = description
+    return out
 
 
-HALL_PARAM = path_param("hall", "Hall slug, e.g. guigang.", r"^[a-z0-9][a-z0-9-]{1,63}$")
+SLUG = {"type": "string", "pattern": SLUG_PATTERN}
+# Parameters by the name the operation table uses (several share an OpenAPI name: "id", "hall").
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "hall": param("hall", "path", SLUG, "Hall slug, e.g. guigang."),
+    "number": param(
+        "number",
+        "path",
+        {"type": "string", "pattern": COUNTER_NUMBER_PATTERN},
+        "Printed counter number, e.g. B03 (lower case is accepted too).",
+    ),
+    "service": param("id", "path", SLUG, "Service item id, e.g. scjg-qykb."),
+    "level": param("level", "path", INTEGER),
+    "q": param(
+        "q",
+        "query",
+        {"type": "string", "minLength": 1, "maxLength": 100},
+        "Chinese, pinyin, pinyin initials, a counter number or an everyday phrase.",
+        required=True,
+    ),
+    "hall?": param("hall", "query", SLUG, "Rank this hall's services first and name its counters."),
+    "limit": param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 50}),
+    "for": param("for", "query", {"enum": ["mobile", "pc", "appointment"]}),
+    "v": param("v", "query", STRING, "The model hash from the hall document: the answer is then immutable."),
+    "from": param(
+        "from",
+        "query",
+        {"type": "string", "pattern": rf"^(entrance|scene|counter|facility):{PLACE_KEY_PATTERN}$"},
+        "entrance:main, scene:<id>, counter:<number> or facility:<id>",
+        required=True,
+    ),
+    "to": param(
+        "to",
+        "query",
+        {"type": "string", "pattern": rf"^(counter|facility|scene|nearest):{PLACE_KEY_PATTERN}$"},
+        "counter:<number>, facility:<id>, scene:<id>, or nearest:<facility type> (the nearest facility of "
+        f"that type on foot, one of {', '.join(FACILITY_TYPES)})",
+        required=True,
+    ),
+    "accessible": param(
+        "accessible", "query", {"enum": ["0", "1", "true", "false"]}, "1: step-free (lifts only)"
+    ),
+    "lang": param("lang", "query", {"enum": ["zh", "en"]}),
+    "If-None-Match": param("If-None-Match", "header", STRING),
+}
 
 
-def operation(
-    op_id: str, summary: str, response: str, params: list, errors: dict[str, str]
-) -> dict[str, Any]:
-    responses = {"200": ok(response, summary), "304": NOT_MODIFIED}
-    responses.update({code: error_response(text) for code, text in errors.items()})
-    return {
-        "get": {
-            "operationId": op_id,
-            "summary": summary,
-            "parameters": [*params, IF_NONE_MATCH],
-            "responses": responses,
-        }
-    }
+@dataclass(frozen=True)
+class Operation:
+    """One GET operation: ``answer`` is a component schema name (a JSON body) or ``(media type,
+    description)`` for a file; ``params`` are keys of ``PARAMETERS``; ``errors`` maps status to reason."""
+
+    path: str
+    op_id: str
+    summary: str
+    answer: str | tuple[str, str]
+    params: tuple[str, ...] = ()
+    errors: tuple[tuple[str, str], ...] = ()
+    conditional: bool = True  # answers 304 to If-None-Match
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "/halls", "listHalls", "List the halls / 大厅列表", "HallList", errors=(("400", "Unknown parameter"),)
+    ),
+    Operation(
+        "/halls/{hall}",
+        "getHall",
+        "A hall with floors, counters, facilities and scenes / 大厅详情",
+        "Hall",
+        ("hall",),
+        (("400", "Malformed hall slug"), ("404", "No such hall")),
+    ),
+    Operation(
+        "/halls/{hall}/counters/{number}",
+        "getCounter",
+        "One counter with its services in full / 窗口详情",
+        "CounterDetail",
+        ("hall", "number"),
+        (("400", "Malformed hall or counter number"), ("404", "No such hall or counter")),
+    ),
+    Operation(
+        "/services/{id}",
+        "getService",
+        "A service item with its guide and counters / 事项详情",
+        "Service",
+        ("service",),
+        (("400", "Malformed id"), ("404", "No such service item")),
+    ),
+    Operation(
+        "/services/{id}/qr.svg",
+        "getServiceQr",
+        "QR code of the online-application address / 网上办理二维码",
+        ("image/svg+xml", "SVG"),
+        ("service", "for"),
+        (
+            ("400", "Malformed id or parameter"),
+            ("404", "No such service, or no appointment address"),
+        ),
+    ),
+    Operation(
+        "/search",
+        "search",
+        "Search services and counters / 搜索事项与窗口",
+        "SearchResults",
+        ("q", "hall?", "limit"),
+        (("400", "Missing, too long or malformed parameter"),),
+    ),
+    Operation(
+        "/halls/{hall}/model.glb",
+        "getModel",
+        "The published hall model (GLB) / 大厅三维模型",
+        ("model/gltf-binary", "glTF 2.0 binary"),
+        ("hall", "v"),
+        (
+            ("400", "Malformed hall slug or unknown parameter"),
+            ("404", "No such hall, or no model published yet"),
+        ),
+    ),
+    Operation(
+        "/halls/{hall}/route",
+        "getRoute",
+        "A walking route with directions / 路线指引",
+        "Route",
+        ("hall", "from", "to", "accessible"),
+        (
+            ("400", "Malformed parameter"),
+            ("404", "No such hall, place, or no model published yet"),
+            ("422", "The target cannot be reached (for example no step-free way)"),
+        ),
+    ),
+    Operation(
+        "/halls/{hall}/floors/{level}/plan.svg",
+        "getFloorPlan",
+        "A floor plan drawn from the model / 楼层平面图",
+        ("image/svg+xml", "SVG"),
+        ("hall", "level", "lang"),
+        (
+            ("400", "Malformed parameter"),
+            ("404", "No such hall or floor, or no model published yet"),
+        ),
+    ),
+    Operation(
+        "/openapi.json",
+        "openapi",
+        "This document",
+        ("application/json", "OpenAPI 3.1"),
+        conditional=False,
+    ),
+)
+
+INFO = {
+    "title": "虚拟政务服务大厅 API / Virtual Service Hall API",
+    "version": "1.0.0",
+    "description": "Read-only public API: halls, counters, service items (with plain-language guides) "
+    "and search. Every error has the Error shape, in zh-CN with an English message.",
+    "license": {"name": "MIT", "identifier": "MIT"},
+}
+
+
+def build_operation(op: Operation) -> dict[str, Any]:
+    """The path item of one table row."""
+    if isinstance(op.answer, str):
+        ok = json_ok(op.answer, op.summary)
+    elif op.answer[0] == "application/json":
+        ok = {"description": op.answer[1], "content": {op.answer[0]: {"schema": {"type": "object"}}}}
+    else:
+        ok = file_ok(*op.answer)
+    responses = {"200": ok}
+    parameters = [PARAMETERS[name] for name in op.params]
+    if op.conditional:
+        responses["304"] = NOT_MODIFIED
+        parameters.append(PARAMETERS["If-None-Match"])
+    responses.update({code: error_response(reason) for code, reason in op.errors})
+    get: dict[str, Any] = {"operationId": op.op_id, "summary": op.summary}
+    if parameters:
+        get["parameters"] = parameters
+    get["responses"] = responses
+    return {"get": get}
 
 
 def document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document."""
     return {
         "openapi": "3.1.0",
-        "info": {
-            "title": "虚拟政务服务大厅 API / Virtual Service Hall API",
-            "version": "1.0.0",
-            "description": "Read-only public API: halls, counters, service items (with plain-language guides) "
-            "and search. Every error has the Error shape, in zh-CN with an English message.",
-            "license": {"name": "MIT", "identifier": "MIT"},
-        },
+        "info": INFO,
         "servers": [{"url": "/api/v1"}],
-        "paths": {
-            "/halls": operation(
-                "listHalls", "List the halls / 大厅列表", "HallList", [], {"400": "Unknown parameter"}
-            ),
-            "/halls/{hall}": operation(
-                "getHall",
-                "A hall with floors, counters, facilities and scenes / 大厅详情",
-                "Hall",
-                [HALL_PARAM],
-                {"400": "Malformed hall slug", "404": "No such hall"},
-            ),
-            "/halls/{hall}/counters/{number}": operation(
-                "getCounter",
-                "One counter with its services in full / 窗口详情",
-                "CounterDetail",
-                [
-                    HALL_PARAM,
-                    path_param("number", "Printed counter number, e.g. B03.", r"^[A-Za-z]{1,2}[0-9]{2,3}$"),
-                ],
-                {"400": "Malformed hall or counter number", "404": "No such hall or counter"},
-            ),
-            "/services/{id}": operation(
-                "getService",
-                "A service item with its guide and counters / 事项详情",
-                "Service",
-                [path_param("id", "Service item id, e.g. scjg-qykb.", r"^[a-z0-9][a-z0-9-]{1,63}$")],
-                {"400": "Malformed id", "404": "No such service item"},
-            ),
-            "/services/{id}/qr.svg": {
-                "get": {
-                    "operationId": "getServiceQr",
-                    "summary": "QR code of the online-application address / 网上办理二维码",
-                    "parameters": [
-                        path_param("id", "Service item id, e.g. scjg-qykb.", r"^[a-z0-9][a-z0-9-]{1,63}$"),
-                        {
-                            "name": "for",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"enum": ["mobile", "pc", "appointment"]},
-                        },
-                        IF_NONE_MATCH,
-                    ],
-                    "responses": {
-                        "200": file_ok("image/svg+xml", "SVG"),
-                        "304": NOT_MODIFIED,
-                        "400": error_response("Malformed id or parameter"),
-                        "404": error_response("No such service, or no appointment address"),
-                    },
-                }
-            },
-            "/search": operation(
-                "search",
-                "Search services and counters / 搜索事项与窗口",
-                "SearchResults",
-                [
-                    {
-                        "name": "q",
-                        "in": "query",
-                        "required": True,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 100},
-                        "description": "Chinese, pinyin, pinyin initials, a counter number or an everyday phrase.",
-                    },
-                    {
-                        "name": "hall",
-                        "in": "query",
-                        "required": False,
-                        "schema": HALL_PARAM["schema"],
-                        "description": "Rank this hall's services first and name its counters.",
-                    },
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 50},
-                    },
-                ],
-                {"400": "Missing, too long or malformed parameter"},
-            ),
-            "/halls/{hall}/model.glb": {
-                "get": {
-                    "operationId": "getModel",
-                    "summary": "The published hall model (GLB) / 大厅三维模型",
-                    "parameters": [
-                        HALL_PARAM,
-                        {
-                            "name": "v",
-                            "in": "query",
-                            "required": False,
-                            "schema": STRING,
-                            "description": "The model hash from the hall document: the answer is then immutable.",
-                        },
-                        IF_NONE_MATCH,
-                    ],
-                    "responses": {
-                        "200": file_ok("model/gltf-binary", "glTF 2.0 binary"),
-                        "304": NOT_MODIFIED,
-                        "400": error_response("Malformed hall slug or unknown parameter"),
-                        "404": error_response("No such hall, or no model published yet"),
-                    },
-                }
-            },
-            "/halls/{hall}/route": operation(
-                "getRoute",
-                "A walking route with directions / 路线指引",
-                "Route",
-                [
-                    HALL_PARAM,
-                    {
-                        "name": "from",
-                        "in": "query",
-                        "required": True,
-                        "schema": {
-                            "type": "string",
-                            "pattern": r"^(entrance|scene|counter|facility):[A-Za-z0-9][A-Za-z0-9-]*$",
-                        },
-                        "description": "entrance:main, scene:<id>, counter:<number> or facility:<id>",
-                    },
-                    {
-                        "name": "to",
-                        "in": "query",
-                        "required": True,
-                        "schema": {
-                            "type": "string",
-                            "pattern": r"^(counter|facility|scene|nearest):[A-Za-z0-9][A-Za-z0-9_-]*$",
-                        },
-                        "description": "counter:<number>, facility:<id>, scene:<id>, or nearest:<facility type> "
-                        "(the nearest facility of that type on foot, e.g. nearest:toilet)",
-                    },
-                    {
-                        "name": "accessible",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"enum": ["0", "1", "true", "false"]},
-                        "description": "1: step-free (lifts only)",
-                    },
-                ],
-                {
-                    "400": "Malformed parameter",
-                    "404": "No such hall, place, or no model published yet",
-                    "422": "The target cannot be reached (for example no step-free way)",
-                },
-            ),
-            "/halls/{hall}/floors/{level}/plan.svg": {
-                "get": {
-                    "operationId": "getFloorPlan",
-                    "summary": "A floor plan drawn from the model / 楼层平面图",
-                    "parameters": [
-                        HALL_PARAM,
-                        {"name": "level", "in": "path", "required": True, "schema": {"type": "integer"}},
-                        {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["zh", "en"]}},
-                        IF_NONE_MATCH,
-                    ],
-                    "responses": {
-                        "200": file_ok("image/svg+xml", "SVG"),
-                        "304": NOT_MODIFIED,
-                        "400": error_response("Malformed parameter"),
-                        "404": error_response("No such hall or floor, or no model published yet"),
-                    },
-                }
-            },
-            "/openapi.json": {
-                "get": {
-                    "operationId": "openapi",
-                    "summary": "This document",
-                    "responses": {
-                        "200": {
-                            "description": "OpenAPI 3.1",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
-                    },
-                }
-            },
-        },
+        "paths": {op.path: build_operation(op) for op in OPERATIONS},
         "components": {"schemas": SCHEMAS},
     }
 
