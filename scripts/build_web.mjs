@@ -1,6 +1,6 @@
 // Bundle the front end: web/src/main.js → web/dist/tour.js (ES module, minified, tree-shaken) and
 // web/src/tour.css → web/dist/tour.css, each with a .gz beside it. three comes from web/node_modules.
-// Run from anywhere: node scripts/build_web.mjs
+// Needs web/src/generated/vocabulary.js (python -m server.web.vocabulary_js). Run from anywhere: node scripts/build_web.mjs
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -11,6 +11,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const web = join(root, 'web');
 const esbuild = createRequire(join(web, 'package.json'))('esbuild');
 const dist = join(web, 'dist');
+const vocabulary = join(web, 'src', 'generated', 'vocabulary.js');
+if (!existsSync(vocabulary)) {
+  console.error(`${relative(root, vocabulary)} 缺失 / is missing: it is generated from server/vocabulary.py.\n`
+    + 'Run `python -m server.web.vocabulary_js` first (bash scripts/test and scripts/run do).');
+  process.exit(1);
+}
 mkdirSync(dist, { recursive: true });
 
 const result = await esbuild.build({

@@ -64,10 +64,13 @@ ensure_web() {
   build_web
 }
 
-# web/dist (the tour bundle) rebuilt only when web/src, the lock or the build script changed.
+# web/dist (the tour bundle) rebuilt only when web/src, the vocabulary, the lock or the build script changed.
+# The browser's vocabulary (web/src/generated/vocabulary.js) is generated first, from server/vocabulary.py.
 build_web() {
   local digest
-  digest="$(cd "$ROOT" && find web/src scripts/build_web.mjs web/package-lock.json -type f -print0 | sort -z \
+  (cd "$ROOT" && "$VENV/bin/python" -m server.web.vocabulary_js)
+  digest="$(cd "$ROOT" && find web/src server/vocabulary.py server/web/vocabulary_js.py scripts/build_web.mjs \
+    web/package-lock.json -type f -print0 | sort -z \
     | xargs -0 sha256sum | sha256sum | cut -c1-16)"
   if [ ! -f "$ROOT/web/dist/.built-$digest" ] || [ ! -f "$ROOT/web/dist/tour.js" ]; then
     say "构建前端 / building the front end (esbuild)"

@@ -36,8 +36,9 @@ class Label(NamedTuple):
     en: str
 
 
-# Colours by group: services blue, amenities teal, circulation slate, ways in/out green, first aid red.
-_SERVICE, _AMENITY, _MOVE, _DOOR, _AID = "#2f6fb5", "#1f8a8a", "#5a6b7d", "#2e8b57", "#c0392b"
+# Colours by group: services blue, amenities teal, circulation slate, ways in/out green, first aid red; each
+# at least 4.5:1 against the white glyphs drawn on it (WCAG AA).
+_SERVICE, _AMENITY, _MOVE, _DOOR, _AID = "#2f6fb5", "#1a7a7a", "#5a6b7d", "#267a4b", "#c0392b"
 
 FACILITIES: dict[str, Facility] = {
     "self_service": Facility("自助服务", "Self-service", "▣", "助", "SS", _SERVICE),
@@ -133,4 +134,7 @@ def browser_payload() -> dict:
         "COUNTER_TYPES": dict(COUNTER_TYPES),
         "COUNTER_STATUSES": {k: {"zh": v.zh, "en": v.en} for k, v in COUNTER_STATUSES.items()},
         "WEEKDAYS": list(WEEKDAYS),
+        "SLUG_PATTERN": SLUG_PATTERN,
+        "COUNTER_NUMBER_PATTERN": COUNTER_NUMBER_PATTERN,
+        "PLACE_KEY_PATTERN": PLACE_KEY_PATTERN,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,8 +79,16 @@ def api(live_server) -> Client:
 
 
 @pytest.fixture(scope="session")
-def built_web() -> None:
-    """web/dist built from the current web/src (esbuild; about a second)."""
+def generated_vocabulary() -> Path:
+    """web/src/generated/vocabulary.js written from server/vocabulary.py (as scripts/lib.sh does)."""
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "server.web.vocabulary_js"], cwd=root, check=True)
+    return root / "web" / "src" / "generated" / "vocabulary.js"
+
+
+@pytest.fixture(scope="session")
+def built_web(generated_vocabulary) -> None:
+    """web/dist built from the current web/src and vocabulary (esbuild; about a second)."""
     root = Path(__file__).resolve().parent.parent
     subprocess.run(["node", str(root / "scripts" / "build_web.mjs")], check=True, capture_output=True)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,9 +20,8 @@ STATIC_IMPORT = re.compile(rb"""(?:\bfrom|\bimport)\s*["']([^"']+\.js)["']""")
 
 
 @pytest.fixture(scope="module")
-def built() -> None:
-    """web/dist built from the current web/src (esbuild; about a second)."""
-    subprocess.run(["node", str(ROOT / "scripts" / "build_web.mjs")], check=True, capture_output=True)
+def built(built_web) -> None:
+    """web/dist built from the current web/src (the shared ``built_web`` fixture)."""
 
 
 def first_frame_modules(app) -> list[Path]:

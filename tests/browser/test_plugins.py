@@ -32,7 +32,7 @@ SETTLED = "after => Number(document.querySelector('#viewer').dataset.frame) > af
 
 
 @pytest.fixture(scope="session")
-def plugin_page_js(tmp_path_factory) -> Path:
+def plugin_page_js(tmp_path_factory, generated_vocabulary) -> Path:
     """plugin_page.js bundled with the viewer and plugins from web/src (esbuild, about a second)."""
     out = tmp_path_factory.mktemp("plugin-page") / "page.js"
     build = (

@@ -1,5 +1,7 @@
-// Every user-visible string of the tour in zh-CN (first) and English; a language switch.
+// Every user-visible string of the tour in zh-CN (first) and English; a language switch. Facility types and
+// counter statuses come from the vocabulary generated from server/vocabulary.py (never kept here by hand).
 import { LANG_CHANGE } from './events.js';
+import { COUNTER_STATUSES, FACILITIES, UNKNOWN_FACILITY } from './generated/vocabulary.js';
 
 const STRINGS = {
   skip: ['跳到文字版目录', 'Skip to the text directory'],
@@ -20,8 +22,6 @@ const STRINGS = {
   back: ['返回', 'Back'],
   readAloud: ['朗读', 'Read aloud'],
   stopReading: ['停止朗读', 'Stop reading'],
-  statusOpen: ['正在办公', 'Open'],
-  statusClosed: ['暂停办理', 'Closed'],
   openNow: ['现在开放', 'Open now'],
   closedNow: ['现在不在办公时间', 'Closed right now'],
   todayHours: ['今日办公时间', "Today's hours"],
@@ -114,6 +114,17 @@ export function pick(value) {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   return (lang === 'en' ? value.en : value.zh) || value.zh || value.en || '';
+}
+
+/** A counter status ('open' | 'paused' | 'closed') in the current language. */
+export function statusLabel(status) {
+  const label = COUNTER_STATUSES[status];
+  return label ? pick(label) : String(status ?? '');
+}
+
+/** The vocabulary entry {zh, en, symbol, color} of facility type *type* (the generic one for an unknown type). */
+export function facilityType(type) {
+  return Object.hasOwn(FACILITIES, type) ? FACILITIES[type] : UNKNOWN_FACILITY;
 }
 
 /** Switch to *next* ('zh' | 'en'): update marked elements, the document language and listeners. */

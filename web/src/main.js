@@ -8,6 +8,7 @@ import {
   XR_END,
 } from './events.js';
 import { applyStrings, getLang, i18nEvents, pick, setLang, t } from './i18n.js';
+import { PLACE_KEY_PATTERN } from './generated/vocabulary.js';
 import { HotspotsPlugin } from './plugins/hotspots.js';
 import { OrientationPlugin } from './plugins/orientation.js';
 import { Minimap } from './plugins/minimap.js';
@@ -25,7 +26,7 @@ const MOVE_ZOOM = 0.6; // the field of view shrinks to this share of itself mean
 const URL_DELAY_MS = 250;
 const ELDER_KEY = 'vhall.elder';
 const STEP_FREE_KEY = 'vhall.stepfree';
-const PLACE = /^(counter|facility):[A-Za-z0-9][A-Za-z0-9-]{0,63}$/; // a route target in the URL
+const PLACE = new RegExp(`^(counter|facility):${PLACE_KEY_PATTERN}$`); // a route target in the URL
 
 function number(value, fallback) {
   const parsed = Number.parseFloat(value);

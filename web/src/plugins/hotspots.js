@@ -3,16 +3,11 @@
 // HOTSPOT_SELECT {target}. destroy() removes every button it made.
 import { Vector3 } from 'three';
 import { HOTSPOT_SELECT, LANG_CHANGE, RENDER, SCENE_CHANGE } from '../events.js';
-import { i18nEvents, pick, t } from '../i18n.js';
+import { facilityType, i18nEvents, pick, t } from '../i18n.js';
 import { el } from '../ui/dom.js';
 import { directionOf } from '../viewer/Viewer.js';
 import { Plugin } from './Plugin.js';
 
-const FACILITY_SYMBOLS = {
-  entrance: '⌂', lift: '⇅', elevator: '⇅', stairs: '⇗', toilet: 'WC', toilets: 'WC', 'baby-room': '♡',
-  'help-desk': '?', ticket: '№', 'ticket-machine': '№', 'self-service': '▣', terminal: '▣', waiting: '⑁',
-  exit: '⇲', water: '☕', copy: '⎙', rest: '⑁',
-};
 const ROUTE_GAP = 8; // px between the link hotspot and the route arrow under it (pointing up at it)
 const _dir = new Vector3();
 const _forward = new Vector3();
@@ -138,9 +133,13 @@ export class HotspotsPlugin extends Plugin {
     if (kind === 'facility') {
       const facility = this.facilities.get(key);
       if (!facility) return null;
+      const type = facilityType(facility.type); // symbol and colour as on the floor plan (server/vocabulary.py)
       attrs['aria-label'] = `${t('facility')} ${pick(facility.name)}`;
       attrs.title = pick(facility.name);
-      return el('button', attrs, el('span', { class: 'hs-symbol', 'aria-hidden': 'true', text: FACILITY_SYMBOLS[facility.type] || 'i' }));
+      attrs['data-type'] = facility.type;
+      const button = el('button', attrs, el('span', { class: 'hs-symbol', 'aria-hidden': 'true', text: type.symbol }));
+      button.style.setProperty('--facility-color', type.color);
+      return button;
     }
     if (kind === 'scene') {
       const scene = this.scenes.get(key);

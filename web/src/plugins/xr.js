@@ -10,7 +10,7 @@ import {
   Raycaster, RingGeometry, SRGBColorSpace, Vector3,
 } from 'three';
 import { HOTSPOT_SELECT, SCENE_CHANGE, XR_END } from '../events.js';
-import { pick, t } from '../i18n.js';
+import { pick, statusLabel, t } from '../i18n.js';
 import { getJSON } from '../ui/dom.js';
 import { directionOf } from '../viewer/Viewer.js';
 import { Plugin } from './Plugin.js';
@@ -245,7 +245,7 @@ export class XRPlugin extends Plugin {
     ctx.fillText(`${t('department')}：${pick(counter.department?.name)}`, 36, 170, 950);
     const open = counter.status === 'open';
     ctx.fillStyle = open ? '#1d7a3a' : '#a33a00';
-    ctx.fillText(open ? t('statusOpen') : t('statusClosed'), 36, 225, 950);
+    ctx.fillText(statusLabel(counter.status), 36, 225, 950);
     ctx.fillStyle = '#1b2430';
     ctx.font = 'bold 40px sans-serif';
     ctx.fillText(t('services'), 36, 290);

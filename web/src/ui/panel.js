@@ -1,7 +1,7 @@
 // The side panel: a counter (number, name, department, status, today's hours, services), a service's
 // plain-language guide, or a route's numbered steps. Text goes in through textContent only.
 import { PANEL_CHANGE, ROUTE_REQUEST } from '../events.js';
-import { getLang, pick, t } from '../i18n.js';
+import { facilityType, getLang, pick, statusLabel, t } from '../i18n.js';
 import { el, getJSON } from './dom.js';
 
 const NARROW = '(max-width: 700px)';
@@ -85,7 +85,7 @@ export class Panel extends EventTarget {
       : el('p', { text: t('noServices') });
     this.show(`${counter.number} ${pick(counter.name)}`, [
       el('p', { class: 'panel-dept' }, el('span', { class: 'label', text: `${t('department')}：` }), pick(counter.department?.name)),
-      el('p', { class: `status ${open ? 'is-open' : 'is-closed'}`, text: open ? t('statusOpen') : t('statusClosed') }),
+      el('p', { class: `status ${open ? 'is-open' : 'is-closed'}`, 'data-status': counter.status, text: statusLabel(counter.status) }),
       el('p', { class: 'hours' }, el('span', { class: 'label', text: `${t('todayHours')}：` }), hours || t('noHoursToday'),
         today.open_now === undefined ? null : el('span', { class: today.open_now ? 'now-open' : 'now-closed', text: ` · ${today.open_now ? t('openNow') : t('closedNow')}` })),
       counter.low_counter ? el('p', { class: 'low-counter', text: `♿ ${t('lowCounter')}` }) : null,
@@ -145,7 +145,7 @@ export class Panel extends EventTarget {
     if (here.length) {
       parts.push(el('h3', { text: t('counters') }), el('ul', { class: 'counter-list' }, here.map((c) => el('li', {},
         el('button', { type: 'button', class: 'counter-link', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }),
-        el('span', { class: `status ${c.status === 'open' ? 'is-open' : 'is-closed'}`, text: c.status === 'open' ? t('statusOpen') : t('statusClosed') }),
+        el('span', { class: `status ${c.status === 'open' ? 'is-open' : 'is-closed'}`, 'data-status': c.status, text: statusLabel(c.status) }),
         el('button', { type: 'button', class: 'secondary take-me', 'data-take-me': `counter:${c.number}`, text: t('takeMeThere') })))));
     }
     const phones = service.phones || {};
@@ -160,6 +160,7 @@ export class Panel extends EventTarget {
     this.state = { counter: null, service: null };
     const floor = this.hall.floors?.find((f) => f.level === facility.floor);
     this.show(pick(facility.name), [
+      el('p', { class: 'panel-type', 'data-type': facility.type, text: pick(facilityType(facility.type)) }),
       floor ? el('p', { class: 'panel-floor', text: pick(floor.name) }) : null,
       facility.description ? el('p', { text: pick(facility.description) }) : null,
       typeof facility.hours === 'string' ? el('p', { class: 'hours', text: facility.hours }) : null,

@@ -1,7 +1,7 @@
 // One search box (“我要办…”): results as you type from /api/v1/search; a service lists its counters with
 // their status and a “带我去” (take me there) button each.
 import { ROUTE_REQUEST, SEARCH_SELECT } from '../events.js';
-import { pick, t } from '../i18n.js';
+import { pick, statusLabel, t } from '../i18n.js';
 import { el, getJSON } from './dom.js';
 
 const DELAY_MS = 150;
@@ -78,7 +78,7 @@ export class Search extends EventTarget {
         el('span', { class: 'result-dept', text: pick(s.department?.name) }),
         el('ul', { class: 'result-counters' }, (s.counters || []).filter((c) => c.hall === this.hall.slug).map((c) => el('li', {},
           el('button', { type: 'button', class: 'counter-chip', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }),
-          el('span', { class: `status ${c.status === 'open' ? 'is-open' : 'is-closed'}`, text: c.status === 'open' ? t('statusOpen') : t('statusClosed') }),
+          el('span', { class: `status ${c.status === 'open' ? 'is-open' : 'is-closed'}`, 'data-status': c.status, text: statusLabel(c.status) }),
           el('button', { type: 'button', class: 'take-me', 'data-take-me': `counter:${c.number}`, text: t('takeMeThere') }))))))));
     }
     const counters = (answer.counters || []).filter((c) => !c.hall || c.hall === this.hall.slug);
