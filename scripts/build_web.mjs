@@ -9,14 +9,14 @@ import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const web = join(root, 'web');
-const esbuild = createRequire(join(web, 'package.json'))('esbuild');
-const dist = join(web, 'dist');
 const vocabulary = join(web, 'src', 'generated', 'vocabulary.js');
 if (!existsSync(vocabulary)) {
   console.error(`${relative(root, vocabulary)} 缺失 / is missing: it is generated from server/vocabulary.py.\n`
     + 'Run `python -m server.web.vocabulary_js` first (bash scripts/test and scripts/run do).');
   process.exit(1);
 }
+const esbuild = createRequire(join(web, 'package.json'))('esbuild');
+const dist = join(web, 'dist');
 mkdirSync(dist, { recursive: true });
 
 const result = await esbuild.build({
