@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from server.vocabulary import FACILITIES, UNKNOWN_FACILITY
+
 pytestmark = pytest.mark.browser
 
 
@@ -32,6 +34,14 @@ def test_tour_shows_a_panorama_without_console_errors(tab):
     pixels = view_pixels(tab)
     assert pixels.std() > 20, "the panorama looks blank"
     assert tab.page.locator("#scene-name").inner_text() == "入口"
+    # Facility hotspots show their type's symbol from the vocabulary, never the generic "i" (issue 8 §1).
+    shown = tab.page.eval_on_selector_all(
+        "button.hotspot-facility",
+        "bs => bs.map(b => [b.dataset.type, b.querySelector('.hs-symbol').textContent])",
+    )
+    assert shown, "the entrance scene shows no facility hotspot"
+    for kind, symbol in shown:
+        assert symbol != UNKNOWN_FACILITY.symbol and symbol == FACILITIES[kind].symbol, kind
     assert tab.errors == []
 
 
