@@ -124,7 +124,7 @@ export function statusLabel(status) {
 
 /** The vocabulary entry {zh, en, symbol, color} of facility type *type* (the generic one for an unknown type). */
 export function facilityType(type) {
-  return Object.hasOwn(FACILITIES, type) ? FACILITIES[type] : UNKNOWN_FACILITY;
+  return Object.prototype.hasOwnProperty.call(FACILITIES, type) ? FACILITIES[type] : UNKNOWN_FACILITY;
 }
 
 /** Switch to *next* ('zh' | 'en'): update marked elements, the document language and listeners. */
