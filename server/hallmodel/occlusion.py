@@ -9,23 +9,33 @@ import trimesh
 
 EPSILON = 1e-9
 CLEARANCE = 0.05  # metres short of a target where a hit still counts as reaching it
+PLACE_PREFIXES = ("counter:", "facility:")  # the nodes hotspots ask about, as check.extract names them
 
 
 class Occluders:
-    """Every triangle of a model with the top-level node it belongs to, for ray tests."""
+    """Every triangle of a model with the counter or facility it belongs to, for ray tests.
 
-    def __init__(self, scene: trimesh.Scene) -> None:
+    *mapping* renames nodes (a modeller's name → ``counter:<number>`` / ``facility:<id>``) exactly as
+    ``check.extract`` does, so a triangle is owned by the same name that hotspots ask with. A triangle
+    belongs to its nearest node, itself included, named as a counter or facility (a counter's sign belongs
+    to the counter even when the sign's own node has a modeller's name); failing that, to its node's
+    top-level name (``walls:1`` for ``walls:1/part``)."""
+
+    def __init__(self, scene: trimesh.Scene, *, mapping: dict[str, str] | None = None) -> None:
+        rename = mapping or {}
+        parents, root = scene.graph.transforms.parents, scene.graph.base_frame
         triangles, owners = [], []
         for node in scene.graph.nodes_geometry:
             transform, name = scene.graph[node]
             geometry = scene.geometry.get(name)
             if not isinstance(geometry, trimesh.Trimesh) or len(geometry.faces) == 0:
                 continue
-            if node.startswith("zone:"):
+            lineage = _lineage(node, parents, root, rename)
+            if any(n.startswith("zone:") for n in lineage):
                 continue  # floor paint lies on the floor; it hides nothing
             vertices = trimesh.transform_points(geometry.vertices, transform)
             triangles.append(vertices[geometry.faces])
-            owners.extend([node.split("/", 1)[0]] * len(geometry.faces))
+            owners.extend([_owner(lineage)] * len(geometry.faces))
         self.triangles = np.concatenate(triangles) if triangles else np.empty((0, 3, 3))
         self.owners = np.array(owners, dtype=object)
 
@@ -57,3 +67,20 @@ class Occluders:
             hit &= self.owners != own[i]
             result[i] = bool(hit.any())
         return result
+
+
+def _lineage(node: str, parents: dict[str, str], root: str, rename: dict[str, str]) -> list[str]:
+    """The mapped names of *node* and its ancestors, nearest first, up to the scene's *root* (left out;
+    a loaded scene may list the root as its own parent)."""
+    out = []
+    while node != root and node in parents:
+        out.append(rename.get(node, node))
+        node = parents[node]
+    return out
+
+
+def _owner(lineage: list[str]) -> str:
+    for name in lineage:
+        if name.startswith(PLACE_PREFIXES) and "/" not in name:
+            return name
+    return lineage[0].split("/", 1)[0] if lineage else ""

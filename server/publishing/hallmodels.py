@@ -101,7 +101,7 @@ def analyse(
         reachable=reachable,
     )
     sha = hashlib.sha256(data).hexdigest()
-    return report, HallModel(hall, sha, geometry, hall_places, graph, Occluders(scene))
+    return report, HallModel(hall, sha, geometry, hall_places, graph, Occluders(scene, mapping=mapping))
 
 
 def publish(
