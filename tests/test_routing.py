@@ -269,7 +269,9 @@ def test_directions_known_answers_for_a_left_turn_and_a_target_on_the_right():
     # Back the other way: east, then a right turn to go south.
     back = graph.route("counter:B03", "scene:south")
     assert ("右转", "Turn right") in [(s.zh, s.en) for s in back.steps]
-    assert (back.steps[0].zh, back.steps[-1].zh) == ("从B03窗口出发", "south在正前方")
+    # "scene:south" has no name here: the neutral word, never the raw key in the other language.
+    assert (back.steps[0].zh, back.steps[-1].zh) == ("从B03窗口出发", "目的地在正前方")
+    assert back.steps[-1].en == "Your destination is straight ahead"
 
 
 def test_arrival_hand_defaults_to_the_model_node_anchor():

@@ -62,18 +62,23 @@ def sentence(text: str) -> str:
 
 
 def place_name(key: str, names: Names | None = None, *, start: bool = False) -> tuple[str, str]:
-    """The display name (zh, en) of place *key*: from *names*, else a plain one made from the key."""
-    if names and key in names:
-        given = names[key]
-        return given.get("zh") or given.get("en") or key, given.get("en") or given.get("zh") or key
+    """The display name (zh, en) of place *key*: each language from *names*, else a plain one made from
+    the key. Neither ever shows the raw key or the other language: a place with no name of its own is
+    "目的地" / "your destination" (where the walk starts: "当前位置" / "where you are")."""
+    given = names.get(key, {}) if names else {}
+    zh, en = _plain_name(key, start=start)
+    return given.get("zh") or zh, given.get("en") or en
+
+
+def _plain_name(key: str, *, start: bool) -> tuple[str, str]:
     kind, _, ident = key.partition(":")
-    if kind == "counter":
+    if kind == "counter" and ident:
         return f"{ident}窗口", f"counter {ident}"
     if kind == "entrance":
         return "入口", "the entrance"
-    if kind == "scene" and start:
+    if start:
         return "当前位置", "where you are"
-    return ident or key, ident or key
+    return "目的地", "your destination"
 
 
 def floor_name(level: int, floor_names: Mapping[int, Mapping[str, str]] | None = None) -> tuple[str, str]:
