@@ -8,13 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from shapely.geometry import Polygon
 
 from server.cli.model import labels_for
-from server.conventions import bearing_to_vector
+from server.conventions import bearing_to_vector, wrap_degrees
 from server.hallmodel.build import build_glb, extrude_plan
 from server.hallmodel.check import extract, load_scene
-from server.hallmodel.layout import layout_path, load
+from server.hallmodel.layout import layout_path, load, parse
 from tests.glbtools import unpack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,16 +77,36 @@ def test_geometry_is_metres_y_up_and_counters_face_their_bearing(guigang_glb):
     assert high[0] - low[0] == pytest.approx(60.3, abs=0.05)  # 60 m floor plus half the outer wall each side
     assert high[2] - low[2] == pytest.approx(30.3, abs=0.05)
     assert high[1] > 5.0 + 2.0, "the first floor stands 5 m above the ground floor"
-    geometry = extract(scene, {1: 0.0, 2: 5.0})
-    layout = load(layout_path("guigang"))
+
+
+def other_way_round(bearing: float) -> float:
+    """The same bearing written the other way round, where the layout format allows it (−180 … 360)."""
+    turned = bearing + 360 if bearing <= 0 else bearing - 360
+    return turned if -180 <= turned <= 360 else bearing
+
+
+def test_counters_face_their_bearing_however_it_is_written():
+    # Every other counter of the city hall has its bearing written the other way round (−90 as 270,
+    # 0 as 360, 180 as −180): the model must face the same way, read back in (−180, 180].
+    spec = yaml.safe_load(layout_path("guigang").read_text(encoding="utf-8"))
+    entries = [entry for floor in spec["floors"] for entry in floor.get("counters", [])]
+    for entry in entries[1::2]:
+        entry["facing"] = other_way_round(entry["facing"])
+    layout = parse(spec)
+    geometry = extract(load_scene(build_glb(layout))[0], {1: 0.0, 2: 5.0})
+    written_otherwise = set()
     for floor in layout.floors:
         for c in floor.counters:
             info = geometry.nodes[f"counter:{c.number}"]
             assert info.floor == floor.level
-            assert info.facing == pytest.approx(c.facing % 360 if c.facing > 180 else c.facing, abs=1e-6)
+            assert -180 < info.facing <= 180
+            assert wrap_degrees(info.facing - c.facing) == pytest.approx(0, abs=1e-6)
+            if abs(info.facing - c.facing) > 1:
+                written_otherwise.add(c.facing)
             dx, dz = bearing_to_vector(c.facing)
             # The standing point lies in front of the service side.
             assert (info.standing[0] - c.at[0]) * dx + (info.standing[1] - c.at[1]) * dz > 0.5
+    assert written_otherwise == {270, 360, -180}, "bearings outside (−180, 180] were compared wrapped"
 
 
 def test_extrude_plan_makes_a_closed_solid_of_the_right_volume():
