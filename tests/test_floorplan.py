@@ -229,10 +229,12 @@ def test_north_is_up_and_marks_face_the_service_side(floor, nodes, labels):
         values = [float(v) for v in re.findall(r"-?\d*\.?\d+", d)]
         return list(zip(values[::2], values[1::2], strict=True))
 
+    a01, a02 = mark_points("A01"), mark_points("A02")
+    assert len(a01) >= 3 and len(a02) >= 3, "a mark is a shape, not an empty path"
     # A01 at (2, 2) faces bearing 180: south, +Z, down the page; its desk reaches 0.4 m that way.
-    assert all(z > 2.4 for _x, z in mark_points("A01"))
+    assert all(z > 2.4 for _x, z in a01)
     # A02 at (4, 2) faces 90: east, +X; the mark lies right of its 0.8 m wide desk.
-    assert all(x > 4.4 for x, _z in mark_points("A02"))
+    assert all(x > 4.4 for x, _z in a02)
 
 
 def test_numbers_are_compact(floor, nodes, labels):

@@ -105,7 +105,7 @@ def test_to_dict_is_json_ready_with_elevations_and_rounding():
     assert polyline[0] == [2.0, 4.5, 2.0] and polyline[-1] == [18.0, 4.5, 2.0]
     assert polyline[1] == [9.45, 4.5, 7.45]
     assert data["floor_changes"] == []
-    assert all(set(step) == {"zh", "en"} for step in data["steps"])
+    assert data["steps"] and all(set(step) == {"zh", "en"} for step in data["steps"])
 
 
 def two_floors(*connectors: Connector) -> tuple[HallGeometry, list[Place]]:
