@@ -5,7 +5,9 @@ Builds a fresh instance (demo halls, the pingnan hall model), publishes ONE 8192
 image), and serves it with gunicorn. Pannellum (web/node_modules/pannellum, a development dependency) runs
 in multires mode on the very same tile folder, from a page served by a route that only this benchmark
 registers (a WSGI module written into the temporary folder wraps ``create_app()``; product code is not
-changed); its JS and CSS are served gzip-compressed, as ours are, so bytes compare like with like.
+changed); its JS and CSS are served gzip-compressed, as ours are, so bytes compare like with like. Pannellum
+gets our ``preview.jpg`` too (its ``preview`` option), sized and placed in its box as our page places it
+(the middle of the equirect at 240 % of the box height), so both have the same image before their viewer runs.
 
 For each viewer and network profile (loopback; "slow 4G": 1.6 Mbps down, 150 ms RTT, cache disabled, via
 CDP), ``--repeat`` cold loads, each in a fresh browser context at 1280×720; medians [min–max] are printed:
@@ -17,13 +19,20 @@ CDP), ``--repeat`` cold loads, each in a fresh browser context at 1280×720; med
   ``SMALL`` greyscale, has a standard deviation ≥ ``STD_FLOOR`` (not nearly uniform), differs from the empty
   state by a mean of ≥ ``EMPTY_DIFF`` grey levels, and has a normalised cross-correlation ≥ ``NCC_MIN`` with
   the final view. Screenshot time is taken when the capture returns, so it is an upper bound for both viewers
-  alike; the first-frame screenshots (and the final views) are saved into ``bench-results/web/``;
+  alike; the first-frame screenshots (and the final views) are saved into ``bench-results/web/``. Each
+  screenshot is told apart by whether the viewer had drawn before it was taken (ours: ``#viewer`` has a
+  panorama texture and a frame number; Pannellum: ``isLoaded()``, which is when it removes its preview):
+  *pre-viewer* is the first recognisable screenshot before that (ours: the server-rendered first view, the
+  placeholder and preview.jpg as CSS backgrounds in the HTML; Pannellum: its preview element), *viewer* the
+  first one after it. The ratios compare the viewers' own first frames;
 - ours only: whether that first frame is the inline *placeholder* or *preview.jpg* (by whether preview.jpg had
   finished loading, per CDP, before the screenshot was taken), and when the first recognisable screenshot after
   preview.jpg arrived ("preview s");
 - sharp: by the network: once tile requests (``/<level>/<face><row>_<col>.jpg``) have been quiet for
-  ``QUIET`` s, the time the last tile of the highest level requested arrived; that level is reported; the
-  final screenshot's correlation with the reference final view is checked (``final NCC``);
+  ``QUIET`` s, the time the last tile of each level arrived. Each viewer picks its own top level, so the
+  comparison is at the same level: the highest level both viewers reached in every run of a profile
+  ("sharp@L", with the number of tiles of that level each fetched); each viewer's own top level is reported
+  beside it. The final screenshot's correlation with the reference final view is checked (``final NCC``);
 - bytes: ``Network.loadingFinished`` encodedDataLength of everything finished by first frame and by sharp,
   and of the scripts among them.
 
@@ -80,6 +89,17 @@ PROFILES = {
     "slow 4G": {"latency": 150, "down_mbps": 1.6, "up_mbps": 0.75},
 }
 TARGETS = "first recognisable view ≤ 1.0 s; sharp ≤ 6 s; JS for the first frame ≤ 200 KB compressed"
+# Our page's placement of preview.jpg (web/src/tour.css, .viewer), given to Pannellum's preview element.
+PREVIEW_CSS = (
+    "background-size: auto 240% !important; background-position: 50% 50% !important; "
+    "background-repeat: repeat-x !important;"
+)
+# Whether the viewer has drawn (a screenshot taken after this is true shows the viewer's own frame).
+DRAWN = {
+    "ours": "(() => { const v = document.querySelector('#viewer');"
+    " return !!(v && v.dataset.panorama && Number(v.dataset.frame || 0) >= 1); })()",
+    "Pannellum": "!!(window.__pano && window.__pano.isLoaded())",
+}
 
 
 def synthetic_equirect(width: int, seed: int = 2026) -> np.ndarray:
@@ -150,6 +170,7 @@ def pannellum_page(tiles: dict, view: dict, rect: dict) -> str:
     config = {
         "type": "multires",
         "autoLoad": True,
+        "preview": tiles["basePath"] + tiles["preview"],
         "showControls": False,
         "yaw": view["yaw"],
         "pitch": view["pitch"],
@@ -178,9 +199,10 @@ def pannellum_page(tiles: dict, view: dict, rect: dict) -> str:
         #pano {{ position: absolute; left: {rect["x"]}px; top: {rect["y"]}px; width: {rect["width"]}px;
           height: {rect["height"]}px; }}
         .pnlm-container {{ background: #30343a !important; }} .pnlm-load-box {{ display: none !important; }}
+        .pnlm-preview-img {{ {PREVIEW_CSS} }}
         </style></head>
         <body><div id="pano"></div>
-        <script>pannellum.viewer("pano", {json.dumps(config)});</script>
+        <script>window.__pano = pannellum.viewer("pano", {json.dumps(config)});</script>
         </body></html>
         """)
 
@@ -262,7 +284,9 @@ def empty_state(browser, url: str, rect: dict) -> bytes:
     return data
 
 
-def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, cap: float, refs=None) -> dict:
+def measure(
+    browser, viewer: str, url: str, rect: dict, profile: dict | None, poll: float, cap: float, refs=None
+) -> dict:
     """Load *url* once in a fresh context; first frame from screenshots of *rect* judged against *refs*
     (final view, empty state: SMALL greyscale arrays; None: no polling, just the load and the final view),
     sharp from tiles. The result holds the encoded first-frame and final screenshots."""
@@ -308,17 +332,32 @@ def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, ca
         ends = [r["end"] - t0 for r in requests.values() if r["url"].endswith("/preview.jpg") and "end" in r]
         return min(ends, default=None)
 
-    first = before = preview = stage = None
-    first_shot = first_ncc = preview_shot = None
+    first = before = preview = stage = pre_viewer = drawn_first = None
+    first_shot = first_ncc = preview_shot = drawn_shot = None
     best, shots = 0.0, 0
-    has_preview = "/hall/" in url  # ours: tell the placeholder from preview.jpg
+    has_preview = viewer == "ours"  # ours: tell the placeholder from preview.jpg
+
+    def drawn() -> bool:
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            answer = cdp.send("Runtime.evaluate", {"expression": DRAWN[viewer], "returnByValue": True})
+        except PlaywrightError:  # the page is between documents
+            return False
+        return answer.get("result", {}).get("value") is True
+
     while refs is not None and time.monotonic() - t0 < cap:
         start = time.monotonic() - t0
+        was_drawn = drawn()  # before the capture: a screenshot after this shows the viewer's frame
         data = shoot(cdp, rect)
         now = time.monotonic() - t0
         shots += 1
         ok, score = judge(data, *refs)
         best = max(best, score)
+        if ok and not was_drawn and pre_viewer is None:
+            pre_viewer = now
+        if ok and was_drawn and drawn_first is None:
+            drawn_first, drawn_shot = now, data
         if has_preview and ok and preview is None:
             page.wait_for_timeout(1)  # let Playwright deliver pending CDP events
             loaded = preview_end()
@@ -330,7 +369,7 @@ def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, ca
                 stage = "placeholder" if preview is None else "preview"
         elif first is None:
             before = now
-        if first is not None and (not has_preview or preview is not None):
+        if drawn_first is not None and (not has_preview or preview is not None):
             break
         time.sleep(poll)
     capped = True
@@ -350,6 +389,14 @@ def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, ca
             tiles.append((int(match.group(1)), r["end"] - t0))
     level = max((lv for lv, _ in tiles), default=0)
     sharp = None if capped else max((t for lv, t in tiles if lv == level), default=None)
+    # level → (time its last tile arrived, tiles of it), for the comparison at the same level
+    levels = {
+        lv: (
+            None if capped else max(t for lv2, t in tiles if lv2 == lv),
+            sum(1 for lv2, _ in tiles if lv2 == lv),
+        )
+        for lv in {lv for lv, _ in tiles}
+    }
     done = [(r["end"] - t0, r.get("bytes", 0), r.get("type")) for r in requests.values() if "end" in r]
     doc = min((r["start"] for r in requests.values() if "start" in r), default=t0) - t0
 
@@ -360,6 +407,9 @@ def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, ca
 
     result = {
         "first": first,
+        "pre_viewer": pre_viewer,
+        "viewer": drawn_first,
+        "levels": levels,
         "before": before,
         "stage": stage,
         "preview": preview,
@@ -372,6 +422,7 @@ def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, ca
         "top_tiles": sum(1 for lv, _ in tiles if lv == level),
         "tiles": len(tiles),
         "kb_first": kb(first),
+        "kb_viewer": kb(drawn_first),
         "kb_sharp": kb(sharp if sharp is not None else time.monotonic() - t0),
         "js_first": kb(first, scripts=True),
         "js_all": kb(time.monotonic() - t0, scripts=True),
@@ -379,6 +430,7 @@ def measure(browser, url: str, rect: dict, profile: dict | None, poll: float, ca
         "doc": doc,
         "capped": capped,
         "first_shot": first_shot,
+        "viewer_shot": drawn_shot,
         "preview_shot": preview_shot,
         "final_shot": final_shot,
     }
@@ -492,7 +544,7 @@ def main() -> None:
                     )
                     refs = {}
                     for viewer, url in viewers:
-                        ref = measure(browser, url, rect, None, args.poll, args.cap)
+                        ref = measure(browser, viewer, url, rect, None, args.poll, args.cap)
                         if ref["final_shot"] is None or ref["capped"]:
                             sys.exit(
                                 f"{viewer}: no settled final view within {args.cap:.0f} s for the reference"
@@ -509,20 +561,25 @@ def main() -> None:
                     for i in range(1, args.repeat + 1):
                         for profile_name, profile in PROFILES.items():
                             for viewer, url in viewers:
-                                r = measure(browser, url, rect, profile, args.poll, args.cap, refs[viewer])
+                                r = measure(
+                                    browser, viewer, url, rect, profile, args.poll, args.cap, refs[viewer]
+                                )
                                 results.setdefault((viewer, profile_name), []).append(r)
                                 stem = f"{slug(viewer)}-{slug(profile_name)}-r{i}"
                                 saved = []
-                                for key in ("first_shot", "preview_shot", "final_shot"):
-                                    if r[key] is not None and (
-                                        key != "preview_shot" or r["stage"] == "placeholder"
+                                for key in ("first_shot", "viewer_shot", "preview_shot", "final_shot"):
+                                    if (
+                                        r[key] is not None
+                                        and (key != "preview_shot" or r["stage"] == "placeholder")
+                                        and (key != "viewer_shot" or r["viewer"] != r["first"])
                                     ):
                                         saved.append(
                                             save_png(r[key], f"{stem}-{key.removesuffix('_shot')}.png").name
                                         )
                                 print(
                                     f"  run {i} {viewer:9} {profile_name:8}: first {fmt(r['first'], '.2f')} s"
-                                    f" (NCC {fmt(r['first_ncc'], '.2f')}, best {r['best_ncc']:.2f}"
+                                    f" (pre-viewer {fmt(r['pre_viewer'], '.2f')} s, viewer {fmt(r['viewer'], '.2f')} s;"
+                                    f" NCC {fmt(r['first_ncc'], '.2f')}, best {r['best_ncc']:.2f}"
                                     + (f", {r['stage']}" if r["stage"] else "")
                                     + f"), sharp {fmt(r['sharp'], '.2f')} s, final NCC {fmt(r['final_ncc'], '.2f')}; "
                                     f"{r['shots']} screenshots, {r['tiles']} tiles ({r['top_tiles']} at level "
@@ -555,12 +612,20 @@ def main() -> None:
         f"arrived; sharp = last top-level tile before {QUIET} s without tile requests; KB = encoded bytes over the "
         f"wire (headers included)\n"
     )
+    common = {}  # profile → the highest tile level every run of both viewers reached
+    for profile_name in PROFILES:
+        runs = [r for viewer in ("ours", "Pannellum") for r in results.get((viewer, profile_name), [])]
+        common[profile_name] = min((max(r["levels"], default=0) for r in runs), default=None)
+    pre_names = {"ours": "server-rendered first view (HTML)", "Pannellum": "its preview element"}
     for profile_name in PROFILES:
         print(f"{profile_name}:")
+        level = common[profile_name]
         for viewer in ("ours", "Pannellum"):
             runs = results.get((viewer, profile_name), [])
             if not runs:
                 continue
+            for r in runs:
+                r["sharp_common"], r["tiles_common"] = r["levels"].get(level, (None, 0))
             stages = ", ".join(f"{k} ×{v}" for k, v in sorted(_count(r["stage"] for r in runs).items()))
             print(f"  {viewer}")
             print(f"    before s     {spread(runs, 'before')}")
@@ -568,27 +633,41 @@ def main() -> None:
                 f"    first s      {spread(runs, 'first')}"
                 + (f"   stage at first: {stages}" if stages else "")
             )
+            print(
+                f"    pre-viewer s {spread(runs, 'pre_viewer')}   ({pre_names[viewer]}, before the viewer drew)"
+            )
+            print(f"    viewer s     {spread(runs, 'viewer')}   (first recognisable frame the viewer drew)")
             if viewer == "ours":
                 print(
                     f"    preview s    {spread(runs, 'preview')}   (preview.jpg loaded {spread(runs, 'preview_loaded')})"
                 )
             print(f"    first NCC    {spread(runs, 'first_ncc')}   final NCC {spread(runs, 'final_ncc')}")
+            print(
+                f"    sharp@{level} s   {spread(runs, 'sharp_common')}   tiles of level {level} "
+                f"{spread(runs, 'tiles_common', 0)}"
+            )
             levels = sorted({r["level"] for r in runs})
             print(
-                f"    sharp s      {spread(runs, 'sharp')}   level {'/'.join(map(str, levels))}, "
+                f"    sharp s      {spread(runs, 'sharp')}   at its own top level {'/'.join(map(str, levels))}, "
                 f"top tiles {spread(runs, 'top_tiles', 0)}"
             )
-            print(f"    KB@first     {spread(runs, 'kb_first', 0)}   KB@sharp {spread(runs, 'kb_sharp', 0)}")
+            print(
+                f"    KB@first     {spread(runs, 'kb_first', 0)}   KB@viewer {spread(runs, 'kb_viewer', 0)}"
+                f"   KB@sharp {spread(runs, 'kb_sharp', 0)}"
+            )
             print(f"    JS KB@first  {spread(runs, 'js_first', 0)}   JS KB all {spread(runs, 'js_all', 0)}")
-    print("\nratios of medians, ours / Pannellum (below 1: ours is faster or smaller)")
-    print(f"{'profile':9} {'first':>7} {'sharp':>7} {'KB@first':>9} {'KB@sharp':>9} {'JS all':>7}")
+    print("\nratios of medians, ours / Pannellum (below 1: ours is faster or smaller); first = each viewer's")
+    print(
+        "first recognisable frame of its own (pre-viewer images have their own rows above); sharp at level L"
+    )
+    print(f"{'profile':9} {'viewer':>7} {'sharp@L':>9} {'KB@viewer':>10} {'KB@sharp':>9} {'JS all':>7}")
     for profile_name in PROFILES:
         a, b = results.get(("ours", profile_name)), results.get(("Pannellum", profile_name))
         if a and b:
             print(
-                f"{profile_name:9} {ratio(median(a, 'first'), median(b, 'first')):>7} "
-                f"{ratio(median(a, 'sharp'), median(b, 'sharp')):>7} "
-                f"{ratio(median(a, 'kb_first'), median(b, 'kb_first')):>9} "
+                f"{profile_name:9} {ratio(median(a, 'viewer'), median(b, 'viewer')):>7} "
+                f"{ratio(median(a, 'sharp_common'), median(b, 'sharp_common')):>7}@{common[profile_name]} "
+                f"{ratio(median(a, 'kb_viewer'), median(b, 'kb_viewer')):>10} "
                 f"{ratio(median(a, 'kb_sharp'), median(b, 'kb_sharp')):>9} "
                 f"{ratio(median(a, 'js_all'), median(b, 'js_all')):>7}"
             )
