@@ -609,7 +609,9 @@ def main() -> None:
         f"≥ {NCC_MIN:g} (NCC) with the final sharp view (screenshots in {RESULTS.relative_to(ROOT)}/); “before” = "
         f"the last screenshot that failed, so the first frame appeared between it and “first”; stage (ours) = "
         f"placeholder or preview.jpg at first frame; preview = first passing screenshot taken after preview.jpg "
-        f"arrived; sharp = last top-level tile before {QUIET} s without tile requests; KB = encoded bytes over the "
+        f"arrived; pre-viewer / viewer = first passing screenshot before / after the viewer drew; sharp@L = last "
+        f"tile of level L (the highest level every run of both viewers reached) before {QUIET} s without tile "
+        f"requests, sharp = the same at the viewer's own top level; KB = encoded bytes over the "
         f"wire (headers included)\n"
     )
     common = {}  # profile → the highest tile level every run of both viewers reached
