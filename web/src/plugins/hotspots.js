@@ -38,6 +38,9 @@ export class HotspotsPlugin extends Plugin {
     this.listen(viewer, RENDER, (e) => this.onRender(e));
     this.listen(viewer, SCENE_CHANGE, (e) => this.setScene(e.detail.scene));
     this.listen(this.layer, 'click', (e) => this.onClick(e));
+    this.listen(this.layer, 'focusin', (e) => this.onFocusIn(e));
+    this.listen(this.layer, 'focusout', (e) => this.onFocusOut(e));
+    this.listen(this.layer, 'keydown', (e) => this.onKey(e));
     this.listen(i18nEvents, LANG_CHANGE, () => this.relabel(this.scene));
     if (viewer.getScene()) this.setScene(viewer.getScene());
   }
@@ -79,15 +82,15 @@ export class HotspotsPlugin extends Plugin {
 
   /** A group label for a row of one department's counters ("B01–B05 市场监督管理局") and the list it opens. */
   makeGroup(members) {
-    const first = members[0].spot.target.slice(8);
-    const last = members[members.length - 1].spot.target.slice(8);
+    const numbers = members.map((m) => m.spot.target.slice(8)).sort();
+    const [first, last] = [numbers[0], numbers[numbers.length - 1]];
     const name = pick(members[0].departmentName);
     const list = el('div', { class: 'hs-group-list', role: 'group', 'aria-label': `${first}–${last} ${name}` });
     list.hidden = true;
     const button = el('button', {
       type: 'button', class: 'hotspot hotspot-group', 'aria-expanded': 'false', 'data-group': `${first}-${last}`,
-      'data-members': members.map((m) => m.spot.target).join(' '), 'aria-label': `${first}–${last} ${name}（${members.length}${t('counter')}）`,
-    }, el('span', { class: 'hs-number', text: `${first}–${last}` }), el('span', { class: 'hs-name', text: name }));
+      'data-members': members.map((m) => m.spot.target).join(' '), 'aria-label': `${first}–${last} ${name} ${t('groupOf', { n: members.length })}`,
+    }, el('span', { class: 'hs-number', text: `${first}–${last}` }), ' ', el('span', { class: 'hs-name', text: name }));
     button.hidden = true;
     // In the DOM right after the group's first counter: Tab goes from the group into its list in view order.
     members[0].button.before(button);
@@ -96,17 +99,8 @@ export class HotspotsPlugin extends Plugin {
     const pitch = members.reduce((sum, m) => sum + m.spot.pitch, 0) / members.length;
     const group = { members, button, list, open: false, dir: directionOf(yaw, pitch), distance: Math.min(...members.map((m) => m.spot.distance ?? 0)) };
     for (const member of members) member.group = group;
-    this.listen(button, 'click', () => this.toggleGroup(group, !group.open));
-    // Keyboard focus opens it (a mouse press focuses too, and then its click decides).
-    this.listen(button, 'focus', () => { if (button.matches(':focus-visible') && !group.closing) this.toggleGroup(group, true); });
-    this.listen(list, 'focusout', (e) => { if (!list.contains(e.relatedTarget) && e.relatedTarget !== button) this.toggleGroup(group, false); });
-    this.listen(list, 'keydown', (e) => {
-      if (e.key !== 'Escape') return;
-      this.toggleGroup(group, false);
-      group.closing = true; // back on the label, which stays closed
-      button.focus();
-      group.closing = false;
-    });
+    button.group = group; // the layer's listeners find the group from its label (one set of listeners for all)
+    list.group = group;
     return group;
   }
 
@@ -311,7 +305,37 @@ export class HotspotsPlugin extends Plugin {
     }
   }
 
+  /** Keyboard focus on a group label opens it (a mouse press focuses too, and then its click decides). */
+  onFocusIn(event) {
+    const group = event.target.group;
+    if (group && event.target.matches(':focus-visible') && !group.closing) this.toggleGroup(group, true);
+  }
+
+  /** Focus leaving a group's label and list closes the list. */
+  onFocusOut(event) {
+    const group = event.target.closest('.hs-group-list')?.group || event.target.group;
+    if (!group || !group.open) return;
+    const next = event.relatedTarget;
+    if (next && (group.list.contains(next) || next === group.button)) return;
+    this.toggleGroup(group, false);
+  }
+
+  /** Escape in a group's list closes it and goes back to its label, which stays closed. */
+  onKey(event) {
+    const group = event.target.closest('.hs-group-list')?.group;
+    if (event.key !== 'Escape' || !group) return;
+    this.toggleGroup(group, false);
+    group.closing = true;
+    group.button.focus();
+    group.closing = false;
+  }
+
   onClick(event) {
+    const label = event.target.closest('button[data-group]');
+    if (label?.group) {
+      this.toggleGroup(label.group, !label.group.open);
+      return;
+    }
     const button = event.target.closest('button[data-target]');
     if (!button) return;
     this.emit(HOTSPOT_SELECT, { target: button.dataset.target });
