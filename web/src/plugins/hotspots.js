@@ -1,14 +1,19 @@
 // Hotspots (plugin id 'hotspots') as real, named, focusable <button>s in *layer* over the canvas, placed by
-// projecting yaw/pitch each frame; the scene's set follows SCENE_CHANGE and the language; a press emits
-// HOTSPOT_SELECT {target}. destroy() removes every button it made.
+// projecting yaw/pitch each frame and laid out so that none covers another (hotspotLayout.js: a crowded row
+// of one department's counters becomes one group label that opens into its counters on click or focus); the
+// scene's set follows SCENE_CHANGE and the language; a press emits HOTSPOT_SELECT {target}. destroy()
+// removes every button it made.
 import { Vector3 } from 'three';
 import { HOTSPOT_SELECT, LANG_CHANGE, RENDER, SCENE_CHANGE } from '../events.js';
 import { facilityType, i18nEvents, pick, t } from '../i18n.js';
 import { el } from '../ui/dom.js';
 import { directionOf } from '../viewer/Viewer.js';
+import { crowded, place, rows } from './hotspotLayout.js';
 import { Plugin } from './Plugin.js';
 
 const ROUTE_GAP = 8; // px between the link hotspot and the route arrow under it (pointing up at it)
+const USUAL = { w: 120, h: 44 }; // the size assumed for a label not yet measured
+const MARGIN = 40; // px beyond the screen's edge a label may stand and still be shown (half cut)
 const _dir = new Vector3();
 const _forward = new Vector3();
 const _right = new Vector3();
@@ -33,6 +38,9 @@ export class HotspotsPlugin extends Plugin {
     this.listen(viewer, RENDER, (e) => this.onRender(e));
     this.listen(viewer, SCENE_CHANGE, (e) => this.setScene(e.detail.scene));
     this.listen(this.layer, 'click', (e) => this.onClick(e));
+    this.listen(this.layer, 'focusin', (e) => this.onFocusIn(e));
+    this.listen(this.layer, 'focusout', (e) => this.onFocusOut(e));
+    this.listen(this.layer, 'keydown', (e) => this.onKey(e));
     this.listen(i18nEvents, LANG_CHANGE, () => this.relabel(this.scene));
     if (viewer.getScene()) this.setScene(viewer.getScene());
   }
@@ -46,7 +54,9 @@ export class HotspotsPlugin extends Plugin {
 
   clear() {
     for (const item of this.items) item.button.remove();
+    for (const group of this.groups || []) { group.button.remove(); group.list.remove(); }
     this.items = [];
+    this.groups = [];
     this.edge?.remove();
     this.edge = null;
   }
@@ -61,9 +71,56 @@ export class HotspotsPlugin extends Plugin {
       if (!button) continue;
       button.hidden = true;
       this.layer.append(button);
-      this.items.push({ spot, button, dir: directionOf(spot.yaw, spot.pitch) });
+      const [kind, key] = spot.target.split(':');
+      const department = kind === 'counter' ? this.counters.get(key)?.department : null;
+      this.items.push({ spot, button, dir: directionOf(spot.yaw, spot.pitch), department: department?.id ?? null, departmentName: department?.name });
     }
+    this.groups = rows(this.items.filter((item) => item.spot.target.startsWith('counter:'))).map((members) => this.makeGroup(members));
+    this.measure();
     this.applyGuide();
+  }
+
+  /** A group label for a row of one department's counters ("B01–B05 市场监督管理局") and the list it opens. */
+  makeGroup(members) {
+    const numbers = members.map((m) => m.spot.target.slice(8)).sort();
+    const [first, last] = [numbers[0], numbers[numbers.length - 1]];
+    const name = pick(members[0].departmentName);
+    const list = el('div', { class: 'hs-group-list', role: 'group', 'aria-label': `${first}–${last} ${name}` });
+    list.hidden = true;
+    const button = el('button', {
+      type: 'button', class: 'hotspot hotspot-group', 'aria-expanded': 'false', 'data-group': `${first}-${last}`,
+      'data-members': members.map((m) => m.spot.target).join(' '), 'aria-label': `${first}–${last} ${name} ${t('groupOf', { n: members.length })}`,
+    }, el('span', { class: 'hs-number', text: `${first}–${last}` }), ' ', el('span', { class: 'hs-name', text: name }));
+    button.hidden = true;
+    // In the DOM right after the group's first counter: Tab goes from the group into its list in view order.
+    members[0].button.before(button);
+    button.after(list);
+    const yaw = members.reduce((sum, m) => sum + m.spot.yaw, 0) / members.length;
+    const pitch = members.reduce((sum, m) => sum + m.spot.pitch, 0) / members.length;
+    const group = { members, button, list, open: false, dir: directionOf(yaw, pitch), distance: Math.min(...members.map((m) => m.spot.distance ?? 0)) };
+    for (const member of members) member.group = group;
+    button.group = group; // the layer's listeners find the group from its label (one set of listeners for all)
+    list.group = group;
+    return group;
+  }
+
+  /** Open (*open*) or close a group label's list of counters. */
+  toggleGroup(group, open) {
+    if (group.open === open) return;
+    group.open = open;
+    group.button.setAttribute('aria-expanded', String(open));
+    if (open) group.list.replaceChildren(...group.members.map((m) => m.button));
+    else for (const m of group.members) group.button.before(m.button); // back to the layer, placed by onRender
+    group.list.hidden = !open;
+    this.viewer.requestRender();
+  }
+
+  /** The size of every label (shown once, out of sight, so that hidden ones can be placed too). */
+  measure() {
+    const all = [...this.items, ...this.groups];
+    for (const { button } of all) { button.hidden = false; button.style.transform = 'translate(-9999px, -9999px)'; }
+    for (const entry of all) entry.size = { w: entry.button.offsetWidth || USUAL.w, h: entry.button.offsetHeight || USUAL.h };
+    for (const { button } of all) button.hidden = true;
   }
 
   /**
@@ -124,11 +181,13 @@ export class HotspotsPlugin extends Plugin {
     if (kind === 'counter') {
       const counter = this.counters.get(key);
       if (!counter) return null;
-      const dept = pick(counter.department?.name);
-      // The name starts with the visible text (number, department), then says what it is (WCAG 2.5.3).
-      attrs['aria-label'] = [counter.number, dept, t('counter')].filter(Boolean).join(' ');
+      // What the counter is for (its name), after the number that is always shown; the whole name on hover
+      // or focus. The accessible name starts with the visible text (WCAG 2.5.3).
+      const name = pick(counter.name) || pick(counter.department?.name);
+      attrs['aria-label'] = [counter.number, name, t('counter')].filter(Boolean).join(' ');
+      attrs.title = `${counter.number} ${name}`;
       if (counter.status !== 'open') attrs.class += ' is-closed';
-      return el('button', attrs, el('span', { class: 'hs-number', text: counter.number }), dept ? ' ' : null, dept ? el('span', { class: 'hs-dept', text: dept }) : null);
+      return el('button', attrs, el('span', { class: 'hs-number', text: counter.number }), name ? ' ' : null, name ? el('span', { class: 'hs-name', text: name }) : null);
     }
     if (kind === 'facility') {
       const facility = this.facilities.get(key);
@@ -156,26 +215,80 @@ export class HotspotsPlugin extends Plugin {
     const width = this.viewer.container.clientWidth;
     const height = this.viewer.container.clientHeight;
     camera.getWorldDirection(_forward);
-    for (const item of this.items) {
-      const visible = item.dir.dot(_forward) > 0.05;
-      let x = 0, y = 0;
-      if (visible) {
-        _dir.copy(item.dir).project(camera);
-        x = ((_dir.x + 1) / 2) * width;
-        y = ((1 - _dir.y) / 2) * height;
-      }
-      if (item.anchor && visible) {
-        // centre to centre: half of each button and the gap (a hidden anchor measures 0: a usual size then)
-        y += (item.anchor.button.offsetHeight || 44) / 2 + ROUTE_GAP + (item.button.offsetHeight || 44) / 2;
-      }
-      const inside = visible && x > -40 && x < width + 40 && y > -40 && y < height + 40;
-      if (item.button.hidden === inside) {
-        item.button.hidden = !inside;
-        if (inside && item.anchor) this.viewer.requestRender(); // placed with a usual height: measure it next frame
-      }
-      if (inside) item.button.style.transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px) translate(-50%, -50%)`;
-      if (item.route && this.edge) this.placeEdge(item, inside && x > 0 && x < width && y > 0 && y < height, camera);
+    const project = (entry) => {
+      const front = entry.dir.dot(_forward) > 0.05;
+      if (!front) return null;
+      _dir.copy(entry.dir).project(camera);
+      return { x: ((_dir.x + 1) / 2) * width, y: ((1 - _dir.y) / 2) * height };
+    };
+    // Sizes as the labels stand now (language, elder mode); hidden ones keep the size they last had.
+    for (const entry of [...this.items, ...this.groups]) {
+      if (!entry.button.hidden && entry.button.offsetWidth) entry.size = { w: entry.button.offsetWidth, h: entry.button.offsetHeight };
     }
+    const box = (entry, at, fixed = false) => ({ entry, fixed, x: at.x, y: at.y, ...(entry.size || USUAL) });
+    const inside = (at) => at && at.x > -MARGIN && at.x < width + MARGIN && at.y > -MARGIN && at.y < height + MARGIN;
+    const fixed = [];
+    const linked = new Set();
+    let arrowOnScreen = false;
+    const route = this.items.find((item) => item.route);
+    if (route) {
+      const at = project(route.anchor);
+      if (inside(at)) {
+        // The link and its route arrow stand together where the link is: nothing moves them.
+        fixed.push(box(route.anchor, at, true));
+        const below = { x: at.x, y: at.y + ((route.anchor.size || USUAL).h + (route.size || USUAL).h) / 2 + ROUTE_GAP };
+        fixed.push(box(route, below, true));
+        arrowOnScreen = below.x > 0 && below.x < width && below.y > 0 && below.y < height;
+        linked.add(route.anchor);
+      }
+    }
+    if (this.edge && !arrowOnScreen && route) {
+      const r = { x: this.edge.offsetLeft + this.edge.offsetWidth / 2, y: this.edge.offsetTop + this.edge.offsetHeight / 2 };
+      if (this.edge.offsetWidth) fixed.push({ entry: null, fixed: true, ...r, w: this.edge.offsetWidth, h: this.edge.offsetHeight });
+    }
+    const target = this.items.find((item) => item.button.dataset.route === 'target');
+    const free = [];
+    if (target) {
+      const at = project(target);
+      if (inside(at)) fixed.push(box(target, at, true));
+    }
+    // Rows of one department that would pile up at this zoom show as one group label (the target apart).
+    const inGroup = new Set();
+    for (const group of this.groups) {
+      const members = group.members.filter((m) => m !== target);
+      const spots = members.map((m) => [m, project(m)]).filter(([, at]) => at);
+      const collapse = group.open || (members.length > 1 && crowded(spots.map(([m, at]) => box(m, at))));
+      group.shown = false;
+      if (!collapse) continue;
+      for (const m of members) inGroup.add(m);
+      const at = project(group);
+      if (inside(at)) free.push(box(group, at));
+    }
+    for (const item of this.items) {
+      if (item.route || item === target || linked.has(item) || inGroup.has(item)) continue;
+      const at = project(item);
+      if (inside(at)) free.push(box(item, at));
+    }
+    // Scene links first (the way on must never be covered), then the nearest.
+    const rank = (b) => (b.entry.spot?.target.startsWith('scene:') ? 0 : 1);
+    free.sort((a, b) => rank(a) - rank(b) || (a.entry.spot?.distance ?? a.entry.distance ?? 0) - (b.entry.spot?.distance ?? b.entry.distance ?? 0));
+    const units = [...fixed, ...free];
+    const places = place(units);
+    const shown = new Map();
+    units.forEach((unit, i) => { if (unit.entry && places[i]) shown.set(unit.entry, places[i]); });
+    for (const entry of [...this.items, ...this.groups]) {
+      const at = shown.get(entry);
+      const inList = entry.group?.open && entry.group.list.contains(entry.button);
+      if (inList) { entry.button.hidden = false; entry.button.style.transform = ''; continue; }
+      if (entry.button.hidden === !!at) entry.button.hidden = !at;
+      if (at) entry.button.style.transform = `translate(${at.x.toFixed(1)}px, ${at.y.toFixed(1)}px) translate(-50%, -50%)`;
+    }
+    for (const group of this.groups) {
+      const at = shown.get(group);
+      if (group.open && at) group.list.style.transform = `translate(${at.x.toFixed(1)}px, ${(at.y + (group.size || USUAL).h / 2 + 4).toFixed(1)}px) translate(-50%, 0)`;
+      if (group.open && !at) this.toggleGroup(group, false);
+    }
+    if (route && this.edge) this.placeEdge(route, arrowOnScreen, camera);
   }
 
   /** Show the edge marker at the screen's side towards the route arrow while the arrow is not on screen. */
@@ -192,7 +305,37 @@ export class HotspotsPlugin extends Plugin {
     }
   }
 
+  /** Keyboard focus on a group label opens it (a mouse press focuses too, and then its click decides). */
+  onFocusIn(event) {
+    const group = event.target.group;
+    if (group && event.target.matches(':focus-visible') && !group.closing) this.toggleGroup(group, true);
+  }
+
+  /** Focus leaving a group's label and list closes the list. */
+  onFocusOut(event) {
+    const group = event.target.closest('.hs-group-list')?.group || event.target.group;
+    if (!group || !group.open) return;
+    const next = event.relatedTarget;
+    if (next && (group.list.contains(next) || next === group.button)) return;
+    this.toggleGroup(group, false);
+  }
+
+  /** Escape in a group's list closes it and goes back to its label, which stays closed. */
+  onKey(event) {
+    const group = event.target.closest('.hs-group-list')?.group;
+    if (event.key !== 'Escape' || !group) return;
+    this.toggleGroup(group, false);
+    group.closing = true;
+    group.button.focus();
+    group.closing = false;
+  }
+
   onClick(event) {
+    const label = event.target.closest('button[data-group]');
+    if (label?.group) {
+      this.toggleGroup(label.group, !label.group.open);
+      return;
+    }
     const button = event.target.closest('button[data-target]');
     if (!button) return;
     this.emit(HOTSPOT_SELECT, { target: button.dataset.target });
