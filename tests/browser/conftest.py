@@ -32,6 +32,13 @@ def panoramas(app) -> None:
 
 
 @pytest.fixture(scope="session")
+def guigang_panoramas(app) -> None:
+    """Small panoramas for every scene of the two-floor hall too (≈30 s, once; for journeys and floors)."""
+    result = app.test_cli_runner().invoke(args=["panorama", "render-demo", "guigang", "--width", "2048"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator:
     assert Path(CHROMIUM).exists(), "Debian's Chromium is missing: bash scripts/test installs it"
     with playwright_api.sync_playwright() as p:

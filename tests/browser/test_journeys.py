@@ -29,13 +29,6 @@ PROBE = """button => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def guigang_panoramas(app) -> None:
-    """Small panoramas for every scene of the larger hall too (pingnan's come with the session)."""
-    result = app.test_cli_runner().invoke(args=["panorama", "render-demo", "guigang", "--width", "2048"])
-    assert result.exit_code == 0, result.output
-
-
 def frame(page) -> int:
     return int(page.locator("#viewer").get_attribute("data-frame"))
 
