@@ -23,6 +23,8 @@ from pathlib import Path
 import yaml
 from pypinyin import Style, lazy_pinyin
 
+from .. import vocabulary
+
 SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.yaml"
 SEP = "\x00"
 PLURAL = {"service": "services", "counter": "counters", "facility": "facilities"}  # an entry's result list
@@ -200,8 +202,9 @@ class Index:
             initials.append((i, pinyin_initials(f["name_zh"])))
             for text in (f.get("description_zh"), f.get("description_en")):
                 description.append((i, normalize(text or "")))
-            # The type's everyday words count as the facility's curated keywords.
-            for word in words.get(f["type"], ()):
+            # The type's names (vocabulary) and everyday words count as the facility's curated keywords.
+            kind = vocabulary.FACILITIES.get(f["type"])
+            for word in (*((kind.zh, kind.en) if kind else ()), *words.get(f["type"], ())):
                 keyword.append((i, normalize(word)))
                 kw_exact.append((i, normalize(word)))
                 pinyin.append((i, pinyin_full(word)))

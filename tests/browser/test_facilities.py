@@ -47,7 +47,8 @@ def test_facilities_and_floors_across_search_panel_directory_and_minimap(tab, gu
     page.wait_for_selector("#panel:not([hidden]) .panel-type")
     assert page.locator("#panel-title").inner_text() == "二楼卫生间"
     assert page.locator("#panel .panel-floor.is-away").inner_text() == "楼层：在二楼（您现在在一楼）"
-    assert page.locator("#panel .panel-type").inner_text() == "WC 卫生间"  # symbol and type, as on the hotspot
+    # Its symbol and type name, as on its hotspot.
+    assert page.locator("#panel .panel-type").inner_text() == "WC 卫生间"
     assert page.locator("#panel [data-take-me='facility:toilet-2']").count() == 1
     page.wait_for_function("new URLSearchParams(location.search).get('facility') === 'toilet-2'")
 

@@ -3,10 +3,10 @@
 // A counter or facility on another floor than the citizen's says so. Text goes in through textContent only.
 import { PANEL_CHANGE, ROUTE_REQUEST } from '../events.js';
 import { facilityType, floorName, getLang, pick, statusLabel, t } from '../i18n.js';
+import { WEEKDAYS } from '../generated/vocabulary.js';
 import { el, facilitySymbol, getJSON } from './dom.js';
 
 const NARROW = '(max-width: 700px)';
-const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']; // Date#getDay order
 
 export class Panel extends EventTarget {
   constructor(element, hall, { returnFocus = null, here = () => null } = {}) {
@@ -176,7 +176,8 @@ export class Panel extends EventTarget {
     this.state = { counter: null, service: null, facility: id };
     if (!silent) this.emit();
     const hours = facility.hours && typeof facility.hours === 'object'
-      ? (facility.hours[WEEKDAYS[new Date().getDay()]] || []).map((span) => span.join('–')).join('  ') || t('closedToday')
+      // The vocabulary's weekdays start on Monday; getDay counts from Sunday.
+      ? (facility.hours[WEEKDAYS[(new Date().getDay() + 6) % 7]] || []).map((span) => span.join('–')).join('  ') || t('closedToday')
       : t('facilityHallHours');
     this.show(pick(facility.name), [
       el('p', { class: 'panel-type', 'data-type': facility.type },
