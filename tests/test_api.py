@@ -215,7 +215,7 @@ def test_responses_are_utf8_json_with_chinese_unescaped(api):
 
 
 def test_search_answers_match_the_document(api):
-    for query in ("营业执照", "yyzz", "B03", "火星签证"):
+    for query in ("营业执照", "yyzz", "B03", "火星签证", "厕所"):
         body = api.get("/api/v1/search", params={"q": query, "hall": "guigang"}).json()
         assert_matches(body, "SearchResults")
     top = api.get("/api/v1/search", params={"q": "营业执照", "hall": "guigang"}).json()["services"][0]

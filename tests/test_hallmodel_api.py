@@ -88,6 +88,13 @@ def test_upstairs_by_stairs_or_by_lift_when_accessible(api):
     assert [c["type"] for c in step_free["floor_changes"]] == ["lift"]
     assert [leg["floor"] for leg in step_free["legs"]] == [1, 2]
     assert any("电梯" in s["zh"] and "lift" in s["en"] for s in step_free["steps"])
+    # Upstairs, the arrival names the hall's floor; a route on one floor does not.
+    for route in (normal, step_free):
+        assert route["steps"][-1]["zh"].startswith("二楼：E03") and route["steps"][-1]["en"].startswith(
+            "First floor: "
+        )
+    same_floor = api.get("/api/v1/halls/guigang/route", params={"from": "entrance:main", "to": "counter:B03"})
+    assert "：" not in same_floor.json()["steps"][-1]["zh"]
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,17 @@ def test_tour_page_has_a_text_directory_linking_counters(api):
     assert "<h3>一楼" in html and "<h4>" in html
 
 
+def test_text_directory_lists_facilities_under_their_floor(api):
+    html = api.get("/hall/guigang").text
+    directory = html[html.index('id="directory"') : html.index('id="hall-data"')]
+    ground, first = directory.split("<h3>二楼")
+    # Each floor's facilities under its own heading, linked so the tour opens the facility's panel.
+    assert 'href="?facility=toilet-1"' in ground and 'href="?facility=toilet-2"' not in ground
+    assert 'href="?facility=toilet-2"' in first and 'data-facility="baby-room"' in ground
+    assert "母婴室" in ground and "二楼卫生间" in first
+    assert directory.count("<h4>设施") == 2
+
+
 def test_json_script_cannot_close_the_script_element():
     text = json_script({"name": "</script><!-- & \u2028"})
     assert "</" not in text and "<!--" not in text and "\u2028" not in text

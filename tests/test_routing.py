@@ -147,6 +147,9 @@ def test_stairs_only_gives_no_step_free_route():
     assert ("走楼梯上到2楼", "Take the stairs up to floor 2") in [(s.zh, s.en) for s in route.steps]
     back = graph.route("counter:B03", "entrance:main")
     assert ("走楼梯下到1楼", "Take the stairs down to floor 1") in [(s.zh, s.en) for s in back.steps]
+    # Having changed floors, the arrival says on which: the stair lobbies of the two look alike.
+    assert route.steps[-1].zh.startswith("2楼：") and route.steps[-1].en.startswith("Floor 2: ")
+    assert back.steps[-1].zh.startswith("1楼：") and back.steps[-1].en.startswith("Floor 1: ")
 
 
 def test_step_free_route_takes_the_lift():
@@ -463,7 +466,7 @@ def test_large_generated_hall_builds_and_routes():
     assert_clear_of(route, geometry, CLEARANCE * 0.9)
     step_free = graph.route("entrance:main", top, accessible=True)
     assert {c.type for c in step_free.floor_changes} == {"lift"}
-    assert step_free.steps[-1].zh.startswith("D100窗口在")
+    assert step_free.steps[-1].zh.startswith("4楼：D100窗口在")
 
 
 def test_a_connector_far_inside_an_obstacle_is_noted_and_not_used():

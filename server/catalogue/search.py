@@ -1,5 +1,6 @@
-"""Search over service items and counters: Chinese substrings, full pinyin, pinyin initials, counter
-numbers, department names, English names and everyday phrasings (a synonym list in ``data/synonyms.yaml``).
+"""Search over service items, counters and facilities: Chinese substrings, full pinyin, pinyin initials,
+counter numbers, department names, English names and everyday phrasings (a synonym list in
+``data/synonyms.yaml``, which also holds the everyday words for each facility type of ``vocabulary``).
 
 The index is built once per catalogue revision and kept in memory. Each searchable field of all entries is
 joined into one ``\\x00``-separated string, so a substring test over 10,000 items is a few C-level
@@ -22,8 +23,11 @@ from pathlib import Path
 import yaml
 from pypinyin import Style, lazy_pinyin
 
+from .. import vocabulary
+
 SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.yaml"
 SEP = "\x00"
+PLURAL = {"service": "services", "counter": "counters", "facility": "facilities"}  # an entry's result list
 COUNTER_NUMBER = re.compile(r"^[a-z]{1,2}[0-9]{1,3}$")
 HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -40,6 +44,7 @@ SCORE = {
     "initials": 60.0,
     "english": 55.0,
     "department": 40.0,
+    "description": 35.0,  # a facility's description (通往停车场): weak, it names other places too
     "fuzzy": 30.0,
 }
 BONUS_SHARE = 0.1  # each further piece of evidence adds this share of its score…
@@ -58,6 +63,9 @@ SYNONYM_PENALTY = 2.0  # a phrase's targets: under the same match on the query o
 MIN_TERM = 2  # characters: shorter terms are not looked for in keywords and departments (too common)
 MIN_INITIALS = 2  # letters: one initial matches nearly everything
 MIN_ENGLISH = 3  # letters: shorter English fragments (of, to) match nearly everything
+# A facility is listed only when it scores within this of the best service or counter: 身份证 finds the
+# ticket machine's description (刷身份证取号), but the ID-card services are what is meant.
+FACILITY_MARGIN = 20.0
 
 
 def normalize(text: str) -> str:
@@ -81,18 +89,29 @@ def pinyin_initials(text: str) -> str:
 @cache
 def synonyms() -> tuple[dict[str, list[str]], list[str]]:
     """The everyday-phrase table and the filler words (我要, 怎么…) from the data file, normalized."""
-    data = yaml.safe_load(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    data = _synonym_data()
     phrases = {normalize(k): [normalize(t) for t in v] for k, v in data["phrases"].items()}
     fillers = sorted((normalize(w) for w in data["fillers"]), key=len, reverse=True)
     return phrases, fillers
 
 
+@cache
+def facility_words() -> dict[str, tuple[str, ...]]:
+    """Everyday words (Chinese and English) for each facility type: ``toilet`` → 厕所, 卫生间, WC, …"""
+    return {kind: tuple(words) for kind, words in _synonym_data()["facilities"].items()}
+
+
+@cache
+def _synonym_data() -> dict:
+    return yaml.safe_load(SYNONYMS_FILE.read_text(encoding="utf-8"))
+
+
 @dataclass
 class Entry:
-    """What the index keeps of one service item or counter."""
+    """What the index keeps of one service item, counter or facility."""
 
-    kind: str  # "service" or "counter"
-    key: str  # service slug, or "<hall>/<number>"
+    kind: str  # "service", "counter" or "facility"
+    key: str  # service slug, "<hall>/<number>" or "<hall>/<facility id>"
     name: str  # normalized Chinese name
     payload: dict  # what a result carries out
     halls: frozenset[str] = frozenset()
@@ -139,10 +158,11 @@ class Index:
     keyword_exact: dict[str, set[int]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, services: list[dict], counters: list[dict]) -> Index:
-        """Index *services* and *counters* (the plain dicts that ``documents.search_sources`` gives)."""
+    def build(cls, services: list[dict], counters: list[dict], facilities: Iterable[dict] = ()) -> Index:
+        """Index *services*, *counters* and *facilities* (the plain dicts ``documents.search_sources`` gives)."""
         entries: list[Entry] = []
         name, keyword, kw_exact, pinyin, initials, english, department = ([] for _ in range(7))
+        description: list[tuple[int, str]] = []
         for s in services:
             i = len(entries)
             n = normalize(s["name_zh"])
@@ -168,8 +188,26 @@ class Index:
             department.append((i, normalize(c.get("department_zh") or "")))
             department.append((i, normalize(c["zone_zh"])))
             department.append((i, normalize(c["type"])))
+            kw_exact.append((i, normalize(c["type"])))  # 导办台, 咨询: typed as such, the counter is meant
             pinyin.append((i, pinyin_full(c["name_zh"])))
             initials.append((i, pinyin_initials(c["name_zh"])))
+        words = facility_words()
+        for f in facilities:
+            i = len(entries)
+            n = normalize(f["name_zh"])
+            entries.append(Entry("facility", f"{f['hall']}/{f['id']}", n, f, frozenset([f["hall"]])))
+            name.append((i, n))
+            english.append((i, " ".join(f["name_en"].lower().split())))
+            pinyin.append((i, pinyin_full(f["name_zh"])))
+            initials.append((i, pinyin_initials(f["name_zh"])))
+            for text in (f.get("description_zh"), f.get("description_en")):
+                description.append((i, normalize(text or "")))
+            # The type's names (vocabulary) and everyday words count as the facility's curated keywords.
+            kind = vocabulary.FACILITIES.get(f["type"])
+            for word in (*((kind.zh, kind.en) if kind else ()), *words.get(f["type"], ())):
+                keyword.append((i, normalize(word)))
+                kw_exact.append((i, normalize(word)))
+                pinyin.append((i, pinyin_full(word)))
         index = cls(entries)
         index.fields = {
             "name": Blob(name),
@@ -178,6 +216,7 @@ class Index:
             "initials": Blob(initials),
             "english": Blob(english),
             "department": Blob(department),
+            "description": Blob(description),
         }
         for i, word in kw_exact:
             index.keyword_exact.setdefault(word, set()).add(i)
@@ -190,15 +229,16 @@ class Index:
         return index
 
     def search(self, query: str, *, hall: str | None = None, limit: int = 20) -> dict[str, list]:
-        """Rank entries for *query*; with *hall*, entries of that hall come first. Returns
-        ``{"services": [(score, match, entry)], "counters": [...]}``, best first.
+        """Rank entries for *query*; with *hall*, entries of that hall come first (and only its counters and
+        facilities). Returns ``{"services": [(score, match, entry)], "counters": [...], "facilities": [...]}``,
+        best first.
 
         An entry's score is its best piece of evidence plus a small bonus for each further one, so that
         a service whose name *and* curated keywords *and* synonyms all agree outranks one that shares
         only a single word with the query."""
         q = normalize(query)
         if not q:
-            return {"services": [], "counters": []}
+            return {"services": [], "counters": [], "facilities": []}
         evidence: dict[int, dict[tuple[str, str], tuple[float, str]]] = defaultdict(dict)
 
         def hit(i: int, score: float, how: str, term: str = "") -> None:
@@ -239,6 +279,8 @@ class Index:
                     hit(i, min(SCORE["keyword"], ceiling) - penalty, "keyword" if typed else "synonym", term)
                 for i in self.fields["department"].find(term):
                     hit(i, SCORE["department"] - penalty, "department", term)
+                for i in self.fields["description"].find(term):
+                    hit(i, SCORE["description"] - penalty, "description", term)
         self._keywords_inside(q, hit)
         if q.isascii():
             for i, at_start in self.fields["pinyin"].find(q).items():
@@ -259,11 +301,14 @@ class Index:
         return self._rank(scores, hall=hall, limit=limit)
 
     def _keywords_inside(self, q: str, hit) -> None:
-        """Credit curated keywords that occur inside a longer query (房贷没还完卖房 ⊃ 房贷没还完)."""
+        """Credit curated keywords that occur inside a longer query (房贷没还完卖房 ⊃ 房贷没还完). Not Latin
+        ones: with the spaces gone, "water" lies inside "wastewater" and "rest" inside "interest"."""
         longest = min(len(q) - 1, KEYWORD_MAX)
         for size in range(2, longest + 1):
             for start in range(len(q) - size + 1):
                 word = q[start : start + size]
+                if word.isascii():
+                    continue
                 for i in self.keyword_exact.get(word, ()):
                     hit(
                         i,
@@ -305,17 +350,26 @@ class Index:
                 hit(i, SCORE["fuzzy"] + FUZZY_SPREAD * share, "fuzzy")
 
     def _rank(self, scores: dict[int, tuple[float, str]], *, hall: str | None, limit: int) -> dict[str, list]:
-        candidates: dict[str, list] = {"services": [], "counters": []}
+        candidates: dict[str, list] = {"services": [], "counters": [], "facilities": []}
         for i, (score, how) in scores.items():
             entry = self.entries[i]
-            if entry.kind == "counter" and hall and hall not in entry.halls:
+            if entry.kind != "service" and hall and hall not in entry.halls:
                 continue
             local = bool(hall and hall in entry.halls)
-            candidates[entry.kind + "s"].append((score + (LOCAL_BONUS if local else 0), how, entry))
+            candidates[PLURAL[entry.kind]].append((score + (LOCAL_BONUS if local else 0), how, entry))
 
-        # Ties: the shorter (more specific) service name, then counters in number order.
+        best_other = max((t[0] for kind in ("services", "counters") for t in candidates[kind]), default=0.0)
+        candidates["facilities"] = [
+            t for t in candidates["facilities"] if t[0] >= best_other - FACILITY_MARGIN
+        ]
+
+        # Ties: the shorter (more specific) service name, facilities lower floors first, then by key.
         def order(t: tuple[float, str, Entry]) -> tuple:
-            return (-t[0], len(t[2].name) if t[2].kind == "service" else 0, t[2].key)
+            entry = t[2]
+            second = {"service": len(entry.name), "facility": entry.payload.get("floor", 0)}.get(
+                entry.kind, 0
+            )
+            return (-t[0], second, entry.key)
 
         return {kind: heapq.nsmallest(limit, items, key=order) for kind, items in candidates.items()}
 

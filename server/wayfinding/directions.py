@@ -188,17 +188,21 @@ def change_step(change: Change, floor_names: Mapping[int, Mapping[str, str]] | N
     )
 
 
-def arrival_step(name: tuple[str, str], side: Hand | None) -> Step:
-    """Where the target is at the end of the walk."""
+def arrival_step(name: tuple[str, str], side: Hand | None, floor: tuple[str, str] | None = None) -> Step:
+    """Where the target is at the end of the walk; after a floor change, on which floor ("二楼：…")."""
     zh, en = name
     if side is None:
-        return Step(f"{zh}就在这里", f"{sentence(en)} is right here")
-    return {
-        "right": Step(f"{zh}在右手边", f"{sentence(en)} is on your right"),
-        "left": Step(f"{zh}在左手边", f"{sentence(en)} is on your left"),
-        "ahead": Step(f"{zh}在正前方", f"{sentence(en)} is straight ahead"),
-        "behind": Step(f"{zh}在身后", f"{sentence(en)} is behind you"),
-    }[side]
+        step = Step(f"{zh}就在这里", f"{sentence(en)} is right here")
+    else:
+        step = {
+            "right": Step(f"{zh}在右手边", f"{sentence(en)} is on your right"),
+            "left": Step(f"{zh}在左手边", f"{sentence(en)} is on your left"),
+            "ahead": Step(f"{zh}在正前方", f"{sentence(en)} is straight ahead"),
+            "behind": Step(f"{zh}在身后", f"{sentence(en)} is behind you"),
+        }[side]
+    if floor is None:
+        return step
+    return Step(f"{floor[0]}：{step.zh}", f"{sentence(floor[1])}: {step.en}")
 
 
 def route_steps(
@@ -248,5 +252,7 @@ def route_steps(
             side = "ahead"
         else:
             side = hand(end, heading, target)
-    steps.append(arrival_step(to_name, side))
+    # A route that changed floors says on which floor it arrives (the lift lobby looks alike on each).
+    arrived_on = floor_name(changes[-1].to_floor, floor_names) if changes else None
+    steps.append(arrival_step(to_name, side, arrived_on))
     return steps

@@ -70,7 +70,8 @@ def start_scene(doc: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def directory(hall: Hall, doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Floor → zone → counters (with service names) for the server-rendered text directory."""
+    """Floor → zone → counters (with service names), and floor → facilities, for the server-rendered text
+    directory."""
     services = {c.number: [(s.slug, s.name_zh, s.name_en) for s in c.services] for c in hall.counters}
     floors = []
     for floor in doc["floors"]:
@@ -85,7 +86,8 @@ def directory(hall: Hall, doc: dict[str, Any]) -> list[dict[str, Any]]:
             ]
             if counters:
                 zones.append({**zone, "counters": sorted(counters, key=lambda c: c["number"])})
-        floors.append({**floor, "zones": zones})
+        facilities = [f for f in doc["facilities"] if f["floor"] == floor["level"]]
+        floors.append({**floor, "zones": zones, "facilities": facilities})
     return floors
 
 

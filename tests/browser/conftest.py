@@ -33,7 +33,7 @@ def panoramas(app) -> None:
 
 @pytest.fixture(scope="session")
 def guigang_panoramas(app) -> None:
-    """Small panoramas for every scene of the larger hall too (journeys and hotspot layout cover both)."""
+    """Small panoramas for every scene of the two-floor hall too (≈30 s, once; for journeys and floors)."""
     result = app.test_cli_runner().invoke(args=["panorama", "render-demo", "guigang", "--width", "2048"])
     assert result.exit_code == 0, result.output
 

@@ -55,6 +55,13 @@ const STRINGS = {
   noResults: ['没有找到，换个说法试试，或拨打 12345', 'Nothing found: try other words, or call 12345'],
   searchServices: ['事项', 'Services'],
   searchCounters: ['窗口', 'Counters'],
+  searchFacilities: ['设施', 'Facilities'],
+  floor: ['楼层', 'Floor'],
+  otherFloor: ['在{floor}（您现在在{here}）', '{floor}, another floor (you are on {here})'],
+  colon: ['：', ': '],
+  facilityHours: ['开放时间', 'Opening hours'],
+  facilityHallHours: ['与大厅办公时间相同', "Same as the hall's hours"],
+  closedToday: ['今日不开放', 'Closed today'],
   loading: ['正在加载…', 'Loading…'],
   loadFailed: ['加载失败，请稍后再试', 'Could not load; please try again'],
   goTo: ['前往', 'Go to'],
@@ -126,6 +133,12 @@ export function statusLabel(status) {
 /** The vocabulary entry {zh, en, symbol, color} of facility type *type* (the generic one for an unknown type). */
 export function facilityType(type) {
   return Object.prototype.hasOwnProperty.call(FACILITIES, type) ? FACILITIES[type] : UNKNOWN_FACILITY;
+}
+
+/** The hall's name of floor *level* in the current language (一楼 / Ground floor), else "2F". */
+export function floorName(hall, level) {
+  const floor = hall.floors?.find((f) => f.level === level);
+  return floor ? pick(floor.name) : `${level}F`;
 }
 
 /** Switch to *next* ('zh' | 'en'): update marked elements, the document language and listeners. */

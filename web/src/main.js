@@ -1,7 +1,7 @@
 // The citizen tour page: composes the viewer with the tour's plugin set (tiles, hotspots, route guide, controls,
 // phone orientation, minimap; the 3D hall and XR lazily), passing each the page elements it needs, wires the
 // panel and search to the hall document embedded in the page, and keeps
-// ?scene=&yaw=&pitch=&fov=&counter=&service=&lang= in the URL. A kiosk or editor page composes the same viewer
+// ?scene=&yaw=&pitch=&fov=&counter=&service=&facility=&lang= in the URL. A kiosk or editor page composes the same viewer
 // with another plugin set.
 import {
   HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_END, ROUTE_REPLAN, ROUTE_REQUEST, SCENE_CHANGE, SEARCH_SELECT, VIEW_CHANGE,
@@ -77,7 +77,7 @@ class Tour {
     const params = new URLSearchParams(location.search);
     if (params.get('lang') === 'en') setLang('en');
     this.setElder(localStorage.getItem(ELDER_KEY) === '1');
-    this.panel = new Panel(this.$('panel'), this.hall, { returnFocus: () => this.$('viewer') });
+    this.panel = new Panel(this.$('panel'), this.hall, { returnFocus: () => this.$('viewer'), here: () => this.scene?.floor ?? null });
     this.panel.init();
     this.search = new Search(this.$('search-input'), this.$('search-results'), this.hall);
     this.search.init();
@@ -121,6 +121,7 @@ class Tour {
     this.setStepFree(localStorage.getItem(STEP_FREE_KEY) === '1', { replan: false });
     this.search.addEventListener(SEARCH_SELECT, (e) => {
       if (e.detail.service) this.panel.openService(e.detail.service, { counter: e.detail.counter });
+      else if (e.detail.facility) this.panel.openFacility(e.detail.facility);
       else this.panel.openCounter(e.detail.counter);
       this.panel.element.focus();
     });
@@ -130,11 +131,12 @@ class Tour {
     this.$('toggle-elder').addEventListener('click', () => this.setElder(!document.body.classList.contains('elder')));
     this.$('toggle-directory').addEventListener('click', () => this.toggleDirectory());
     this.$('directory').addEventListener('click', (e) => {
-      const link = e.target.closest('a[data-counter]');
+      const link = e.target.closest('a[data-counter], a[data-facility]');
       if (!link) return;
       e.preventDefault();
       this.toggleDirectory(false);
-      if (link.dataset.service) this.panel.openService(link.dataset.service, { counter: link.dataset.counter });
+      if (link.dataset.facility) this.panel.openFacility(link.dataset.facility);
+      else if (link.dataset.service) this.panel.openService(link.dataset.service, { counter: link.dataset.counter });
       else this.panel.openCounter(link.dataset.counter);
       this.panel.element.focus();
     });
@@ -185,8 +187,10 @@ class Tour {
     if (!initial) setLang(params.get('lang') === 'en' ? 'en' : 'zh');
     const counter = params.get('counter');
     const service = params.get('service');
+    const facility = params.get('facility');
     if (service) this.panel.openService(service, { counter, silent: true });
     else if (counter) this.panel.openCounter(counter, { silent: true });
+    else if (facility) this.panel.openFacility(facility, { silent: true });
     else if (!initial) this.panel.close({ silent: true });
     // A shared link or a reload resumes the route, planned afresh from the scene it opens in.
     const target = params.get('route');
@@ -272,11 +276,8 @@ class Tour {
     } else if (kind === 'scene' && this.scenes.has(key)) {
       this.moveTo(this.scenes.get(key));
     } else if (kind === 'facility') {
-      const facility = this.hall.facilities.find((f) => f.id === key);
-      if (facility) {
-        this.panel.openFacility(facility);
-        if (focusPanel) this.panel.element.focus();
-      }
+      this.panel.openFacility(key);
+      if (focusPanel) this.panel.element.focus();
     }
   }
 
@@ -310,9 +311,10 @@ class Tour {
 
   onLang() {
     if (this.scene) this.$('scene-name').textContent = pick(this.scene.name); // plugins relabel themselves
-    const { counter, service } = this.panel.state;
+    const { counter, service, facility } = this.panel.state;
     if (service) this.panel.openService(service, { counter, silent: true });
     else if (counter) this.panel.openCounter(counter, { silent: true });
+    else if (facility) this.panel.openFacility(facility, { silent: true });
     this.search.hide();
   }
 
@@ -343,9 +345,10 @@ class Tour {
       params.set('pitch', pitch.toFixed(1));
       params.set('fov', fov.toFixed(0));
     }
-    const { counter, service } = this.panel.state;
+    const { counter, service, facility } = this.panel.state;
     if (counter) params.set('counter', counter);
     if (service) params.set('service', service);
+    if (facility) params.set('facility', facility);
     if (this.routeTarget) params.set('route', this.routeTarget);
     if (this.routeTarget && this.stepFree) params.set('stepfree', '1');
     if (getLang() === 'en') params.set('lang', 'en');

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ...catalogue import hours
-from ...models import Counter, Department, Hall, Scene, ServiceItem
+from ...models import Counter, Department, Facility, Floor, Hall, Scene, ServiceItem
 from ...publishing.scenes import scene_hotspots
 
 
@@ -198,8 +198,13 @@ def counter_ref(counter: Counter) -> dict[str, Any]:
     }
 
 
-def search_sources(session: Session) -> tuple[list[dict], list[dict]]:
-    """Every service item and counter as the plain dicts that ``search.Index.build`` takes."""
+def floor_label(floor: Floor) -> dict[str, str]:
+    """The hall's name of *floor*: 一楼 / Ground floor."""
+    return {"zh": floor.name_zh, "en": floor.name_en}
+
+
+def search_sources(session: Session) -> tuple[list[dict], list[dict], list[dict]]:
+    """Every service item, counter and facility as the plain dicts that ``search.Index.build`` takes."""
     services = session.scalars(
         select(ServiceItem).options(
             selectinload(ServiceItem.department),
@@ -248,8 +253,26 @@ def search_sources(session: Session) -> tuple[list[dict], list[dict]]:
             "zone_zh": c.zone.name_zh,
             "type": c.type,
             "floor": c.floor.level,
+            "floor_name": floor_label(c.floor),
             "status": c.status,
         }
         for c in counters
     ]
-    return service_rows, counter_rows
+    facilities = session.scalars(
+        select(Facility).options(selectinload(Facility.hall), selectinload(Facility.floor))
+    ).all()
+    facility_rows = [
+        {
+            "hall": f.hall.slug,
+            "id": f.code,
+            "type": f.type,
+            "name_zh": f.name_zh,
+            "name_en": f.name_en,
+            "description_zh": f.description_zh,
+            "description_en": f.description_en,
+            "floor": f.floor.level,
+            "floor_name": floor_label(f.floor),
+        }
+        for f in facilities
+    ]
+    return service_rows, counter_rows, facility_rows

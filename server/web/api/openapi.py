@@ -445,7 +445,7 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "SearchResults": obj(
-        ["query", "hall", "services", "counters", "suggestions"],
+        ["query", "hall", "services", "counters", "facilities", "suggestions"],
         {
             "query": STRING,
             "hall": NULLABLE_STRING,
@@ -468,17 +468,52 @@ SCHEMAS: dict[str, Any] = {
             "counters": {
                 "type": "array",
                 "items": obj(
-                    ["hall", "number", "name", "department", "floor", "status", "score", "match", "url"],
+                    [
+                        "hall",
+                        "number",
+                        "name",
+                        "department",
+                        "floor",
+                        "floor_name",
+                        "status",
+                        "score",
+                        "match",
+                        "url",
+                    ],
                     {
                         "hall": STRING,
                         "number": STRING,
                         "name": ref("Bilingual"),
                         "department": ref("Department"),
                         "floor": INTEGER,
+                        "floor_name": ref("Bilingual"),
                         "status": STATUS,
                         "score": {"type": "number"},
                         "match": STRING,
                         "url": STRING,
+                    },
+                ),
+            },
+            "facilities": {
+                "type": "array",
+                "description": "Facilities (toilets, 母婴室, lifts …) found by name or by the everyday words for "
+                "their type (厕所, WC, AED); with ``hall``, that hall's only. Listed only when they score near the "
+                "best service or counter, so service queries are not drowned.",
+                "items": obj(
+                    ["hall", "id", "type", "name", "floor", "floor_name", "score", "match", "target"],
+                    {
+                        "hall": STRING,
+                        "id": STRING,
+                        "type": {"type": "string", "enum": FACILITY_TYPES},
+                        "name": ref("Bilingual"),
+                        "floor": INTEGER,
+                        "floor_name": ref("Bilingual"),
+                        "score": {"type": "number"},
+                        "match": STRING,
+                        "target": {
+                            "type": "string",
+                            "description": "The place key for the route API: ``facility:<id>``.",
+                        },
                     },
                 ),
             },
@@ -632,7 +667,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "/search",
         "search",
-        "Search services and counters / 搜索事项与窗口",
+        "Search services, counters and facilities / 搜索事项、窗口与设施",
         "SearchResults",
         ("q", "hall?", "limit"),
         (("400", "Missing, too long or malformed parameter"),),

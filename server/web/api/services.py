@@ -47,7 +47,7 @@ def service(slug: str):
 
 @bp.get("/search")
 def search():
-    """Ranked services and counters for ``q``; with ``hall``, counters of that hall."""
+    """Ranked services, counters and facilities for ``q``; with ``hall``, counters and facilities of that hall."""
     reject_unknown_args("q", "hall", "limit")
     q = query_text("q", required=True)
     hall = request_hall()
@@ -98,6 +98,7 @@ def _results(index: search_module.Index, q: str, hall: str | None, limit: int) -
             "name": {"zh": e.payload["name_zh"], "en": e.payload["name_en"]},
             "department": e.payload["department"],
             "floor": e.payload["floor"],
+            "floor_name": e.payload["floor_name"],
             "status": e.payload["status"],
             "score": round(score, 2),
             "match": how,
@@ -105,8 +106,22 @@ def _results(index: search_module.Index, q: str, hall: str | None, limit: int) -
         }
         for score, how, e in ranked["counters"]
     ]
+    facilities = [
+        {
+            "hall": e.payload["hall"],
+            "id": e.payload["id"],
+            "type": e.payload["type"],
+            "name": {"zh": e.payload["name_zh"], "en": e.payload["name_en"]},
+            "floor": e.payload["floor"],
+            "floor_name": e.payload["floor_name"],
+            "score": round(score, 2),
+            "match": how,
+            "target": f"facility:{e.payload['id']}",
+        }
+        for score, how, e in ranked["facilities"]
+    ]
     suggestions = []
-    if not services and not counters:
+    if not services and not counters and not facilities:
         suggestions = [
             {
                 "id": s["id"],
@@ -115,7 +130,14 @@ def _results(index: search_module.Index, q: str, hall: str | None, limit: int) -
             }
             for s in index.suggestions(hall=hall)
         ]
-    return {"query": q, "hall": hall, "services": services, "counters": counters, "suggestions": suggestions}
+    return {
+        "query": q,
+        "hall": hall,
+        "services": services,
+        "counters": counters,
+        "facilities": facilities,
+        "suggestions": suggestions,
+    }
 
 
 QR_TARGETS = ("mobile", "pc", "appointment")

@@ -1,7 +1,8 @@
 // The minimap: the shown floor's plan SVG (fetched, parsed with DOMParser and imported — never innerHTML),
 // the current position with a heading cone that follows the view (bearing = heading + yaw; in the plan x → x
 // and z → y, so bearing b points along (sin b, −cos b), i.e. SVG rotate(b) of "up"), scene markers to go
-// to (focusable, HOTSPOT_SELECT 'scene:<id>'), a floor switcher, the active route, and a hide button.
+// to (focusable, HOTSPOT_SELECT 'scene:<id>'), the plan's facility symbols made focusable buttons (HOTSPOT_SELECT
+// 'facility:<id>', named in the current language), a floor switcher, the active route, and a hide button.
 // Plugin id 'minimap', drawn into its *container*; it follows SCENE_CHANGE and RENDER (the cone). A page
 // without a viewer (no WebGL) may still call init(null) for the plan alone.
 import { HOTSPOT_SELECT, LANG_CHANGE, RENDER, SCENE_CHANGE } from '../events.js';
@@ -145,10 +146,25 @@ export class Minimap extends Plugin {
     this.unit = Math.max(w, h) / 60; // a marker size in plan metres that reads at minimap size
     this.overlay = svg('g', { class: 'mm-overlay' });
     root.append(this.overlay);
+    this.markFacilities(root);
     this.plan = root;
     this.map.replaceChildren(root);
     this.container.dataset.level = String(level);
     this.drawOverlay();
+  }
+
+  /** The plan draws each facility as a symbol disc (g.facility#facility-<id>): make each a named button. */
+  markFacilities(root) {
+    const names = new Map(this.hall.facilities.map((f) => [f.id, f]));
+    for (const node of root.querySelectorAll('g.facility[id^="facility-"]')) {
+      const facility = names.get(node.id.slice('facility-'.length));
+      if (!facility) continue;
+      node.classList.add('mm-facility');
+      node.setAttribute('tabindex', '0');
+      node.setAttribute('role', 'button');
+      node.dataset.facility = facility.id;
+      node.setAttribute('aria-label', `${t('facility')} ${pick(facility.name)}`);
+    }
   }
 
   drawOverlay() {
@@ -204,11 +220,13 @@ export class Minimap extends Plugin {
     const floor = event.target.closest?.('button[data-level]');
     if (floor) { this.showFloor(Number(floor.dataset.level)); return; }
     const marker = event.target.closest?.('[data-scene]');
-    if (marker) this.emit(HOTSPOT_SELECT, { target: `scene:${marker.dataset.scene}` });
+    if (marker) { this.emit(HOTSPOT_SELECT, { target: `scene:${marker.dataset.scene}` }); return; }
+    const facility = event.target.closest?.('[data-facility]');
+    if (facility) this.emit(HOTSPOT_SELECT, { target: `facility:${facility.dataset.facility}` });
   }
 
   onKey(event) {
-    if ((event.key === 'Enter' || event.key === ' ') && event.target.dataset?.scene) {
+    if ((event.key === 'Enter' || event.key === ' ') && (event.target.dataset?.scene || event.target.dataset?.facility)) {
       event.preventDefault();
       this.onClick(event);
     }

@@ -1,4 +1,5 @@
 // Small DOM helpers: text always goes in through textContent.
+import { facilityType } from '../i18n.js';
 
 /** Create an element with attributes and children (strings become text nodes). */
 export function el(tag, attrs = {}, ...children) {
@@ -23,4 +24,12 @@ export async function getJSON(url, signal) {
   const body = await response.json();
   if (!response.ok) throw new Error(body?.error?.message || response.statusText);
   return body;
+}
+
+/** The round symbol of facility type *type* in its vocabulary colour (decoration: hidden from screen readers). */
+export function facilitySymbol(type) {
+  const { symbol, color } = facilityType(type);
+  const node = el('span', { class: 'result-symbol', 'aria-hidden': 'true', text: symbol });
+  node.style.background = color;
+  return node;
 }

@@ -1,18 +1,21 @@
-// The side panel: a counter (number, name, department, status, today's hours, services), a service's
-// plain-language guide, or a route's numbered steps. Text goes in through textContent only.
+// The side panel: a counter (number, name, floor, department, status, today's hours, services), a facility
+// (name, floor, description, hours, 带我去), a service's plain-language guide, or a route's numbered steps.
+// A counter or facility on another floor than the citizen's says so. Text goes in through textContent only.
 import { PANEL_CHANGE, ROUTE_REQUEST } from '../events.js';
-import { facilityType, getLang, pick, statusLabel, t } from '../i18n.js';
-import { el, getJSON } from './dom.js';
+import { facilityType, floorName, getLang, pick, statusLabel, t } from '../i18n.js';
+import { WEEKDAYS } from '../generated/vocabulary.js';
+import { el, facilitySymbol, getJSON } from './dom.js';
 
 const NARROW = '(max-width: 700px)';
 
 export class Panel extends EventTarget {
-  constructor(element, hall, { returnFocus = null } = {}) {
+  constructor(element, hall, { returnFocus = null, here = () => null } = {}) {
     super();
     this.element = element;
     this.returnFocus = returnFocus; // () => the element that gets the focus when the panel closes with it
+    this.here = here; // () => the floor level the citizen is on (the current scene's), or null
     this.hall = hall;
-    this.state = { counter: null, service: null };
+    this.state = { counter: null, service: null, facility: null };
     this.abort = null;
     this._onClick = this.onClick.bind(this);
     this._onKey = this.onKey.bind(this);
@@ -64,7 +67,7 @@ export class Panel extends EventTarget {
 
   /** Open counter *number* of this hall. */
   async openCounter(number, { silent = false } = {}) {
-    this.state = { counter: number, service: null };
+    this.state = { counter: number, service: null, facility: null };
     if (!silent) this.emit();
     this.loading();
     try {
@@ -84,6 +87,7 @@ export class Panel extends EventTarget {
         el('li', {}, el('button', { type: 'button', class: 'service-link', 'data-service': s.id, text: pick(s.name) }))))
       : el('p', { text: t('noServices') });
     this.show(`${counter.number} ${pick(counter.name)}`, [
+      this.floorLine(counter.floor),
       el('p', { class: 'panel-dept' }, el('span', { class: 'label', text: `${t('department')}：` }), pick(counter.department?.name)),
       el('p', { class: `status ${open ? 'is-open' : 'is-closed'}`, 'data-status': counter.status, text: statusLabel(counter.status) }),
       el('p', { class: 'hours' }, el('span', { class: 'label', text: `${t('todayHours')}：` }), hours || t('noHoursToday'),
@@ -97,7 +101,7 @@ export class Panel extends EventTarget {
 
   /** Open service *id*'s plain-language guide (from counter *counter*, for the back button). */
   async openService(id, { counter = this.state.counter, silent = false } = {}) {
-    this.state = { counter, service: id };
+    this.state = { counter, service: id, facility: null };
     if (!silent) this.emit();
     this.loading();
     try {
@@ -155,15 +159,32 @@ export class Panel extends EventTarget {
     this.show(pick(service.name), parts, { back: this.state.counter ? 'counter' : null });
   }
 
-  /** A facility of the hall: name, floor, description, hours and 带我去. */
-  openFacility(facility) {
-    this.state = { counter: null, service: null };
-    const floor = this.hall.floors?.find((f) => f.level === facility.floor);
+  /** The floor of a place on *level*; on another floor than the citizen's, it says so (在二楼 / on 2F). */
+  floorLine(level) {
+    const here = this.here();
+    const away = here !== null && here !== undefined && here !== level;
+    return el('p', { class: `panel-floor${away ? ' is-away' : ''}`, 'data-floor': level },
+      el('span', { class: 'label', text: t('floor') + t('colon') }),
+      away ? t('otherFloor', { floor: floorName(this.hall, level), here: floorName(this.hall, here) }) : floorName(this.hall, level));
+  }
+
+  /** Open facility *id* of this hall: symbol and name, floor, description, today's hours and 带我去. */
+  openFacility(id, { silent = false } = {}) {
+    const facility = this.hall.facilities.find((f) => f.id === id);
+    if (!facility) return;
+    this.abort?.abort();
+    this.state = { counter: null, service: null, facility: id };
+    if (!silent) this.emit();
+    const hours = facility.hours && typeof facility.hours === 'object'
+      // The vocabulary's weekdays start on Monday; getDay counts from Sunday.
+      ? (facility.hours[WEEKDAYS[(new Date().getDay() + 6) % 7]] || []).map((span) => span.join('–')).join('  ') || t('closedToday')
+      : t('facilityHallHours');
     this.show(pick(facility.name), [
-      el('p', { class: 'panel-type', 'data-type': facility.type, text: pick(facilityType(facility.type)) }),
-      floor ? el('p', { class: 'panel-floor', text: pick(floor.name) }) : null,
-      facility.description ? el('p', { text: pick(facility.description) }) : null,
-      typeof facility.hours === 'string' ? el('p', { class: 'hours', text: facility.hours }) : null,
+      el('p', { class: 'panel-type', 'data-type': facility.type },
+        facilitySymbol(facility.type), ` ${pick(facilityType(facility.type))}`),
+      this.floorLine(facility.floor),
+      facility.description ? el('p', { class: 'description', text: pick(facility.description) }) : null,
+      el('p', { class: 'hours' }, el('span', { class: 'label', text: t('facilityHours') + t('colon') }), hours),
       el('button', { type: 'button', class: 'primary take-me', 'data-take-me': `facility:${facility.id}`, text: t('takeMeThere') }),
     ]);
   }
@@ -182,7 +203,7 @@ export class Panel extends EventTarget {
     this.abort?.abort();
     this.element.hidden = true;
     this.element.replaceChildren();
-    this.state = { counter: null, service: null };
+    this.state = { counter: null, service: null, facility: null };
     if ('speechSynthesis' in window) speechSynthesis.cancel();
     if (!silent) this.emit();
     if (hadFocus) this.returnFocus?.()?.focus();

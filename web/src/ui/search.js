@@ -1,8 +1,9 @@
 // One search box (“我要办…”): results as you type from /api/v1/search; a service lists its counters with
-// their status and a “带我去” (take me there) button each.
+// their floor, status and a “带我去” (take me there) button each; facilities (厕所, 母婴室 …) come with their
+// symbol, floor and 带我去, and open the facility's panel.
 import { ROUTE_REQUEST, SEARCH_SELECT } from '../events.js';
-import { pick, statusLabel, t } from '../i18n.js';
-import { el, getJSON } from './dom.js';
+import { floorName, pick, statusLabel, t } from '../i18n.js';
+import { el, facilitySymbol, getJSON } from './dom.js';
 
 const DELAY_MS = 150;
 
@@ -67,24 +68,38 @@ export class Search extends EventTarget {
 
   render(answer) {
     const services = answer.services.filter((s) => s.available_here !== false);
-    if (!services.length && !answer.counters.length) {
+    const counters = (answer.counters || []).filter((c) => !c.hall || c.hall === this.hall.slug);
+    const facilities = (answer.facilities || []).filter((f) => f.hall === this.hall.slug);
+    if (!services.length && !counters.length && !facilities.length) {
       this.show([el('p', { class: 'empty', text: t('noResults') })]);
       return;
     }
-    const parts = [];
+    const floor = (level) => el('span', { class: 'result-floor', 'data-floor': level, text: floorName(this.hall, level) });
+    const sections = [];
     if (services.length) {
-      parts.push(el('h3', { text: t('searchServices') }), el('ul', { class: 'result-services' }, services.map((s) => el('li', {},
+      sections.push({ score: services[0].score, parts: [el('h3', { text: t('searchServices') }), el('ul', { class: 'result-services' }, services.map((s) => el('li', {},
         el('button', { type: 'button', class: 'result-service', 'data-service': s.id, text: pick(s.name) }),
         el('span', { class: 'result-dept', text: pick(s.department?.name) }),
         el('ul', { class: 'result-counters' }, (s.counters || []).filter((c) => c.hall === this.hall.slug).map((c) => el('li', {},
           el('button', { type: 'button', class: 'counter-chip', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }),
+          floor(c.floor),
           el('span', { class: `status ${c.status === 'open' ? 'is-open' : 'is-closed'}`, 'data-status': c.status, text: statusLabel(c.status) }),
-          el('button', { type: 'button', class: 'take-me', 'data-take-me': `counter:${c.number}`, text: t('takeMeThere') }))))))));
+          el('button', { type: 'button', class: 'take-me', 'data-take-me': `counter:${c.number}`, text: t('takeMeThere') }))))))) ] });
     }
-    const counters = (answer.counters || []).filter((c) => !c.hall || c.hall === this.hall.slug);
+    // A facility asked for by its everyday word (厕所, WC) comes before services that merely share it.
+    if (facilities.length) {
+      sections.push({ score: facilities[0].score, parts: [el('h3', { text: t('searchFacilities') }), el('ul', { class: 'result-facilities' }, facilities.map((f) => el('li', { 'data-type': f.type },
+        facilitySymbol(f.type),
+        el('button', { type: 'button', class: 'result-facility', 'data-facility': f.id, text: pick(f.name) }),
+        floor(f.floor),
+        el('button', { type: 'button', class: 'take-me', 'data-take-me': `facility:${f.id}`, text: t('takeMeThere') }))))] });
+    }
+    sections.sort((a, b) => b.score - a.score);
+    const parts = sections.flatMap((section) => section.parts);
     if (counters.length) {
       parts.push(el('h3', { text: t('searchCounters') }), el('ul', { class: 'result-counter-list' }, counters.map((c) => el('li', {},
-        el('button', { type: 'button', class: 'counter-chip', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` })))));
+        el('button', { type: 'button', class: 'counter-chip', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }),
+        floor(c.floor)))));
     }
     this.show(parts);
   }
@@ -92,11 +107,12 @@ export class Search extends EventTarget {
   onClick(event) {
     const button = event.target.closest('button');
     if (!button) return;
-    const { service, counter, takeMe } = button.dataset;
+    const { service, counter, facility, takeMe } = button.dataset;
     const counterOf = button.closest('li')?.querySelector('[data-counter]')?.dataset.counter;
     if (takeMe) this.dispatchEvent(new CustomEvent(ROUTE_REQUEST, { detail: { target: takeMe } }));
     else if (service) this.dispatchEvent(new CustomEvent(SEARCH_SELECT, { detail: { service, counter: counterOf || null } }));
     else if (counter) this.dispatchEvent(new CustomEvent(SEARCH_SELECT, { detail: { counter } }));
+    else if (facility) this.dispatchEvent(new CustomEvent(SEARCH_SELECT, { detail: { facility } }));
     this.hide();
   }
 }
