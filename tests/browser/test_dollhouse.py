@@ -46,8 +46,11 @@ def title_of(place: dict) -> str:
 
 def expect_pick(page, target: str, title: str, count: int) -> list[str]:
     """The *count*-th pick was *target* and the panel shows it; the problems seen."""
-    page.wait_for_function("n => window.__picks.length >= n", arg=count)
-    picked = page.evaluate("window.__picks.at(-1)")
+    # dispatched while the click or key press is handled, so already recorded when Playwright returns
+    picks = page.evaluate("window.__picks")
+    if len(picks) < count:
+        return [f"{target}: nothing picked"]
+    picked = picks[-1]
     if picked != target:
         return [f"{target}: picked {picked}"]
     page.wait_for_function(
@@ -61,8 +64,9 @@ def open_3d(page) -> None:
     page.wait_for_function(SETTLED, arg=0, timeout=20000)
 
 
-def check_floor(page, level: int, places: list[dict], floor_name: str) -> list[str]:
-    """Pick every place of the shown floor by a click at its anchor and by the keyboard list."""
+def check_floor(page, level: int, places: list[dict], floor_name: str, shot) -> list[str]:
+    """Pick every place of the shown floor by a click at its anchor and by the keyboard list (the list with
+    the last label is saved to *shot*)."""
     problems = [f"level {level}: {leak}" for leak in page.evaluate(LEAKS, level)]
     listed = page.locator(f"{DH} .dh-place").evaluate_all("bs => bs.map(b => b.dataset.target)")
     if sorted(listed) != sorted(p["target"] for p in places):
@@ -104,6 +108,8 @@ def check_floor(page, level: int, places: list[dict], floor_name: str) -> list[s
         count = page.evaluate("window.__picks.length") + 1
         page.keyboard.press("Enter")
         problems += expect_pick(page, place["target"], title_of(place), count)
+    page.evaluate("window.__tour.panel.close({ silent: true })")
+    page.locator(DH).screenshot(path=shot)
     toggle.click()  # fold the list away again
     return problems
 
@@ -172,9 +178,9 @@ def test_every_place_on_every_floor_is_picked_and_back_closes_the_3d_hall(
             assert (bands > 0) == (level in legs), (level, bands, legs)
             page.evaluate("window.__tour.panel.close({ silent: true })")
             page.locator(DH).screenshot(path=tmp_path / f"{hall}-{level}.png")
-            problems += check_floor(
-                page, level, [p for p in places if p["floor"] == level], floor["name"]["zh"]
-            )
+            shown = [p for p in places if p["floor"] == level]
+            shot = tmp_path / f"{hall}-{level}-list.png"
+            problems += check_floor(page, level, shown, floor["name"]["zh"], shot)
         assert problems == [], f"{len(problems)} problems over {len(places)} places:\n" + "\n".join(problems)
 
         # Back closes the 3D view and the page stays on the tour, as it was before

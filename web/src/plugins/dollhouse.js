@@ -20,8 +20,9 @@ import { Plugin } from './Plugin.js';
 
 const FLY_MS = 600;
 const CLICK_SLOP = 6; // pixels a press may move and still count as a click
-const PICK_SLOP = 18; // pixels: a click this near a place's centre picks it when the ray meets only floor or wall
+const PICK_SLOP = 18; // pixels: a click this near a place's centre picks it when the ray meets only floor or nothing
 const HIGHLIGHT = 0xffb300;
+const WALL_OPACITY = 0.3; // walls are seen through, so nothing behind them is hidden from above
 const LABEL_LIFT = 14; // pixels between a place's centre and the foot of its label
 const _box = new Box3();
 const _v = new Vector3();
@@ -150,6 +151,7 @@ export class Dollhouse extends Plugin {
     this.model.updateMatrixWorld(true);
     ({ parts: this.parts, places: this.places } = readModel(this.model, this.hall, this.floors));
     this.placeOf = new Map(this.places.map((p) => [p.node, p]));
+    for (const part of this.parts) if (part.walls) this.seeThrough(part.node);
     let meshes = 0;
     this.model.traverse((node) => { if (node.isMesh) meshes += 1; });
     this.highlight = new Box3Helper(new Box3(), HIGHLIGHT);
@@ -161,6 +163,15 @@ export class Dollhouse extends Plugin {
     this.status.hidden = true;
     this.setFloor(shown);
     Object.assign(c.dataset, { state: 'ready', meshes: String(meshes), markers: String(this.markers.length) });
+  }
+
+  /** Draw *node* see-through and let picks pass it (its material cloned: the GLB shares materials). */
+  seeThrough(node) {
+    node.traverse((mesh) => {
+      if (!mesh.isMesh) return;
+      mesh.material = Object.assign(mesh.material.clone(), { transparent: true, opacity: WALL_OPACITY, depthWrite: false });
+      mesh.userData.seeThrough = true;
+    });
   }
 
   /** Texts in the current language (on open and on a language change). */
@@ -353,14 +364,14 @@ export class Dollhouse extends Plugin {
 
   /**
    * What is under the pointer at (*x*, *y*) (client pixels): {scene} for a scene marker, {place} for a
-   * counter or facility of the shown floor (the nearest thing the ray meets, or a place whose centre is
-   * within PICK_SLOP when the ray meets only floor, wall or nothing), else null.
+   * counter or facility of the shown floor (the nearest thing the ray meets, walls seen through; or a place
+   * whose centre is within PICK_SLOP when the ray meets only floor or nothing), else null.
    */
   pickAt(x, y) {
     const rect = this.renderer.domElement.getBoundingClientRect();
     _ndc.set(((x - rect.left) / rect.width) * 2 - 1, -((y - rect.top) / rect.height) * 2 + 1);
     _ray.setFromCamera(_ndc, this.camera);
-    const hit = _ray.intersectObjects([this.markerGroup, this.model], true).find((h) => isShown(h.object));
+    const hit = _ray.intersectObjects([this.markerGroup, this.model], true).find((h) => isShown(h.object) && !h.object.userData.seeThrough);
     if (hit?.object.userData.scene) return { scene: this.scenes.find((s) => s.id === hit.object.userData.scene) };
     for (let node = hit?.object; node; node = node.parent) if (this.placeOf.has(node)) return { place: this.placeOf.get(node) };
     let best = null;

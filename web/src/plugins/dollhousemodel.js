@@ -6,6 +6,7 @@ import { Box3, Vector3 } from 'three';
 const FLOOR_TOL = 0.5; // metres: a part reaching this far below a floor's elevation (its slab) belongs to it
 const EPS = 1e-3; // metres: stairs ending at a floor's elevation arrive on it
 const PLACE = /^(counter|facility):[^/]+$/;
+const WALLS = /^walls:/; // a floor's walls (hallmodel/build.py): seen through in the 3D hall
 const _box = new Box3();
 
 /** The node's name as written in the GLB (GLTFLoader strips ':' and '/' from .name, keeps it in userData). */
@@ -30,7 +31,7 @@ function floorsSpanned(floors, minY, maxY) {
 
 /**
  * The parts and places of *model* (world matrices up to date) for *hall*, the hall document; *floors* sorted
- * by elevation. parts: [{node, floors: Set of levels}]; places: [{target, kind, number, name, floor, node,
+ * by elevation. parts: [{node, floors: Set of levels, walls: bool}]; places: [{target, kind, number, name, floor, node,
  * anchor: [x, y, z]}] for every counter and facility of the document that has its node in the model, in the
  * document's order (the one-to-one rule makes that all of them).
  */
@@ -55,7 +56,7 @@ export function readModel(model, hall, floors) {
     const place = placeOf.get(node);
     _box.setFromObject(node);
     const levels = place ? [place.floor] : floorsSpanned(floors, _box.min.y, _box.max.y);
-    return { node, floors: new Set(levels) };
+    return { node, floors: new Set(levels), walls: WALLS.test(nodeName(node)) };
   });
   return { parts, places };
 }
