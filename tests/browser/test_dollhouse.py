@@ -183,6 +183,13 @@ def test_every_place_on_every_floor_is_picked_and_back_closes_the_3d_hall(
             problems += check_floor(page, level, shown, floor["name"]["zh"], shot)
         assert problems == [], f"{len(problems)} problems over {len(places)} places:\n" + "\n".join(problems)
 
+        # the 3D hall relabels itself in the other language
+        page.click("#toggle-lang")
+        assert page.locator(f"{DH} .dh-places-toggle").inner_text().startswith("Counters and facilities")
+        assert page.locator(f"{DH} .dh-back").inner_text() == "Back to panorama"
+        page.click("#toggle-lang")
+        assert page.locator(f"{DH} .dh-places-toggle").inner_text().startswith("窗口与设施")
+
         # Back closes the 3D view and the page stays on the tour, as it was before
         page.evaluate("window.__tour.panel.close({ silent: true }); window.__tour.endRoute()")
         page.go_back()

@@ -23,6 +23,7 @@ const CLICK_SLOP = 6; // pixels a press may move and still count as a click
 const PICK_SLOP = 18; // pixels: a click this near a place's centre picks it when the ray meets only floor or nothing
 const HIGHLIGHT = 0xffb300;
 const WALL_OPACITY = 0.3; // walls are seen through, so nothing behind them is hidden from above
+const FRAME_ASPECT = 1.6; // screens narrower than this (width / height) see the hall from further back
 const LABEL_LIFT = 14; // pixels between a place's centre and the foot of its label
 const _box = new Box3();
 const _v = new Vector3();
@@ -225,10 +226,14 @@ export class Dollhouse extends Plugin {
     this.placesToggle.setAttribute('aria-expanded', String(show));
   }
 
-  /** Put the camera above the south side of *box* (default: the whole model), looking at its centre. */
+  /**
+   * Put the camera above the south side of *box* (default: the whole model), looking at its centre, far
+   * enough back that a narrow (portrait) screen still shows its whole width.
+   */
   frame(box = _box.setFromObject(this.model)) {
     const centre = box.getCenter(new Vector3());
-    const size = box.getSize(_v).length();
+    const aspect = this.container.clientWidth / Math.max(1, this.container.clientHeight);
+    const size = box.getSize(_v).length() * Math.max(1, FRAME_ASPECT / (aspect || FRAME_ASPECT));
     this.controls.target.copy(centre);
     this.camera.near = size / 200;
     this.camera.far = size * 10;
