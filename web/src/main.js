@@ -1,10 +1,10 @@
 // The citizen tour page: composes the viewer with the tour's plugin set (tiles, hotspots, route guide, controls,
 // phone orientation, minimap; the 3D hall and XR lazily), passing each the page elements it needs, wires the
 // panel and search to the hall document embedded in the page, and keeps
-// ?scene=&yaw=&pitch=&fov=&counter=&service=&facility=&lang= in the URL. A kiosk or editor page composes the same viewer
-// with another plugin set.
+// ?scene=&yaw=&pitch=&fov=&counter=&service=&facility=&route=&stepfree=&lang= in the URL. A kiosk or editor page composes
+// the same viewer with another plugin set. The 3D hall is a history entry of its own: the browser's Back closes it.
 import {
-  HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_END, ROUTE_REPLAN, ROUTE_REQUEST, SCENE_CHANGE, SEARCH_SELECT, VIEW_CHANGE,
+  DOLLHOUSE_CLOSE, HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_END, ROUTE_REPLAN, ROUTE_REQUEST, SCENE_CHANGE, SEARCH_SELECT, VIEW_CHANGE,
   XR_END,
 } from './events.js';
 import { applyStrings, getLang, i18nEvents, pick, setLang, t } from './i18n.js';
@@ -71,6 +71,7 @@ class Tour {
     target.addEventListener(HOTSPOT_SELECT, (e) => this.select(e.detail.target, { focusPanel: e.detail.plugin === 'hotspots' }));
     target.addEventListener(ROUTE_END, () => this.endRoute());
     target.addEventListener(ROUTE_REPLAN, (e) => { if (this.routeTarget) this.route(this.routeTarget, { from: e.detail.from, quiet: true }); });
+    target.addEventListener(DOLLHOUSE_CLOSE, () => this.onDollhouseClose());
   }
 
   start() {
@@ -126,7 +127,7 @@ class Tour {
       this.panel.element.focus();
     });
     i18nEvents.addEventListener(LANG_CHANGE, () => this.onLang());
-    window.addEventListener('popstate', () => this.applyState(new URLSearchParams(location.search)));
+    window.addEventListener('popstate', (e) => this.onPopState(e));
     this.$('toggle-lang').addEventListener('click', () => { setLang(getLang() === 'en' ? 'zh' : 'en'); this.writeUrl({ replace: true }); });
     this.$('toggle-elder').addEventListener('click', () => this.setElder(!document.body.classList.contains('elder')));
     this.$('toggle-directory').addEventListener('click', () => this.toggleDirectory());
@@ -256,6 +257,36 @@ class Tour {
     if (replan && this.routeTarget) this.route(this.routeTarget, { quiet: true });
   }
 
+  /** Back or forward: the 3D hall closes when its entry is left; the tour shows the entry's URL state. */
+  onPopState(event) {
+    if (this.popping) { // our own step back after the 3D hall's button closed it: the page is already there
+      this.popping = false;
+      if (this.urlPending) this.writeUrl(this.urlPending);
+      return;
+    }
+    if (!event.state?.dollhouse) this.plugin('dollhouse')?.close();
+    this.applyState(new URLSearchParams(location.search));
+  }
+
+  /** Whether the 3D hall is open on its own history entry (the tour's URL writes then replace that entry). */
+  get inDollhouse() {
+    return Boolean(this.plugin('dollhouse')?.isOpen && history.state?.dollhouse);
+  }
+
+  /**
+   * The 3D hall closed. By its button or a flight into a scene, its entry is still current: step back off it
+   * when nothing was written to it meanwhile, else keep the entry (a panel opened in 3D) as a plain one.
+   */
+  onDollhouseClose() {
+    if (!history.state?.dollhouse) return; // closed by Back: already off the entry
+    if (location.href === this.dollhouseUrl) {
+      this.popping = true;
+      history.back();
+    } else {
+      history.replaceState(null, '', location.href);
+    }
+  }
+
   /** The 3D hall: its code (three's loader and controls) is a lazy chunk, fetched on first use. */
   async openDollhouse() {
     if (!this.plugin('dollhouse')) {
@@ -264,8 +295,11 @@ class Tour {
       await this.dollhouseLoading;
     }
     const dollhouse = this.plugin('dollhouse');
+    if (dollhouse.isOpen) return;
     dollhouse.setRoute(this.routeData || null);
-    await dollhouse.open();
+    if (!history.state?.dollhouse) history.pushState({ dollhouse: true }, '', location.href);
+    this.dollhouseUrl = location.href;
+    await dollhouse.open({ floor: this.scene?.floor ?? null });
   }
 
   select(target, { focusPanel = false } = {}) {
@@ -333,10 +367,15 @@ class Tour {
     if (show) directory.focus();
   }
 
-  /** Write the state to the URL: a new history entry, or a replacement (view changes, debounced). */
+  /**
+   * Write the state to the URL: a new history entry, or a replacement (view changes, debounced; anything
+   * while the 3D hall is open on its entry). Waits while our own step back is under way.
+   */
   writeUrl({ replace = false, later = false } = {}) {
     clearTimeout(this.urlTimer);
     if (later) { this.urlTimer = setTimeout(() => this.writeUrl({ replace }), URL_DELAY_MS); return; }
+    this.urlPending = this.popping ? { replace } : null;
+    if (this.popping) return;
     const params = new URLSearchParams();
     if (this.scene) params.set('scene', this.scene.id);
     if (this.viewer) {
@@ -354,7 +393,8 @@ class Tour {
     if (getLang() === 'en') params.set('lang', 'en');
     const url = `${location.pathname}?${params}`;
     if (url === location.pathname + location.search) return;
-    history[replace ? 'replaceState' : 'pushState'](null, '', url);
+    if (this.inDollhouse) history.replaceState(history.state, '', url);
+    else history[replace ? 'replaceState' : 'pushState'](null, '', url);
   }
 }
 
