@@ -79,6 +79,16 @@ def test_every_facility_type_has_a_distinct_non_generic_symbol_name_glyphs_and_c
         assert contrast(f.color, "#ffffff") >= 4.5, kind  # the glyphs on it are white
 
 
+def test_every_facility_symbol_has_a_glyph_in_the_installed_fonts():
+    """A symbol no font draws shows as an empty box ("tofu"): ⎙ and ⌛ did, on the machine the tests install."""
+    for kind, f in V.FACILITIES.items():
+        for char in {c for c in f.symbol if not c.isascii()}:
+            fonts = subprocess.run(
+                ["fc-list", f":charset={ord(char):x}", "family"], capture_output=True, text=True, check=True
+            ).stdout
+            assert fonts.strip(), f"{kind}: no installed font draws {char!r} (U+{ord(char):04X})"
+
+
 def contrast(a: str, b: str) -> float:
     def lum(h: str) -> float:
         c = [int(h[i : i + 2], 16) / 255 for i in (1, 3, 5)]
