@@ -108,6 +108,8 @@ def test_a_group_label_opens_into_its_counters(browser, live_server, guigang_pan
         assert group.get_attribute("aria-expanded") == "true"
         listed = page.locator(".hs-group-list:not([hidden]) button[data-target]")
         assert listed.evaluate_all("bs => bs.map((b) => b.dataset.target)") == members
+        # Hover says the whole name and the floor.
+        assert all(t.endswith(" · 一楼") for t in listed.evaluate_all("bs => bs.map((b) => b.title)"))
         # Each listed counter can be pressed; the last one opens its panel.
         for i in range(listed.count()):
             box = listed.nth(i).bounding_box()

@@ -27,6 +27,7 @@ export class HotspotsPlugin extends Plugin {
     this.counters = new Map(hall.counters.map((c) => [c.number, c]));
     this.facilities = new Map(hall.facilities.map((f) => [f.id, f]));
     this.scenes = new Map(hall.scenes.map((s) => [s.id, s]));
+    this.floors = new Map((hall.floors || []).map((f) => [f.level, f]));
     this.items = [];
     this.scene = null;
     this.guide = null;
@@ -185,7 +186,7 @@ export class HotspotsPlugin extends Plugin {
       // or focus. The accessible name starts with the visible text (WCAG 2.5.3).
       const name = pick(counter.name) || pick(counter.department?.name);
       attrs['aria-label'] = [counter.number, name, t('counter')].filter(Boolean).join(' ');
-      attrs.title = `${counter.number} ${name}`;
+      attrs.title = `${counter.number} ${name} · ${pick(this.floors.get(counter.floor)?.name)}`; // the whole name and the floor on hover
       if (counter.status !== 'open') attrs.class += ' is-closed';
       return el('button', attrs, el('span', { class: 'hs-number', text: counter.number }), name ? ' ' : null, name ? el('span', { class: 'hs-name', text: name }) : null);
     }
@@ -194,7 +195,7 @@ export class HotspotsPlugin extends Plugin {
       if (!facility) return null;
       const type = facilityType(facility.type); // symbol and colour as on the floor plan (server/vocabulary.py)
       attrs['aria-label'] = `${t('facility')} ${pick(facility.name)}`;
-      attrs.title = pick(facility.name);
+      attrs.title = `${pick(facility.name)} · ${pick(this.floors.get(facility.floor)?.name)}`;
       attrs['data-type'] = facility.type;
       const button = el('button', attrs, el('span', { class: 'hs-symbol', 'aria-hidden': 'true', text: type.symbol }));
       button.style.setProperty('--facility-color', type.color);
