@@ -163,7 +163,11 @@ export class Minimap extends Plugin {
       node.setAttribute('tabindex', '0');
       node.setAttribute('role', 'button');
       node.dataset.facility = facility.id;
-      node.setAttribute('aria-label', `${t('facility')} ${pick(facility.name)}`);
+      // The name starts with the glyph the disc shows, as a word of its own (WCAG 2.5.3: "AWC Accessible
+      // toilet", "无障 无障碍卫生间"; axe compares whole words, and a CJK name is one word).
+      const name = pick(facility.name);
+      const glyph = node.querySelector('text')?.textContent.trim() || '';
+      node.setAttribute('aria-label', glyph && glyph !== name ? `${glyph} ${name}` : name);
     }
   }
 
