@@ -110,7 +110,11 @@ export class HotspotsPlugin extends Plugin {
     if (group.open === open) return;
     group.open = open;
     group.button.setAttribute('aria-expanded', String(open));
-    if (open) group.list.replaceChildren(...group.members.map((m) => m.button));
+    if (open) {
+      group.list.replaceChildren(...group.members.map((m) => m.button));
+      // Shown at once, not on the next frame: a keyboard user's next Tab goes into the list.
+      for (const m of group.members) { m.button.hidden = false; m.button.style.transform = ''; }
+    }
     else for (const m of group.members) group.button.before(m.button); // back to the layer, placed by onRender
     group.list.hidden = !open;
     this.viewer.requestRender();
