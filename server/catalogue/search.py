@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz, process
 
 from .. import vocabulary
 
@@ -30,6 +31,9 @@ SEP = "\x00"
 PLURAL = {"service": "services", "counter": "counters", "facility": "facilities"}  # an entry's result list
 COUNTER_NUMBER = re.compile(r"^[a-z]{1,2}[0-9]{1,3}$")
 HAN = re.compile(r"[\u3400-\u9fff]")
+STOP_WORDS = frozenset(
+    {"the", "and", "for", "how", "where", "can", "get", "need", "want", "with", "your", "my"}
+)
 
 # Scores by how a query met a field; the order encodes which kind of match deserves to rank first.
 SCORE = {
@@ -50,7 +54,14 @@ SCORE = {
 BONUS_SHARE = 0.1  # each further piece of evidence adds this share of its score…
 BONUS_CAP = 8.0  # …up to this much, so breadth never beats a clearly better match
 KEYWORD_MAX = 12  # longest keyword looked for inside a query
-FUZZY_MIN = 0.5  # share of the query's character bigrams that must occur in a name
+FUZZY_MIN = 0.5  # share of the query's character bigrams that must occur in a name or keyword
+TYPO_MIN = (
+    75.0  # rapidfuzz partial ratio (0–100) for a typo: one wrong character in four (营业执找 ≈ 营业执照)
+)
+TYPO_MIN_LEN = 3  # characters: a two-character query with one wrong is a different word, not a typo
+FUZZY_WHEN_BELOW = 65.0  # typo and bigram matching only when nothing better than a keyword part matched
+PINYIN_INSIDE_MIN = 5  # letters: shorter pinyin must start a name or keyword ("an" is inside everything)
+WORDS_PENALTY = 4.0  # every word of a spaced Latin query found (gongjijin tiqu): under the joined match
 NUMBER_BONUS = 10.0  # a typed counter number (B03) is the one thing meant: above any name match
 CLOSENESS_BONUS = 5.0  # at most this for a service name the term nearly fills: less than prefix − name
 AT_START_BONUS = 3.0  # pinyin, initials or English matching from the start: below the gap between kinds
@@ -156,6 +167,7 @@ class Index:
     bigrams: dict[str, set[int]] = field(default_factory=dict)
     numbers: dict[str, list[int]] = field(default_factory=dict)
     keyword_exact: dict[str, set[int]] = field(default_factory=dict)
+    words: list[tuple[int, str]] = field(default_factory=list)
 
     @classmethod
     def build(cls, services: list[dict], counters: list[dict], facilities: Iterable[dict] = ()) -> Index:
@@ -171,7 +183,9 @@ class Index:
             english.append((i, " ".join(s["name_en"].lower().split())))
             department.append((i, normalize(s["department_zh"])))
             pinyin.append((i, pinyin_full(s["name_zh"])))
-            initials.append((i, pinyin_initials(s["name_zh"])))
+            for part in segments(s["name_zh"]):
+                pinyin.append((i, pinyin_full(part)))
+                initials.append((i, pinyin_initials(part)))
             for word in s["keywords"]:
                 keyword.append((i, normalize(word)))
                 kw_exact.append((i, normalize(word)))
@@ -190,7 +204,8 @@ class Index:
             department.append((i, normalize(c["type"])))
             kw_exact.append((i, normalize(c["type"])))  # 导办台, 咨询: typed as such, the counter is meant
             pinyin.append((i, pinyin_full(c["name_zh"])))
-            initials.append((i, pinyin_initials(c["name_zh"])))
+            for part in segments(c["name_zh"]):
+                initials.append((i, pinyin_initials(part)))
         words = facility_words()
         for f in facilities:
             i = len(entries)
@@ -211,6 +226,7 @@ class Index:
         index = cls(entries)
         index.fields = {
             "name": Blob(name),
+            "word": Blob(keyword + name),
             "keyword": Blob(keyword),
             "pinyin": Blob(pinyin),
             "initials": Blob(initials),
@@ -222,10 +238,12 @@ class Index:
             index.keyword_exact.setdefault(word, set()).add(i)
         index.numbers = dict(numbers)
         bigrams: dict[str, set[int]] = defaultdict(set)
-        for i, n in name:
+        for i, n in (*name, *keyword):
             for gram in _bigrams(n):
                 bigrams[gram].add(i)
         index.bigrams = dict(bigrams)
+        # Han names and keywords for typo matching (Latin ones are English, matched word by word).
+        index.words = [(i, w) for i, w in (*name, *keyword) if HAN.search(w)]
         return index
 
     def search(self, query: str, *, hall: str | None = None, limit: int = 20) -> dict[str, list]:
@@ -283,22 +301,44 @@ class Index:
                     hit(i, SCORE["description"] - penalty, "description", term)
         self._keywords_inside(q, hit)
         if q.isascii():
-            for i, at_start in self.fields["pinyin"].find(q).items():
-                hit(i, SCORE["pinyin"] + (AT_START_BONUS if at_start else 0), "pinyin")
-            if len(q) >= MIN_INITIALS:
-                for i, at_start in self.fields["initials"].find(q).items():
-                    hit(i, SCORE["initials"] + (AT_START_BONUS if at_start else 0), "initials")
-            if len(english_q) >= MIN_ENGLISH:
-                for i, at_start in self.fields["english"].find(english_q).items():
-                    hit(i, SCORE["english"] + (AT_START_BONUS if at_start else 0), "english")
-        if not evidence and HAN.search(q):
-            self._fuzzy(terms[-1][0], hit)
+            self._latin(q, english_q, hit)
+        if HAN.search(q) and max((s for e in evidence.values() for s, _h in e.values()), default=0) < (
+            FUZZY_WHEN_BELOW
+        ):
+            for term, _penalty in terms[:2]:  # as typed, and without filler words
+                self._fuzzy(term, hit)
         scores = {}
         for i, found in evidence.items():
             ranked = sorted(found.values(), reverse=True)
             best, how = ranked[0]
             scores[i] = (best + min(BONUS_CAP, BONUS_SHARE * sum(s for s, _h in ranked[1:])), how)
         return self._rank(scores, hall=hall, limit=limit)
+
+    def _latin(self, q: str, english_q: str, hit) -> None:
+        """Pinyin, initials and English. Initials only start a word (a name, a part of it between
+        brackets, a keyword): "sb" is 社保, not the 申报 at the end of 出口退税申报. Short pinyin likewise.
+        A spaced query whose words are each found in one entry counts too (gongjijin tiqu, business licence)."""
+        for i, at_start in self.fields["pinyin"].find(q).items():
+            if at_start or len(q) >= PINYIN_INSIDE_MIN:
+                hit(i, SCORE["pinyin"] + (AT_START_BONUS if at_start else 0), "pinyin")
+        if len(q) >= MIN_INITIALS:
+            for i, at_start in self.fields["initials"].find(q).items():
+                if at_start:
+                    hit(i, SCORE["initials"] + AT_START_BONUS, "initials")
+        if len(english_q) >= MIN_ENGLISH:
+            for i, at_start in self.fields["english"].find(english_q).items():
+                hit(i, SCORE["english"] + (AT_START_BONUS if at_start else 0), "english")
+        words = [normalize(w) for w in english_q.split()]
+        words = [w for w in words if len(w) >= MIN_ENGLISH and w not in STOP_WORDS]
+        if len(words) < 2:
+            return
+        for how, blob in (("pinyin", self.fields["pinyin"]), ("english", self.fields["english"])):
+            owners: set[int] | None = None
+            for w in words:
+                found = set(blob.find(w))
+                owners = found if owners is None else owners & found
+            for i in owners or ():
+                hit(i, SCORE[how] - WORDS_PENALTY, how, "words")
 
     def _keywords_inside(self, q: str, hit) -> None:
         """Credit curated keywords that occur inside a longer query (房贷没还完卖房 ⊃ 房贷没还完). Not Latin
@@ -337,17 +377,27 @@ class Index:
         return terms
 
     def _fuzzy(self, q: str, hit) -> None:
+        """Near misses, below every exact kind of match: a typo in a name or keyword (营业执找 → 营业执照,
+        by rapidfuzz's partial ratio, an edit distance aligned inside the longer text), and a phrasing
+        whose two-character pieces mostly occur in one entry's name and keywords (证件邮寄到家)."""
         grams = _bigrams(q)
-        if not grams:
+        if grams:
+            counts: dict[int, set[str]] = defaultdict(set)
+            for gram in grams:
+                for i in self.bigrams.get(gram, ()):
+                    counts[i].add(gram)
+            for i, found in counts.items():
+                share = len(found) / len(grams)
+                if share >= FUZZY_MIN:
+                    hit(i, SCORE["fuzzy"] + FUZZY_SPREAD * share, "fuzzy", "bigrams")
+        if len(q) < TYPO_MIN_LEN:
             return
-        counts: dict[int, int] = defaultdict(int)
-        for gram in grams:
-            for i in self.bigrams.get(gram, ()):
-                counts[i] += 1
-        for i, count in counts.items():
-            share = count / len(grams)
-            if share >= FUZZY_MIN:
-                hit(i, SCORE["fuzzy"] + FUZZY_SPREAD * share, "fuzzy")
+        choices = [w for _i, w in self.words]
+        for _word, ratio, at in process.extract(
+            q, choices, scorer=fuzz.partial_ratio, score_cutoff=TYPO_MIN, limit=None
+        ):
+            if len(choices[at]) >= TYPO_MIN_LEN:
+                hit(self.words[at][0], SCORE["fuzzy"] + FUZZY_SPREAD * ratio / 100, "fuzzy", "typo")
 
     def _rank(self, scores: dict[int, tuple[float, str]], *, hall: str | None, limit: int) -> dict[str, list]:
         candidates: dict[str, list] = {"services": [], "counters": [], "facilities": []}
@@ -380,6 +430,16 @@ class Index:
         return [e.payload for e in picks[:count]]
 
 
+def segments(text: str) -> list[str]:
+    """A name and its parts between brackets or punctuation, each normalized:
+    ``企业开办（营业执照微信快办）`` → ``企业开办营业执照微信快办``, ``企业开办``, ``营业执照微信快办``."""
+    parts = [
+        normalize(p) for p in re.split(r"[\s()（）“”\"、，,+《》·]+", unicodedata.normalize("NFKC", text))
+    ]
+    whole = normalize(text)
+    return [whole, *(p for p in parts if p and p != whole)]
+
+
 def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
@@ -399,3 +459,31 @@ class IndexCache:
                 self._index = build()
                 self._revision = revision
             return self._index
+
+
+GENERAL_COUNTER = "综合受理"  # vocabulary.COUNTER_TYPES: takes many departments' services (无差别受理)
+COUNTER_FILLER = re.compile(r"窗口|综合|专区|服务|业务")  # words every counter name has: no evidence
+
+
+def rank_counters(service: dict, counters: list[dict]) -> list[dict]:
+    """*service*'s counters, the best place to go first: one that is open for business, then a department's
+    own counter before a one-stop (综合受理) counter, then the one whose name shares most with the service's
+    name and keywords (食品药品许可窗口 for 食品经营许可), then the one taking fewer services (more specific),
+    then by number. Each counter comes back with ``general`` (a one-stop counter) set."""
+    wanted = _bigrams(normalize(service["name_zh"]))
+    for word in service.get("keywords", ()):
+        wanted |= _bigrams(normalize(word))
+
+    def order(c: dict) -> tuple:
+        name = COUNTER_FILLER.sub("", normalize(c["name"]["zh"]))
+        shared = len(_bigrams(name) & wanted)
+        return (
+            c["status"] != "open",
+            c.get("type") == GENERAL_COUNTER,
+            -shared,
+            c.get("services_count", 0),
+            c["hall"],
+            c["number"],
+        )
+
+    return [{**c, "general": c.get("type") == GENERAL_COUNTER} for c in sorted(counters, key=order)]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ...catalogue import hours
-from ...models import Counter, Department, Facility, Floor, Hall, Scene, ServiceItem
+from ...models import Counter, Department, Facility, Floor, Hall, Scene, ServiceItem, counter_services
 from ...publishing.scenes import scene_hotspots
 
 
@@ -220,6 +220,12 @@ def search_sources(session: Session) -> tuple[list[dict], list[dict], list[dict]
             selectinload(Counter.floor),
         )
     ).all()
+    # How many services each counter takes: a counter with fewer is the more specific place to go.
+    taken = dict(
+        session.execute(
+            select(counter_services.c.counter_id, func.count()).group_by(counter_services.c.counter_id)
+        ).all()
+    )
     service_rows = [
         {
             "id": s.slug,
@@ -234,8 +240,11 @@ def search_sources(session: Session) -> tuple[list[dict], list[dict], list[dict]
                     "hall": c.hall.slug,
                     "number": c.number,
                     "name": pair(c.name_zh, c.name_en),
+                    "type": c.type,
                     "floor": c.floor.level,
+                    "floor_name": floor_label(c.floor),
                     "status": c.status,
+                    "services_count": taken.get(c.id, 0),
                 }
                 for c in sorted(s.counters, key=lambda c: (c.hall.slug, c.number))
             ],

@@ -78,7 +78,9 @@ def _results(index: search_module.Index, q: str, hall: str | None, limit: int) -
     services = []
     for score, how, entry in ranked["services"]:
         p = entry.payload
-        counters = [c for c in p["counters"] if hall is None or c["hall"] == hall]
+        counters = search_module.rank_counters(
+            p, [c for c in p["counters"] if hall is None or c["hall"] == hall]
+        )
         services.append(
             {
                 "id": p["id"],
@@ -87,7 +89,8 @@ def _results(index: search_module.Index, q: str, hall: str | None, limit: int) -
                 "score": round(score, 2),
                 "match": how,
                 "available_here": None if hall is None else bool(counters),
-                "counters": counters,
+                "counters": counters,  # the best place to go first
+                "best_counter": f"counter:{counters[0]['number']}" if hall and counters else None,
                 "url": f"/api/v1/services/{p['id']}",
             }
         )
