@@ -3,6 +3,7 @@ facilities found by the everyday words for their type without drowning service q
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,11 +17,19 @@ from server.catalogue.search import (
     normalize,
     pinyin_full,
     pinyin_initials,
+    rank_counters,
+    segments,
     synonyms,
 )
 from server.vocabulary import FACILITY_TYPES
 
-QUALITY = yaml.safe_load((Path(__file__).parent / "data" / "search_quality.yaml").read_text(encoding="utf-8"))
+sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
+from search_quality import CURATED, UNSEEN, expected, load_cases, measure
+
+QUALITY = yaml.safe_load(CURATED.read_text(encoding="utf-8"))
+# Top-1 on the unseen table as measured when it was written (scripts/search_quality.py: 80/100).
+# Raise it when search gets better; never lower it to make a change pass.
+UNSEEN_TOP1 = 0.80
 
 
 def test_normalize_folds_width_case_and_punctuation():
@@ -78,7 +87,7 @@ def test_search_quality(api, case):
     body = response.json()
     if "service" in case:
         got = [s["id"] for s in body["services"][:3]]
-        assert got and got[0] == case["service"], f"{case['q']!r}: first results {got}"
+        assert got and got[0] in expected(case), f"{case['q']!r}: first results {got}"
     if "counter" in case:
         got = [f"{c['hall']}/{c['number']}" for c in body["counters"][:3]]
         assert got and got[0] == case["counter"], f"{case['q']!r}: first counters {got}"
@@ -86,6 +95,108 @@ def test_search_quality(api, case):
 
 def test_quality_table_is_large_enough():
     assert len(QUALITY) >= 30
+    unseen = load_cases(UNSEEN)
+    assert len(unseen) >= 60
+    # Unseen means unseen: no question is a curated one, a service keyword or a synonym phrase.
+    curated = {normalize(c["q"]) for c in QUALITY}
+    phrases, _fillers = synonyms()
+    keywords = {
+        normalize(k)
+        for path in (Path(__file__).parent.parent / "server" / "demo" / "data" / "services").glob("*.yaml")
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        for k in item.get("keywords", [])
+    }
+    copied = [c["q"] for c in unseen if normalize(c["q"]) in curated | keywords | set(phrases)]
+    assert not copied, copied
+
+
+def test_top1_on_unseen_questions(api):
+    def search(q: str, hall: str | None) -> list[str]:
+        params = {"q": q, **({"hall": hall} if hall else {})}
+        return [s["id"] for s in api.get("/api/v1/search", params=params).json()["services"]]
+
+    share, misses = measure(load_cases(UNSEEN), search)
+    assert share >= UNSEEN_TOP1, "\n".join(misses)
+
+
+def test_segments_split_a_name_at_brackets_and_punctuation():
+    assert segments("企业开办（营业执照微信快办）") == [
+        "企业开办营业执照微信快办",
+        "企业开办",
+        "营业执照微信快办",
+    ]
+    assert segments("营业执照") == ["营业执照"]
+
+
+@pytest.mark.parametrize("q", ["sb", "SB"])
+def test_short_initials_start_a_word_and_do_not_flood(api, q):
+    body = api.get("/api/v1/search", params={"q": q, "hall": "guigang"}).json()
+    names = [s["name"]["zh"] for s in body["services"]]
+    # 印花税申报 and 出口退税申报 end in 申报 (sb): a word's initials inside a name do not count.
+    assert not [n for n in names if "印花税" in n or "出口退税" in n], names
+    assert "rs-sbksl" in [s["id"] for s in body["services"]]  # 社保卡: sb starts the keyword
+    assert len(names) <= 6, names
+
+
+def test_initials_of_a_bracketed_part_count_as_a_word(api):
+    body = api.get("/api/v1/search", params={"q": "yyzz"}).json()  # 企业开办（营业执照微信快办）
+    assert body["services"][0]["id"] == "scjg-qykb"
+
+
+def test_a_typo_finds_the_name_but_ranks_under_any_exact_match(api):
+    typo = api.get("/api/v1/search", params={"q": "营业执找"}).json()["services"]
+    exact = api.get("/api/v1/search", params={"q": "营业执照"}).json()["services"]
+    assert typo[0]["id"] == "scjg-qykb" and typo[0]["match"] == "fuzzy"
+    assert typo[0]["score"] < exact[-1]["score"]
+    # Two characters with one wrong is another word, not a typo.
+    assert api.get("/api/v1/search", params={"q": "营找"}).json()["services"] == []
+
+
+def counter(number: str, name: str, *, type_: str = "专门", status: str = "open", taken: int = 10) -> dict:
+    return {
+        "hall": "h",
+        "number": number,
+        "name": {"zh": name, "en": name},
+        "type": type_,
+        "status": status,
+        "services_count": taken,
+    }
+
+
+def test_rank_counters_specific_before_general_open_before_paused():
+    service = {"name_zh": "食品经营许可", "keywords": ["开饭店"]}
+    ranked = rank_counters(
+        service,
+        [
+            counter("A01", "综合受理窗口", type_="综合受理", taken=40),
+            counter("B01", "企业登记窗口", taken=18),
+            counter("B04", "食品药品许可窗口", status="paused", taken=5),
+            counter("B05", "特种设备窗口", taken=5),
+            counter("B04X", "食品许可窗口", taken=5),
+        ],
+    )
+    # Open first; then the counter whose name shares 食品/许可; then fewer services; 综合受理 last of the open.
+    assert [c["number"] for c in ranked] == ["B04X", "B05", "B01", "A01", "B04"]
+    assert [c["general"] for c in ranked] == [False, False, False, True, False]
+
+
+def test_a_service_result_names_its_best_counter_in_the_hall(api):
+    body = api.get("/api/v1/search", params={"q": "食品经营许可", "hall": "guigang"}).json()
+    top = body["services"][0]
+    assert top["id"] == "scjg-spjy" and top["best_counter"] == "counter:B04"
+    first = top["counters"][0]
+    assert (first["number"], first["floor"], first["floor_name"]["zh"], first["status"]) == (
+        "B04",
+        1,
+        "一楼",
+        "open",
+    )
+    # The one-stop counters that take it come after the department's own, marked as such.
+    general = [c["number"] for c in top["counters"] if c["general"]]
+    assert general and all(c["general"] for c in top["counters"][-len(general) :])
+    assert (
+        api.get("/api/v1/search", params={"q": "食品经营许可"}).json()["services"][0]["best_counter"] is None
+    )
 
 
 def test_results_with_hall_name_that_halls_counters(api):
