@@ -90,8 +90,8 @@ def test_search_shows_services_and_counters_and_takes_me_there(tab):
     first = tab.page.locator(".result-service").first
     first.wait_for()
     assert "企业开办" in first.inner_text()
-    chips = tab.page.locator(".result-services > li").first.locator(".counter-chip")
-    assert chips.count() >= 1 and "A02" in chips.first.inner_text()
+    where = tab.page.locator(".result-services > li").first.locator(".result-where")
+    assert where.get_attribute("data-best-counter") == "A02" and "A02" in where.inner_text()
     tab.page.locator(".result-services > li").first.locator(".take-me").first.click()
     steps = tab.page.locator("#panel ol.route-steps li")
     steps.first.wait_for()

@@ -58,6 +58,7 @@ const STRINGS = {
   searchFacilities: ['设施', 'Facilities'],
   searchMore: ['更多…（还有 {n} 项）', 'More… ({n} more)'],
   oneStop: ['综合受理', 'one-stop'],
+  oneStopCounter: ['{n}（综合受理）', '{n} (one-stop)'],
   alsoAt: ['也可到：{list}', 'Also at: {list}'],
   listSep: ['、', ', '],
   andMore: ['等 {n} 个窗口', ' and {n} more'],

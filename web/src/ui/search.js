@@ -213,7 +213,7 @@ export class Search extends EventTarget {
         floor(best.floor),
         el('span', { class: `status ${best.status === 'open' ? 'is-open' : 'is-closed'}`, 'data-status': best.status, text: statusLabel(best.status) })) : null,
       here.length > 1 ? el('span', { class: 'result-also', text: t('alsoAt', {
-        list: here.slice(1, 1 + OTHER_COUNTERS).map((c) => (c.general ? `${c.number}（${t('oneStop')}）` : c.number)).join(t('listSep'))
+        list: here.slice(1, 1 + OTHER_COUNTERS).map((c) => (c.general ? t('oneStopCounter', { n: c.number }) : c.number)).join(t('listSep'))
           + (here.length > 1 + OTHER_COUNTERS ? t('andMore', { n: here.length - 1 - OTHER_COUNTERS }) : ''),
       }) }) : null,
     ]);
