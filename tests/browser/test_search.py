@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from .test_xr_a11y import AXE, VIOLATIONS
+
 pytestmark = pytest.mark.browser
 
 INPUT = "#search-input"
@@ -73,6 +75,9 @@ def test_search_combobox_best_counter_more_and_keyboard(tab, tmp_path):
     page.keyboard.press("ArrowUp")
     assert active(page)["row"] == 0
     assert page.locator("#search-results [aria-selected=true]").count() == 1
+    # axe-core, with the list open and a cell active: the combobox and grid roles fit together.
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate(VIOLATIONS) == []
 
     # Esc closes the list and forgets the active cell; the text and the focus stay.
     page.keyboard.press("Escape")
