@@ -221,7 +221,11 @@ def test_search_answers_match_the_document(api):
         assert_matches(body, "SearchResults")
     top = api.get("/api/v1/search", params={"q": "营业执照", "hall": "guigang"}).json()["services"][0]
     numbers = [c["number"] for c in top["counters"]]
-    assert len(numbers) >= 2 and numbers == sorted(numbers) and all(c["name"]["zh"] for c in top["counters"])
+    assert len(numbers) >= 2 and all(c["name"]["zh"] for c in top["counters"])
+    # Best first: the department's own counters, then the one-stop counters that take it too.
+    assert top["best_counter"] == f"counter:{numbers[0]}"
+    general = [c["general"] for c in top["counters"]]
+    assert general == sorted(general) and general[-1] and not general[0]
 
 
 def test_service_qr_code(api):

@@ -272,9 +272,20 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "CounterBrief": obj(
-        ["hall", "number", "name", "floor", "status"],
-        {"hall": STRING, "number": STRING, "name": ref("Bilingual"), "floor": INTEGER, "status": STATUS},
-        description="A counter named in a search result.",
+        ["hall", "number", "name", "type", "floor", "floor_name", "status", "services_count", "general"],
+        {
+            "hall": STRING,
+            "number": STRING,
+            "name": ref("Bilingual"),
+            "type": STRING,
+            "floor": INTEGER,
+            "floor_name": ref("Bilingual"),
+            "status": STATUS,
+            "services_count": INTEGER,
+            "general": BOOLEAN,
+        },
+        description="A counter that handles a service found by search, best first; `general`: a one-stop "
+        "(综合受理) counter; `services_count`: how many services it takes (fewer is more specific).",
     ),
     "CounterRef": obj(
         ["hall", "hall_name", "number", "name", "floor", "zone", "status", "hours_summary", "url"],
@@ -452,7 +463,17 @@ SCHEMAS: dict[str, Any] = {
             "services": {
                 "type": "array",
                 "items": obj(
-                    ["id", "name", "department", "score", "match", "available_here", "counters", "url"],
+                    [
+                        "id",
+                        "name",
+                        "department",
+                        "score",
+                        "match",
+                        "available_here",
+                        "counters",
+                        "best_counter",
+                        "url",
+                    ],
                     {
                         "id": STRING,
                         "name": ref("Bilingual"),
@@ -461,6 +482,10 @@ SCHEMAS: dict[str, Any] = {
                         "match": STRING,
                         "available_here": {"type": ["boolean", "null"]},
                         "counters": {"type": "array", "items": ref("CounterBrief")},
+                        "best_counter": {
+                            "type": ["string", "null"],
+                            "description": "with `hall`: `counter:<number>` of the best counter there",
+                        },
                         "url": STRING,
                     },
                 ),
