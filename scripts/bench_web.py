@@ -733,6 +733,8 @@ def main() -> None:
                 print(
                     f"    JS KB@first  {spread(runs, 'js_first', 0)}   JS KB all {spread(runs, 'js_all', 0)}"
                 )
+        if not any(key[:2] == (device_name, "Pannellum") for key in results):
+            continue
         print(
             "\nratios of medians, ours / Pannellum (below 1: ours is faster or smaller); first = each viewer's"
         )
