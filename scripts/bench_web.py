@@ -9,8 +9,9 @@ changed); its JS and CSS are served gzip-compressed, as ours are, so bytes compa
 gets our ``preview.jpg`` too (its ``preview`` option), sized and placed in its box as our page places it
 (the middle of the equirect at 240 % of the box height), so both have the same image before their viewer runs.
 
-For each viewer and network profile (loopback; "slow 4G": 1.6 Mbps down, 150 ms RTT, cache disabled, via
-CDP), ``--repeat`` cold loads, each in a fresh browser context at 1280×720; medians [min–max] are printed:
+For each device (``desktop`` 1280×720; ``phone`` 390×844 at device pixel ratio 3, touch, mobile), viewer and
+network profile (loopback; "slow 4G": 1.6 Mbps down, 150 ms RTT, cache disabled, via CDP), ``--repeat`` cold
+loads, each in a fresh browser context; medians [min–max] are printed:
 
 - references, once per viewer before the measured loads: the *final view* (a screenshot of the viewer's box
   once the tiles have settled, loopback) and the *empty state* (the page with scripts and images blocked and
@@ -33,10 +34,13 @@ CDP), ``--repeat`` cold loads, each in a fresh browser context at 1280×720; med
   comparison is at the same level: the highest level both viewers reached in every run of a profile
   ("sharp@L", with the number of tiles of that level each fetched); each viewer's own top level is reported
   beside it. The final screenshot's correlation with the reference final view is checked (``final NCC``);
+- interactive (ours only): the first poll at which the tour has composed its parts (``body[data-tour=ready]``:
+  search bound, panel, minimap) and the hotspots of the first scene are on the page as buttons;
 - bytes: ``Network.loadingFinished`` encodedDataLength of everything finished by first frame and by sharp,
-  and of the scripts among them.
+  and of the scripts among them; the server compresses (brotli) as it does in production.
 
-Run: ``.venv/bin/python scripts/bench_web.py [--image render|synthetic] [--repeat 3] [--cap 60]``.
+Run: ``.venv/bin/python scripts/bench_web.py [--image render|synthetic] [--repeat 3] [--cap 60]
+[--device desktop|phone|both] [--viewers both|ours]``.
 """
 
 from __future__ import annotations
@@ -74,7 +78,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-VIEWPORT = {"width": 1280, "height": 720}
+DEVICES = {  # browser context settings per device
+    "desktop": {"viewport": {"width": 1280, "height": 720}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 3,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
 HALL, SCENE = "pingnan", "entrance"
 WIDTH = 8192
 TILE_RE = re.compile(r"/panoramas/[^?]*/(\d+)/([frblud])(\d+)_(\d+)\.jpg(?:\?|$)")
@@ -88,7 +100,10 @@ PROFILES = {
     "loopback": None,
     "slow 4G": {"latency": 150, "down_mbps": 1.6, "up_mbps": 0.75},
 }
-TARGETS = "first recognisable view ≤ 1.0 s; sharp ≤ 6 s; JS for the first frame ≤ 200 KB compressed"
+TARGETS = (
+    "first recognisable view ≤ 0.8 s; sharp ≤ 4 s; interactive ≤ 2 s (issue 10 §6); "
+    "JS for the first frame ≤ 200 KB compressed"
+)
 # Our page's placement of preview.jpg (web/src/tour.css, .viewer), given to Pannellum's preview element.
 PREVIEW_CSS = (
     "background-size: auto 240% !important; background-position: 50% 50% !important; "
@@ -100,6 +115,10 @@ DRAWN = {
     " return !!(v && v.dataset.panorama && Number(v.dataset.frame || 0) >= 1); })()",
     "Pannellum": "!!(window.__pano && window.__pano.isLoaded())",
 }
+# Whether the tour can be used: composed (search bound) and the first scene's hotspots on the page (ours only).
+INTERACTIVE = (
+    "document.body.dataset.tour === 'ready' && document.querySelectorAll('#hotspots button').length > 0"
+)
 
 
 def synthetic_equirect(width: int, seed: int = 2026) -> np.ndarray:
@@ -258,9 +277,9 @@ def shoot(cdp, rect: dict, fmt: str = "jpeg") -> bytes | None:
         return None
 
 
-def empty_state(browser, url: str, rect: dict) -> bytes:
+def empty_state(browser, device: dict, url: str, rect: dict) -> bytes:
     """The page with scripts and images blocked and the viewer's CSS background removed."""
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(**device)
     context.route(
         "**/*",
         lambda route: (
@@ -285,12 +304,20 @@ def empty_state(browser, url: str, rect: dict) -> bytes:
 
 
 def measure(
-    browser, viewer: str, url: str, rect: dict, profile: dict | None, poll: float, cap: float, refs=None
+    browser,
+    device: dict,
+    viewer: str,
+    url: str,
+    rect: dict,
+    profile: dict | None,
+    poll: float,
+    cap: float,
+    refs=None,
 ) -> dict:
     """Load *url* once in a fresh context; first frame from screenshots of *rect* judged against *refs*
     (final view, empty state: SMALL greyscale arrays; None: no polling, just the load and the final view),
     sharp from tiles. The result holds the encoded first-frame and final screenshots."""
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(**device)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     requests: dict[str, dict] = {}
@@ -337,18 +364,26 @@ def measure(
     best, shots = 0.0, 0
     has_preview = viewer == "ours"  # ours: tell the placeholder from preview.jpg
 
-    def drawn() -> bool:
+    def evaluate(expression: str) -> bool:
         from playwright.sync_api import Error as PlaywrightError
 
         try:
-            answer = cdp.send("Runtime.evaluate", {"expression": DRAWN[viewer], "returnByValue": True})
+            answer = cdp.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
         except PlaywrightError:  # the page is between documents
             return False
         return answer.get("result", {}).get("value") is True
 
+    def drawn() -> bool:
+        return evaluate(DRAWN[viewer])
+
+    interactive = None
+    wants_interactive = viewer == "ours"
+
     while refs is not None and time.monotonic() - t0 < cap:
         start = time.monotonic() - t0
         was_drawn = drawn()  # before the capture: a screenshot after this shows the viewer's frame
+        if wants_interactive and interactive is None and evaluate(INTERACTIVE):
+            interactive = time.monotonic() - t0
         data = shoot(cdp, rect)
         now = time.monotonic() - t0
         shots += 1
@@ -369,7 +404,11 @@ def measure(
                 stage = "placeholder" if preview is None else "preview"
         elif first is None:
             before = now
-        if drawn_first is not None and (not has_preview or preview is not None):
+        if (
+            drawn_first is not None
+            and (not has_preview or preview is not None)
+            and (not wants_interactive or interactive is not None)
+        ):
             break
         time.sleep(poll)
     capped = True
@@ -409,6 +448,7 @@ def measure(
         "first": first,
         "pre_viewer": pre_viewer,
         "viewer": drawn_first,
+        "interactive": interactive,
         "levels": levels,
         "before": before,
         "stage": stage,
@@ -438,9 +478,9 @@ def measure(
     return result
 
 
-def our_view(browser, url: str) -> tuple[dict, dict]:
+def our_view(browser, device: dict, url: str) -> tuple[dict, dict]:
     """Our viewer's first view (yaw, pitch, vertical fov in degrees) and its box on the page, once warm."""
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(**device)
     page = context.new_page()
     page.goto(url, timeout=60_000)
     page.wait_for_function("document.querySelector('#viewer').dataset.fov", timeout=60_000)
@@ -487,6 +527,10 @@ def main() -> None:
     parser.add_argument("--poll", type=float, default=0.05, help="s between screenshots (plus capture time)")
     parser.add_argument("--cap", type=float, default=60.0, help="s at most per page load (at most 60)")
     parser.add_argument("--repeat", type=int, default=3, help="cold loads per viewer and profile")
+    parser.add_argument("--device", choices=("desktop", "phone", "both"), default="both")
+    parser.add_argument(
+        "--viewers", choices=("both", "ours"), default="both", help="ours: leave Pannellum out (faster)"
+    )
     args = parser.parse_args()
     args.cap = min(args.cap, 60.0)
     args.repeat = max(1, min(args.repeat, 20))
@@ -528,69 +572,87 @@ def main() -> None:
         ours_url = f"{base}/hall/{HALL}?scene={SCENE}"
         theirs_url = f"{base}/bench/pannellum/index.html"
         server = start_gunicorn(env, port, app="bench_app:app", pythonpath=f"{tmp},{ROOT}")
-        results: dict[tuple[str, str], list[dict]] = {}
-        viewers = (("ours", ours_url), ("Pannellum", theirs_url))
+        results: dict[tuple[str, str, str], list[dict]] = {}
+        viewers = (("ours", ours_url), ("Pannellum", theirs_url))[: 1 if args.viewers == "ours" else 2]
+        devices = ("desktop", "phone") if args.device == "both" else (args.device,)
         try:
             wait_ready(port)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
-                    view, rect = our_view(browser, ours_url)  # also warms the server
-                    (folder / "index.html").write_text(pannellum_page(tiles, view, rect), encoding="utf-8")
-                    print(
-                        f"first view: yaw {view['yaw']:.1f}°, pitch {view['pitch']:.1f}°, vertical fov "
-                        f"{view['fov']:.1f}°; viewer box {rect['width']}×{rect['height']} at "
-                        f"({rect['x']}, {rect['y']}); Pannellum {version} gets the same box and view"
-                    )
-                    refs = {}
-                    for viewer, url in viewers:
-                        ref = measure(browser, viewer, url, rect, None, args.poll, args.cap)
-                        if ref["final_shot"] is None or ref["capped"]:
-                            sys.exit(
-                                f"{viewer}: no settled final view within {args.cap:.0f} s for the reference"
-                            )
-                        empty = empty_state(browser, url, rect)
-                        refs[viewer] = (small_grey(ref["final_shot"]), small_grey(empty))
-                        final_path = save_png(ref["final_shot"], f"{slug(viewer)}-reference-final.png")
-                        save_png(empty, f"{slug(viewer)}-reference-empty.png")
-                        print(
-                            f"reference {viewer:9}: final view ({final_path.relative_to(ROOT)}, grey std "
-                            f"{refs[viewer][0].std():.1f}, NCC with empty state "
-                            f"{ncc(*refs[viewer]):.2f}), empty state (grey std {refs[viewer][1].std():.1f})"
+                    for device_name in devices:
+                        device = DEVICES[device_name]
+                        view, rect = our_view(browser, device, ours_url)  # also warms the server
+                        (folder / "index.html").write_text(
+                            pannellum_page(tiles, view, rect), encoding="utf-8"
                         )
-                    for i in range(1, args.repeat + 1):
-                        for profile_name, profile in PROFILES.items():
-                            for viewer, url in viewers:
-                                r = measure(
-                                    browser, viewer, url, rect, profile, args.poll, args.cap, refs[viewer]
+                        print(
+                            f"{device_name}: first view: yaw {view['yaw']:.1f}°, pitch {view['pitch']:.1f}°, vertical fov "
+                            f"{view['fov']:.1f}°; viewer box {rect['width']}×{rect['height']} at "
+                            f"({rect['x']}, {rect['y']}); Pannellum {version} gets the same box and view"
+                        )
+                        refs = {}
+                        for viewer, url in viewers:
+                            ref = measure(browser, device, viewer, url, rect, None, args.poll, args.cap)
+                            if ref["final_shot"] is None or ref["capped"]:
+                                sys.exit(
+                                    f"{viewer}: no settled final view within {args.cap:.0f} s for the reference"
                                 )
-                                results.setdefault((viewer, profile_name), []).append(r)
-                                stem = f"{slug(viewer)}-{slug(profile_name)}-r{i}"
-                                saved = []
-                                for key in ("first_shot", "viewer_shot", "preview_shot", "final_shot"):
-                                    if (
-                                        r[key] is not None
-                                        and (key != "preview_shot" or r["stage"] == "placeholder")
-                                        and (key != "viewer_shot" or r["viewer"] != r["first"])
-                                    ):
-                                        saved.append(
-                                            save_png(r[key], f"{stem}-{key.removesuffix('_shot')}.png").name
-                                        )
-                                print(
-                                    f"  run {i} {viewer:9} {profile_name:8}: first {fmt(r['first'], '.2f')} s"
-                                    f" (pre-viewer {fmt(r['pre_viewer'], '.2f')} s, viewer {fmt(r['viewer'], '.2f')} s;"
-                                    f" NCC {fmt(r['first_ncc'], '.2f')}, best {r['best_ncc']:.2f}"
-                                    + (f", {r['stage']}" if r["stage"] else "")
-                                    + f"), sharp {fmt(r['sharp'], '.2f')} s, final NCC {fmt(r['final_ncc'], '.2f')}; "
-                                    f"{r['shots']} screenshots, {r['tiles']} tiles ({r['top_tiles']} at level "
-                                    f"{r['level']}), document requested {r['doc'] * 1000:.0f} ms after navigation"
-                                    + (
-                                        f"; capped at {args.cap:.0f} s"
-                                        if r["capped"] or r["first"] is None
-                                        else ""
+                            empty = empty_state(browser, device, url, rect)
+                            refs[viewer] = (small_grey(ref["final_shot"]), small_grey(empty))
+                            final_path = save_png(
+                                ref["final_shot"], f"{device_name}-{slug(viewer)}-reference-final.png"
+                            )
+                            save_png(empty, f"{device_name}-{slug(viewer)}-reference-empty.png")
+                            print(
+                                f"reference {viewer:9}: final view ({final_path.relative_to(ROOT)}, grey std "
+                                f"{refs[viewer][0].std():.1f}, NCC with empty state "
+                                f"{ncc(*refs[viewer]):.2f}), empty state (grey std {refs[viewer][1].std():.1f})"
+                            )
+                        for i in range(1, args.repeat + 1):
+                            for profile_name, profile in PROFILES.items():
+                                for viewer, url in viewers:
+                                    r = measure(
+                                        browser,
+                                        device,
+                                        viewer,
+                                        url,
+                                        rect,
+                                        profile,
+                                        args.poll,
+                                        args.cap,
+                                        refs[viewer],
                                     )
-                                    + f"; saved {', '.join(saved)}"
-                                )
+                                    results.setdefault((device_name, viewer, profile_name), []).append(r)
+                                    stem = f"{device_name}-{slug(viewer)}-{slug(profile_name)}-r{i}"
+                                    saved = []
+                                    for key in ("first_shot", "viewer_shot", "preview_shot", "final_shot"):
+                                        if (
+                                            r[key] is not None
+                                            and (key != "preview_shot" or r["stage"] == "placeholder")
+                                            and (key != "viewer_shot" or r["viewer"] != r["first"])
+                                        ):
+                                            saved.append(
+                                                save_png(
+                                                    r[key], f"{stem}-{key.removesuffix('_shot')}.png"
+                                                ).name
+                                            )
+                                    print(
+                                        f"  run {i} {device_name:7} {viewer:9} {profile_name:8}: first {fmt(r['first'], '.2f')} s"
+                                        f", interactive {fmt(r['interactive'], '.2f')} s"
+                                        f" (pre-viewer {fmt(r['pre_viewer'], '.2f')} s, viewer {fmt(r['viewer'], '.2f')} s;"
+                                        f" NCC {fmt(r['first_ncc'], '.2f')}, best {r['best_ncc']:.2f}"
+                                        + (f", {r['stage']}" if r["stage"] else "")
+                                        + f"), sharp {fmt(r['sharp'], '.2f')} s, final NCC {fmt(r['final_ncc'], '.2f')}; "
+                                        f"{r['shots']} screenshots, {r['tiles']} tiles ({r['top_tiles']} at level "
+                                        f"{r['level']}), document requested {r['doc'] * 1000:.0f} ms after navigation"
+                                        + (
+                                            f"; capped at {args.cap:.0f} s"
+                                            if r["capped"] or r["first"] is None
+                                            else ""
+                                        )
+                                        + f"; saved {', '.join(saved)}"
+                                    )
                 finally:
                     browser.close()
         finally:
@@ -602,7 +664,7 @@ def main() -> None:
                 server.wait(timeout=10)
 
     print(
-        f"\nheadless Chromium ({CHROMIUM}), {VIEWPORT['width']}×{VIEWPORT['height']}, SwiftShader WebGL; gunicorn "
+        f"\nheadless Chromium ({CHROMIUM}), devices {', '.join(devices)}, SwiftShader WebGL; gunicorn "
         f"2 workers × 8 threads on the same {os.cpu_count()} cores; {args.repeat} cold loads per cell, median "
         f"[min–max]; first = first screenshot of the viewer box whose {SMALL[0]}×{SMALL[1]} greyscale has std ≥ "
         f"{STD_FLOOR:g}, differs from the empty state by ≥ {EMPTY_DIFF:g} grey levels on average and correlates "
@@ -611,68 +673,88 @@ def main() -> None:
         f"placeholder or preview.jpg at first frame; preview = first passing screenshot taken after preview.jpg "
         f"arrived; pre-viewer / viewer = first passing screenshot before / after the viewer drew; sharp@L = last "
         f"tile of level L (the highest level every run of both viewers reached) before {QUIET} s without tile "
-        f"requests, sharp = the same at the viewer's own top level; KB = encoded bytes over the "
+        f"requests, sharp = the same at the viewer's own top level; interactive = tour composed and hotspots on "
+        f"the page; KB = encoded bytes over the "
         f"wire (headers included)\n"
     )
-    common = {}  # profile → the highest tile level every run of both viewers reached
-    for profile_name in PROFILES:
-        runs = [r for viewer in ("ours", "Pannellum") for r in results.get((viewer, profile_name), [])]
-        common[profile_name] = min((max(r["levels"], default=0) for r in runs), default=None)
-    pre_names = {"ours": "server-rendered first view (HTML)", "Pannellum": "its preview element"}
-    for profile_name in PROFILES:
-        print(f"{profile_name}:")
-        level = common[profile_name]
-        for viewer in ("ours", "Pannellum"):
-            runs = results.get((viewer, profile_name), [])
-            if not runs:
-                continue
-            for r in runs:
-                r["sharp_common"], r["tiles_common"] = r["levels"].get(level, (None, 0))
-            stages = ", ".join(f"{k} ×{v}" for k, v in sorted(_count(r["stage"] for r in runs).items()))
-            print(f"  {viewer}")
-            print(f"    before s     {spread(runs, 'before')}")
-            print(
-                f"    first s      {spread(runs, 'first')}"
-                + (f"   stage at first: {stages}" if stages else "")
-            )
-            print(
-                f"    pre-viewer s {spread(runs, 'pre_viewer')}   ({pre_names[viewer]}, before the viewer drew)"
-            )
-            print(f"    viewer s     {spread(runs, 'viewer')}   (first recognisable frame the viewer drew)")
-            if viewer == "ours":
+    for device_name in devices:
+        common = {}  # profile → the highest tile level every run of both viewers reached
+        for profile_name in PROFILES:
+            runs = [
+                r
+                for viewer in ("ours", "Pannellum")
+                for r in results.get((device_name, viewer, profile_name), [])
+            ]
+            common[profile_name] = min((max(r["levels"], default=0) for r in runs), default=None)
+        pre_names = {"ours": "server-rendered first view (HTML)", "Pannellum": "its preview element"}
+        for profile_name in PROFILES:
+            print(f"{device_name}, {profile_name}:")
+            level = common[profile_name]
+            for viewer in ("ours", "Pannellum"):
+                runs = results.get((device_name, viewer, profile_name), [])
+                if not runs:
+                    continue
+                for r in runs:
+                    r["sharp_common"], r["tiles_common"] = r["levels"].get(level, (None, 0))
+                stages = ", ".join(f"{k} ×{v}" for k, v in sorted(_count(r["stage"] for r in runs).items()))
+                print(f"  {viewer}")
+                print(f"    before s     {spread(runs, 'before')}")
                 print(
-                    f"    preview s    {spread(runs, 'preview')}   (preview.jpg loaded {spread(runs, 'preview_loaded')})"
+                    f"    first s      {spread(runs, 'first')}"
+                    + (f"   stage at first: {stages}" if stages else "")
                 )
-            print(f"    first NCC    {spread(runs, 'first_ncc')}   final NCC {spread(runs, 'final_ncc')}")
-            print(
-                f"    sharp@{level} s   {spread(runs, 'sharp_common')}   tiles of level {level} "
-                f"{spread(runs, 'tiles_common', 0)}"
+                print(
+                    f"    pre-viewer s {spread(runs, 'pre_viewer')}   ({pre_names[viewer]}, before the viewer drew)"
+                )
+                print(
+                    f"    viewer s     {spread(runs, 'viewer')}   (first recognisable frame the viewer drew)"
+                )
+                if viewer == "ours":
+                    print(
+                        f"    interactive s {spread(runs, 'interactive')}   (tour composed, hotspots on the page)"
+                    )
+                    print(
+                        f"    preview s    {spread(runs, 'preview')}   (preview.jpg loaded {spread(runs, 'preview_loaded')})"
+                    )
+                print(f"    first NCC    {spread(runs, 'first_ncc')}   final NCC {spread(runs, 'final_ncc')}")
+                print(
+                    f"    sharp@{level} s   {spread(runs, 'sharp_common')}   tiles of level {level} "
+                    f"{spread(runs, 'tiles_common', 0)}"
+                )
+                levels = sorted({r["level"] for r in runs})
+                print(
+                    f"    sharp s      {spread(runs, 'sharp')}   at its own top level {'/'.join(map(str, levels))}, "
+                    f"top tiles {spread(runs, 'top_tiles', 0)}"
+                )
+                print(
+                    f"    KB@first     {spread(runs, 'kb_first', 0)}   KB@viewer {spread(runs, 'kb_viewer', 0)}"
+                    f"   KB@sharp {spread(runs, 'kb_sharp', 0)}"
+                )
+                print(
+                    f"    JS KB@first  {spread(runs, 'js_first', 0)}   JS KB all {spread(runs, 'js_all', 0)}"
+                )
+        if not any(key[:2] == (device_name, "Pannellum") for key in results):
+            continue
+        print(
+            "\nratios of medians, ours / Pannellum (below 1: ours is faster or smaller); first = each viewer's"
+        )
+        print(
+            "first recognisable frame of its own (pre-viewer images have their own rows above); sharp at level L"
+        )
+        print(f"{'profile':9} {'viewer':>7} {'sharp@L':>9} {'KB@viewer':>10} {'KB@sharp':>9} {'JS all':>7}")
+        for profile_name in PROFILES:
+            a, b = (
+                results.get((device_name, "ours", profile_name)),
+                results.get((device_name, "Pannellum", profile_name)),
             )
-            levels = sorted({r["level"] for r in runs})
-            print(
-                f"    sharp s      {spread(runs, 'sharp')}   at its own top level {'/'.join(map(str, levels))}, "
-                f"top tiles {spread(runs, 'top_tiles', 0)}"
-            )
-            print(
-                f"    KB@first     {spread(runs, 'kb_first', 0)}   KB@viewer {spread(runs, 'kb_viewer', 0)}"
-                f"   KB@sharp {spread(runs, 'kb_sharp', 0)}"
-            )
-            print(f"    JS KB@first  {spread(runs, 'js_first', 0)}   JS KB all {spread(runs, 'js_all', 0)}")
-    print("\nratios of medians, ours / Pannellum (below 1: ours is faster or smaller); first = each viewer's")
-    print(
-        "first recognisable frame of its own (pre-viewer images have their own rows above); sharp at level L"
-    )
-    print(f"{'profile':9} {'viewer':>7} {'sharp@L':>9} {'KB@viewer':>10} {'KB@sharp':>9} {'JS all':>7}")
-    for profile_name in PROFILES:
-        a, b = results.get(("ours", profile_name)), results.get(("Pannellum", profile_name))
-        if a and b:
-            print(
-                f"{profile_name:9} {ratio(median(a, 'viewer'), median(b, 'viewer')):>7} "
-                f"{ratio(median(a, 'sharp_common'), median(b, 'sharp_common')):>7}@{common[profile_name]} "
-                f"{ratio(median(a, 'kb_viewer'), median(b, 'kb_viewer')):>10} "
-                f"{ratio(median(a, 'kb_sharp'), median(b, 'kb_sharp')):>9} "
-                f"{ratio(median(a, 'js_all'), median(b, 'js_all')):>7}"
-            )
+            if a and b:
+                print(
+                    f"{profile_name:9} {ratio(median(a, 'viewer'), median(b, 'viewer')):>7} "
+                    f"{ratio(median(a, 'sharp_common'), median(b, 'sharp_common')):>7}@{common[profile_name]} "
+                    f"{ratio(median(a, 'kb_viewer'), median(b, 'kb_viewer')):>10} "
+                    f"{ratio(median(a, 'kb_sharp'), median(b, 'kb_sharp')):>9} "
+                    f"{ratio(median(a, 'js_all'), median(b, 'js_all')):>7}"
+                )
     print(f"\ntargets (slow 4G): {TARGETS}")
 
 

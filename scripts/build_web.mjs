@@ -1,11 +1,12 @@
 // Bundle the front end: web/src/main.js → web/dist/tour.js (ES module, minified, tree-shaken) and
-// web/src/tour.css → web/dist/tour.css, each with a .gz beside it. three comes from web/node_modules.
+// web/src/tour.css → web/dist/tour.css, each with a .br and a .gz beside it (compressed once here, served by
+// negotiation: server/web/compression.py). three comes from web/node_modules.
 // Needs web/src/generated/vocabulary.js (python -m server.web.vocabulary_js). Run from anywhere: node scripts/build_web.mjs
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const web = join(root, 'web');
@@ -45,11 +46,13 @@ const chunkDir = join(dist, 'chunks');
 const STALE_MS = 60 * 60 * 1000;
 for (const name of existsSync(chunkDir) ? readdirSync(chunkDir) : []) {
   const path = join(chunkDir, name);
-  if (!outputs.includes(`chunks/${name.replace(/\.gz$/, '')}`) && Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path);
+  if (!outputs.includes(`chunks/${name.replace(/\.(gz|br)$/, '')}`) && Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path);
 }
 for (const name of outputs.filter((n) => /\.(js|css)$/.test(n))) {
   const raw = readFileSync(join(dist, name));
   const gz = gzipSync(raw, { level: 9 });
+  const br = brotliCompressSync(raw, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length } });
   writeFileSync(join(dist, `${name}.gz`), gz);
-  console.log(`web/dist/${name}: ${(raw.length / 1024).toFixed(1)} KiB, gzip ${(gz.length / 1024).toFixed(1)} KiB`);
+  writeFileSync(join(dist, `${name}.br`), br);
+  console.log(`web/dist/${name}: ${(raw.length / 1024).toFixed(1)} KiB, gzip ${(gz.length / 1024).toFixed(1)} KiB, brotli ${(br.length / 1024).toFixed(1)} KiB`);
 }

@@ -57,9 +57,11 @@ def register_caches(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """The public API, panorama files and pages (deferred by ``create_app`` to first use of the URL map)."""
+    """The public API, panorama files and pages, and the compression of what they answer (deferred by
+    ``create_app`` to first use of the URL map)."""
     from flask_cors import CORS
 
+    from .web import compression
     from .web.api import bp as api_bp
     from .web.pages import bp as pages_bp
     from .web.panorama_files import bp as panoramas_bp
@@ -73,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(panoramas_bp)
     app.register_blueprint(pages_bp)
+    compression.register(app)
 
 
 def register_commands(app: Flask) -> None:

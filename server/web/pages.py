@@ -16,12 +16,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..catalogue.queries import load_hall
-from ..db import get_session
+from ..db import current_revision, get_session
 from ..errors import not_found
 from ..models import Hall
 from ..vocabulary import COUNTER_STATUSES, IMMUTABLE_CACHE_CONTROL
 from .api.documents import hall_summary
 from .api.halls import cached_hall_doc
+from .api.http import encode_text
+from .compression import static_variant
 
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 START_SCENE = "entrance"  # the scene a tour opens at when the hall has one of that id
@@ -100,18 +102,31 @@ def index():
 
 @bp.get("/hall/<slug>")
 def tour(slug: str):
-    """The tour of hall *slug*: first view, hall data and text directory in the HTML."""
+    """The tour of hall *slug*: first view, hall data and text directory in the HTML.
+
+    The page is rendered and compressed once per catalogue revision and front-end build (its cache key holds
+    both), and answered with an ETag, so a reload that has it costs a 304."""
     hall = get_hall_page(slug)
-    doc = cached_hall_doc(hall.slug)  # the API's cached document: hotspots are computed once per revision
-    return render_template(
-        "tour.html",
-        hall=doc,
-        scene=start_scene(doc),
-        hall_json=json_script(doc),
-        floors=directory(hall, doc),
-        asset_url=asset_url,
-        statuses=COUNTER_STATUSES,
+    assets = (asset_url("tour.js"), asset_url("tour.css"))
+
+    def render() -> str:
+        doc = cached_hall_doc(hall.slug)  # the API's cached document: hotspots are computed once per revision
+        return render_template(
+            "tour.html",
+            hall=doc,
+            scene=start_scene(doc),
+            hall_json=json_script(doc),
+            floors=directory(hall, doc),
+            asset_url=asset_url,
+            statuses=COUNTER_STATUSES,
+        )
+
+    body = current_app.extensions["api_cache"].get(
+        ("tour page", hall.slug, current_revision(), assets), render, encode_text
     )
+    response = body.respond(Response(mimetype="text/html"))
+    response.cache_control.no_cache = True  # always revalidated: a publish shows on the next visit
+    return response.make_conditional(request)
 
 
 @bp.get("/static/web/<path:name>")
@@ -119,14 +134,14 @@ def web_asset(name: str):
     """A built front-end file; cached for a year when asked for with its content hash."""
     root = web_dist().resolve()
     path = (root / name).resolve()
-    if root not in path.parents or not path.is_file() or path.suffix == ".gz":
+    if root not in path.parents or not path.is_file() or path.suffix in (".gz", ".br"):
         abort(404)
-    gz = path.with_name(path.name + ".gz")
-    use_gz = "gzip" in request.headers.get("Accept-Encoding", "") and gz.is_file()
-    response: Response = send_file(gz if use_gz else path, mimetype=_mimetype(path), conditional=True)
-    if use_gz:
-        response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding"
+    # Compressed at build time; each variant is its own file, so send_file gives each its own ETag.
+    sent, coding = static_variant(path)
+    response: Response = send_file(sent, mimetype=_mimetype(path), conditional=True)
+    if coding != "identity":
+        response.headers["Content-Encoding"] = coding
+    response.vary.add("Accept-Encoding")
     # Chunks carry a content hash in their names; the entry files are versioned by ?v=.
     hashed = name.startswith("chunks/") or request.args.get("v")
     response.headers["Cache-Control"] = IMMUTABLE_CACHE_CONTROL if hashed else "no-cache"

@@ -108,6 +108,18 @@ const STRINGS = {
   vrInsecure: ['VR需要安全连接（HTTPS）', 'VR needs a secure (HTTPS) connection'],
   vrFailed: ['无法进入VR', 'Could not start VR'],
   lookByPhone: ['转动手机看', 'Look by turning the phone'],
+  // Take it along: print a service guide, share its link.
+  print: ['打印办事指南', 'Print this guide'],
+  share: ['分享', 'Share'],
+  linkCopied: ['已复制链接', 'Link copied'],
+  copyLinkManual: ['请复制下面的链接', 'Copy the link below'],
+  shareLink: ['本页链接', 'Link to this page'],
+  printFrom: ['打印自 {hall} 全景导览', 'Printed from the {hall} tour'],
+  weekHours: ['办公时间', 'Hours'],
+  hoursSep: ['；', '; '],
+  wd_mon: ['周一', 'Mon'], wd_tue: ['周二', 'Tue'], wd_wed: ['周三', 'Wed'], wd_thu: ['周四', 'Thu'],
+  wd_fri: ['周五', 'Fri'], wd_sat: ['周六', 'Sat'], wd_sun: ['周日', 'Sun'],
+  dayRange: ['{from}至{to}', '{from}–{to}'],
 };
 
 let lang = 'zh';

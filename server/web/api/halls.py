@@ -57,10 +57,10 @@ def build_hall_doc(slug: str) -> dict:
 
 def cached_hall_doc(slug: str) -> dict:
     """The hall document from this process's cache (the same bytes the API serves), parsed."""
-    body, _etag = current_app.extensions["api_cache"].get(
+    body = current_app.extensions["api_cache"].get(
         ("hall", slug, current_revision()), lambda: build_hall_doc(slug)
     )
-    return json.loads(body)
+    return json.loads(body.data)
 
 
 @bp.get("/halls/<slug>/counters/<number>")

@@ -1,4 +1,7 @@
-"""HTTP plumbing for the read-only API: JSON bodies with ETags, caching headers, 304s, parameter checks."""
+"""HTTP plumbing for the read-only API: JSON bodies with ETags, caching headers, 304s, parameter checks.
+
+Bodies are ``compression.Body`` objects: the cache keeps each one's brotli and gzip variants beside it, so a
+document is compressed once per catalogue revision and coding, not per request."""
 
 from __future__ import annotations
 
@@ -15,25 +18,27 @@ from flask import Response, current_app, request
 from ...db import current_revision
 from ...errors import bad_parameter
 from ...vocabulary import COUNTER_NUMBER_PATTERN, SLUG_PATTERN
+from ..compression import Body
 
 SLUG = re.compile(SLUG_PATTERN)
 COUNTER_NUMBER = re.compile(COUNTER_NUMBER_PATTERN, re.IGNORECASE)  # answered in capitals
 
 
 class BodyCache:
-    """A bounded LRU of serialized bodies and their ETags, keyed by (what, catalogue revision)."""
+    """A bounded LRU of serialized bodies (with their ETags and compressed variants), keyed by (what, catalogue
+    revision)."""
 
     def __init__(self, size: int = 512) -> None:
         self._size = size
-        self._items: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+        self._items: OrderedDict[Hashable, Body] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(
         self,
         key: Hashable,
         build: Callable[[], Any],
-        encoder: Callable[[Any], tuple[bytes, str]] | None = None,
-    ) -> tuple[bytes, str]:
+        encoder: Callable[[Any], Body] | None = None,
+    ) -> Body:
         """The cached body for *key*, or ``build()`` serialized (JSON unless *encoder* says) and remembered."""
         with self._lock:
             if key in self._items:
@@ -47,10 +52,10 @@ class BodyCache:
         return body
 
 
-def encode(payload: Any) -> tuple[bytes, str]:
+def encode(payload: Any) -> Body:
     """Serialize *payload* as compact UTF-8 JSON and derive its strong ETag."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    return body, hashlib.blake2b(body, digest_size=12).hexdigest()
+    return Body(body, hashlib.blake2b(body, digest_size=12).hexdigest())
 
 
 def cached_json(key: tuple, build: Callable[[], Any]) -> Response:
@@ -62,22 +67,21 @@ def cached_json(key: tuple, build: Callable[[], Any]) -> Response:
 def cached_text(key: tuple, build: Callable[[], str], mimetype: str) -> Response:
     """Like ``cached_json`` for a text body (SVG and the like)."""
     body = current_app.extensions["api_cache"].get((*key, current_revision()), build, encode_text)
-    response = json_response(body)
-    response.mimetype = mimetype
-    return response
+    return json_response(body, mimetype=mimetype)
 
 
-def encode_text(text: str) -> tuple[bytes, str]:
+def encode_text(text: str) -> Body:
     """UTF-8 bytes of *text* and their strong ETag."""
     data = text.encode()
-    return data, hashlib.blake2b(data, digest_size=12).hexdigest()
+    return Body(data, hashlib.blake2b(data, digest_size=12).hexdigest())
 
 
-def json_response(body: tuple[bytes, str], *, max_age: int | None = None, status: int = 200) -> Response:
-    """A JSON response with ETag and Cache-Control that answers 304 to a matching If-None-Match."""
-    data, etag = body
-    response = Response(data, status=status, mimetype="application/json")
-    response.set_etag(etag)
+def json_response(
+    body: Body, *, max_age: int | None = None, status: int = 200, mimetype: str = "application/json"
+) -> Response:
+    """A JSON (or *mimetype*) response in the coding the client accepts, with the ETag of that variant and
+    Cache-Control, that answers 304 to a matching If-None-Match."""
+    response = body.respond(Response(status=status, mimetype=mimetype))
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["API_MAX_AGE"] if max_age is None else max_age
     return response.make_conditional(request)

@@ -1,6 +1,8 @@
 // The side panel: a counter (number, name, floor, department, status, today's hours, services), a facility
 // (name, floor, description, hours, 带我去), a service's plain-language guide, or a route's numbered steps.
 // A counter or facility on another floor than the citizen's says so. Text goes in through textContent only.
+// A service guide can be taken along: printed (tour.css @media print lays it out on one A4 page: checklist with
+// boxes, counters with floor and hours, the QR code) or shared (Web Share API, else the link copied).
 import { PANEL_CHANGE, ROUTE_REQUEST } from '../events.js';
 import { facilityType, floorName, getLang, pick, statusLabel, t } from '../i18n.js';
 import { WEEKDAYS } from '../generated/vocabulary.js';
@@ -113,14 +115,18 @@ export class Panel extends EventTarget {
 
   renderService(service) {
     const guide = service.guide || {};
-    const parts = [el('p', { class: 'panel-dept', text: pick(service.department?.name) })];
+    const parts = [el('p', { class: 'print-only print-from', text: t('printFrom', { hall: pick(this.hall.name) }) }),
+      el('p', { class: 'panel-dept', text: pick(service.department?.name) })];
     if (guide.summary) parts.push(el('h3', { text: t('summary') }), el('p', { class: 'summary', text: pick(guide.summary) }));
     const online = window.matchMedia(NARROW).matches ? service.online?.mobile || service.online?.pc : service.online?.pc || service.online?.mobile;
     const actions = el('div', { class: 'actions' },
       online ? el('a', { class: 'primary apply-online', href: online, target: '_blank', rel: 'noopener', text: t('applyOnline') }) : null,
       service.appointment?.supported && service.appointment.url
         ? el('a', { class: 'secondary appointment', href: service.appointment.url, target: '_blank', rel: 'noopener', text: t('appointment') }) : null);
-    parts.push(actions);
+    actions.append(
+      el('button', { type: 'button', class: 'secondary print-guide', 'data-action': 'print', text: t('print') }),
+      el('button', { type: 'button', class: 'secondary share-guide', 'data-action': 'share', text: t('share') }));
+    parts.push(actions, el('p', { class: 'share-status', role: 'status' }));
     // Scan to carry on on a phone: the QR code of the mobile application address (made by the server).
     if (service.online?.mobile) {
       parts.push(el('figure', { class: 'qr' },
@@ -140,23 +146,67 @@ export class Panel extends EventTarget {
     if (limitText) parts.push(el('h3', { text: t('timeLimit') }), el('p', { text: limitText }));
     const fees = service.fees || {};
     parts.push(el('h3', { text: t('fees') }), fees.charged
-      ? el('ul', {}, (fees.items || []).map((f) => el('li', { text: `${pick(f.name)}：${f.amount} ${pick(f.unit)}` })))
+      ? el('ul', { class: 'fees' }, (fees.items || []).map((f) => el('li', { text: `${pick(f.name)}：${f.amount} ${pick(f.unit)}` })))
       : el('p', { text: t('free') }));
     if (guide.faq?.length) {
-      parts.push(el('h3', { text: t('faq') }), ...guide.faq.map((f) => el('details', {}, el('summary', { text: pick(f.q) }), el('p', { text: pick(f.a) }))));
+      parts.push(el('h3', { class: 'no-print', text: t('faq') }),
+        ...guide.faq.map((f) => el('details', { class: 'no-print' }, el('summary', { text: pick(f.q) }), el('p', { text: pick(f.a) }))));
     }
     const here = (service.counters || []).filter((c) => !c.hall || c.hall === this.hall.slug);
     if (here.length) {
       parts.push(el('h3', { text: t('counters') }), el('ul', { class: 'counter-list' }, here.map((c) => el('li', {},
         el('button', { type: 'button', class: 'counter-link', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }),
+        el('span', { class: 'counter-floor', text: floorName(this.hall, c.floor) }),
         el('span', { class: `status ${c.status === 'open' ? 'is-open' : 'is-closed'}`, 'data-status': c.status, text: statusLabel(c.status) }),
-        el('button', { type: 'button', class: 'secondary take-me', 'data-take-me': `counter:${c.number}`, text: t('takeMeThere') })))));
+        el('button', { type: 'button', class: 'secondary take-me', 'data-take-me': `counter:${c.number}`, text: t('takeMeThere') }),
+        this.weekHours(c.number)))));
     }
     const phones = service.phones || {};
     parts.push(el('h3', { text: t('phones') }), el('p', { class: 'phones' },
       phones.enquiry ? el('a', { href: `tel:${phones.enquiry}`, text: `${t('enquiry')} ${phones.enquiry}` }) : null, ' ',
       el('a', { href: `tel:${phones.complaint || '12345'}`, text: `${t('complaint')} ${phones.complaint || '12345'}` })));
     this.show(pick(service.name), parts, { back: this.state.counter ? 'counter' : null });
+  }
+
+  /** The week's hours of this hall's counter *number* (days with the same hours joined: 周一至周五 08:30–12:00). */
+  weekHours(number) {
+    const schedule = this.hall.counters.find((c) => c.number === number)?.hours;
+    if (!schedule || typeof schedule !== 'object') return null;
+    const spans = (day) => (schedule[day] || []).map((span) => span.join('–')).join(' ');
+    const groups = [];
+    for (const day of WEEKDAYS) {
+      const text = spans(day);
+      const last = groups.at(-1);
+      if (text && last && last.text === text && WEEKDAYS.indexOf(last.to) === WEEKDAYS.indexOf(day) - 1) last.to = day;
+      else if (text) groups.push({ from: day, to: day, text });
+    }
+    if (!groups.length) return null;
+    const days = (g) => (g.from === g.to ? t(`wd_${g.from}`) : t('dayRange', { from: t(`wd_${g.from}`), to: t(`wd_${g.to}`) }));
+    return el('span', { class: 'week-hours' }, el('span', { class: 'label', text: t('weekHours') + t('colon') }),
+      groups.map((g) => `${days(g)} ${g.text}`).join(t('hoursSep')));
+  }
+
+  /** Share the page's link (it names the open guide): the Web Share API where there is one, else the clipboard,
+   * else the link shown selected to copy by hand. */
+  async share() {
+    const status = this.element.querySelector('.share-status');
+    const url = location.href;
+    if (navigator.share) {
+      try {
+        await navigator.share({ title: this.element.querySelector('#panel-title')?.textContent || document.title, url });
+        return;
+      } catch (error) {
+        if (error.name === 'AbortError') return; // the citizen closed the share sheet
+      }
+    }
+    try {
+      await navigator.clipboard.writeText(url);
+      status.replaceChildren(t('linkCopied'));
+    } catch {
+      const field = el('input', { type: 'text', readonly: '', value: url, class: 'share-url', 'aria-label': t('shareLink') });
+      status.replaceChildren(t('copyLinkManual'), field);
+      field.select();
+    }
   }
 
   /** The floor of a place on *level*; on another floor than the citizen's, it says so (在二楼 / on 2F). */
@@ -223,6 +273,8 @@ export class Panel extends EventTarget {
     if (!target) return;
     if (target.dataset.action === 'close') this.close();
     else if (target.dataset.action === 'read') this.readAloud();
+    else if (target.dataset.action === 'print') window.print();
+    else if (target.dataset.action === 'share') this.share();
     else if (target.dataset.action === 'back' && this.state.counter) this.openCounter(this.state.counter);
     else if (target.dataset.service) this.openService(target.dataset.service);
     else if (target.dataset.counter) this.openCounter(target.dataset.counter);
