@@ -212,12 +212,14 @@ class Material(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service_items.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(300))  # the catalogue's Chinese
+    name_en: Mapped[str] = mapped_column(String(400))
     required: Mapped[bool] = mapped_column(Boolean)
     form: Mapped[str] = mapped_column(String(20))
     medium: Mapped[str] = mapped_column(String(20))
     copies: Mapped[int] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
+    notes_en: Mapped[str | None] = mapped_column(Text)
 
     service: Mapped[ServiceItem] = relationship(back_populates="materials")
 

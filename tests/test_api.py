@@ -99,6 +99,12 @@ def test_service_with_guide_and_every_counter(api, db):
         "https://"
     )
     assert service["guide"]["steps"] and service["guide"]["faq"]
+    first = service["materials"][0]
+    assert first["name"] == {
+        "zh": "公司登记（备案）申请书",
+        "en": "Company registration (filing) application form",
+    }
+    assert first["notes"]["en"].startswith("Filled in online")
     halls = {c["hall"] for c in service["counters"]}
     assert halls == {"guigang", "pingnan"}, "handled in the city and the county hall"
     assert all(c["url"].startswith("/api/v1/halls/") for c in service["counters"])

@@ -181,3 +181,33 @@ def test_demo_command_reports_problems_and_exits_non_zero(tmp_path):
     session = app.extensions["db"]()
     assert session.scalar(select(func.count(Hall.id))) == 0
     session.close()
+
+
+HAN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")  # Han characters and full-width punctuation
+
+
+def test_what_the_guide_shows_of_the_catalogue_is_in_english_too():
+    """Every material's name and notes and every fee's name and unit have an English side without Chinese."""
+    english = []
+    for service in read()["services"]:
+        for material in service["materials"]:
+            english += [material["name"]["en"], material.get("notes", {}).get("en", "")]
+        for fee in service["fees"].get("items", []):
+            english += [fee["name"]["en"], fee["unit"]["en"]]
+    assert len(english) > 1000
+    assert [text for text in english if HAN.search(text)] == []
+
+
+def test_a_material_without_english_is_refused(tmp_path):
+    def edit(folder):
+        path = folder / "services" / "zj.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data[0]["materials"][0]["name"] = data[0]["materials"][0]["name"]["zh"]
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    app = make_app(tmp_path)
+    session = app.extensions["db"]()
+    with pytest.raises(DemoDataError) as caught:
+        load(session, broken_copy(tmp_path, edit))
+    assert any("materials" in problem_text(p) for p in caught.value.problems), caught.value.problems
+    session.close()

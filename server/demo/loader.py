@@ -343,12 +343,14 @@ def _service(s: dict, departments: dict[str, Department]) -> ServiceItem:
     item.materials = [
         Material(
             position=i,
-            name=m["name"],
+            name=m["name"]["zh"],
+            name_en=m["name"]["en"],
             required=m["required"],
             form=m["form"],
             medium=m["medium"],
             copies=m["copies"],
-            notes=m.get("notes"),
+            notes=m["notes"]["zh"] if "notes" in m else None,
+            notes_en=m["notes"]["en"] if "notes" in m else None,
         )
         for i, m in enumerate(s["materials"])
     ]

@@ -50,12 +50,12 @@ MATERIAL = {
     "required": ["name", "required", "form", "medium", "copies"],
     "additionalProperties": False,
     "properties": {
-        "name": TEXT,
+        "name": BILINGUAL,
         "required": {"type": "boolean"},
         "form": {"enum": ["原件", "复印件", "原件和复印件"]},
         "medium": {"enum": ["纸质", "电子", "纸质或电子"]},
         "copies": {"type": "integer", "minimum": 0, "maximum": 20},
-        "notes": TEXT,
+        "notes": BILINGUAL,
     },
 }
 
@@ -116,9 +116,9 @@ SERVICE = {
                         "required": ["name", "amount", "unit"],
                         "additionalProperties": False,
                         "properties": {
-                            "name": TEXT,
+                            "name": BILINGUAL,
                             "amount": {"type": "number", "minimum": 0},
-                            "unit": TEXT,
+                            "unit": BILINGUAL,
                             "basis": TEXT,
                         },
                     },

@@ -152,12 +152,12 @@ def service_doc(service: ServiceItem, *, with_counters: bool = True) -> dict[str
         "process": service.process,
         "materials": [
             {
-                "name": m.name,
+                "name": pair(m.name, m.name_en),
                 "required": m.required,
                 "form": m.form,
                 "medium": m.medium,
                 "copies": m.copies,
-                "notes": m.notes,
+                "notes": pair(m.notes, m.notes_en),
             }
             for m in service.materials
         ],

@@ -263,12 +263,12 @@ SCHEMAS: dict[str, Any] = {
     "Material": obj(
         ["name", "required", "form", "medium", "copies", "notes"],
         {
-            "name": STRING,
+            "name": ref("Bilingual"),
             "required": BOOLEAN,
             "form": {"enum": ["原件", "复印件", "原件和复印件"]},
             "medium": {"enum": ["纸质", "电子", "纸质或电子"]},
             "copies": INTEGER,
-            "notes": NULLABLE_STRING,
+            "notes": {"oneOf": [ref("Bilingual"), {"type": "null"}]},
         },
     ),
     "CounterBrief": obj(
