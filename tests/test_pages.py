@@ -29,18 +29,22 @@ def test_tour_page_has_a_text_directory_linking_counters(api):
     html = api.get("/hall/pingnan").text
     assert 'id="directory"' in html and 'id="toggle-directory"' in html
     assert 'href="?counter=B03"' in html
-    assert "<h3>一楼" in html and "<h4>" in html
+    # Every name carries both languages; the tour shows the page's one (Chinese first, in the HTML too).
+    assert (
+        '<h3><span data-i18n-zh="一楼" data-i18n-en="Ground floor">一楼</span></h3>' in html
+        and "<h4>" in html
+    )
 
 
 def test_text_directory_lists_facilities_under_their_floor(api):
     html = api.get("/hall/guigang").text
     directory = html[html.index('id="directory"') : html.index('id="hall-data"')]
-    ground, first = directory.split("<h3>二楼")
+    ground, first = directory.split('<h3><span data-i18n-zh="二楼"')
     # Each floor's facilities under its own heading, linked so the tour opens the facility's panel.
     assert 'href="?facility=toilet-1"' in ground and 'href="?facility=toilet-2"' not in ground
     assert 'href="?facility=toilet-2"' in first and 'data-facility="baby-room"' in ground
     assert "母婴室" in ground and "二楼卫生间" in first
-    assert directory.count("<h4>设施") == 2
+    assert directory.count('<h4><span data-i18n-zh="设施" data-i18n-en="Facilities">') == 2
 
 
 def test_json_script_cannot_close_the_script_element():

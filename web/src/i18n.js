@@ -33,9 +33,13 @@ const STRINGS = {
   steps: ['办理步骤', 'Steps'],
   materials: ['需要带的材料', 'What to bring'],
   optional: ['（视情况）', '(if applicable)'],
+  copy: ['份', 'copy'],
   copies: ['份', 'copies'],
   timeLimit: ['办理时限', 'Time limit'],
+  day: ['个工作日', 'working day'],
   days: ['个工作日', 'working days'],
+  listComma: ['，', ', '],
+  onTheSpot: ['即办', 'done on the spot'],
   promised: ['承诺', 'promised'],
   legal: ['法定', 'legal'],
   fees: ['收费', 'Fees'],
@@ -120,6 +124,15 @@ const STRINGS = {
   wd_mon: ['周一', 'Mon'], wd_tue: ['周二', 'Tue'], wd_wed: ['周三', 'Wed'], wd_thu: ['周四', 'Thu'],
   wd_fri: ['周五', 'Fri'], wd_sat: ['周六', 'Sat'], wd_sun: ['周日', 'Sun'],
   dayRange: ['{from}至{to}', '{from}–{to}'],
+  pageTitle: ['{hall} · 全景导览', '{hall} · Panorama tour'],
+  chooseHall: ['选择大厅', 'Choose a hall'],
+  displayOptions: ['显示选项', 'Display options'],
+  viewGroup: ['视角', 'View'],
+  directoryTitle: ['窗口、事项与设施目录', 'Counters, services and facilities'],
+  counterNotFound: ['找不到窗口 {n}', 'Counter {n} not found'],
+  serviceNotFound: ['找不到事项 {id}', 'Service {id} not found'],
+  facilityNotFound: ['找不到设施 {id}', 'Facility {id} not found'],
+  notFoundHint: ['链接可能已过期，请搜索或查看文字版目录', 'The link may be out of date: search, or look in the text directory'],
 };
 
 let lang = 'zh';
@@ -136,6 +149,11 @@ export function t(key, vars = {}, inLang = lang) {
   let text = pair[inLang === 'en' ? 1 : 0];
   for (const [name, value] of Object.entries(vars)) text = text.replace(`{${name}}`, String(value));
   return text;
+}
+
+/** "{n} <one>" or "{n} <many>" from the string keys *one* / *many* (Chinese has no plural: both say the same). */
+export function plural(n, one, many) {
+  return `${n} ${t(n === 1 ? one : many)}`;
 }
 
 /** The current language's side of a bilingual value {zh, en} (or a plain string). */
@@ -175,6 +193,8 @@ export function applyStrings(root) {
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const node of root.querySelectorAll('[data-i18n-label]')) node.setAttribute('aria-label', t(node.dataset.i18nLabel));
   for (const node of root.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
+  for (const node of root.querySelectorAll('[data-i18n-title]')) node.title = t(node.dataset.i18nTitle);
+  for (const node of root.querySelectorAll('[data-i18n-roledescription]')) node.setAttribute('aria-roledescription', t(node.dataset.i18nRoledescription));
   for (const node of root.querySelectorAll('[data-i18n-zh]')) node.textContent = lang === 'en' ? node.dataset.i18nEn : node.dataset.i18nZh;
   const toggle = root.querySelector?.('#toggle-lang');
   if (toggle) toggle.lang = lang === 'en' ? 'zh-CN' : 'en';

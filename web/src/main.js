@@ -77,6 +77,7 @@ class Tour {
   start() {
     const params = new URLSearchParams(location.search);
     if (params.get('lang') === 'en') setLang('en');
+    document.title = t('pageTitle', { hall: pick(this.hall.name) });
     this.setElder(localStorage.getItem(ELDER_KEY) === '1');
     this.panel = new Panel(this.$('panel'), this.hall, { returnFocus: () => this.$('viewer'), here: () => this.scene?.floor ?? null });
     this.panel.init();
@@ -131,11 +132,14 @@ class Tour {
     this.$('toggle-lang').addEventListener('click', () => { setLang(getLang() === 'en' ? 'zh' : 'en'); this.writeUrl({ replace: true }); });
     this.$('toggle-elder').addEventListener('click', () => this.setElder(!document.body.classList.contains('elder')));
     this.$('toggle-directory').addEventListener('click', () => this.toggleDirectory());
+    document.querySelector('.skip')?.addEventListener('click', (e) => { e.preventDefault(); this.toggleDirectory(true); });
+    this.$('close-directory').addEventListener('click', () => this.toggleDirectory(false));
+    this.$('directory').addEventListener('keydown', (e) => { if (e.key === 'Escape') this.toggleDirectory(false); });
     this.$('directory').addEventListener('click', (e) => {
       const link = e.target.closest('a[data-counter], a[data-facility]');
       if (!link) return;
       e.preventDefault();
-      this.toggleDirectory(false);
+      this.toggleDirectory(false, { silent: true });
       if (link.dataset.facility) this.panel.openFacility(link.dataset.facility);
       else if (link.dataset.service) this.panel.openService(link.dataset.service, { counter: link.dataset.counter });
       else this.panel.openCounter(link.dataset.counter);
@@ -193,6 +197,7 @@ class Tour {
     else if (counter) this.panel.openCounter(counter, { silent: true });
     else if (facility) this.panel.openFacility(facility, { silent: true });
     else if (!initial) this.panel.close({ silent: true });
+    this.toggleDirectory(params.get('directory') === '1', { silent: true });
     // A shared link or a reload resumes the route, planned afresh from the scene it opens in.
     const target = params.get('route');
     if (params.get('stepfree') === '1' && !this.stepFree) this.setStepFree(true, { replan: false });
@@ -216,7 +221,7 @@ class Tour {
   onScene(scene) {
     this.scene = scene;
     this.$('scene-name').textContent = pick(scene.name);
-    this.$('viewer').setAttribute('aria-label', `${t('panorama')}：${pick(scene.name)}`);
+    this.$('viewer').setAttribute('aria-label', `${t('panorama')}${t('colon')}${pick(scene.name)}`);
   }
 
   /** Go to *scene* with a short turn and zoom towards it (none with prefers-reduced-motion). */
@@ -344,7 +349,8 @@ class Tour {
   }
 
   onLang() {
-    if (this.scene) this.$('scene-name').textContent = pick(this.scene.name); // plugins relabel themselves
+    document.title = t('pageTitle', { hall: pick(this.hall.name) });
+    if (this.scene) this.onScene(this.scene); // plugins relabel themselves
     const { counter, service, facility } = this.panel.state;
     if (service) this.panel.openService(service, { counter, silent: true });
     else if (counter) this.panel.openCounter(counter, { silent: true });
@@ -359,12 +365,20 @@ class Tour {
     this.viewer?.requestRender(); // the hotspots change size: the route arrow re-stacks under its link
   }
 
-  toggleDirectory(force) {
+  /**
+   * Open or close the text directory (a history entry: Back closes it). Closing it with the keyboard inside
+   * hands the focus to its button, never to the page's start; *silent* leaves the URL alone (back/forward).
+   */
+  toggleDirectory(force, { silent = false } = {}) {
     const directory = this.$('directory');
     const show = force ?? directory.hidden;
+    if (show === !directory.hidden) return;
+    const hadFocus = directory.contains(document.activeElement);
     directory.hidden = !show;
     this.$('toggle-directory').setAttribute('aria-expanded', String(show));
     if (show) directory.focus();
+    else if (hadFocus) this.$('toggle-directory').focus();
+    if (!silent) this.writeUrl();
   }
 
   /**
@@ -389,6 +403,7 @@ class Tour {
     if (service) params.set('service', service);
     if (facility) params.set('facility', facility);
     if (this.routeTarget) params.set('route', this.routeTarget);
+    if (!this.$('directory').hidden) params.set('directory', '1');
     if (this.routeTarget && this.stepFree) params.set('stepfree', '1');
     if (getLang() === 'en') params.set('lang', 'en');
     const url = `${location.pathname}?${params}`;

@@ -1,5 +1,5 @@
 // Small DOM helpers: text always goes in through textContent.
-import { facilityType } from '../i18n.js';
+import { facilityType, getLang } from '../i18n.js';
 
 /** Create an element with attributes and children (strings become text nodes). */
 export function el(tag, attrs = {}, ...children) {
@@ -18,11 +18,15 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** GET a JSON document; rejects with the API's bilingual message on an error status. */
+/** GET a JSON document; rejects on an error status with the API's message in the page's language and the status. */
 export async function getJSON(url, signal) {
   const response = await fetch(url, { signal, headers: { Accept: 'application/json' } });
   const body = await response.json();
-  if (!response.ok) throw new Error(body?.error?.message || response.statusText);
+  if (!response.ok) {
+    const error = new Error((getLang() === 'en' ? body?.error?.message_en : body?.error?.message) || response.statusText);
+    error.status = response.status;
+    throw error;
+  }
   return body;
 }
 

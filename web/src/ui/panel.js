@@ -4,7 +4,7 @@
 // A service guide can be taken along: printed (tour.css @media print lays it out on one A4 page: checklist with
 // boxes, counters with floor and hours, the QR code) or shared (Web Share API, else the link copied).
 import { PANEL_CHANGE, ROUTE_REQUEST } from '../events.js';
-import { facilityType, floorName, getLang, pick, statusLabel, t } from '../i18n.js';
+import { facilityType, floorName, getLang, pick, plural, statusLabel, t } from '../i18n.js';
 import { WEEKDAYS } from '../generated/vocabulary.js';
 import { el, facilitySymbol, getJSON } from './dom.js';
 
@@ -53,8 +53,10 @@ export class Panel extends EventTarget {
     this.show(t('loading'), []);
   }
 
-  failed(error) {
-    this.show(t('loadFailed'), [el('p', { text: String(error.message || error) })]);
+  /** Say what went wrong: a place or service that does not exist (a stale or mistyped link) by name, else 加载失败. */
+  failed(error, { notFound = null } = {}) {
+    if (error.status === 404 && notFound) this.show(notFound, [el('p', { class: 'not-found', text: t('notFoundHint') })]);
+    else this.show(t('loadFailed'), [el('p', { text: String(error.message || error) })]);
   }
 
   async fetch(url) {
@@ -76,7 +78,7 @@ export class Panel extends EventTarget {
       const counter = await this.fetch(`/api/v1/halls/${this.hall.slug}/counters/${encodeURIComponent(number)}`);
       this.renderCounter(counter);
     } catch (error) {
-      if (error.name !== 'AbortError') this.failed(error);
+      if (error.name !== 'AbortError') this.failed(error, { notFound: t('counterNotFound', { n: number }) });
     }
   }
 
@@ -90,9 +92,9 @@ export class Panel extends EventTarget {
       : el('p', { text: t('noServices') });
     this.show(`${counter.number} ${pick(counter.name)}`, [
       this.floorLine(counter.floor),
-      el('p', { class: 'panel-dept' }, el('span', { class: 'label', text: `${t('department')}：` }), pick(counter.department?.name)),
+      el('p', { class: 'panel-dept' }, el('span', { class: 'label', text: t('department') + t('colon') }), pick(counter.department?.name)),
       el('p', { class: `status ${open ? 'is-open' : 'is-closed'}`, 'data-status': counter.status, text: statusLabel(counter.status) }),
-      el('p', { class: 'hours' }, el('span', { class: 'label', text: `${t('todayHours')}：` }), hours || t('noHoursToday'),
+      el('p', { class: 'hours' }, el('span', { class: 'label', text: t('todayHours') + t('colon') }), hours || t('noHoursToday'),
         today.open_now === undefined ? null : el('span', { class: today.open_now ? 'now-open' : 'now-closed', text: ` · ${today.open_now ? t('openNow') : t('closedNow')}` })),
       counter.low_counter ? el('p', { class: 'low-counter', text: `♿ ${t('lowCounter')}` }) : null,
       el('button', { type: 'button', class: 'primary take-me', 'data-take-me': `counter:${counter.number}`, text: `${t('takeMeThere')} ${counter.number}` }),
@@ -109,7 +111,7 @@ export class Panel extends EventTarget {
     try {
       this.renderService(await this.fetch(`/api/v1/services/${encodeURIComponent(id)}`));
     } catch (error) {
-      if (error.name !== 'AbortError') this.failed(error);
+      if (error.name !== 'AbortError') this.failed(error, { notFound: t('serviceNotFound', { id }) });
     }
   }
 
@@ -137,16 +139,17 @@ export class Panel extends EventTarget {
     if (service.materials?.length) {
       parts.push(el('h3', { text: t('materials') }), el('ul', { class: 'checklist' }, service.materials.map((m) => el('li', {},
         el('label', {}, el('input', { type: 'checkbox' }), ' ', pick(m.name),
-          m.required ? '' : ` ${t('optional')}`, m.copies ? ` · ${m.copies} ${t('copies')}` : ''),
+          m.required ? '' : ` ${t('optional')}`, m.copies ? ` · ${plural(m.copies, 'copy', 'copies')}` : ''),
         m.notes ? el('p', { class: 'note', text: pick(m.notes) }) : null))));
     }
     const limit = service.time_limit || {};
-    const limitText = [limit.promised_days != null ? `${t('promised')} ${limit.promised_days} ${t('days')}` : '',
-      limit.legal_days != null ? `${t('legal')} ${limit.legal_days} ${t('days')}` : ''].filter(Boolean).join('，');
+    const promised = limit.promised_days === 0 ? t('onTheSpot') : plural(limit.promised_days, 'day', 'days');
+    const limitText = [limit.promised_days != null ? `${t('promised')} ${promised}` : '',
+      limit.legal_days != null ? `${t('legal')} ${plural(limit.legal_days, 'day', 'days')}` : ''].filter(Boolean).join(t('listComma'));
     if (limitText) parts.push(el('h3', { text: t('timeLimit') }), el('p', { text: limitText }));
     const fees = service.fees || {};
     parts.push(el('h3', { text: t('fees') }), fees.charged
-      ? el('ul', { class: 'fees' }, (fees.items || []).map((f) => el('li', { text: `${pick(f.name)}：${f.amount} ${pick(f.unit)}` })))
+      ? el('ul', { class: 'fees' }, (fees.items || []).map((f) => el('li', { text: `${pick(f.name)}${t('colon')}${f.amount} ${pick(f.unit)}` })))
       : el('p', { text: t('free') }));
     if (guide.faq?.length) {
       parts.push(el('h3', { class: 'no-print', text: t('faq') }),
@@ -221,10 +224,13 @@ export class Panel extends EventTarget {
   /** Open facility *id* of this hall: symbol and name, floor, description, today's hours and 带我去. */
   openFacility(id, { silent = false } = {}) {
     const facility = this.hall.facilities.find((f) => f.id === id);
-    if (!facility) return;
     this.abort?.abort();
     this.state = { counter: null, service: null, facility: id };
     if (!silent) this.emit();
+    if (!facility) {
+      this.failed({ status: 404 }, { notFound: t('facilityNotFound', { id }) });
+      return;
+    }
     const hours = facility.hours && typeof facility.hours === 'object'
       // The vocabulary's weekdays start on Monday; getDay counts from Sunday.
       ? (facility.hours[WEEKDAYS[(new Date().getDay() + 6) % 7]] || []).map((span) => span.join('–')).join('  ') || t('closedToday')
