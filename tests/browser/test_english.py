@@ -149,3 +149,69 @@ def test_an_unknown_place_in_a_deep_link_says_so(tab, query, zh, en):
     tab.page.click("#toggle-lang")
     wait_title(tab.page, en)
     assert "加载失败" not in tab.page.locator("#panel").inner_text()
+
+
+def test_a_keyboard_user_reaches_a_guide_in_ten_keys_and_its_route_in_two_more(tab):
+    page = tab.page
+    tab.tour()
+    page.evaluate("document.activeElement.blur()")  # the page's start
+    to_guide = [
+        "Tab",
+        "Tab",
+        "Tab",
+        "s",
+        "f",
+        "z",
+    ]  # skip link, hall name, search box; pinyin initials of 身份证
+    for key in to_guide:
+        page.keyboard.press(key)
+    page.wait_for_selector("#search-results .result-service")
+    to_guide += ["Tab", "Enter"]  # the first result, open it
+    for key in to_guide[-2:]:
+        page.keyboard.press(key)
+    wait_title(page, "临时居民身份证申领")
+    assert len(to_guide) <= 10
+    to_route = ["Tab", "Enter"]  # the guide's first stop is 带我去 its best counter
+    for key in to_route:
+        page.keyboard.press(key)
+    page.wait_for_function("() => document.querySelector('#panel-title')?.textContent.startsWith('路线')")
+    assert len(to_route) <= 2
+    # Closing the panel with Esc leaves the focus on the view, not lost on the page.
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.id") == "viewer"
+
+
+FAKE_SPEECH = """() => {
+  window.__spoken = [];
+  window.__cancelled = 0;
+  window.SpeechSynthesisUtterance = class { constructor(text) { this.text = text; } };
+  Object.defineProperty(window, 'speechSynthesis', { value: {
+    speaking: false,
+    speak(u) { window.__spoken.push(u.text); this.speaking = true; window.__utterance = u; },
+    cancel() { window.__cancelled += 1; this.speaking = false; },
+  } });
+}"""
+
+
+def test_read_aloud_reads_the_content_and_can_be_stopped(tab):
+    page = tab.page
+    page.add_init_script(f"({FAKE_SPEECH})()")
+    tab.tour("?service=ga-lssfz")
+    wait_title(page, "临时居民身份证申领")
+    button = page.locator("#panel .read-aloud")
+    assert button.inner_text() == "朗读"
+    button.click()
+    spoken = page.evaluate("window.__spoken")
+    assert len(spoken) == 1
+    text = spoken[0]
+    assert text.startswith("临时居民身份证申领") and "居民户口簿" in text  # the title and a material
+    for label in ("带我去", "网上申办", "朗读", "关闭", "咨询电话"):
+        assert label not in text, label
+    assert button.inner_text() == "停止朗读"
+    button.click()
+    assert page.evaluate("window.__cancelled") >= 1
+    assert button.inner_text() == "朗读"
+    # When the speech ends by itself, the button says so too.
+    button.click()
+    page.evaluate("window.__utterance.onend()")
+    assert button.inner_text() == "朗读"

@@ -42,8 +42,10 @@ export class Panel extends EventTarget {
       'speechSynthesis' in window ? el('button', { type: 'button', class: 'read-aloud', 'data-action': 'read', text: t('readAloud') }) : null,
       el('button', { type: 'button', class: 'panel-close', 'data-action': 'close', 'aria-label': t('close'), text: '×' }));
     this.backTo = back;
+    if (this.reading) this.stopReading(); // new content: what was being read is gone
     const hadFocus = this.element.contains(document.activeElement);
-    this.element.replaceChildren(tools, el('h2', { id: 'panel-title', text: title }), el('div', { class: 'panel-body' }, children));
+    // The tools come last for the keyboard and screen readers (content first) but are shown on top (CSS order).
+    this.element.replaceChildren(el('h2', { id: 'panel-title', text: title }), el('div', { class: 'panel-body' }, children), tools);
     this.element.hidden = false;
     this.element.scrollTop = 0;
     if (hadFocus && !this.element.contains(document.activeElement)) this.element.focus(); // keep keyboard users here
@@ -117,8 +119,12 @@ export class Panel extends EventTarget {
 
   renderService(service) {
     const guide = service.guide || {};
+    const here = (service.counters || []).filter((c) => !c.hall || c.hall === this.hall.slug);
+    // The way to the best counter here (an open one first) is the guide's first stop for the keyboard.
+    const best = here.find((c) => c.status === 'open') || here[0];
     const parts = [el('p', { class: 'print-only print-from', text: t('printFrom', { hall: pick(this.hall.name) }) }),
-      el('p', { class: 'panel-dept', text: pick(service.department?.name) })];
+      el('p', { class: 'panel-dept', text: pick(service.department?.name) }),
+      best ? el('button', { type: 'button', class: 'primary take-me guide-take-me', 'data-take-me': `counter:${best.number}`, text: `${t('takeMeThere')} ${best.number}` }) : null];
     if (guide.summary) parts.push(el('h3', { text: t('summary') }), el('p', { class: 'summary', text: pick(guide.summary) }));
     const online = window.matchMedia(NARROW).matches ? service.online?.mobile || service.online?.pc : service.online?.pc || service.online?.mobile;
     const actions = el('div', { class: 'actions' },
@@ -155,7 +161,6 @@ export class Panel extends EventTarget {
       parts.push(el('h3', { class: 'no-print', text: t('faq') }),
         ...guide.faq.map((f) => el('details', { class: 'no-print' }, el('summary', { text: pick(f.q) }), el('p', { text: pick(f.a) }))));
     }
-    const here = (service.counters || []).filter((c) => !c.hall || c.hall === this.hall.slug);
     if (here.length) {
       parts.push(el('h3', { text: t('counters') }), el('ul', { class: 'counter-list' }, here.map((c) => el('li', {},
         el('button', { type: 'button', class: 'counter-link', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }),
@@ -260,18 +265,48 @@ export class Panel extends EventTarget {
     this.element.hidden = true;
     this.element.replaceChildren();
     this.state = { counter: null, service: null, facility: null };
-    if ('speechSynthesis' in window) speechSynthesis.cancel();
+    this.stopReading();
     if (!silent) this.emit();
     if (hadFocus) this.returnFocus?.()?.focus();
   }
 
+  /** What read-aloud says: the title and the content, without the labels of buttons and links. */
+  readableText() {
+    const body = this.element.querySelector('.panel-body')?.cloneNode(true);
+    if (!body) return '';
+    // Names of counters and services are content: keep their words, drop the controls around them.
+    for (const name of body.querySelectorAll('.counter-link, .service-link')) name.replaceWith(name.textContent);
+    for (const control of body.querySelectorAll('button, a, input, figure, [aria-hidden="true"], .print-only, .share-status')) control.remove();
+    const pieces = [...body.querySelectorAll('h3, p, li, summary')]
+      .filter((node) => !node.querySelector('p, li'))
+      .map((node) => node.textContent.replace(/\s+/g, ' ').trim())
+      .filter(Boolean);
+    return [this.element.querySelector('#panel-title')?.textContent, ...pieces].join(getLang() === 'en' ? '. ' : '。');
+  }
+
+  /** Read the panel aloud, or stop when it is reading; its button says which it will do. */
   readAloud() {
-    if (speechSynthesis.speaking) { speechSynthesis.cancel(); return; }
-    const text = this.element.querySelector('#panel-title')?.textContent + '。' + this.element.querySelector('.panel-body')?.innerText;
-    const utterance = new SpeechSynthesisUtterance(text);
+    if (this.reading) { this.stopReading(); return; }
+    const utterance = new SpeechSynthesisUtterance(this.readableText());
     utterance.lang = getLang() === 'en' ? 'en-GB' : 'zh-CN';
     utterance.rate = 0.9;
+    utterance.onend = () => { if (this.utterance === utterance) this.setReading(false); };
+    this.utterance = utterance;
+    this.setReading(true);
     speechSynthesis.speak(utterance);
+  }
+
+  stopReading() {
+    this.utterance = null;
+    if ('speechSynthesis' in window) speechSynthesis.cancel();
+    this.setReading(false);
+  }
+
+  setReading(on) {
+    this.reading = on;
+    const button = this.element.querySelector('.read-aloud');
+    if (!button) return;
+    button.textContent = t(on ? 'stopReading' : 'readAloud');
   }
 
   onClick(event) {
