@@ -166,7 +166,7 @@ def test_a_keyboard_user_reaches_a_guide_in_ten_keys_and_its_route_in_two_more(t
     for key in to_guide:
         page.keyboard.press(key)
     page.wait_for_selector("#search-results .result-service")
-    to_guide += ["Tab", "Enter"]  # the first result, open it
+    to_guide += ["ArrowDown", "Enter"]  # the first result (the combobox's first row), open it
     for key in to_guide[-2:]:
         page.keyboard.press(key)
     wait_title(page, "临时居民身份证申领")

@@ -94,6 +94,7 @@ const STRINGS = {
   endRoute: ['结束导航', 'End route'],
   facility: ['设施', 'Facility'],
   panorama: ['全景', 'Panorama'],
+  noPanoramas: ['本大厅暂无全景图', 'No panoramas for this hall yet'],
   webglMissing: ['此浏览器无法显示全景，请使用文字版目录', 'This browser cannot show the panorama; please use the text directory'],
   dhButton: ['3D 大厅', '3D hall'],
   dhTitle: ['3D 大厅', '3D hall'],
