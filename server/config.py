@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 DEFAULTS: dict[str, Any] = {
     "JSON_AS_ASCII": False,
@@ -26,6 +28,12 @@ DEFAULTS: dict[str, Any] = {
     # them): assets/panoramas/<hall>/<scene>.jpg in the checkout. Published tiles live in the instance folder.
     "PANORAMA_SOURCES": str(Path(__file__).resolve().parents[1] / "assets" / "panoramas"),
 }
+
+
+def now() -> datetime:
+    """The current moment (aware): the app's ``CLOCK`` setting, a callable tests set, else the system clock."""
+    clock: Callable[[], datetime] | None = current_app.config.get("CLOCK")
+    return clock() if clock is not None else datetime.now(UTC)
 
 
 def instance_path_from_env() -> str | None:

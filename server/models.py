@@ -84,6 +84,14 @@ class Hall(Base):
     address_en: Mapped[str] = mapped_column(String(300))
     phone: Mapped[str] = mapped_column(String(20))
     hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Local time of the hall (IANA name) and the calendar of holidays and adjusted working days it keeps
+    # (catalogue/data/calendar/<calendar>-<year>.yaml); see catalogue.hours.
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default="Asia/Shanghai", server_default="Asia/Shanghai"
+    )
+    calendar: Mapped[str] = mapped_column(String(32), default="cn", server_default="cn")
+    # How to get there: {"bus": {zh, en}, "parking": {zh, en}, "metro": {zh, en}} (any of them), or None.
+    access: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     published_version: Mapped[int] = mapped_column(Integer, default=0)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The published hall model: its file is <instance>/models/<slug>/<model_sha>.glb.

@@ -81,6 +81,20 @@ COUNTER_STATUSES: dict[str, Label] = {
     "closed": Label("已关闭", "Closed"),
 }
 
+# What a counter is doing now (``catalogue.hours.state``): from its status, its week and the hall's calendar.
+# The short label names the state; the API's full label adds when it next opens (已下班（明天 08:30 开始）).
+COUNTER_STATES: dict[str, Label] = {
+    "open": Label("正在办公", "Open now"),
+    "lunch": Label("午间休息", "Lunch break"),
+    "before_hours": Label("尚未开始办公", "Not open yet"),
+    "after_hours": Label("已下班", "Closed for the day"),
+    "not_today": Label("今日不办公", "Closed today"),
+    "paused": Label("暂停服务", "Service paused"),
+    "closed": Label("已关闭", "Closed"),
+}
+# States in which a counter serves people (the tour shows the others greyed).
+SERVING_STATES: tuple[str, ...] = ("open",)
+
 SERVICE_TYPES: list[str] = [
     "行政许可",
     "行政确认",
@@ -133,6 +147,7 @@ def browser_payload() -> dict:
         },
         "COUNTER_TYPES": dict(COUNTER_TYPES),
         "COUNTER_STATUSES": {k: {"zh": v.zh, "en": v.en} for k, v in COUNTER_STATUSES.items()},
+        "COUNTER_STATES": {k: {"zh": v.zh, "en": v.en} for k, v in COUNTER_STATES.items()},
         "WEEKDAYS": list(WEEKDAYS),
         "SLUG_PATTERN": SLUG_PATTERN,
         "COUNTER_NUMBER_PATTERN": COUNTER_NUMBER_PATTERN,

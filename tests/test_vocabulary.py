@@ -120,7 +120,7 @@ def test_demo_schema_uses_the_vocabulary():
     hall = demo_schema.HALL
     assert enums(hall, "type") == [list(V.COUNTER_TYPES), V.FACILITY_TYPES]
     assert enums(hall, "status") == [list(V.COUNTER_STATUSES)]
-    assert set(demo_schema.HOURS["properties"]) == {*V.WEEKDAYS, "note"}
+    assert set(demo_schema.HOURS["properties"]) == {*V.WEEKDAYS, "note", "holidays"}
     assert enums(demo_schema.SERVICE, "type") == [V.SERVICE_TYPES]
     assert demo_schema.SERVICE["properties"]["audience"]["items"]["enum"] == V.AUDIENCES
     assert demo_schema.ID["pattern"] == V.SLUG_PATTERN
@@ -185,7 +185,8 @@ def test_openapi_document_uses_the_vocabulary():
     assert len(statuses) >= 4 and all(e == list(V.COUNTER_STATUSES) for e in statuses)
     assert schemas["Facility"]["properties"]["type"]["enum"] == V.FACILITY_TYPES
     assert schemas["CounterBase"]["properties"]["type"]["enum"] == list(V.COUNTER_TYPES)
-    assert set(schemas["Hours"]["properties"]) == {*V.WEEKDAYS, "note"}
+    assert set(schemas["Hours"]["properties"]) == {*V.WEEKDAYS, "note", "holidays"}
+    assert schemas["CounterState"]["properties"]["code"]["enum"] == list(V.COUNTER_STATES)
     assert schemas["Service"]["properties"]["type"]["enum"] == V.SERVICE_TYPES
     assert schemas["Service"]["properties"]["audience"]["items"]["enum"] == V.AUDIENCES
     floor_change = schemas["Route"]["properties"]["floor_changes"]["items"]["properties"]

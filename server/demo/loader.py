@@ -145,6 +145,16 @@ def _hall_problems(hall: dict, dept_ids: set[str], service_ids: set[str]) -> lis
             problem(where, f"营业时间 {name} 有误：{p}", f"hours {name}: {p}")
             for p in hours.validate(schedule)
         ]
+    try:
+        hours.time_zone(hall.get("time_zone"))
+    except ValueError:
+        problems.append(
+            problem(where, f"未知时区 {hall['time_zone']}", f"unknown time zone {hall['time_zone']}")
+        )
+    if not hours.calendar_years(hall.get("calendar", hours.DEFAULT_CALENDAR)):
+        problems.append(
+            problem(where, f"没有节假日日历 {hall['calendar']}", f"no holiday calendar {hall['calendar']}")
+        )
     for z in hall["zones"]:
         if z["floor"] not in levels:
             problems.append(
@@ -377,6 +387,9 @@ def _hall(h: dict, previous: _Previous) -> Hall:
         address_en=h["address"]["en"],
         phone=h["phone"],
         hours=h["hours"],
+        time_zone=h.get("time_zone", "Asia/Shanghai"),
+        calendar=h.get("calendar", "cn"),
+        access=h.get("access"),
         published_version=version + 1,
         model_sha=model_sha,
         model_published_at=model_published_at,

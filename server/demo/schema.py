@@ -178,7 +178,12 @@ HOURS = {
     "description": "A week of opening intervals; days left out are closed.",
     "type": "object",
     "additionalProperties": False,
-    "properties": {**{day: INTERVALS for day in WEEKDAYS}, "note": BILINGUAL},
+    "properties": {
+        **{day: INTERVALS for day in WEEKDAYS},
+        "note": BILINGUAL,
+        # Public holidays close a schedule unless it says "open" (a 24-hour self-service area).
+        "holidays": {"enum": ["closed", "open"]},
+    },
 }
 HOURS_REF = {"oneOf": [ID, HOURS]}
 POSITION = {"type": "array", "prefixItems": [{"type": "number"}] * 3, "minItems": 3, "maxItems": 3}
@@ -195,6 +200,14 @@ HALL = {
         "address": BILINGUAL,
         "phone": PHONE,
         "hours": HOURS,
+        "time_zone": {"type": "string", "pattern": r"^[A-Za-z_]+(/[-+\w]+)*$", "maxLength": 64},
+        "calendar": {"type": "string", "pattern": r"^[a-z]{2,8}$"},
+        "access": {
+            "description": "How to get there: bus lines, parking, metro (each bilingual).",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"bus": BILINGUAL, "parking": BILINGUAL, "metro": BILINGUAL},
+        },
         "hour_presets": {"type": "object", "additionalProperties": HOURS},
         "floors": {
             "type": "array",

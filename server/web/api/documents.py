@@ -40,6 +40,9 @@ def hall_summary(hall: Hall) -> dict[str, Any]:
         "address": pair(hall.address_zh, hall.address_en),
         "phone": hall.phone,
         "hours": hall.hours,
+        "time_zone": hall.time_zone,
+        "calendar": hall.calendar,
+        "access": hall.access,
         "floor_count": len(hall.floors),
         "counter_count": len(hall.counters),
         "published_version": hall.published_version,
@@ -68,6 +71,20 @@ def counter_doc(counter: Counter, *, full_services: bool = False) -> dict[str, A
     else:
         doc["services"] = [s.slug for s in counter.services]
     return doc
+
+
+def with_states(doc: dict[str, Any], states: dict[str, Any]) -> dict[str, Any]:
+    """The hall document *doc* with each counter's opening *states* (``halls.hall_states``) laid in."""
+    counters = states["counters"]
+    return {
+        **doc,
+        "counters": [{**c, "state": counters.get(c["number"])} for c in doc["counters"]],
+        "opening": {
+            "time_zone": states["time_zone"],
+            "changes_at": states["changes_at"],
+            "url": f"/api/v1/halls/{doc['slug']}/states",
+        },
+    }
 
 
 def placement(model, name: str) -> dict[str, Any] | None:

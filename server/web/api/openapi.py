@@ -15,6 +15,7 @@ from ...vocabulary import (
     AUDIENCES,
     CONNECTOR_TYPES,
     COUNTER_NUMBER_PATTERN,
+    COUNTER_STATES,
     COUNTER_STATUSES,
     COUNTER_TYPES,
     FACILITY_TYPES,
@@ -67,7 +68,8 @@ SCHEMAS: dict[str, Any] = {
     },
     "Hours": {
         "type": "object",
-        "description": "A week of [start, end] intervals (HH:MM, hall time, UTC+8); a missing day is closed.",
+        "description": "A week of [start, end] intervals (HH:MM in the hall's time zone); a missing day is "
+        "closed; closed on public holidays unless holidays is open.",
         "properties": {
             **{
                 day: {
@@ -77,9 +79,46 @@ SCHEMAS: dict[str, Any] = {
                 for day in WEEKDAYS
             },
             "note": ref("Bilingual"),
+            "holidays": {"enum": ["closed", "open"]},
         },
         "additionalProperties": False,
     },
+    "CounterState": obj(
+        ["code", "label", "until", "next_open", "changes_at", "day"],
+        {
+            "code": {"type": "string", "enum": list(COUNTER_STATES)},
+            "label": ref("Bilingual"),
+            "until": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "When an open counter stops.",
+            },
+            "next_open": {"type": ["string", "null"], "format": "date-time"},
+            "changes_at": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "When this state may next change (null: only when the staff change the status).",
+            },
+            "day": {
+                "type": ["object", "null"],
+                "required": ["kind", "name"],
+                "properties": {"kind": {"enum": ["holiday", "workday"]}, "name": ref("Bilingual")},
+                "description": "Today in the hall's calendar: a public holiday, or a weekend day worked (调休).",
+            },
+        },
+        description="What a counter is doing now, from its status, weekly hours and the hall's calendar, "
+        "in the hall's time zone: 正在办公 / 午间休息 / 已下班（明天 08:30 开始）/ 今日不办公 / 暂停服务.",
+    ),
+    "HallStates": obj(
+        ["hall", "time_zone", "now", "changes_at", "counters"],
+        {
+            "hall": STRING,
+            "time_zone": STRING,
+            "now": {"type": "string", "format": "date-time"},
+            "changes_at": {"type": ["string", "null"], "format": "date-time"},
+            "counters": {"type": "object", "additionalProperties": ref("CounterState")},
+        },
+    ),
     "HoursSummary": obj(
         ["lunch", "evening", "weekend"], {"lunch": BOOLEAN, "evening": BOOLEAN, "weekend": BOOLEAN}
     ),
@@ -90,6 +129,9 @@ SCHEMAS: dict[str, Any] = {
             "address",
             "phone",
             "hours",
+            "time_zone",
+            "calendar",
+            "access",
             "floor_count",
             "counter_count",
             "published_version",
@@ -102,6 +144,25 @@ SCHEMAS: dict[str, Any] = {
             "address": ref("Bilingual"),
             "phone": STRING,
             "hours": ref("Hours"),
+            "time_zone": {
+                "type": "string",
+                "description": "IANA time zone of the hall.",
+                "examples": ["Asia/Shanghai"],
+            },
+            "calendar": {
+                "type": "string",
+                "description": "Holiday calendar (data/calendar/<name>-<year>.yaml).",
+            },
+            "access": {
+                "type": ["object", "null"],
+                "description": "How to get there.",
+                "properties": {
+                    "bus": ref("Bilingual"),
+                    "parking": ref("Bilingual"),
+                    "metro": ref("Bilingual"),
+                },
+                "additionalProperties": False,
+            },
             "floor_count": INTEGER,
             "counter_count": INTEGER,
             "published_version": INTEGER,
@@ -166,17 +227,19 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Counter": {
         "allOf": [ref("CounterBase")],
-        "required": ["services", "placement"],
+        "required": ["services", "placement", "state"],
         "properties": {
             "services": {"type": "array", "items": STRING, "description": "Service item ids."},
             "placement": ref("Placement"),
+            "state": ref("CounterState"),
         },
     },
     "CounterDetail": {
         "allOf": [ref("CounterBase")],
-        "required": ["services", "hall", "today"],
+        "required": ["services", "hall", "today", "state"],
         "properties": {
             "hall": STRING,
+            "state": ref("CounterState"),
             "services": {"type": "array", "items": ref("Service")},
             "today": obj(
                 ["date", "weekday", "intervals", "open_now"],
@@ -247,8 +310,13 @@ SCHEMAS: dict[str, Any] = {
     "Hall": {
         "allOf": [ref("HallSummary")],
         "type": "object",
-        "required": ["floors", "zones", "counters", "facilities", "scenes", "model_url"],
+        "required": ["floors", "zones", "counters", "facilities", "scenes", "model_url", "opening"],
         "properties": {
+            "opening": obj(
+                ["time_zone", "changes_at", "url"],
+                {"time_zone": STRING, "changes_at": {"type": ["string", "null"]}, "url": STRING},
+                description="The counters' states hold until changes_at; url answers them afresh (HallStates).",
+            ),
             "floors": {"type": "array", "items": ref("Floor")},
             "zones": {"type": "array", "items": ref("Zone")},
             "counters": {"type": "array", "items": ref("Counter")},
@@ -659,6 +727,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "getHall",
         "A hall with floors, counters, facilities and scenes / 大厅详情",
         "Hall",
+        ("hall",),
+        (("400", "Malformed hall slug"), ("404", "No such hall")),
+    ),
+    Operation(
+        "/halls/{hall}/states",
+        "getHallStates",
+        "Every counter's opening state now / 各窗口当前办公状态",
+        "HallStates",
         ("hall",),
         (("400", "Malformed hall slug"), ("404", "No such hall")),
     ),
