@@ -15,13 +15,14 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..catalogue import hours
 from ..catalogue.queries import load_hall
 from ..db import current_revision, get_session
 from ..errors import not_found
 from ..models import Hall
-from ..vocabulary import COUNTER_STATUSES, IMMUTABLE_CACHE_CONTROL
+from ..vocabulary import COUNTER_STATUSES, IMMUTABLE_CACHE_CONTROL, WEEKDAYS
 from .api.documents import hall_summary
-from .api.halls import cached_hall_doc
+from .api.halls import cached_hall_doc, hall_states
 from .api.http import encode_text
 from .compression import static_variant
 
@@ -119,14 +120,30 @@ def tour(slug: str):
             floors=directory(hall, doc),
             asset_url=asset_url,
             statuses=COUNTER_STATUSES,
+            week=week_rows(doc["hours"]),
+            access_kinds=ACCESS_KINDS,
         )
 
     body = current_app.extensions["api_cache"].get(
-        ("tour page", hall.slug, current_revision(), assets), render, encode_text
+        # …and per window of the counters' opening states: the directory says them.
+        ("tour page", hall.slug, current_revision(), assets, hall_states(hall.slug)["changes_at"]),
+        render,
+        encode_text,
     )
     response = body.respond(Response(mimetype="text/html"))
     response.cache_control.no_cache = True  # always revalidated: a publish shows on the next visit
     return response.make_conditional(request)
+
+
+ACCESS_KINDS = [("bus", "公交", "Bus"), ("metro", "地铁", "Metro"), ("parking", "停车", "Parking")]
+
+
+def week_rows(schedule: dict[str, Any]) -> list[dict[str, str]]:
+    """The hall's week for the page: weekday names (zh, en) and the day's intervals as text."""
+    return [
+        {"key": day, "zh": zh, "en": en, "hours": "  ".join("–".join(span) for span in schedule.get(day, []))}
+        for day, zh, en in zip(WEEKDAYS, hours.WEEKDAY_NAMES["zh"], hours.WEEKDAY_NAMES["en"], strict=True)
+    ]
 
 
 @bp.get("/static/web/<path:name>")

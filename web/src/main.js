@@ -4,8 +4,8 @@
 // ?scene=&yaw=&pitch=&fov=&counter=&service=&facility=&route=&stepfree=&lang= in the URL. A kiosk or editor page composes
 // the same viewer with another plugin set. The 3D hall is a history entry of its own: the browser's Back closes it.
 import {
-  DOLLHOUSE_CLOSE, HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_END, ROUTE_REPLAN, ROUTE_REQUEST, SCENE_CHANGE, SEARCH_SELECT, VIEW_CHANGE,
-  XR_END,
+  DOLLHOUSE_CLOSE, HOTSPOT_SELECT, LANG_CHANGE, PANEL_CHANGE, ROUTE_END, ROUTE_REPLAN, ROUTE_REQUEST, SCENE_CHANGE, SEARCH_SELECT, STATES_CHANGE,
+  VIEW_CHANGE, XR_END,
 } from './events.js';
 import { applyStrings, getLang, i18nEvents, pick, setLang, t } from './i18n.js';
 import { PLACE_KEY_PATTERN } from './generated/vocabulary.js';
@@ -14,6 +14,7 @@ import { OrientationPlugin } from './plugins/orientation.js';
 import { Minimap } from './plugins/minimap.js';
 import { placeName, RouteGuide } from './plugins/routeguide.js';
 import { el, getJSON } from './ui/dom.js';
+import { Opening } from './ui/opening.js';
 import { Panel } from './ui/panel.js';
 import { Search } from './ui/search.js';
 import { Controls } from './viewer/controls.js';
@@ -79,9 +80,12 @@ class Tour {
     if (params.get('lang') === 'en') setLang('en');
     document.title = t('pageTitle', { hall: pick(this.hall.name) });
     this.setElder(localStorage.getItem(ELDER_KEY) === '1');
-    this.panel = new Panel(this.$('panel'), this.hall, { returnFocus: () => this.$('viewer'), here: () => this.scene?.floor ?? null });
+    this.opening = new Opening(this.hall);
+    this.opening.init();
+    this.opening.addEventListener(STATES_CHANGE, () => this.restateDirectory());
+    this.panel = new Panel(this.$('panel'), this.hall, { returnFocus: () => this.$('viewer'), here: () => this.scene?.floor ?? null, opening: this.opening });
     this.panel.init();
-    this.search = new Search(this.$('search-input'), this.$('search-results'), this.hall);
+    this.search = new Search(this.$('search-input'), this.$('search-results'), this.hall, { stateOf: (n) => this.opening.state(n) });
     this.search.init();
     if (this.scenes.size) this.startViewer(params);
     this.use(new Minimap({ container: this.$('minimap'), hall: this.hall }));
@@ -90,6 +94,20 @@ class Tour {
     // A read-only test hook: window.__tour.xr.lastSelected, window.__tour.viewer.renderer.info.
     Object.defineProperty(window, '__tour', { value: this, writable: false, configurable: false });
     document.body.dataset.tour = 'ready';
+  }
+
+  /** The text directory (rendered by the server with the states then) follows the states now. */
+  restateDirectory() {
+    for (const line of this.$('directory').querySelectorAll('.dir-status[data-counter]')) {
+      const state = this.opening.state(line.dataset.counter);
+      if (!state) continue;
+      line.dataset.state = state.code;
+      line.classList.toggle('is-open', state.code === 'open');
+      const text = line.querySelector('.dir-state'); // both languages kept, as applyStrings switches them
+      text.dataset.i18nZh = state.label.zh;
+      text.dataset.i18nEn = state.label.en;
+      text.textContent = pick(state.label);
+    }
   }
 
   startViewer(params) {
@@ -106,7 +124,7 @@ class Tour {
     this.viewer.addEventListener(VIEW_CHANGE, () => this.writeUrl({ replace: true, later: true }));
     this.listenTo(this.viewer);
     this.viewer.use(new CubeTiles());
-    this.viewer.use(new HotspotsPlugin({ layer: this.$('hotspots'), hall: this.hall }));
+    this.viewer.use(new HotspotsPlugin({ layer: this.$('hotspots'), hall: this.hall, opening: this.opening }));
     this.viewer.use(new RouteGuide({ bar: this.$('route-bar'), hall: this.hall }));
     this.viewer.use(new Controls({ element: container, buttons: container.querySelector('.view-buttons') }));
     this.viewer.use(new OrientationPlugin({ button: this.$('look-by-phone') }));

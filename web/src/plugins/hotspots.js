@@ -4,9 +4,10 @@
 // scene's set follows SCENE_CHANGE and the language; a press emits HOTSPOT_SELECT {target}. destroy()
 // removes every button it made.
 import { Vector3 } from 'three';
-import { HOTSPOT_SELECT, LANG_CHANGE, RENDER, SCENE_CHANGE } from '../events.js';
+import { HOTSPOT_SELECT, LANG_CHANGE, RENDER, SCENE_CHANGE, STATES_CHANGE } from '../events.js';
 import { facilityType, i18nEvents, pick, t } from '../i18n.js';
 import { el } from '../ui/dom.js';
+import { serving } from '../ui/opening.js';
 import { directionOf } from '../viewer/Viewer.js';
 import { crowded, place, rows } from './hotspotLayout.js';
 import { Plugin } from './Plugin.js';
@@ -21,9 +22,10 @@ const _right = new Vector3();
 export class HotspotsPlugin extends Plugin {
   static id = 'hotspots';
 
-  constructor({ layer, hall }) {
+  constructor({ layer, hall, opening = null }) {
     super();
     this.layer = layer;
+    this.opening = opening; // the counters' live opening states (ui/opening.js): a closed counter is greyed
     this.counters = new Map(hall.counters.map((c) => [c.number, c]));
     this.facilities = new Map(hall.facilities.map((f) => [f.id, f]));
     this.scenes = new Map(hall.scenes.map((s) => [s.id, s]));
@@ -43,6 +45,7 @@ export class HotspotsPlugin extends Plugin {
     this.listen(this.layer, 'focusout', (e) => this.onFocusOut(e));
     this.listen(this.layer, 'keydown', (e) => this.onKey(e));
     this.listen(i18nEvents, LANG_CHANGE, () => this.relabel(this.scene));
+    if (this.opening) this.listen(this.opening, STATES_CHANGE, () => this.restate());
     if (viewer.getScene()) this.setScene(viewer.getScene());
   }
 
@@ -180,6 +183,18 @@ export class HotspotsPlugin extends Plugin {
     if (scene) this.setScene(scene);
   }
 
+  /** The opening states changed: each counter's hotspot takes its new class, state and title. */
+  restate() {
+    for (const { spot, button } of this.items) {
+      if (!spot.target.startsWith('counter:')) continue;
+      const fresh = this.makeButton(spot);
+      if (!fresh) continue;
+      button.classList.toggle('is-closed', fresh.classList.contains('is-closed'));
+      button.dataset.state = fresh.dataset.state ?? '';
+      button.title = fresh.title;
+    }
+  }
+
   makeButton(spot) {
     const [kind, key] = spot.target.split(':');
     const attrs = { type: 'button', 'data-target': spot.target, class: `hotspot hotspot-${kind}` };
@@ -191,7 +206,12 @@ export class HotspotsPlugin extends Plugin {
       const name = pick(counter.name) || pick(counter.department?.name);
       attrs['aria-label'] = [counter.number, name, t('counter')].filter(Boolean).join(' ');
       attrs.title = `${counter.number} ${name} · ${pick(this.floors.get(counter.floor)?.name)}`; // the whole name and the floor on hover
-      if (counter.status !== 'open') attrs.class += ' is-closed';
+      const state = counter.state;
+      if (state ? !serving(state) : counter.status !== 'open') attrs.class += ' is-closed';
+      if (state) {
+        attrs['data-state'] = state.code;
+        attrs.title += ` · ${pick(state.label)}`;
+      }
       return el('button', attrs, el('span', { class: 'hs-number', text: counter.number }), name ? ' ' : null, name ? el('span', { class: 'hs-name', text: name }) : null);
     }
     if (kind === 'facility') {

@@ -1,18 +1,21 @@
-// The side panel: a counter (number, name, floor, department, status, today's hours, services), a facility
+// The side panel: a counter (number, name, floor, department, its opening state now and the whole week's
+// hours, services), a facility
 // (name, floor, description, hours, 带我去), a service's plain-language guide, or a route's numbered steps.
 // A counter or facility on another floor than the citizen's says so. Text goes in through textContent only.
 // A service guide can be taken along: printed (tour.css @media print lays it out on one A4 page: checklist with
 // boxes, counters with floor and hours, the QR code) or shared (Web Share API, else the link copied).
-import { PANEL_CHANGE, ROUTE_REQUEST } from '../events.js';
+import { PANEL_CHANGE, ROUTE_REQUEST, STATES_CHANGE } from '../events.js';
 import { facilityType, floorName, getLang, pick, plural, statusLabel, t } from '../i18n.js';
 import { WEEKDAYS } from '../generated/vocabulary.js';
 import { el, facilitySymbol, getJSON } from './dom.js';
+import { stateBadge } from './opening.js';
 
 const NARROW = '(max-width: 700px)';
 
 export class Panel extends EventTarget {
-  constructor(element, hall, { returnFocus = null, here = () => null } = {}) {
+  constructor(element, hall, { returnFocus = null, here = () => null, opening = null } = {}) {
     super();
+    this.opening = opening; // the counters' live opening states (opening.js), or null
     this.element = element;
     this.returnFocus = returnFocus; // () => the element that gets the focus when the panel closes with it
     this.here = here; // () => the floor level the citizen is on (the current scene's), or null
@@ -21,16 +24,19 @@ export class Panel extends EventTarget {
     this.abort = null;
     this._onClick = this.onClick.bind(this);
     this._onKey = this.onKey.bind(this);
+    this._onStates = this.onStates.bind(this);
   }
 
   init() {
     this.element.addEventListener('click', this._onClick);
     this.element.addEventListener('keydown', this._onKey);
+    this.opening?.addEventListener(STATES_CHANGE, this._onStates);
   }
 
   destroy() {
     this.element.removeEventListener('click', this._onClick);
     this.element.removeEventListener('keydown', this._onKey);
+    this.opening?.removeEventListener(STATES_CHANGE, this._onStates);
     this.abort?.abort();
     speechSynthesis?.cancel?.();
   }
@@ -84,10 +90,39 @@ export class Panel extends EventTarget {
     }
   }
 
+  /** The state of counter *number* now: the page's live one, else the API's (*fallback*). */
+  stateOf(number, fallback = null) {
+    return this.opening?.state(number) || fallback;
+  }
+
+  /** The states changed while the page stayed open: the badges shown follow. */
+  onStates() {
+    for (const badge of this.element.querySelectorAll('[data-state-of]')) {
+      const fresh = stateBadge(this.stateOf(badge.dataset.stateOf), badge.classList.contains('panel-state') ? 'panel-state' : '');
+      if (!fresh) continue;
+      fresh.dataset.stateOf = badge.dataset.stateOf;
+      badge.replaceWith(fresh);
+    }
+  }
+
+  /** The week of *hours* (mon … sun), today's row marked; *day* is the calendar's word on today. */
+  week(hours, day) {
+    const todayIndex = (new Date().getDay() + 6) % 7; // the vocabulary's weekdays start on Monday
+    const rows = WEEKDAYS.map((wd, i) => el('tr', { class: i === todayIndex ? 'is-today' : '', 'data-day': wd },
+      el('th', { scope: 'row', text: t(`wd_${wd}`) }),
+      el('td', { text: (hours?.[wd] || []).map((span) => span.join('–')).join('  ') || t('dayClosed') })));
+    const note = day ? t(day.kind === 'holiday' ? 'todayHoliday' : 'todayWorkday', { name: pick(day.name) }) : '';
+    return [
+      el('table', { class: 'week-table' }, el('caption', { text: t('weekTable') }), el('tbody', {}, rows)),
+      note ? el('p', { class: 'calendar-note', 'data-kind': day.kind, text: note }) : null,
+      hours?.note ? el('p', { class: 'note hours-note', text: pick(hours.note) }) : null,
+    ];
+  }
+
   renderCounter(counter) {
-    const open = counter.status === 'open';
-    const today = counter.today || {};
-    const hours = (today.intervals || []).map((span) => span.join('–')).join('  ');
+    const state = this.stateOf(counter.number, counter.state);
+    const badge = stateBadge(state, 'panel-state');
+    if (badge) badge.dataset.stateOf = counter.number;
     const services = counter.services.length
       ? el('ul', { class: 'service-list' }, counter.services.map((s) =>
         el('li', {}, el('button', { type: 'button', class: 'service-link', 'data-service': s.id, text: pick(s.name) }))))
@@ -95,9 +130,8 @@ export class Panel extends EventTarget {
     this.show(`${counter.number} ${pick(counter.name)}`, [
       this.floorLine(counter.floor),
       el('p', { class: 'panel-dept' }, el('span', { class: 'label', text: t('department') + t('colon') }), pick(counter.department?.name)),
-      el('p', { class: `status ${open ? 'is-open' : 'is-closed'}`, 'data-status': counter.status, text: statusLabel(counter.status) }),
-      el('p', { class: 'hours' }, el('span', { class: 'label', text: t('todayHours') + t('colon') }), hours || t('noHoursToday'),
-        today.open_now === undefined ? null : el('span', { class: today.open_now ? 'now-open' : 'now-closed', text: ` · ${today.open_now ? t('openNow') : t('closedNow')}` })),
+      el('p', { class: 'state-line', 'data-status': counter.status }, badge),
+      ...this.week(counter.hours, state?.day),
       counter.low_counter ? el('p', { class: 'low-counter', text: `♿ ${t('lowCounter')}` }) : null,
       el('button', { type: 'button', class: 'primary take-me', 'data-take-me': `counter:${counter.number}`, text: `${t('takeMeThere')} ${counter.number}` }),
       el('h3', { text: t('services') }),
@@ -165,7 +199,7 @@ export class Panel extends EventTarget {
       parts.push(el('h3', { text: t('counters') }), el('ul', { class: 'counter-list' }, here.map((c) => el('li', {},
         el('button', { type: 'button', class: 'counter-link', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }),
         el('span', { class: 'counter-floor', text: floorName(this.hall, c.floor) }),
-        el('span', { class: `status ${c.status === 'open' ? 'is-open' : 'is-closed'}`, 'data-status': c.status, text: statusLabel(c.status) }),
+        this.counterBadge(c),
         el('button', { type: 'button', class: 'secondary take-me', 'data-take-me': `counter:${c.number}`, text: t('takeMeThere') }),
         this.weekHours(c.number)))));
     }
@@ -215,6 +249,14 @@ export class Panel extends EventTarget {
       status.replaceChildren(t('copyLinkManual'), field);
       field.select();
     }
+  }
+
+  /** The live state badge of counter *c* of this hall (the service's status word when there is none). */
+  counterBadge(c) {
+    const badge = stateBadge(this.stateOf(c.number));
+    if (!badge) return el('span', { class: `status ${c.status === 'open' ? 'is-open' : 'is-closed'}`, 'data-status': c.status, text: statusLabel(c.status) });
+    badge.dataset.stateOf = c.number;
+    return badge;
   }
 
   /** The floor of a place on *level*; on another floor than the citizen's, it says so (在二楼 / on 2F). */

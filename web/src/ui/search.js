@@ -7,14 +7,16 @@
 import { ROUTE_REQUEST, SEARCH_SELECT } from '../events.js';
 import { floorName, pick, statusLabel, t } from '../i18n.js';
 import { el, facilitySymbol, getJSON } from './dom.js';
+import { stateBadge } from './opening.js';
 
 const DELAY_MS = 150;
 const SHOWN = 5; // services shown before “更多…”
 const OTHER_COUNTERS = 3; // other counters named after the best one
 
 export class Search extends EventTarget {
-  constructor(input, results, hall) {
+  constructor(input, results, hall, { stateOf = () => null } = {}) {
     super();
+    this.stateOf = stateOf; // number → the counter's live opening state (opening.js), shown as in the panel
     this.input = input;
     this.results = results;
     this.hall = hall;
@@ -196,7 +198,7 @@ export class Search extends EventTarget {
     const parts = sections.flatMap((section) => section.parts);
     if (counters.length) {
       parts.push(...group(t('searchCounters'), 'result-counter-list', counters.map((c) => el('li', { role: 'row' },
-        this.cell(el('button', { type: 'button', class: 'counter-chip', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }), [floor(c.floor)])))));
+        this.cell(el('button', { type: 'button', class: 'counter-chip', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }), [floor(c.floor), stateBadge(this.stateOf(c.number))])))));
     }
     this.show(parts);
   }
@@ -211,7 +213,8 @@ export class Search extends EventTarget {
         el('span', { class: 'result-counter', text: `${best.number} ${pick(best.name)}` }),
         best.general ? el('span', { class: 'one-stop', text: t('oneStop') }) : null,
         floor(best.floor),
-        el('span', { class: `status ${best.status === 'open' ? 'is-open' : 'is-closed'}`, 'data-status': best.status, text: statusLabel(best.status) })) : null,
+        stateBadge(this.stateOf(best.number))
+          || el('span', { class: `status ${best.status === 'open' ? 'is-open' : 'is-closed'}`, 'data-status': best.status, text: statusLabel(best.status) })) : null,
       here.length > 1 ? el('span', { class: 'result-also', text: t('alsoAt', {
         list: here.slice(1, 1 + OTHER_COUNTERS).map((c) => (c.general ? t('oneStopCounter', { n: c.number }) : c.number)).join(t('listSep'))
           + (here.length > 1 + OTHER_COUNTERS ? t('andMore', { n: here.length - 1 - OTHER_COUNTERS }) : ''),
