@@ -1,0 +1,96 @@
+"""Opening states in real Chromium with the clocks set (server and page, Asia/Shanghai): the panel, search,
+hotspots and the text directory say what the server says, the panel shows the whole week, the directory the
+hall's address, phone and how to get there, and at 12:00 the page turns to 午间休息 without a reload."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from .conftest import HALL, Tab
+
+pytestmark = pytest.mark.browser
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, panoramas, built_web, app):
+    def server_clock(text: str) -> None:
+        moment = datetime.fromisoformat(text)
+        app.config["CLOCK"] = lambda: moment
+
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 720}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    tab = Tab(page, live_server)
+    try:
+        # Thursday 2026-12-03, one minute before the pingnan hall's lunch break (12:00–15:00).
+        server_clock("2026-12-03T11:59:00+08:00")
+        page.clock.install(time="2026-12-03T11:59:00+08:00")
+        tab.tour("?counter=B02")
+        page.wait_for_selector("#panel .panel-state")
+        states = page.evaluate(f"fetch('/api/v1/halls/{HALL}/states').then(r => r.json())")["counters"]
+        assert states["B02"]["label"]["zh"] == "正在办公（至 12:00）"
+
+        # Panel: the state now and the whole week, today (Thursday) marked.
+        assert page.inner_text("#panel .panel-state") == "正在办公（至 12:00）"
+        rows = page.locator("#panel .week-hours tbody tr")
+        assert rows.count() == 7
+        assert page.locator("#panel .week-hours tr.is-today").get_attribute("data-day") == "thu"
+        assert page.inner_text("#panel .week-hours tr[data-day='sun'] td") == "不办公"
+        assert page.text_content("#panel .week-hours tr[data-day='mon'] td") == "08:00–12:00  15:00–18:00"
+
+        # Text directory: every counter's state as the server says it; the hall's facts.
+        for number, state in states.items():
+            line = page.locator(f"#directory .dir-status[data-counter='{number}']")
+            assert line.get_attribute("data-state") == state["code"], number
+            assert line.locator(".dir-state-zh").text_content() == state["label"]["zh"], number
+        assert (
+            page.locator("#directory .dir-status[data-counter='C03']").get_attribute("data-state") == "paused"
+        )
+        assert "平南县" in page.locator("#directory .hall-address").text_content()
+        assert page.locator("#directory .hall-phone a").get_attribute("href") == "tel:0775-7821234"
+        assert page.locator("#directory .hall-access[data-access='bus']").text_content().startswith("乘县城")
+        assert page.locator("#directory .hall-hours li").count() == 7
+
+        # Hotspots: each counter's button carries its state; only serving ones are not greyed.
+        spots = page.locator("#hotspots .hotspot-counter")
+        assert spots.count() >= 3
+        for i in range(spots.count()):
+            spot = spots.nth(i)
+            number = spot.get_attribute("data-target").split(":")[1]
+            assert spot.get_attribute("data-state") == states[number]["code"], number
+            assert ("is-closed" in spot.get_attribute("class")) == (states[number]["code"] != "open"), number
+
+        # Search: the counters of a service show the same badge.
+        page.fill("#search-input", "不动产")
+        page.wait_for_selector("#search-results .result-counters .state")
+        badges = page.locator("#search-results .result-counters li:has([data-counter='B02']) .state")
+        assert badges.count() >= 1
+        assert set(badges.all_inner_texts()) == {states["B02"]["label"]["zh"]}
+        page.keyboard.press("Escape")
+
+        # 12:00: the server's clock and the page's pass the change; the page asks again by itself.
+        server_clock("2026-12-03T12:00:05+08:00")
+        page.clock.fast_forward("01:10")
+        page.wait_for_function(
+            "document.querySelector('#panel .panel-state')?.textContent === '午间休息（15:00 开始）'"
+        )
+        assert page.locator("#panel .panel-state").get_attribute("data-state") == "lunch"
+        directory = page.locator("#directory .dir-status[data-counter='B02']")
+        assert directory.get_attribute("data-state") == "lunch"
+        assert directory.locator(".dir-state-en").text_content() == "Lunch break (opens 15:00)"
+        b02 = page.locator("#hotspots [data-target='counter:B02']")
+        if b02.count():
+            assert b02.get_attribute("data-state") == "lunch" and "is-closed" in b02.get_attribute("class")
+        assert (
+            page.locator("#directory .dir-status[data-state='open']").count() == 0
+        )  # no counter serves at lunch
+        assert not tab.errors, tab.errors
+    finally:
+        app.config.pop("CLOCK", None)
+        context.close()
