@@ -149,6 +149,9 @@ def _edit_hall(folder, change):
         (lambda h: h["hours"].update(mon=[["18:00", "08:00"]]), "does not end after it starts"),
         (lambda h: h["counters"][1].update(number="not a number"), "does not match"),
         (lambda h: h["counters"][1].update(status="sleeping"), "is not one of"),
+        (lambda h: h.update(time_zone="Mars/Olympus"), "unknown time zone Mars/Olympus"),
+        (lambda h: h.update(calendar="zz"), "no holiday calendar zz"),
+        (lambda h: h["access"].update(taxi={"zh": "出租车", "en": "Taxi"}), "taxi"),
     ],
 )
 def test_broken_demo_data_is_reported_and_nothing_is_written(tmp_path, change, message):

@@ -70,6 +70,12 @@ export class Opening extends EventTarget {
   }
 }
 
+/** Today's weekday key (mon … sun) in the hall's time zone, whatever the device's zone. */
+export function hallWeekday(hall, now = new Date()) {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: hall.time_zone || 'Asia/Shanghai', weekday: 'short' }).format(now);
+  return name.slice(0, 3).toLowerCase();
+}
+
 /** Whether *state* is one in which the counter serves people. */
 export function serving(state) {
   return Boolean(state && SERVING.has(state.code));

@@ -8,7 +8,7 @@ import { PANEL_CHANGE, ROUTE_REQUEST, STATES_CHANGE } from '../events.js';
 import { facilityType, floorName, getLang, pick, plural, statusLabel, t } from '../i18n.js';
 import { WEEKDAYS } from '../generated/vocabulary.js';
 import { el, facilitySymbol, getJSON } from './dom.js';
-import { stateBadge } from './opening.js';
+import { hallWeekday, stateBadge } from './opening.js';
 
 const NARROW = '(max-width: 700px)';
 
@@ -107,8 +107,8 @@ export class Panel extends EventTarget {
 
   /** The week of *hours* (mon … sun), today's row marked; *day* is the calendar's word on today. */
   week(hours, day) {
-    const todayIndex = (new Date().getDay() + 6) % 7; // the vocabulary's weekdays start on Monday
-    const rows = WEEKDAYS.map((wd, i) => el('tr', { class: i === todayIndex ? 'is-today' : '', 'data-day': wd },
+    const today = hallWeekday(this.hall);
+    const rows = WEEKDAYS.map((wd) => el('tr', { class: wd === today ? 'is-today' : '', 'data-day': wd },
       el('th', { scope: 'row', text: t(`wd_${wd}`) }),
       el('td', { text: (hours?.[wd] || []).map((span) => span.join('–')).join('  ') || t('dayClosed') })));
     const note = day ? t(day.kind === 'holiday' ? 'todayHoliday' : 'todayWorkday', { name: pick(day.name) }) : '';
@@ -279,8 +279,7 @@ export class Panel extends EventTarget {
       return;
     }
     const hours = facility.hours && typeof facility.hours === 'object'
-      // The vocabulary's weekdays start on Monday; getDay counts from Sunday.
-      ? (facility.hours[WEEKDAYS[(new Date().getDay() + 6) % 7]] || []).map((span) => span.join('–')).join('  ') || t('closedToday')
+      ? (facility.hours[hallWeekday(this.hall)] || []).map((span) => span.join('–')).join('  ') || t('closedToday')
       : t('facilityHallHours');
     this.show(pick(facility.name), [
       el('p', { class: 'panel-type', 'data-type': facility.type },
