@@ -1,6 +1,6 @@
 """Opening states in real Chromium with the clocks set (server and page, Asia/Shanghai): the panel, search,
 hotspots and the text directory say what the server says, the panel shows the whole week, the directory the
-hall's address, phone and how to get there, and at 12:00 the page turns to 午间休息 without a reload."""
+hall's address, phone and how to get there, and at 12:00 the page turns to 午间休息 without a reload; an adjusted working Saturday and a public holiday say so."""
 
 from __future__ import annotations
 
@@ -92,6 +92,33 @@ def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, pano
         assert (
             page.locator("#directory .dir-status[data-state='open']").count() == 0
         )  # no counter serves at lunch
+
+        # An adjusted working Saturday (调休, for National Day) and a public holiday, each on a fresh load.
+        for moment, label, note, today in [
+            (
+                "2026-10-10T10:00:00+08:00",
+                "正在办公（至 12:00）",
+                "今天调休上班（国庆节），按工作日时间办公",
+                "sat",
+            ),
+            (
+                "2026-10-01T10:00:00+08:00",
+                "今日不办公（国庆节，10月8日 08:00 开始）",
+                "今天是法定节假日（国庆节），不办公",
+                "thu",
+            ),
+        ]:
+            server_clock(moment)
+            page.clock.set_system_time(moment)
+            tab.tour("?counter=B02")
+            page.wait_for_selector("#panel .panel-state")
+            assert page.inner_text("#panel .panel-state") == label, moment
+            assert page.inner_text("#panel .calendar-note") == note, moment
+            assert page.locator("#panel .week-table tr.is-today").get_attribute("data-day") == today, moment
+            assert (
+                page.locator("#directory .dir-status[data-counter='B02'] .dir-state-zh").text_content()
+                == label
+            )
         assert not tab.errors, tab.errors
     finally:
         app.config.pop("CLOCK", None)
