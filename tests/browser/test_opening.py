@@ -64,6 +64,7 @@ def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, pano
             spot = spots.nth(i)
             number = spot.get_attribute("data-target").split(":")[1]
             assert spot.get_attribute("data-state") == states[number]["code"], number
+            assert states[number]["label"]["zh"] in spot.get_attribute("title"), number
             assert ("is-closed" in spot.get_attribute("class")) == (states[number]["code"] != "open"), number
 
         # Search: the counters of a service show the same badge.

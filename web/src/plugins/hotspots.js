@@ -205,13 +205,11 @@ export class HotspotsPlugin extends Plugin {
       // or focus. The accessible name starts with the visible text (WCAG 2.5.3).
       const name = pick(counter.name) || pick(counter.department?.name);
       attrs['aria-label'] = [counter.number, name, t('counter')].filter(Boolean).join(' ');
-      attrs.title = `${counter.number} ${name} · ${pick(this.floors.get(counter.floor)?.name)}`; // the whole name and the floor on hover
       const state = counter.state;
+      // The whole name, the state now and the floor on hover.
+      attrs.title = [`${counter.number} ${name}`, state ? pick(state.label) : null, pick(this.floors.get(counter.floor)?.name)].filter(Boolean).join(' · ');
       if (state ? !serving(state) : counter.status !== 'open') attrs.class += ' is-closed';
-      if (state) {
-        attrs['data-state'] = state.code;
-        attrs.title += ` · ${pick(state.label)}`;
-      }
+      if (state) attrs['data-state'] = state.code;
       return el('button', attrs, el('span', { class: 'hs-number', text: counter.number }), name ? ' ' : null, name ? el('span', { class: 'hs-name', text: name }) : null);
     }
     if (kind === 'facility') {
