@@ -48,7 +48,8 @@ def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, pano
         for number, state in states.items():
             line = page.locator(f"#directory .dir-status[data-counter='{number}']")
             assert line.get_attribute("data-state") == state["code"], number
-            assert line.locator(".dir-state-zh").text_content() == state["label"]["zh"], number
+            assert line.locator(".dir-state").text_content() == state["label"]["zh"], number
+            assert line.locator(".dir-state").get_attribute("data-i18n-en") == state["label"]["en"], number
         assert (
             page.locator("#directory .dir-status[data-counter='C03']").get_attribute("data-state") == "paused"
         )
@@ -86,7 +87,8 @@ def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, pano
         assert page.locator("#panel .panel-state").get_attribute("data-state") == "lunch"
         directory = page.locator("#directory .dir-status[data-counter='B02']")
         assert directory.get_attribute("data-state") == "lunch"
-        assert directory.locator(".dir-state-en").text_content() == "Lunch break (opens 15:00)"
+        assert directory.locator(".dir-state").text_content() == "午间休息（15:00 开始）"
+        assert directory.locator(".dir-state").get_attribute("data-i18n-en") == "Lunch break (opens 15:00)"
         b02 = page.locator("#hotspots [data-target='counter:B02']")
         if b02.count():
             assert b02.get_attribute("data-state") == "lunch" and "is-closed" in b02.get_attribute("class")
@@ -117,8 +119,7 @@ def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, pano
             assert page.inner_text("#panel .calendar-note") == note, moment
             assert page.locator("#panel .week-table tr.is-today").get_attribute("data-day") == today, moment
             assert (
-                page.locator("#directory .dir-status[data-counter='B02'] .dir-state-zh").text_content()
-                == label
+                page.locator("#directory .dir-status[data-counter='B02'] .dir-state").text_content() == label
             )
         assert not tab.errors, tab.errors
     finally:
