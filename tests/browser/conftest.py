@@ -4,6 +4,7 @@ demo panoramas rendered for the pingnan hall once per session."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,10 +72,21 @@ class Tab:
         self.page.wait_for_selector("#viewer[data-panorama='preview'][data-tiles='loaded']", timeout=20000)
 
 
-@pytest.fixture
-def tab(browser, live_server, panoramas, built_web) -> Iterator[Tab]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+@contextmanager
+def open_tab(browser, base: str, **options) -> Iterator[Tab]:
+    """A fresh browser context (desktop 1280×720, zh-CN unless *options* say otherwise) with one Tab; closed after."""
+    context = browser.new_context(
+        **{"viewport": {"width": 1280, "height": 720}, "locale": "zh-CN", **options}
+    )
     page = context.new_page()
     page.set_default_timeout(10000)
-    yield Tab(page, live_server)
-    context.close()
+    try:
+        yield Tab(page, base)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def tab(browser, live_server, panoramas, built_web) -> Iterator[Tab]:
+    with open_tab(browser, live_server) as opened:
+        yield opened

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import HALL, Tab
+from .conftest import HALL, open_tab
 from .test_journeys import SIZES, frame, settle
 
 pytestmark = pytest.mark.browser
@@ -44,12 +44,9 @@ def test_no_hotspot_covers_another_and_every_one_is_reachable(
     browser, live_server, panoramas, guigang_panoramas, built_web, api, hall, size
 ):
     doc = api.get(f"/api/v1/halls/{hall}").json()
-    context = browser.new_context(viewport=SIZES[size], locale="zh-CN", reduced_motion="reduce")
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    tab = Tab(page, live_server)
-    problems, groups_seen = [], 0
-    try:
+    with open_tab(browser, live_server, viewport=SIZES[size], reduced_motion="reduce") as tab:
+        page = tab.page
+        problems, groups_seen = [], 0
         tab.goto(f"/hall/{hall}")
         page.wait_for_selector("body[data-tour='ready']")
         for scene in doc["scenes"]:
@@ -85,16 +82,11 @@ def test_no_hotspot_covers_another_and_every_one_is_reachable(
         assert tab.errors == []
         if hall == "guigang":
             assert groups_seen > 0, "the larger hall's rows of counters should collapse somewhere"
-    finally:
-        context.close()
 
 
 def test_a_group_label_opens_into_its_counters(browser, live_server, guigang_panoramas, built_web):
-    context = browser.new_context(viewport=SIZES["desktop"], locale="zh-CN", reduced_motion="reduce")
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    tab = Tab(page, live_server)
-    try:
+    with open_tab(browser, live_server, reduced_motion="reduce") as tab:
+        page = tab.page
         tab.goto("/hall/guigang?scene=entrance&yaw=0")
         page.wait_for_selector("body[data-tour='ready']")
         group = page.locator("#hotspots button.hotspot-group:not([hidden])").first
@@ -132,5 +124,3 @@ def test_a_group_label_opens_into_its_counters(browser, live_server, guigang_pan
         assert group.get_attribute("aria-expanded") == "false"
         assert page.evaluate("document.activeElement.dataset.group") == group.get_attribute("data-group")
         assert tab.errors == []
-    finally:
-        context.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import HALL, Tab
+from .conftest import HALL, open_tab
 
 pytestmark = pytest.mark.browser
 
@@ -95,11 +95,8 @@ def test_every_counter_and_facility_is_reached_by_following_the_route(
     targets = [f"counter:{c['number']}" for c in doc["counters"]] + [
         f"facility:{f['id']}" for f in doc["facilities"]
     ]
-    context = browser.new_context(viewport=SIZES[size], locale="zh-CN", reduced_motion="reduce")
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    tab = Tab(page, live_server)
-    try:
+    with open_tab(browser, live_server, viewport=SIZES[size], reduced_motion="reduce") as tab:
+        page = tab.page
         tab.goto(f"/hall/{hall}?scene=entrance")
         page.wait_for_selector("body[data-tour='ready']")
         problems = []
@@ -110,19 +107,14 @@ def test_every_counter_and_facility_is_reached_by_following_the_route(
             problems
         )
         assert tab.errors == []
-    finally:
-        context.close()
 
 
 def test_the_route_survives_a_reload_a_detour_a_turn_away_and_the_step_free_switch(
     browser, live_server, guigang_panoramas, built_web
 ):
-    context = browser.new_context(viewport=SIZES["desktop"], locale="zh-CN", reduced_motion="reduce")
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    tab = Tab(page, live_server)
-    bar = page.locator("#route-bar")
-    try:
+    with open_tab(browser, live_server, reduced_motion="reduce") as tab:
+        page = tab.page
+        bar = page.locator("#route-bar")
         # A shared link resumes the route, planned from the scene it opens in.
         tab.goto("/hall/guigang?scene=lobby&route=counter:L01")
         page.wait_for_selector("body[data-tour='ready']")
@@ -179,5 +171,3 @@ def test_the_route_survives_a_reload_a_detour_a_turn_away_and_the_step_free_swit
         assert bar.is_hidden() and "route=" not in page.url
         assert page.locator("#hotspots [data-route]").count() == 0
         assert tab.errors == []
-    finally:
-        context.close()
