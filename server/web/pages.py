@@ -20,7 +20,7 @@ from ..catalogue.queries import load_hall
 from ..db import current_revision, get_session
 from ..errors import not_found
 from ..models import Hall
-from ..vocabulary import COUNTER_STATUSES, IMMUTABLE_CACHE_CONTROL, WEEKDAYS
+from ..vocabulary import COUNTER_STATES, COUNTER_STATUSES, IMMUTABLE_CACHE_CONTROL, WEEKDAYS
 from .api.documents import hall_summary
 from .api.halls import cached_hall_doc, hall_states
 from .api.http import encode_text
@@ -120,6 +120,7 @@ def tour(slug: str):
             floors=directory(hall, doc),
             asset_url=asset_url,
             statuses=COUNTER_STATUSES,
+            states=COUNTER_STATES,
             week=week_rows(doc["hours"]),
             access_kinds=ACCESS_KINDS,
         )

@@ -58,6 +58,38 @@ def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, pano
         assert page.locator("#directory .hall-access[data-access='bus']").text_content().startswith("乘县城")
         assert page.locator("#directory .hall-hours li").count() == 7
 
+        # The header says the hall's own state; 大厅信息 opens the hall's card: state, address, phone, week, how
+        # to get there — on the tour itself, not only in the text directory.
+        word = page.locator("#hall-info .hall-state-word")
+        assert word.is_visible() and word.get_attribute("data-state") == "open"
+        assert word.text_content() == "正在办公"
+        hall_state = page.evaluate(f"fetch('/api/v1/halls/{HALL}/states').then(r => r.json())")["hall_state"]
+        assert hall_state["label"]["zh"] == "正在办公（至 12:00）"
+        page.click("#hall-info")
+        page.wait_for_selector("#panel .hall-facts")
+        assert page.inner_text("#panel-title") == "平南县政务服务中心"
+        assert page.inner_text("#panel .hall-state-line .panel-state") == "正在办公（至 12:00）"
+        assert "平南县" in page.inner_text("#panel .hall-address")
+        assert page.locator("#panel .hall-phone a").get_attribute("href") == "tel:0775-7821234"
+        assert page.locator("#panel .week-table tbody tr").count() == 7
+        assert page.locator("#panel .week-table tr.is-today").get_attribute("data-day") == "thu"
+        assert page.inner_text("#panel .week-table tr[data-day='sat'] td") == "不办公"
+        assert page.inner_text("#panel .hall-access [data-access='bus']").startswith("乘县城")
+        assert page.inner_text("#panel .hall-access [data-access='parking']").startswith("中心前广场")
+        assert page.locator("#panel .hall-access [data-access='metro']").count() == 0  # none in the data
+        assert "info=1" in page.url
+        page.click("#toggle-lang")
+        page.wait_for_function("document.querySelector('#panel-title')?.textContent.startsWith('Pingnan')")
+        assert word.text_content() == "Open now"
+        assert page.inner_text("#panel .hall-access [data-access='bus']").startswith("County bus")
+        assert page.inner_text("#panel .hall-state-line .panel-state") == hall_state["label"]["en"]
+        page.click("#toggle-lang")
+        page.wait_for_function("document.querySelector('#panel-title')?.textContent === '平南县政务服务中心'")
+        page.click("#hall-info")  # a second press closes it
+        page.wait_for_selector("#panel", state="hidden")
+        tab.tour("?counter=B02")
+        page.wait_for_selector("#panel .panel-state")
+
         # Hotspots: each counter's button carries its state; only serving ones are not greyed.
         spots = page.locator("#hotspots .hotspot-counter")
         assert spots.count() >= 3
@@ -95,6 +127,8 @@ def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, pano
         assert (
             page.locator("#directory .dir-status[data-state='open']").count() == 0
         )  # no counter serves at lunch
+        assert page.locator("#hall-info .hall-state-word").get_attribute("data-state") == "lunch"
+        assert page.locator("#hall-info .hall-state-word").text_content() == "午间休息"
 
         # An adjusted working Saturday (调休, for National Day) and a public holiday, each on a fresh load.
         for moment, label, note, today in [
@@ -121,6 +155,13 @@ def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, pano
             assert (
                 page.locator("#directory .dir-status[data-counter='B02'] .dir-state").text_content() == label
             )
+            hall_word = "正在办公" if today == "sat" else "今日不办公"
+            assert page.locator("#hall-info .hall-state-word").text_content() == hall_word, moment
+        # The holiday's hall card says so too (opened from the URL, as a shared link would).
+        tab.tour("?info=1")
+        page.wait_for_selector("#panel .hall-facts")
+        assert page.inner_text("#panel .calendar-note") == "今天是法定节假日（国庆节），不办公"
+        assert page.inner_text("#panel .hall-state-line .panel-state").startswith("今日不办公")
         assert not tab.errors, tab.errors
     finally:
         app.config.pop("CLOCK", None)

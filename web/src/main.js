@@ -8,7 +8,7 @@ import {
   VIEW_CHANGE, XR_END,
 } from './events.js';
 import { applyStrings, getLang, i18nEvents, pick, setLang, t } from './i18n.js';
-import { PLACE_KEY_PATTERN } from './generated/vocabulary.js';
+import { COUNTER_STATES, PLACE_KEY_PATTERN } from './generated/vocabulary.js';
 import { HotspotsPlugin } from './plugins/hotspots.js';
 import { OrientationPlugin } from './plugins/orientation.js';
 import { Minimap } from './plugins/minimap.js';
@@ -82,7 +82,7 @@ class Tour {
     this.setElder(localStorage.getItem(ELDER_KEY) === '1');
     this.opening = new Opening(this.hall);
     this.opening.init();
-    this.opening.addEventListener(STATES_CHANGE, () => this.restateDirectory());
+    this.opening.addEventListener(STATES_CHANGE, () => { this.restateDirectory(); this.showHallState(); });
     this.panel = new Panel(this.$('panel'), this.hall, { returnFocus: () => this.$('viewer'), here: () => this.scene?.floor ?? null, opening: this.opening });
     this.panel.init();
     this.search = new Search(this.$('search-input'), this.$('search-results'), this.hall, { stateOf: (n) => this.opening.state(n) });
@@ -94,6 +94,17 @@ class Tour {
     // A read-only test hook: window.__tour.xr.lastSelected, window.__tour.viewer.renderer.info.
     Object.defineProperty(window, '__tour', { value: this, writable: false, configurable: false });
     document.body.dataset.tour = 'ready';
+  }
+
+  /** The header's word on the hall now (正在办公 / 午间休息 / 今日不办公 …), next to 大厅信息. */
+  showHallState() {
+    const word = document.querySelector('#hall-info .hall-state-word');
+    const state = this.opening.hallState;
+    if (!word) return;
+    word.hidden = !state;
+    if (!state) return;
+    word.dataset.state = state.code;
+    word.textContent = pick(COUNTER_STATES[state.code] || state.label);
   }
 
   /** The text directory (rendered by the server with the states then) follows the states now. */
@@ -133,6 +144,12 @@ class Tour {
 
   bind() {
     this.$('toggle-3d').hidden = !this.hall.model_url;
+    this.showHallState();
+    this.$('hall-info').addEventListener('click', () => {
+      if (this.panel.state.hall) { this.panel.close(); return; }
+      this.panel.openHall();
+      this.panel.element.focus();
+    });
     this.$('toggle-3d').addEventListener('click', () => this.openDollhouse());
     this.panel.addEventListener(PANEL_CHANGE, () => this.writeUrl());
     this.panel.addEventListener(ROUTE_REQUEST, (e) => this.route(e.detail.target));
@@ -214,6 +231,7 @@ class Tour {
     if (service) this.panel.openService(service, { counter, silent: true });
     else if (counter) this.panel.openCounter(counter, { silent: true });
     else if (facility) this.panel.openFacility(facility, { silent: true });
+    else if (params.get('info') === '1') this.panel.openHall({ silent: true });
     else if (!initial) this.panel.close({ silent: true });
     this.toggleDirectory(params.get('directory') === '1', { silent: true });
     // A shared link or a reload resumes the route, planned afresh from the scene it opens in.
@@ -373,6 +391,8 @@ class Tour {
     if (service) this.panel.openService(service, { counter, silent: true });
     else if (counter) this.panel.openCounter(counter, { silent: true });
     else if (facility) this.panel.openFacility(facility, { silent: true });
+    else if (this.panel.state.hall) this.panel.openHall({ silent: true });
+    this.showHallState();
     this.search.hide();
   }
 
@@ -420,6 +440,7 @@ class Tour {
     if (counter) params.set('counter', counter);
     if (service) params.set('service', service);
     if (facility) params.set('facility', facility);
+    if (this.panel.state.hall) params.set('info', '1');
     if (this.routeTarget) params.set('route', this.routeTarget);
     if (!this.$('directory').hidden) params.set('directory', '1');
     if (this.routeTarget && this.stepFree) params.set('stepfree', '1');

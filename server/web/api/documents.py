@@ -82,6 +82,7 @@ def with_states(doc: dict[str, Any], states: dict[str, Any]) -> dict[str, Any]:
         "opening": {
             "time_zone": states["time_zone"],
             "changes_at": states["changes_at"],
+            "hall": states["hall_state"],
             "url": f"/api/v1/halls/{doc['slug']}/states",
         },
     }

@@ -79,7 +79,8 @@ def base_hall_doc(slug: str) -> dict:
 
 
 def hall_states(slug: str) -> dict[str, Any]:
-    """``{"hall", "time_zone", "now", "changes_at", "counters": {number: state}}`` at the clock's now.
+    """``{"hall", "time_zone", "now", "changes_at", "hall_state", "counters": {number: state}}`` at the clock's
+    now (``hall_state``: the hall's own hours).
 
     States hold until ``changes_at`` (the earliest change of any counter), so one computation serves every
     request of that window; a clock that moved back (tests) computes afresh.
@@ -97,12 +98,17 @@ def hall_states(slug: str) -> dict[str, Any]:
         )
         for c in doc["counters"]
     }
-    changes = [datetime.fromisoformat(s["changes_at"]) for s in counters.values() if s["changes_at"]]
+    # The hall's own doors (its hours, the same rule): open, lunch break, closed for the day, a holiday.
+    building = hours.state(doc["hours"], "open", now, tz=doc["time_zone"], calendar_name=doc["calendar"])
+    changes = [
+        datetime.fromisoformat(s["changes_at"]) for s in [*counters.values(), building] if s["changes_at"]
+    ]
     until = min(changes) if changes else None
     answer = {
         "hall": slug,
         "time_zone": doc["time_zone"],
         "changes_at": until.isoformat() if until else None,
+        "hall_state": building,
         "counters": counters,
     }
     if len(cache) > 64:  # old revisions

@@ -110,12 +110,13 @@ SCHEMAS: dict[str, Any] = {
         "in the hall's time zone: 正在办公 / 午间休息 / 已下班（明天 08:30 开始）/ 今日不办公 / 暂停服务.",
     ),
     "HallStates": obj(
-        ["hall", "time_zone", "now", "changes_at", "counters"],
+        ["hall", "time_zone", "now", "changes_at", "hall_state", "counters"],
         {
             "hall": STRING,
             "time_zone": STRING,
             "now": {"type": "string", "format": "date-time"},
             "changes_at": {"type": ["string", "null"], "format": "date-time"},
+            "hall_state": ref("CounterState"),
             "counters": {"type": "object", "additionalProperties": ref("CounterState")},
         },
     ),
@@ -313,9 +314,15 @@ SCHEMAS: dict[str, Any] = {
         "required": ["floors", "zones", "counters", "facilities", "scenes", "model_url", "opening"],
         "properties": {
             "opening": obj(
-                ["time_zone", "changes_at", "url"],
-                {"time_zone": STRING, "changes_at": {"type": ["string", "null"]}, "url": STRING},
-                description="The counters' states hold until changes_at; url answers them afresh (HallStates).",
+                ["time_zone", "changes_at", "hall", "url"],
+                {
+                    "time_zone": STRING,
+                    "changes_at": {"type": ["string", "null"]},
+                    "hall": ref("CounterState"),
+                    "url": STRING,
+                },
+                description="The hall's and the counters' states hold until changes_at; url answers them "
+                "afresh (HallStates).",
             ),
             "floors": {"type": "array", "items": ref("Floor")},
             "zones": {"type": "array", "items": ref("Zone")},

@@ -17,6 +17,7 @@ export class Opening extends EventTarget {
     super();
     this.hall = hall;
     this.byNumber = new Map(hall.counters.map((c) => [c.number, c]));
+    this.hallState = hall.opening?.hall ?? null; // the hall's own doors (its hours and calendar)
     this.changesAt = hall.opening?.changes_at ?? null;
     this.url = hall.opening?.url ?? `/api/v1/halls/${hall.slug}/states`;
     this.timer = 0;
@@ -56,9 +57,14 @@ export class Opening extends EventTarget {
     }
   }
 
-  /** Take the server's *answer* ({changes_at, counters: {number: state}}); tell listeners when any changed. */
+  /** Take the server's *answer* ({changes_at, hall_state, counters: {number: state}}); tell listeners when any
+   * changed. */
   apply(answer) {
     let changed = false;
+    if (answer.hall_state && JSON.stringify(answer.hall_state) !== JSON.stringify(this.hallState)) {
+      this.hallState = answer.hall_state;
+      changed = true;
+    }
     for (const [number, state] of Object.entries(answer.counters || {})) {
       const counter = this.byNumber.get(number);
       if (!counter || JSON.stringify(counter.state) === JSON.stringify(state)) continue;

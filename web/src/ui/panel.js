@@ -11,6 +11,8 @@ import { el, facilitySymbol, getJSON } from './dom.js';
 import { hallWeekday, stateBadge } from './opening.js';
 
 const NARROW = '(max-width: 700px)';
+const HALL = '@hall'; // the hall's own state in stateOf (no counter number can look like it)
+const ACCESS_KINDS = ['bus', 'metro', 'parking'];
 
 export class Panel extends EventTarget {
   constructor(element, hall, { returnFocus = null, here = () => null, opening = null } = {}) {
@@ -20,7 +22,7 @@ export class Panel extends EventTarget {
     this.returnFocus = returnFocus; // () => the element that gets the focus when the panel closes with it
     this.here = here; // () => the floor level the citizen is on (the current scene's), or null
     this.hall = hall;
-    this.state = { counter: null, service: null, facility: null };
+    this.state = { counter: null, service: null, facility: null, hall: false };
     this.abort = null;
     this._onClick = this.onClick.bind(this);
     this._onKey = this.onKey.bind(this);
@@ -90,8 +92,9 @@ export class Panel extends EventTarget {
     }
   }
 
-  /** The state of counter *number* now: the page's live one, else the API's (*fallback*). */
+  /** The state of counter *number* (or of the hall, HALL) now: the page's live one, else the API's (*fallback*). */
   stateOf(number, fallback = null) {
+    if (number === HALL) return this.opening?.hallState || this.hall.opening?.hall || fallback;
     return this.opening?.state(number) || fallback;
   }
 
@@ -268,6 +271,30 @@ export class Panel extends EventTarget {
       away ? t('otherFloor', { floor: floorName(this.hall, level), here: floorName(this.hall, here) }) : floorName(this.hall, level));
   }
 
+  /** Open the hall's own card: its state now, address, phone, the week's hours with today's calendar word, and how
+   * to get there (bus, metro, parking) — all from the hall's data. */
+  openHall({ silent = false } = {}) {
+    this.abort?.abort();
+    this.state = { counter: null, service: null, facility: null, hall: true };
+    if (!silent) this.emit();
+    const hall = this.hall;
+    const state = this.stateOf(HALL);
+    const badge = stateBadge(state, 'panel-state');
+    if (badge) badge.dataset.stateOf = HALL;
+    const access = ACCESS_KINDS.filter((kind) => hall.access?.[kind]);
+    this.show(pick(hall.name), [
+      el('p', { class: 'state-line hall-state-line' }, el('span', { class: 'label', text: t('hallNow') + t('colon') }), badge),
+      el('dl', { class: 'hall-facts' },
+        el('dt', { text: t('address') }), el('dd', { class: 'hall-address', text: pick(hall.address) }),
+        hall.phone ? el('dt', { text: t('phone') }) : null,
+        hall.phone ? el('dd', { class: 'hall-phone' }, el('a', { href: `tel:${hall.phone}`, text: hall.phone })) : null),
+      ...this.week(hall.hours, state?.day),
+      access.length ? el('h3', { text: t('gettingThere') }) : null,
+      access.length ? el('dl', { class: 'hall-access' }, access.flatMap((kind) => [
+        el('dt', { text: t(`access_${kind}`) }), el('dd', { 'data-access': kind, text: pick(hall.access[kind]) })])) : null,
+    ]);
+  }
+
   /** Open facility *id* of this hall: symbol and name, floor, description, today's hours and 带我去. */
   openFacility(id, { silent = false } = {}) {
     const facility = this.hall.facilities.find((f) => f.id === id);
@@ -305,7 +332,7 @@ export class Panel extends EventTarget {
     this.abort?.abort();
     this.element.hidden = true;
     this.element.replaceChildren();
-    this.state = { counter: null, service: null, facility: null };
+    this.state = { counter: null, service: null, facility: null, hall: false };
     this.stopReading();
     if (!silent) this.emit();
     if (hadFocus) this.returnFocus?.()?.focus();
