@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, db, errors
 from .lazy import LazyFlask, add_extension
+from .web import security
 
 
 def create_app(
@@ -34,6 +35,7 @@ def create_app(
     register_proxy(app)
     db.init_app(app)
     errors.register(app)
+    security.register(app)  # before the blueprints: every response, error and static file gets the headers
     register_caches(app)
     app.defer(lambda: register_blueprints(app))
     register_commands(app)

@@ -24,6 +24,14 @@ DEFAULTS: dict[str, Any] = {
     "API_MAX_AGE": 60,  # seconds that clients and proxies may reuse an API answer
     "REVISION_TTL": 1.0,  # seconds a process trusts its last look at the catalogue revision
     "PROXY_FIX": 0,  # number of trusted reverse proxies in front (X-Forwarded-* headers)
+    # Sites allowed to show the tour in a frame ("https://host[:port]", list or comma-separated); the API and
+    # /admin are never framed. Empty: only our own pages (server/web/security.py).
+    "EMBED_ALLOWED_ORIGINS": [],
+    "HSTS_MAX_AGE": 31536000,  # seconds, sent only on HTTPS requests
+    # Where a link from the database may point (server/urls.py): these domains and their subdomains, https
+    # only unless LINK_ALLOW_HTTP. gov.cn holds every Chinese government site, the demo's included.
+    "LINK_ALLOWED_DOMAINS": ["gov.cn"],
+    "LINK_ALLOW_HTTP": False,
     # Source equirects of the demo scenes (rendered from the hall model at set-up; real photographs replace
     # them): assets/panoramas/<hall>/<scene>.jpg in the checkout. Published tiles live in the instance folder.
     "PANORAMA_SOURCES": str(Path(__file__).resolve().parents[1] / "assets" / "panoramas"),

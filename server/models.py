@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from .urls import UnsafeAddress, check_link, panorama_problem
 from .vocabulary import COUNTER_STATUSES, COUNTER_TYPES, FACILITY_TYPES
 
 
@@ -212,6 +213,11 @@ class ServiceItem(Base):
     )
     counters: Mapped[list[Counter]] = relationship(secondary=counter_services, back_populates="services")
 
+    @validates("online_pc_url", "online_mobile_url", "appointment_url")
+    def _check_link(self, key: str, value: str | None) -> str | None:
+        """Refuse an address a page may not link to (server/urls.py): every writer, not only the demo loader."""
+        return check_link(key, value, nullable=key == "appointment_url")
+
 
 class Material(Base):
     """One required document (申请材料) of a service item."""
@@ -294,6 +300,14 @@ class Scene(OnFloor, Base):
     overrides: Mapped[list[HotspotOverride]] = relationship(
         back_populates="scene", cascade="all, delete-orphan"
     )
+
+    @validates("panorama")
+    def _check_panorama(self, key: str, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Refuse a tiles config whose placeholder is not an inline image or whose base path is not ours."""
+        problem = panorama_problem(value)
+        if problem is not None:
+            raise UnsafeAddress(key, (value or {}).get("placeholder", value), *problem)
+        return value
 
 
 class HotspotOverride(Base):

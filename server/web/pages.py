@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from flask import Blueprint, Response, current_app, render_template, request, send_file
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -27,6 +28,8 @@ from .api.http import encode_text
 from .compression import static_variant
 
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+ASSET_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")  # a built file's name, or its folder's
+ASSET_DEPTH = 3  # folders and file of the deepest built file, e.g. chunks/<name>-<hash>.js
 START_SCENE = "entrance"  # the scene a tour opens at when the hall has one of that id
 
 bp = Blueprint("pages", __name__)
@@ -149,11 +152,15 @@ def week_rows(schedule: dict[str, Any]) -> list[dict[str, str]]:
 
 @bp.get("/static/web/<path:name>")
 def web_asset(name: str):
-    """A built front-end file; cached for a year when asked for with its content hash."""
+    """A built front-end file; cached for a year when asked for with its content hash. Any other name (a NUL
+    byte, ``..``, a name too long for the file system) is a 404 decided before the file system is asked."""
+    parts = name.split("/")
+    if len(parts) > ASSET_DEPTH or not all(ASSET_SEGMENT.match(p) and ".." not in p for p in parts):
+        raise not_found("文件", "File", name[:100])
     root = web_dist().resolve()
-    path = (root / name).resolve()
-    if root not in path.parents or not path.is_file() or path.suffix in (".gz", ".br"):
-        abort(404)
+    path = root.joinpath(*parts)
+    if not path.is_file() or path.suffix in (".gz", ".br"):
+        raise not_found("文件", "File", name)
     # Compressed at build time; each variant is its own file, so send_file gives each its own ETag.
     sent, coding = static_variant(path)
     response: Response = send_file(sent, mimetype=_mimetype(path), conditional=True)

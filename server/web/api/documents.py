@@ -14,11 +14,20 @@ from sqlalchemy.orm import Session, selectinload
 from ...catalogue import hours
 from ...models import Counter, Department, Facility, Floor, Hall, Scene, ServiceItem, counter_services
 from ...publishing.scenes import scene_hotspots
+from ...urls import panorama_problem, safe_link
 
 
 def pair(zh: str | None, en: str | None) -> dict[str, str] | None:
     """A bilingual value, or None when there is none."""
     return None if zh is None else {"zh": zh, "en": en or zh}
+
+
+def links(addresses: dict[str, str | None]) -> dict[str, Any]:
+    """*addresses* with each one a page may not link to replaced by None; the refused ones, as text to show
+    as text, under ``unlinked`` (present only when some were refused)."""
+    shown = {key: safe_link(value) for key, value in addresses.items()}
+    refused = {key: value for key, value in addresses.items() if value and shown[key] is None}
+    return {**shown, "unlinked": refused} if refused else shown
 
 
 def department_doc(department: Department | None) -> dict[str, Any] | None:
@@ -151,7 +160,10 @@ def scene_doc(scene: Scene) -> dict[str, Any]:
         "position": [scene.x, scene.y, scene.z],
         "heading": scene.heading,
         "links": [s.code for s in scene.links],
-        "tiles": dict(scene.panorama) if scene.panorama else None,
+        # A stored config whose placeholder or path fails the rule (written past the ORM) is not shown.
+        "tiles": dict(scene.panorama)
+        if scene.panorama and panorama_problem(scene.panorama) is None
+        else None,
     }
 
 
@@ -180,9 +192,13 @@ def service_doc(service: ServiceItem, *, with_counters: bool = True) -> dict[str
             for m in service.materials
         ],
         "fees": service.fees,
-        "online": {"pc": service.online_pc_url, "mobile": service.online_mobile_url},
+        # Links only where the rule allows them (server/urls.py); a refused address is given as text only.
+        "online": links({"pc": service.online_pc_url, "mobile": service.online_mobile_url}),
         "visits": service.visits,
-        "appointment": {"supported": service.appointment_supported, "url": service.appointment_url},
+        "appointment": {
+            "supported": service.appointment_supported,
+            **links({"url": service.appointment_url}),
+        },
         "phones": {"enquiry": service.enquiry_phone, "complaint": service.complaint_phone},
         "keywords": service.keywords,
         "reform_2023": service.reform_2023,

@@ -41,6 +41,11 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
 STATUS = {"type": "string", "enum": list(COUNTER_STATUSES)}
+LINK_RULE = (
+    "An address is given only if a page may link to it (https to an allowed government domain); otherwise "
+    "it is null and the stored text is under unlinked, to be shown as text."
+)
+UNLINKED = {"type": "object", "additionalProperties": STRING, "description": "Refused addresses, as text."}
 
 SCHEMAS: dict[str, Any] = {
     "Bilingual": obj(
@@ -417,9 +422,17 @@ SCHEMAS: dict[str, Any] = {
                 ["charged", "description", "items"],
                 {"charged": BOOLEAN, "description": STRING, "items": {"type": "array"}},
             ),
-            "online": obj(["pc", "mobile"], {"pc": STRING, "mobile": STRING}),
+            "online": obj(
+                ["pc", "mobile"],
+                {"pc": NULLABLE_STRING, "mobile": NULLABLE_STRING, "unlinked": UNLINKED},
+                description=LINK_RULE,
+            ),
             "visits": {"type": "integer", "minimum": 0, "maximum": 2},
-            "appointment": obj(["supported", "url"], {"supported": BOOLEAN, "url": NULLABLE_STRING}),
+            "appointment": obj(
+                ["supported", "url"],
+                {"supported": BOOLEAN, "url": NULLABLE_STRING, "unlinked": UNLINKED},
+                description=LINK_RULE,
+            ),
             "phones": obj(["enquiry", "complaint"], {"enquiry": STRING, "complaint": STRING}),
             "keywords": {"type": "array", "items": STRING},
             "reform_2023": BOOLEAN,
