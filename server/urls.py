@@ -28,6 +28,7 @@ DEFAULT_LINK_DOMAINS = ("gov.cn",)  # where the settings are not at hand (a scri
 INLINE_IMAGE = re.compile(r"data:image/(?:jpeg|png|webp);base64,[A-Za-z0-9+/]+={0,2}")
 # A published tile set's folder as the API names it: /panoramas/<hall>/<scene>/<version>/
 PANORAMA_PATH = re.compile(r"/panoramas/(?:[A-Za-z0-9][A-Za-z0-9._-]{0,63}/){3}")
+TILE_NAME = re.compile(r"/[A-Za-z0-9%][A-Za-z0-9._/%-]{0,99}")  # preview, path and fallbackPath below it
 _UNSAFE_CHARACTER = re.compile(r"[\x00-\x20\x7f-\x9f\\\u2028\u2029\ufeff]")
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 
@@ -142,4 +143,10 @@ def panorama_problem(config: Any) -> tuple[str, str] | None:
     base = config.get("basePath")
     if base is not None and not (isinstance(base, str) and PANORAMA_PATH.fullmatch(base + "/")):
         return "瓦片路径无效", "the tile path is not a panorama folder"
+    for key in ("preview", "path", "fallbackPath"):
+        name = config.get(key)
+        if name is not None and not (
+            isinstance(name, str) and TILE_NAME.fullmatch(name) and ".." not in name
+        ):
+            return f"{key} 无效", f"{key} is not a file name below the panorama folder"
     return None

@@ -33,6 +33,7 @@ from ..models import (
     Zone,
 )
 from ..problems import ProblemsError, problem, within
+from ..urls import link_problem
 from .schema import file_problems
 
 DEMO_DATA = Path(__file__).parent / "data"
@@ -110,6 +111,7 @@ def _cross_check(departments: list[dict], services: list[dict], halls: list[dict
         for s in services
         if s["department"] not in dept_ids
     ]
+    problems += _link_problems(services)
     handled: set[str] = set()
     for hall in halls:
         problems += _hall_problems(hall, dept_ids, service_ids)
@@ -120,6 +122,25 @@ def _cross_check(departments: list[dict], services: list[dict], halls: list[dict
         for sid in sorted(service_ids - handled)
     ]
     return problems
+
+
+def _link_problems(services: list[dict]) -> list[dict[str, str]]:
+    """Each online or appointment address that a page may not link to (server/urls.py), as a problem."""
+    found = []
+    for s in services:
+        addresses = {"online/pc": s["online"]["pc"], "online/mobile": s["online"]["mobile"]}
+        addresses["appointment/url"] = s.get("appointment", {}).get("url")
+        for where, value in addresses.items():
+            reason = link_problem(value) if value is not None else None
+            if reason is not None:
+                found.append(
+                    problem(
+                        f"services/{s['id']}/{where}",
+                        f"地址不允许：{reason[0]}",
+                        f"address not allowed: {reason[1]}",
+                    )
+                )
+    return found
 
 
 def _hall_problems(hall: dict, dept_ids: set[str], service_ids: set[str]) -> list[dict[str, str]]:

@@ -54,6 +54,7 @@ const STRINGS = {
   free: ['不收费', 'Free of charge'],
   faq: ['常见问题', 'Questions'],
   applyOnline: ['网上申办', 'Apply online'],
+  onlineAddress: ['网上办理地址', 'Online address'],
   qrAlt: ['网上申办二维码，用手机扫码继续办理', 'QR code of the online application: scan it to continue on your phone'],
   qrCaption: ['手机扫码办理', 'Scan with your phone'],
   appointment: ['预约办理', 'Book an appointment'],

@@ -13,6 +13,7 @@ from ...catalogue import search as search_module
 from ...db import current_revision, get_session
 from ...errors import bad_parameter, not_found
 from ...models import Counter, Hall, ServiceItem
+from ...urls import safe_link
 from . import bp
 from .documents import search_sources, service_doc
 from .http import cached_json, cached_text, int_arg, query_text, reject_unknown_args, slug_arg
@@ -164,6 +165,8 @@ def service_qr(slug: str):
         }[target]
         if not url:
             raise not_found("预约地址", "Appointment address", slug)
+        if safe_link(url) is None:  # stored past the write check: never handed to a phone as a code
+            raise not_found("可用的办理地址", "Usable address", slug)
         out = io.BytesIO()
         segno.make(url, error="m", micro=False).save(
             out, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=url, dark="#1a1a1a"

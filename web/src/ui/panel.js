@@ -7,6 +7,7 @@
 import { PANEL_CHANGE, ROUTE_REQUEST, STATES_CHANGE } from '../events.js';
 import { facilityType, floorName, getLang, pick, plural, statusLabel, t } from '../i18n.js';
 import { WEEKDAYS } from '../generated/vocabulary.js';
+import { linkHref } from './addresses.js';
 import { el, facilitySymbol, getJSON } from './dom.js';
 import { hallWeekday, stateBadge } from './opening.js';
 
@@ -163,17 +164,22 @@ export class Panel extends EventTarget {
       el('p', { class: 'panel-dept', text: pick(service.department?.name) }),
       best ? el('button', { type: 'button', class: 'primary take-me guide-take-me', 'data-take-me': `counter:${best.number}`, text: `${t('takeMeThere')} ${best.number}` }) : null];
     if (guide.summary) parts.push(el('h3', { text: t('summary') }), el('p', { class: 'summary', text: pick(guide.summary) }));
-    const online = window.matchMedia(NARROW).matches ? service.online?.mobile || service.online?.pc : service.online?.pc || service.online?.mobile;
+    const pc = linkHref(service.online?.pc);
+    const mobile = linkHref(service.online?.mobile);
+    const online = window.matchMedia(NARROW).matches ? mobile || pc : pc || mobile;
+    const appointment = service.appointment?.supported ? linkHref(service.appointment.url) : null;
     const actions = el('div', { class: 'actions' },
       online ? el('a', { class: 'primary apply-online', href: online, target: '_blank', rel: 'noopener', text: t('applyOnline') }) : null,
-      service.appointment?.supported && service.appointment.url
-        ? el('a', { class: 'secondary appointment', href: service.appointment.url, target: '_blank', rel: 'noopener', text: t('appointment') }) : null);
+      appointment ? el('a', { class: 'secondary appointment', href: appointment, target: '_blank', rel: 'noopener', text: t('appointment') }) : null);
     actions.append(
       el('button', { type: 'button', class: 'secondary print-guide', 'data-action': 'print', text: t('print') }),
       el('button', { type: 'button', class: 'secondary share-guide', 'data-action': 'share', text: t('share') }));
     parts.push(actions, el('p', { class: 'share-status', role: 'status' }));
+    // An address the server would not give as a link (or that fails here) is shown as text, never as a link.
+    const unlinked = online ? null : Object.values(service.online?.unlinked || {})[0] || service.online?.pc || service.online?.mobile;
+    if (unlinked) parts.push(el('p', { class: 'online-text', text: `${t('onlineAddress')}${t('colon')}${unlinked}` }));
     // Scan to carry on on a phone: the QR code of the mobile application address (made by the server).
-    if (service.online?.mobile) {
+    if (mobile) {
       parts.push(el('figure', { class: 'qr' },
         el('img', { src: `/api/v1/services/${encodeURIComponent(service.id)}/qr.svg?for=mobile`, alt: t('qrAlt'), width: 132, height: 132 }),
         el('figcaption', { text: t('qrCaption') })));
