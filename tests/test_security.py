@@ -149,6 +149,7 @@ def test_any_file_name_is_a_404_never_a_500_nor_a_traceback(app, tmp_path, monke
     caplog.set_level(logging.WARNING)
     for path in (
         f"/static/web/{name}",
+        f"/static/{name}",
         f"/panoramas/pingnan/entrance/v1/{name}",
         f"/panoramas/{name}/entrance/v1/preview.jpg",
         f"/api/v1/halls/{name}/model.glb",

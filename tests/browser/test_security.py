@@ -1,6 +1,6 @@
 """The tour under its Content-Security-Policy, in real Chromium: both demo halls, desktop and phone, English
 and elder mode, a route, a service panel, the text directory and the 3D hall raise no CSP violation; the
-backdrop comes from checked addresses through the CSSOM; a link stored past every write check (raw SQL) is
+first view is images, not CSS from data; a link stored past every write check (raw SQL) is
 shown as text, never as a link or a QR code (server/web/security.py, server/urls.py, web/src/ui/addresses.js)."""
 
 from __future__ import annotations
@@ -38,9 +38,12 @@ def test_the_whole_tour_runs_under_the_policy(browser, live_server, panoramas, g
         tab.goto("/hall/pingnan?route=counter:B03")
         ready(page)
         page.wait_for_function("document.querySelector('#route-bar').dataset.step === '1'")
-        # The backdrop under the canvas: the preview over the inline placeholder, set from checked addresses.
-        backdrop = page.evaluate("getComputedStyle(document.querySelector('#viewer')).backgroundImage")
-        assert "/preview.jpg" in backdrop and "data:image/jpeg;base64," in backdrop
+        # The first view under the canvas: the inline placeholder and the preview, as images (img-src data:).
+        shown = page.eval_on_selector_all(
+            "#viewer img.viewer-backdrop", "imgs => imgs.map(i => [i.getAttribute('src'), i.naturalWidth])"
+        )
+        assert len(shown) == 2 and shown[0][0].startswith("data:image/jpeg;base64,")
+        assert shown[1][0].endswith("/preview.jpg") and all(width > 0 for _, width in shown), shown
         page.click("#toggle-lang")
         page.click("#toggle-elder")
         page.wait_for_selector("body.elder")

@@ -13,7 +13,6 @@ import { HotspotsPlugin } from './plugins/hotspots.js';
 import { OrientationPlugin } from './plugins/orientation.js';
 import { Minimap } from './plugins/minimap.js';
 import { placeName, RouteGuide } from './plugins/routeguide.js';
-import { inlineImage, panoramaFile } from './ui/addresses.js';
 import { el, getJSON } from './ui/dom.js';
 import { Opening } from './ui/opening.js';
 import { Panel } from './ui/panel.js';
@@ -88,7 +87,6 @@ class Tour {
     this.panel.init();
     this.search = new Search(this.$('search-input'), this.$('search-results'), this.hall, { stateOf: (n) => this.opening.state(n) });
     this.search.init();
-    this.showBackdrop(this.startScene()?.tiles);
     if (this.scenes.size) this.startViewer(params);
     this.use(new Minimap({ container: this.$('minimap'), hall: this.hall }));
     this.bind();
@@ -247,13 +245,6 @@ class Tour {
     return this.scenes.get('entrance') || this.scenes.values().next().value || null;
   }
 
-  /** The scene's preview over its placeholder under the canvas until the panorama draws: through the CSSOM
-   * (the CSP allows no style attribute) and only from checked addresses, so data never becomes CSS. */
-  showBackdrop(tiles) {
-    const layers = [panoramaFile(tiles ? `${tiles.basePath}${tiles.preview}` : null), inlineImage(tiles?.placeholder)];
-    this.$('viewer').style.backgroundImage = layers.filter(Boolean).map((url) => `url("${url}")`).join(', ');
-  }
-
   /** Show *scene*: the viewer tells its plugins (SCENE_CHANGE), and this page (onScene). */
   showScene(scene) {
     if (this.viewer) this.viewer.setScene(scene);
@@ -265,7 +256,6 @@ class Tour {
 
   onScene(scene) {
     this.scene = scene;
-    this.showBackdrop(scene.tiles);
     this.$('scene-name').textContent = pick(scene.name);
     this.$('viewer').setAttribute('aria-label', `${t('panorama')}${t('colon')}${pick(scene.name)}`);
   }
