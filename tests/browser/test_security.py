@@ -47,6 +47,8 @@ def test_the_whole_tour_runs_under_the_policy(browser, live_server, panoramas, g
         page.click("#toggle-lang")
         page.click("#toggle-elder")
         page.wait_for_selector("body.elder")
+        page.click("#hall-info")  # the hall card: address, phone link, week
+        page.wait_for_selector("#panel .hall-phone a[href^='tel:']")
         page.goto(f"{live_server}/hall/pingnan?counter=A02&service=scjg-qykb")
         ready(page)
         page.wait_for_selector("#panel .apply-online")
