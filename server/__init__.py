@@ -13,9 +13,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, db, errors
+from . import config, db, errors, security
 from .lazy import LazyFlask, add_extension
-from .web import security
 
 
 def create_app(

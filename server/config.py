@@ -27,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
     # Sites allowed to show the tour in a frame ("https://host[:port]", list or comma-separated); the API and
     # /admin are never framed. Empty: only our own pages (server/web/security.py).
     "EMBED_ALLOWED_ORIGINS": [],
-    "HSTS_MAX_AGE": 31536000,  # seconds, sent only on HTTPS requests
+    "HSTS_MAX_AGE": 63072000,  # seconds (two years, as HSTS preload lists ask), sent only on HTTPS requests
     # Where a link from the database may point (server/urls.py): these domains and their subdomains, https
     # only unless LINK_ALLOW_HTTP. gov.cn holds every Chinese government site, the demo's included.
     "LINK_ALLOWED_DOMAINS": ["gov.cn"],

@@ -20,6 +20,7 @@ CORE = {
     "migrations",
     "lazy",
     "urls",
+    "security",
 }
 # What each package may import besides the core (and itself).
 ALLOWED = {

@@ -1,5 +1,5 @@
 """Security headers on every response, and file names that can never reach the file system
-(server/web/security.py, server/web/pages.py, server/web/panorama_files.py)."""
+(server/security.py, server/web/pages.py, server/web/panorama_files.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from server import create_app
-from server.web.security import embed_origins
+from server.security import embed_origins
 
 from .conftest import make_app
 
@@ -110,7 +110,7 @@ def test_hsts_only_over_https_and_behind_a_trusted_proxy(tmp_path):
     direct = make_app(tmp_path / "direct", demo=False).test_client()
     assert "Strict-Transport-Security" not in direct.get("/").headers
     assert direct.get("/", base_url="https://hall.example").headers["Strict-Transport-Security"] == (
-        "max-age=31536000"
+        "max-age=63072000"
     )
     # A forwarded proto counts only when PROXY_FIX says a proxy is there.
     forwarded = {"X-Forwarded-Proto": "https"}

@@ -1,7 +1,7 @@
 """The tour under its Content-Security-Policy, in real Chromium: both demo halls, desktop and phone, English
 and elder mode, a route, a service panel, the text directory and the 3D hall raise no CSP violation; the
 first view is images, not CSS from data; a link stored past every write check (raw SQL) is
-shown as text, never as a link or a QR code (server/web/security.py, server/urls.py, web/src/ui/addresses.js)."""
+shown as text, never as a link or a QR code (server/security.py, server/urls.py, web/src/ui/addresses.js)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ or error handler cannot forget them. The policy is the one the tour needs and no
 - ``Permissions-Policy``: only the motion sensors and WebXR the tour uses, for our own origin.
 - ``Strict-Transport-Security`` only on requests that came over HTTPS (behind a proxy, ``PROXY_FIX`` makes
   ``X-Forwarded-Proto`` count).
-See docs/ARCHITECTURE.md (web layer).
+Core, not web: every response needs it, and a command line that never answers one imports only Flask.
+See docs/ARCHITECTURE.md (data is never trusted by a page).
 """
 
 from __future__ import annotations
