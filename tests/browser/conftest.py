@@ -44,8 +44,23 @@ def browser() -> Iterator:
     assert Path(CHROMIUM).exists(), "Debian's Chromium is missing: bash scripts/test installs it"
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
+        yield CspTolerant(browser)
         browser.close()
+
+
+class CspTolerant:
+    """The browser, whose new contexts bypass the pages' Content-Security-Policy unless told otherwise:
+    Playwright polls a ``wait_for_function`` expression through eval, which the policy (rightly) refuses.
+    tests/browser/test_security.py runs with the policy (``bypass_csp=False``)."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options):
+        return self._browser.new_context(**{"bypass_csp": True, **options})
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
 
 
 class Tab:

@@ -32,12 +32,12 @@ def ready(page) -> None:
 
 
 def test_the_whole_tour_runs_under_the_policy(browser, live_server, panoramas, guigang_panoramas, built_web):
-    with open_tab(browser, live_server) as tab:
+    with open_tab(browser, live_server, bypass_csp=False) as tab:
         page = tab.page
         page.add_init_script(RECORD_VIOLATIONS)
         tab.goto("/hall/pingnan?route=counter:B03")
         ready(page)
-        page.wait_for_function("document.querySelector('#route-bar').dataset.step === '1'")
+        page.wait_for_function("() => document.querySelector('#route-bar').dataset.step === '1'")
         # The first view under the canvas: the inline placeholder and the preview, as images (img-src data:).
         shown = page.eval_on_selector_all(
             "#viewer img.viewer-backdrop", "imgs => imgs.map(i => [i.getAttribute('src'), i.naturalWidth])"
@@ -53,7 +53,7 @@ def test_the_whole_tour_runs_under_the_policy(browser, live_server, panoramas, g
         ready(page)
         page.wait_for_selector("#panel .apply-online")
         assert page.locator("#panel .apply-online").get_attribute("href").startswith("https://")
-        page.wait_for_function("document.querySelector('#panel figure.qr img')?.complete")
+        page.wait_for_function("() => document.querySelector('#panel figure.qr img')?.complete")
         page.click("#toggle-directory")
         page.wait_for_selector("#directory:not([hidden])")
         page.click("#close-directory")
@@ -68,7 +68,7 @@ def test_the_whole_tour_runs_under_the_policy(browser, live_server, panoramas, g
         assert [e for e in tab.errors if "Content Security Policy" in e or "Refused" in e] == []
         assert tab.errors == []
 
-    with open_tab(browser, live_server, **PHONE) as tab:
+    with open_tab(browser, live_server, bypass_csp=False, **PHONE) as tab:
         page = tab.page
         page.add_init_script(RECORD_VIOLATIONS)
         tab.goto("/hall/pingnan?counter=A02&service=scjg-qykb")
@@ -103,7 +103,7 @@ def stored_bad_links(app):
 def test_a_stored_bad_link_is_text_on_the_page_and_no_qr_code(
     browser, live_server, panoramas, built_web, stored_bad_links
 ):
-    with open_tab(browser, live_server) as tab:
+    with open_tab(browser, live_server, bypass_csp=False) as tab:
         page = tab.page
         tab.goto("/hall/pingnan?counter=A02&service=scjg-qykb")
         page.wait_for_selector("#panel .online-text")
@@ -118,7 +118,7 @@ def test_a_stored_bad_link_is_text_on_the_page_and_no_qr_code(
 
 def test_the_browser_checks_the_scheme_again(browser, live_server, panoramas, built_web):
     """Even an API answer that carried a bad address (a proxy, an old server) does not become a link."""
-    with open_tab(browser, live_server) as tab:
+    with open_tab(browser, live_server, bypass_csp=False) as tab:
         page = tab.page
 
         def tamper(route):
