@@ -17,7 +17,12 @@ def _pad(data: bytes, filler: bytes) -> bytes:
 
 def pack(document: dict, binary: bytes | None = None) -> bytes:
     """A GLB container around *document* (and an optional binary chunk)."""
-    body = _pad(json.dumps(document).encode(), b" ")
+    return pack_json(json.dumps(document).encode(), binary)
+
+
+def pack_json(text: bytes, binary: bytes | None = None) -> bytes:
+    """A GLB container around the JSON chunk *text* as given (which may be anything)."""
+    body = _pad(text, b" ")
     chunks = struct.pack("<II", len(body), CHUNK_JSON) + body
     if binary is not None:
         binary = _pad(binary, b"\0")
@@ -42,3 +47,14 @@ def edit(data: bytes, change: Callable[[dict], None]) -> bytes:
     document, binary = unpack(data)
     change(document)
     return pack(document, binary)
+
+
+def poison_positions(data: bytes, value: float = float("nan")) -> bytes:
+    """A copy of GLB *data* whose first vertex (of the first POSITION accessor) has *value* for x."""
+    document, binary = unpack(data)
+    accessor = document["accessors"][document["meshes"][0]["primitives"][0]["attributes"]["POSITION"]]
+    view = document["bufferViews"][accessor["bufferView"]]
+    at = view.get("byteOffset", 0) + accessor.get("byteOffset", 0)
+    changed = bytearray(binary)
+    struct.pack_into("<f", changed, at, value)
+    return pack(document, bytes(changed))
