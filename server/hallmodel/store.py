@@ -52,9 +52,10 @@ def _read_mapping(path: Path) -> str:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise _mapping_error(f"无法读取：{exc.strerror}", f"cannot be read: {exc.strerror}") from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _mapping_error("不是普通文件", "is not a regular file")
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise _mapping_error("不是普通文件", "is not a regular file")
         data = handle.read(MAX_MAPPING_BYTES + 1)
     if len(data) > MAX_MAPPING_BYTES:
         raise _mapping_error(
