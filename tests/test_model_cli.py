@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from sqlalchemy import select
 
 from server.hallmodel.build import build_glb
-from server.hallmodel.check import ModelError
+from server.hallmodel.check import DEFAULT_LIMITS, ModelError
 from server.hallmodel.layout import layout_path, parse
 from server.hallmodel.store import load_mapping
 from server.models import Hall
 from tests.conftest import make_app
-from tests.glbtools import edit, pack_json, poison_positions
+from tests.glbtools import add_mesh_node, column, edit, pack_json, poison_positions
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +238,55 @@ def test_hostile_mapping_files_are_refused(cli_app, tmp_path, case):
 def test_a_mapping_that_is_not_a_regular_file_is_refused(tmp_path):
     with pytest.raises(ModelError, match="not a regular file"):
         load_mapping(Path("/dev/zero"))
+
+
+def check_in_a_process(app, path: Path) -> tuple[int, str, int]:
+    """``flask model check pingnan PATH`` in a child process (address space capped at 4 GiB so that a
+    model that runs away fails there, not on the machine): exit status, output, peak resident bytes."""
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    env = {
+        **os.environ,
+        "VHALL_INSTANCE_PATH": app.instance_path,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "server", "model", "check", "pingnan", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=Path(__file__).parents[1],
+        preexec_fn=cap,
+    )
+    with child.stdout:
+        output = child.stdout.read().decode()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, output, usage.ru_maxrss * 1024
+
+
+def test_a_model_at_the_limits_is_checked_in_under_a_gigabyte(cli_app, tmp_path, pingnan_bytes):
+    # As large as the file-size limit allows: 1.8 M triangles unindexed (5.4 M vertices, 62 MB).
+    triangles = 1_800_000
+    assert triangles <= DEFAULT_LIMITS.max_triangles and 3 * triangles <= DEFAULT_LIMITS.max_vertices
+    heavy = add_mesh_node(pingnan_bytes, column(triangles, at=(7.0, 2.0)), "decor:column")
+    assert len(heavy) <= DEFAULT_LIMITS.max_bytes
+    path = tmp_path / "heavy.glb"
+    path.write_bytes(heavy)
+    status, output, peak = check_in_a_process(cli_app, path)
+    assert status == 0 and "可以发布" in output, output
+    assert peak <= 1 << 30, f"{peak / 2**20:.0f} MiB"
+
+
+def test_one_large_mesh_drawn_by_many_nodes_is_refused_before_loading(cli_app, tmp_path, pingnan_bytes):
+    # 12 MB of vertices drawn by 500 nodes: one triangle each, but 500 world-space copies (24 GB) to check.
+    vertices = np.random.default_rng(0).random((1_000_000, 3), dtype=np.float32)
+    bomb = add_mesh_node(pingnan_bytes, vertices, "decor:bomb", indices=np.arange(3), nodes=500)
+    path = tmp_path / "bomb.glb"
+    path.write_bytes(bomb)
+    status, output, peak = check_in_a_process(cli_app, path)
+    assert status == 2 and "[too_many_vertices]" in output and "Traceback" not in output, output
+    assert peak <= 1 << 30, f"{peak / 2**20:.0f} MiB"

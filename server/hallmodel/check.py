@@ -53,6 +53,10 @@ class Limits:
     max_bytes: int = 64 * 1024 * 1024
     max_triangles: int = 2_000_000
     max_nodes: int = 20_000
+    # Vertices drawn, counted once per node that draws them (a mesh used by many nodes is copied into
+    # world space for each): 3 × max_triangles, an unindexed mesh at the triangle limit. Without it a
+    # small file could name one large mesh from thousands of nodes and need gigabytes to check.
+    max_vertices: int = 6_000_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -431,7 +435,47 @@ def read_gltf_json(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, An
             "too_many_nodes", f"节点数超过上限 {limits.max_nodes}", f"more than {limits.max_nodes} nodes"
         )
     _check_references(document, _binary_length(data, 20 + chunk_length))
+    _check_drawn(document, limits)
     return document
+
+
+def _check_drawn(document: dict[str, Any], limits: Limits) -> None:
+    """Refuse, before any geometry is loaded, a model whose nodes draw more vertices or triangles than
+    the limits allow (each counted once per node that draws it, as the check copies them)."""
+    accessors, meshes = document.get("accessors", []), document.get("meshes", [])
+    per_mesh = []
+    for mesh in meshes:
+        vertices = triangles = 0
+        for primitive in mesh["primitives"]:
+            position = primitive["attributes"].get("POSITION")
+            count = accessors[position]["count"] if position is not None else 0
+            drawn = accessors[primitive["indices"]]["count"] if "indices" in primitive else count
+            mode = primitive.get("mode", 4)
+            vertices += count
+            triangles += drawn // 3 if mode == 4 else max(drawn - 2, 0) if mode in (5, 6) else 0
+        per_mesh.append((vertices, triangles))
+    vertices = triangles = 0
+    for node in document.get("nodes", []):
+        if "mesh" in node:
+            vertices += per_mesh[node["mesh"]][0]
+            triangles += per_mesh[node["mesh"]][1]
+    if vertices > limits.max_vertices:
+        raise ModelError(
+            "too_many_vertices",
+            f"顶点数 {vertices} 超过上限 {limits.max_vertices}（每个使用网格的节点分别计数）",
+            f"{vertices} vertices is over the limit of {limits.max_vertices}"
+            " (counted for every node that draws a mesh)",
+        )
+    if triangles > limits.max_triangles:
+        raise _too_many_triangles(triangles, limits)
+
+
+def _too_many_triangles(triangles: int, limits: Limits) -> ModelError:
+    return ModelError(
+        "too_many_triangles",
+        f"三角面数 {triangles} 超过上限 {limits.max_triangles}",
+        f"{triangles} triangles is over the limit of {limits.max_triangles}",
+    )
 
 
 def _binary_length(data: bytes, offset: int) -> int:
@@ -457,11 +501,7 @@ def load_scene(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[trimesh.Sc
         len(scene.geometry[g].faces) for _n, g in _instances(scene) if hasattr(scene.geometry[g], "faces")
     )
     if triangles > limits.max_triangles:
-        raise ModelError(
-            "too_many_triangles",
-            f"三角面数 {triangles} 超过上限 {limits.max_triangles}",
-            f"{triangles} triangles is over the limit of {limits.max_triangles}",
-        )
+        raise _too_many_triangles(triangles, limits)
     for name, geometry in scene.geometry.items():
         vertices = getattr(geometry, "vertices", None)
         if vertices is not None and not np.isfinite(vertices).all():
