@@ -290,3 +290,15 @@ def test_one_large_mesh_drawn_by_many_nodes_is_refused_before_loading(cli_app, t
     status, output, peak = check_in_a_process(cli_app, path)
     assert status == 2 and "[too_many_vertices]" in output and "Traceback" not in output, output
     assert peak <= 1 << 30, f"{peak / 2**20:.0f} MiB"
+
+
+def test_every_structure_problem_is_listed(cli_app, tmp_path, pingnan_bytes):
+    path = tmp_path / "hostile.glb"
+    path.write_bytes(edit(pingnan_bytes, _set(nodes=5, meshes="x")))
+    result = run(cli_app, "model", "check", "pingnan", str(path), "--json")
+    error = json.loads(result.output)["error"]
+    assert result.exit_code == 2 and error["code"] == "bad_structure"
+    assert [p["where"] for p in error["problems"]] == ["meshes", "nodes"]
+    assert all(p["zh"] and p["en"] for p in error["problems"])
+    text = run(cli_app, "model", "check", "pingnan", str(path)).output
+    assert "meshes: 类型应为列表" in text and "nodes: 类型应为列表" in text
