@@ -1,7 +1,9 @@
 """Read a hall model (GLB) safely and turn it into plan geometry; check it one-to-one against the hall.
 
 Works for models built here and made elsewhere. A model is accepted as ``.glb`` bytes only, with every
-buffer and image inside the file (no external URIs), within size, triangle and node limits. Counter and
+buffer and image inside the file (no external URIs), within size, vertex, triangle and node limits, its
+JSON's shape checked against a subset of the glTF schema and every index and accessor range checked before
+anything is loaded (so a hostile file is refused with what is wrong, never a traceback). Counter and
 facility nodes are found by name (``counter:<number>``, ``facility:<id>``) or through a mapping table
 from the modeller's names. Conventions for models made elsewhere (``models/README.md``): metres, +Y up,
 north −Z; a counter node's local +Z points to the side where citizens stand.

@@ -1,8 +1,10 @@
 """Equirectangular panorama ingest: uploaded bytes in, a validated upright sRGB ``(H, W, 3) uint8`` array out.
 
-Accepted are JPEG, PNG and WebP, recognised by their content (magic bytes), never by the file name. The
-size is checked from the header before anything is decoded, so Pillow's decompression-bomb guard never
-fires: our own limit (``max_size``) is the guard, and nothing of Pillow's — warning or exception — leaves
+Accepted are JPEG, PNG and WebP, recognised by their content (magic bytes), never by the file name, read
+from regular files only (``read_file``: a device, a pipe or a folder is refused before reading, and no
+more than ``limits.MAX_FILE_BYTES`` + 1 bytes are read). The size is checked from the header before
+anything is decoded, never past ``limits.HARD_MAX_SIZE`` whatever ``max_size`` asks for, so Pillow's
+decompression-bomb guard never fires: our own limit (``max_size``) is the guard, and nothing of Pillow's — warning or exception — leaves
 this module. JPEG is decoded by libjpeg-turbo through ``simplejpeg`` in strict mode, which reports a scan
 that ends before, or runs past, the size in the frame header (Pillow fills or ignores those silently);
 PNG's inflated image data is measured against its header for the same reason.
