@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from sqlalchemy import select
 
 from server.hallmodel.build import build_glb
-from server.hallmodel.check import ModelError
+from server.hallmodel.check import DEFAULT_LIMITS, ModelError
 from server.hallmodel.layout import layout_path, parse
 from server.hallmodel.store import load_mapping
 from server.models import Hall
 from tests.conftest import make_app
+from tests.glbtools import add_mesh_node, column, edit, pack_json, poison_positions
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +119,186 @@ def test_mapping_tables(tmp_path):
     js.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(ModelError):
         load_mapping(js)
+
+
+def _add_nodes(*nodes):
+    """A change that appends *nodes* (their children counted from the first new node) to a glTF."""
+
+    def change(document):
+        first = len(document["nodes"])
+        for node in nodes:
+            document["nodes"].append({**node, "children": [first + c for c in node.get("children", [])]})
+
+    return change
+
+
+def _set(**fields):
+    return lambda document: document.update(fields)
+
+
+HOSTILE_MODELS = {
+    "buffers is a number": (lambda d: edit(d, _set(buffers=5)), "bad_structure", "buffers"),
+    "nodes is a number": (lambda d: edit(d, _set(nodes=5)), "bad_structure", "nodes"),
+    "extensionsRequired is a number": (
+        lambda d: edit(d, _set(extensionsRequired=5)),
+        "bad_structure",
+        "extensionsRequired",
+    ),
+    "extensionsRequired holds a list": (
+        lambda d: edit(d, _set(extensionsRequired=[[1]])),
+        "bad_structure",
+        "extensionsRequired/0",
+    ),
+    "meshes is text": (lambda d: edit(d, _set(meshes="x")), "bad_structure", "meshes"),
+    "a child index is 1.5": (lambda d: edit(d, _add_nodes({"children": [0.5]})), "bad_structure", "children"),
+    "an accessor past its data": (
+        lambda d: edit(d, lambda j: j["accessors"][0].update(count=10**9)),
+        "bad_reference",
+        "accessors/0",
+    ),
+    "an accessor's missing buffer view": (
+        lambda d: edit(d, lambda j: j["accessors"][0].update(bufferView=9999)),
+        "bad_reference",
+        "accessors/0/bufferView",
+    ),
+    "a buffer view past the binary chunk": (
+        lambda d: edit(d, lambda j: j["bufferViews"][0].update(byteOffset=2**31)),
+        "bad_reference",
+        "bufferViews/0",
+    ),
+    "a node's missing mesh": (lambda d: edit(d, _add_nodes({"mesh": 9999})), "bad_reference", "mesh"),
+    "200,000 nested brackets": (lambda d: pack_json(b"[" * 200_000), "too_deep", "nested too deeply"),
+    "NaN written in the JSON": (
+        lambda d: pack_json(b'{"asset": {"version": "2.0"}, "scene": NaN}'),
+        "bad_number",
+        "NaN",
+    ),
+    "nodes 0 -> 1 -> 0": (
+        lambda d: edit(d, _add_nodes({"children": [1]}, {"children": [0]})),
+        "node_cycle",
+        "cycle",
+    ),
+    "a node its own child": (lambda d: edit(d, _add_nodes({"children": [0]})), "node_own_child", "own child"),
+    "a node with two parents": (
+        lambda d: edit(d, _add_nodes({}, {"children": [0]}, {"children": [0]})),
+        "node_two_parents",
+        "two parents",
+    ),
+    "NaN vertices": (poison_positions, "non_finite", "NaN"),
+    "infinite vertices": (lambda d: poison_positions(d, float("inf")), "non_finite", "infinite"),
+}
+
+
+@pytest.fixture(scope="module")
+def pingnan_bytes(tmp_path_factory):
+    return pingnan_file(tmp_path_factory.mktemp("hostile")).read_bytes()
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_MODELS))
+def test_hostile_models_are_refused_with_their_own_reason(cli_app, tmp_path, pingnan_bytes, case):
+    mutate, code, says = HOSTILE_MODELS[case]
+    path = tmp_path / "hostile.glb"
+    path.write_bytes(mutate(pingnan_bytes))
+    before, files = model_sha(cli_app), stored_models(cli_app)
+    for command in ("check", "publish"):
+        result = run(cli_app, "model", command, "pingnan", str(path))
+        assert result.exit_code == 2, (command, result.output, result.exception)
+        assert f"[{code}]" in result.output and says in result.output, result.output
+        line = next(line for line in result.output.splitlines() if f"[{code}]" in line)
+        zh, en = line.rsplit(" / ", 1)  # Chinese first, English second
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh) and en.isascii(), result.output
+        assert "Traceback" not in result.output
+    as_json = run(cli_app, "model", "check", "pingnan", str(path), "--json")
+    assert json.loads(as_json.output)["error"]["code"] == code
+    assert model_sha(cli_app) == before and stored_models(cli_app) == files
+
+
+HOSTILE_MAPPINGS = {
+    "not JSON": ("map.json", b'{"Desk_1": ', "not valid JSON"),
+    "not UTF-8 JSON": ("map.json", b'{"Desk_\xff": "counter:A01"}', "not UTF-8"),
+    "not UTF-8 CSV": ("map.csv", b"Desk_\xfe,counter:A01\n", "not UTF-8"),
+    "JSON of the wrong shape": ("map.json", b'{"Desk_1": ["counter:A01"]}', "JSON object"),
+    "deeply nested JSON": ("map.json", b"[" * 200_000, "nested too deeply"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_MAPPINGS))
+def test_hostile_mapping_files_are_refused(cli_app, tmp_path, case):
+    name, content, says = HOSTILE_MAPPINGS[case]
+    table = tmp_path / name
+    table.write_bytes(content)
+    model = pingnan_file(tmp_path)
+    for command in ("check", "publish"):
+        result = run(cli_app, "model", command, "pingnan", str(model), "--mapping", str(table))
+        assert result.exit_code == 2, (command, result.output, result.exception)
+        assert "[bad_mapping]" in result.output and says in result.output, result.output
+        assert "映射表" in result.output
+
+
+def test_a_mapping_that_is_not_a_regular_file_is_refused(tmp_path):
+    with pytest.raises(ModelError, match="not a regular file"):
+        load_mapping(Path("/dev/zero"))
+
+
+def check_in_a_process(app, path: Path) -> tuple[int, str, int]:
+    """``flask model check pingnan PATH`` in a child process (address space capped at 4 GiB so that a
+    model that runs away fails there, not on the machine): exit status, output, peak resident bytes."""
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    env = {
+        **os.environ,
+        "VHALL_INSTANCE_PATH": app.instance_path,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "server", "model", "check", "pingnan", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=Path(__file__).parents[1],
+        preexec_fn=cap,
+    )
+    with child.stdout:
+        output = child.stdout.read().decode()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, output, usage.ru_maxrss * 1024
+
+
+def test_a_model_at_the_limits_is_checked_in_under_a_gigabyte(cli_app, tmp_path, pingnan_bytes):
+    # As large as the file-size limit allows: 1.8 M triangles unindexed (5.4 M vertices, 62 MB).
+    triangles = 1_800_000
+    assert triangles <= DEFAULT_LIMITS.max_triangles and 3 * triangles <= DEFAULT_LIMITS.max_vertices
+    heavy = add_mesh_node(pingnan_bytes, column(triangles, at=(7.0, 2.0)), "decor:column")
+    assert len(heavy) <= DEFAULT_LIMITS.max_bytes
+    path = tmp_path / "heavy.glb"
+    path.write_bytes(heavy)
+    status, output, peak = check_in_a_process(cli_app, path)
+    assert status == 0 and "可以发布" in output, output
+    assert peak <= 1 << 30, f"{peak / 2**20:.0f} MiB"
+
+
+def test_one_large_mesh_drawn_by_many_nodes_is_refused_before_loading(cli_app, tmp_path, pingnan_bytes):
+    # 12 MB of vertices drawn by 500 nodes: one triangle each, but 500 world-space copies (24 GB) to check.
+    vertices = np.random.default_rng(0).random((1_000_000, 3), dtype=np.float32)
+    bomb = add_mesh_node(pingnan_bytes, vertices, "decor:bomb", indices=np.arange(3), nodes=500)
+    path = tmp_path / "bomb.glb"
+    path.write_bytes(bomb)
+    status, output, peak = check_in_a_process(cli_app, path)
+    assert status == 2 and "[too_many_vertices]" in output and "Traceback" not in output, output
+    assert peak <= 1 << 30, f"{peak / 2**20:.0f} MiB"
+
+
+def test_every_structure_problem_is_listed(cli_app, tmp_path, pingnan_bytes):
+    path = tmp_path / "hostile.glb"
+    path.write_bytes(edit(pingnan_bytes, _set(nodes=5, meshes="x")))
+    result = run(cli_app, "model", "check", "pingnan", str(path), "--json")
+    error = json.loads(result.output)["error"]
+    assert result.exit_code == 2 and error["code"] == "bad_structure"
+    assert [p["where"] for p in error["problems"]] == ["meshes", "nodes"]
+    assert all(p["zh"] and p["en"] for p in error["problems"])
+    text = run(cli_app, "model", "check", "pingnan", str(path)).output
+    assert "meshes: 类型应为列表" in text and "nodes: 类型应为列表" in text

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +20,10 @@ from server.panoramas.ingest import (
     exif_orientation,
     load_equirect,
     orient,
+    read_file,
     sixteen_to_eight,
 )
+from server.panoramas.limits import HARD_MAX_SIZE
 
 W, H = 2048, 1024  # the smallest panorama accepted
 
@@ -416,3 +420,59 @@ def test_bad_arguments(jpeg):
         load_equirect(12345)
     with pytest.raises(ValueError, match="orientation"):
         orient(np.zeros((2, 2, 3), np.uint8), 9)
+
+
+# --- hostile files: only regular files, bounded reads, a hard upper size ---
+
+
+def not_regular_files(tmp_path):
+    """A device, a pipe nobody writes to, a folder, and links to each (read_file must never hang on them)."""
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.jpg"
+    folder.mkdir()
+    paths = {"/dev/zero": Path("/dev/zero"), "a FIFO": fifo, "a folder": folder}
+    for name, target in list(paths.items()):
+        link = tmp_path / f"link-{len(paths)}.jpg"
+        link.symlink_to(target)
+        paths[f"a link to {name}"] = link
+    return paths
+
+
+def test_only_regular_files_are_read(tmp_path):
+    for name, path in not_regular_files(tmp_path).items():
+        with pytest.raises(PanoramaError) as caught:
+            load_equirect(path)
+        assert caught.value.code == "not_a_file", name
+        assert "不是普通文件" in caught.value.message and "not a regular file" in caught.value.message_en
+
+
+def test_reads_stop_past_the_file_size_limit(tmp_path):
+    huge = tmp_path / "huge.jpg"
+    with open(huge, "wb") as handle:
+        handle.truncate(1 << 40)  # a sparse terabyte: read whole, it could never fit in memory
+    with pytest.raises(PanoramaError) as caught:
+        read_file(huge, limit=1 << 20)
+    assert caught.value.code == "file_too_large" and caught.value.status == 413
+    exact = tmp_path / "exact.bin"
+    exact.write_bytes(b"x" * 1000)
+    assert read_file(exact, limit=1000) == b"x" * 1000
+    with pytest.raises(PanoramaError, match="at most 0 MB"):
+        read_file(exact, limit=999)
+    with pytest.raises(PanoramaError) as missing:
+        read_file(tmp_path / "absent.jpg")
+    assert missing.value.code == "unreadable"
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+def test_a_bomb_is_refused_from_its_header_whatever_size_is_asked_for(kind):
+    header = (
+        png_raw(60000, 30000, 8, 2, b"\x00" * 16)
+        if kind == "PNG"
+        else patch_jpeg_size(encode(Image.new("RGB", (64, 32)), "JPEG"), 60000, 30000)
+    )
+    with pytest.raises(PanoramaError) as caught:
+        load_equirect(header, max_size=(60000, 30000))
+    assert caught.value.code == "too_large"
+    assert caught.value.details["max_width"] == HARD_MAX_SIZE[0] == 16384
+    assert "16384×8192" in caught.value.message_en and "60000×30000" in caught.value.message

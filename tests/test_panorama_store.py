@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,3 +109,23 @@ def test_render_demo_renders_every_scene_once(tmp_path):
     third = runner.invoke(args=["panorama", "render-demo", "pingnan", "--width", "2048", "--if-changed"])
     assert "east: 已有实拍照片，保留" in third.output
     assert panorama_of(app, scene="east")["source"]["kind"] == "upload"
+
+
+def test_add_refuses_a_pipe_or_device_and_an_unwritable_instance(tmp_path):
+    app = make_app(tmp_path / "instance", models=False)
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    runner = app.test_cli_runner()
+    before = panorama_of(app)
+    for source in (fifo, Path("/dev/zero")):
+        result = runner.invoke(args=["panorama", "add", "pingnan", "east", str(source)])
+        assert result.exit_code == 2, result.output
+        assert "[not_a_file]" in result.output and "不是普通文件" in result.output
+    blocked = Path(app.instance_path) / "panoramas"
+    blocked.write_text("a file where the panorama folder belongs")
+    result = runner.invoke(
+        args=["panorama", "add", "pingnan", "east", str(equirect_file(tmp_path / "e.jpg"))]
+    )
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "[cannot_write]" in result.output and "无法写入" in result.output
+    assert panorama_of(app) == before

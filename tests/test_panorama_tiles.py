@@ -431,3 +431,28 @@ def test_cli_refuses_a_small_panorama(tmp_path):
     Image.new("RGB", (1024, 512)).save(source)
     result = CliRunner().invoke(panorama_cli, ["tile", str(source), str(tmp_path / "out")])
     assert result.exit_code == 2 and "too_small" in result.output
+
+
+def test_cli_refuses_hostile_sources_and_an_unwritable_folder(tmp_path, equirect):
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    link = tmp_path / "zero.jpg"
+    link.symlink_to("/dev/zero")
+    for source in (fifo, link, Path("/dev/zero")):
+        result = CliRunner().invoke(panorama_cli, ["tile", str(source), str(tmp_path / "out")])
+        assert result.exit_code == 2, (source, result.output)
+        assert "[not_a_file]" in result.output and "不是普通文件" in result.output
+    too_wide = CliRunner().invoke(
+        panorama_cli, ["tile", str(fifo), str(tmp_path / "out"), "--max-width", "60000"]
+    )
+    assert too_wide.exit_code == 2 and "16384" in too_wide.output
+    good = tmp_path / "hall.jpg"
+    Image.fromarray(equirect).save(good, quality=92)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for out in (blocker / "tiles", Path("/proc/vhall-tiles")):
+        result = CliRunner().invoke(panorama_cli, ["tile", str(good), str(out)])
+        assert result.exit_code == 2, (out, result.output, result.exception)
+        assert "[cannot_write]" in result.output and "无法写入" in result.output
+        assert "Traceback" not in result.output
+    assert not list(tmp_path.glob("**/*.partial"))

@@ -124,7 +124,14 @@ def check_command(hall: str, file: str, mapping: str | None, as_json: bool) -> N
             if as_json:
                 click.echo(
                     json.dumps(
-                        {"error": {"code": exc.code, "message": exc.message, "message_en": exc.message_en}},
+                        {
+                            "error": {
+                                "code": exc.code,
+                                "message": exc.message,
+                                "message_en": exc.message_en,
+                                **exc.details,
+                            }
+                        },
                         ensure_ascii=False,
                     )
                 )

@@ -14,10 +14,10 @@ from ..db import bump_revision
 from ..hallmodel.check import load_scene
 from ..hallmodel.store import model_path
 from ..models import Hall
-from ..panoramas.ingest import PanoramaError
+from ..panoramas.ingest import PanoramaError, cannot_write, read_file
 from ..panoramas.registration import Correspondence, RegistrationError, solve
 from ..panoramas.render import flatten_scene, render_equirect
-from ..panoramas.store import add_panorama, jpeg_bytes
+from ..panoramas.store import add_panorama, jpeg_bytes, panorama_root
 from . import panorama_cli
 from .support import cli_error, cli_session, require_hall
 
@@ -51,17 +51,20 @@ def add_command(hall: str, scene: str, source: Path) -> None:
         target = _scene(record, scene)
         bar, progress = _progress_bar("切片 / tiling")
         with bar:
+            app = current_app._get_current_object()
             try:
                 config = add_panorama(
-                    current_app._get_current_object(),
+                    app,
                     session,
                     target,
-                    source.read_bytes(),
+                    read_file(source),
                     source={"kind": "upload", "name": source.name},
                     progress=progress,
                 )
             except PanoramaError as exc:
                 raise cli_error(exc, subject=str(source)) from None
+            except OSError as exc:
+                raise cli_error(cannot_write(panorama_root(app), exc)) from None
         click.echo(f"{hall}/{scene}: 已发布 / published {config['version']} (maxLevel {config['maxLevel']})")
 
 

@@ -1,7 +1,9 @@
 """Read a hall model (GLB) safely and turn it into plan geometry; check it one-to-one against the hall.
 
 Works for models built here and made elsewhere. A model is accepted as ``.glb`` bytes only, with every
-buffer and image inside the file (no external URIs), within size, triangle and node limits. Counter and
+buffer and image inside the file (no external URIs), within size, vertex, triangle and node limits, its
+JSON's shape checked against a subset of the glTF schema and every index and accessor range checked before
+anything is loaded (so a hostile file is refused with what is wrong, never a traceback). Counter and
 facility nodes are found by name (``counter:<number>``, ``facility:<id>``) or through a mapping table
 from the modeller's names. Conventions for models made elsewhere (``models/README.md``): metres, +Y up,
 north −Z; a counter node's local +Z points to the side where citizens stand.
@@ -16,6 +18,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+import jsonschema
 import numpy as np
 import shapely
 import trimesh
@@ -23,11 +26,12 @@ from shapely.geometry import MultiPoint, Point, Polygon, box
 from shapely.ops import unary_union
 
 from ..conventions import vector_to_bearing
-from ..problems import HallError
+from ..problems import HallError, problem, schema_problems
 from .geometry import CONNECTOR_TYPES, Connector, FloorGeometry, HallGeometry, NodeInfo, Place
 
 GLB_MAGIC = 0x46546C67  # "glTF"
 CHUNK_JSON = 0x4E4F534A
+CHUNK_BIN = 0x004E4942
 SUPPORTED_REQUIRED_EXTENSIONS = {
     "KHR_materials_unlit",
     "KHR_texture_transform",
@@ -51,6 +55,10 @@ class Limits:
     max_bytes: int = 64 * 1024 * 1024
     max_triangles: int = 2_000_000
     max_nodes: int = 20_000
+    # Vertices drawn, counted once per node that draws them (a mesh used by many nodes is copied into
+    # world space for each): 3 × max_triangles, an unindexed mesh at the triangle limit. Without it a
+    # small file could name one large mesh from thousands of nodes and need gigabytes to check.
+    max_vertices: int = 6_000_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -61,8 +69,10 @@ class ModelError(HallError, ValueError):
 
     status = 422
 
-    def __init__(self, code: str, message: str, message_en: str) -> None:
-        super().__init__(code, message, message_en)
+    def __init__(
+        self, code: str, message: str, message_en: str, *, problems: list[dict[str, str]] | None = None
+    ) -> None:
+        super().__init__(code, message, message_en, details={"problems": problems} if problems else None)
 
 
 @dataclass
@@ -106,6 +116,261 @@ class Report:
         return "\n".join(lines)
 
 
+_INDEX = {"type": "integer", "minimum": 0}
+_INDICES = {"type": "array", "items": _INDEX}
+_NAMES = {"type": "array", "items": {"type": "string"}}
+
+
+def _numbers(n: int) -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "number"}, "minItems": n, "maxItems": n}
+
+
+def _list_of(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {"type": "object", "properties": properties, "required": list(required)},
+    }
+
+
+# The part of the glTF 2.0 schema this module and trimesh rely on: the shape of everything that is indexed
+# or sized. Checked before any of it is used, so a hostile document is refused with where it is wrong.
+GLTF_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "asset": {"type": "object"},
+        "extensionsUsed": _NAMES,
+        "extensionsRequired": _NAMES,
+        "scene": _INDEX,
+        "scenes": _list_of({"nodes": _INDICES, "name": {"type": "string"}}),
+        "nodes": _list_of(
+            {
+                "name": {"type": "string"},
+                "children": _INDICES,
+                "mesh": _INDEX,
+                "matrix": _numbers(16),
+                "translation": _numbers(3),
+                "rotation": _numbers(4),
+                "scale": _numbers(3),
+            }
+        ),
+        "meshes": _list_of(
+            {
+                "primitives": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["attributes"],
+                        "properties": {
+                            "attributes": {"type": "object", "additionalProperties": _INDEX},
+                            "indices": _INDEX,
+                            "material": _INDEX,
+                            "mode": {"type": "integer", "minimum": 0, "maximum": 6},
+                        },
+                    },
+                },
+                "name": {"type": "string"},
+            },
+            ("primitives",),
+        ),
+        "accessors": _list_of(
+            {
+                "bufferView": _INDEX,
+                "byteOffset": _INDEX,
+                "componentType": {"enum": [5120, 5121, 5122, 5123, 5125, 5126]},
+                "count": {"type": "integer", "minimum": 1},
+                "type": {"enum": ["SCALAR", "VEC2", "VEC3", "VEC4", "MAT2", "MAT3", "MAT4"]},
+            },
+            ("componentType", "count", "type"),
+        ),
+        "bufferViews": _list_of(
+            {
+                "buffer": _INDEX,
+                "byteOffset": _INDEX,
+                "byteLength": {"type": "integer", "minimum": 1},
+                "byteStride": {"type": "integer", "minimum": 4, "maximum": 252},
+            },
+            ("buffer", "byteLength"),
+        ),
+        "buffers": _list_of(
+            {"uri": {"type": "string"}, "byteLength": {"type": "integer", "minimum": 1}}, ("byteLength",)
+        ),
+        "images": _list_of({"uri": {"type": "string"}, "bufferView": _INDEX, "mimeType": {"type": "string"}}),
+        "textures": _list_of({"source": _INDEX, "sampler": _INDEX}),
+        "materials": {"type": "array", "items": {"type": "object"}},
+        "samplers": {"type": "array", "items": {"type": "object"}},
+    },
+}
+# JSON integers only: 1.0 and true are not indices.
+_GLTF_VALIDATOR = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    ),
+)(GLTF_SCHEMA)
+_COMPONENT_BYTES = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
+_TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+MAX_REPORTED = 20  # structure problems listed in one error
+
+
+def _bad_structure(problems: list[dict[str, str]]) -> ModelError:
+    first = problems[0]
+    return ModelError(
+        "bad_structure",
+        f"GLB 中的 glTF 结构无效：{first['where']}：{first['zh']}",
+        f"the glTF structure inside the GLB is invalid: {first['where']}: {first['en']}",
+        problems=problems if len(problems) > 1 else None,
+    )
+
+
+def _check_structure(document: dict[str, Any]) -> None:
+    """Refuse a document whose indexed or sized parts have the wrong type (``"nodes": 5``)."""
+    errors = []
+    for error in _GLTF_VALIDATOR.iter_errors(document):
+        errors.append(error)
+        if len(errors) >= MAX_REPORTED:
+            break
+    if errors:
+        raise _bad_structure(schema_problems(errors))
+
+
+def _check_references(document: dict[str, Any], binary_length: int) -> None:
+    """Refuse indices that point at nothing and accessors or buffer views that reach past their data."""
+    problems: list[dict[str, str]] = []
+    count = {kind: len(document.get(kind, [])) for kind in GLTF_SCHEMA["properties"] if kind.endswith("s")}
+
+    def refer(where: str, index: Any, kind: str) -> None:
+        if index is not None and index >= count[kind]:
+            problems.append(
+                problem(
+                    where,
+                    f"引用的 {kind}[{index}] 不存在（共 {count[kind]} 个）",
+                    f"refers to {kind}[{index}], which does not exist ({count[kind]} in all)",
+                )
+            )
+
+    refer("scene", document.get("scene"), "scenes")
+    for i, scene in enumerate(document.get("scenes", [])):
+        for j, node in enumerate(scene.get("nodes", [])):
+            refer(f"scenes/{i}/nodes/{j}", node, "nodes")
+    for i, node in enumerate(document.get("nodes", [])):
+        refer(f"nodes/{i}/mesh", node.get("mesh"), "meshes")
+        for j, child in enumerate(node.get("children", [])):
+            refer(f"nodes/{i}/children/{j}", child, "nodes")
+    for i, mesh in enumerate(document.get("meshes", [])):
+        for j, primitive in enumerate(mesh["primitives"]):
+            for name, accessor in primitive["attributes"].items():
+                refer(f"meshes/{i}/primitives/{j}/attributes/{name}", accessor, "accessors")
+            refer(f"meshes/{i}/primitives/{j}/indices", primitive.get("indices"), "accessors")
+            refer(f"meshes/{i}/primitives/{j}/material", primitive.get("material"), "materials")
+    for i, texture in enumerate(document.get("textures", [])):
+        refer(f"textures/{i}/source", texture.get("source"), "images")
+        refer(f"textures/{i}/sampler", texture.get("sampler"), "samplers")
+    for i, image in enumerate(document.get("images", [])):
+        refer(f"images/{i}/bufferView", image.get("bufferView"), "bufferViews")
+    for i, view in enumerate(document.get("bufferViews", [])):
+        refer(f"bufferViews/{i}/buffer", view["buffer"], "buffers")
+    for i, accessor in enumerate(document.get("accessors", [])):
+        refer(f"accessors/{i}/bufferView", accessor.get("bufferView"), "bufferViews")
+    if not problems:
+        problems = _out_of_range(document, binary_length)
+    if problems:
+        raise ModelError(
+            "bad_reference",
+            f"GLB 中的引用无效：{problems[0]['where']}：{problems[0]['zh']}",
+            f"a reference inside the GLB is invalid: {problems[0]['where']}: {problems[0]['en']}",
+            problems=problems[:MAX_REPORTED] if len(problems) > 1 else None,
+        )
+    _check_node_tree(document.get("nodes", []))
+
+
+def _out_of_range(document: dict[str, Any], binary_length: int) -> list[dict[str, str]]:
+    """Buffer views past their buffer (the GLB's binary chunk for the first one) and accessors past
+    their buffer view, as problems."""
+    problems = []
+    buffers = document.get("buffers", [])
+    views = document.get("bufferViews", [])
+    for i, buffer in enumerate(buffers):
+        if i == 0 and "uri" not in buffer and buffer["byteLength"] > binary_length:
+            problems.append(
+                problem(
+                    f"buffers/{i}/byteLength",
+                    f"声明 {buffer['byteLength']} 字节，文件中只有 {binary_length} 字节",
+                    f"declares {buffer['byteLength']} bytes; the file holds {binary_length}",
+                )
+            )
+    for i, view in enumerate(views):
+        end = view.get("byteOffset", 0) + view["byteLength"]
+        if end > buffers[view["buffer"]]["byteLength"]:
+            problems.append(
+                problem(
+                    f"bufferViews/{i}",
+                    f"超出缓冲区范围（到第 {end} 字节）",
+                    f"reaches past its buffer (to byte {end})",
+                )
+            )
+    for i, accessor in enumerate(document.get("accessors", [])):
+        if "bufferView" not in accessor:
+            continue
+        view = views[accessor["bufferView"]]
+        element = _COMPONENT_BYTES[accessor["componentType"]] * _TYPE_COMPONENTS[accessor["type"]]
+        stride = view.get("byteStride", element)
+        end = accessor.get("byteOffset", 0) + (accessor["count"] - 1) * stride + element
+        if end > view["byteLength"]:
+            problems.append(
+                problem(
+                    f"accessors/{i}",
+                    f"{accessor['count']} 个元素超出缓冲视图范围（需要 {end} 字节，只有 {view['byteLength']} 字节）",
+                    f"{accessor['count']} elements reach past its buffer view"
+                    f" ({end} bytes needed, {view['byteLength']} there)",
+                )
+            )
+    return problems
+
+
+def _check_node_tree(nodes: list[dict[str, Any]]) -> None:
+    """The nodes must form trees: no node its own child, none with two parents, no cycle."""
+    parent: dict[int, int] = {}
+    for i, node in enumerate(nodes):
+        for child in node.get("children", []):
+            if child == i:
+                raise ModelError(
+                    "node_own_child",
+                    f"节点 nodes/{i} 是它自己的子节点",
+                    f"node nodes/{i} is its own child",
+                )
+            if child in parent:
+                raise ModelError(
+                    "node_two_parents",
+                    f"节点 nodes/{child} 有两个父节点（nodes/{parent[child]} 和 nodes/{i}）",
+                    f"node nodes/{child} has two parents (nodes/{parent[child]} and nodes/{i})",
+                )
+            parent[child] = i
+    settled: set[int] = set()  # nodes known to lead up to a root
+    for start in parent:
+        path, node = [], start
+        while node in parent and node not in settled:
+            if node in path:
+                cycle = path[path.index(node) :]
+                chain = " -> ".join(str(n) for n in [*cycle, node])
+                raise ModelError(
+                    "node_cycle",
+                    f"节点构成循环：{chain}",
+                    f"the nodes form a cycle: {chain}",
+                )
+            path.append(node)
+            node = parent[node]
+        settled.update(path)
+
+
+def _reject_constant(name: str) -> None:
+    raise ModelError(
+        "bad_number",
+        f"GLB 中的 JSON 含有非法数值 {name}",
+        f"the JSON inside the GLB holds the invalid number {name}",
+    )
+
+
 def read_gltf_json(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Check the GLB container and return its JSON chunk; ModelError says what is wrong."""
     if len(data) > limits.max_bytes:
@@ -137,13 +402,20 @@ def read_gltf_json(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, An
     if chunk_type != CHUNK_JSON or 20 + chunk_length > len(data):
         raise ModelError("bad_glb", "GLB 文件结构无效", "the GLB structure is invalid")
     try:
-        document = json.loads(data[20 : 20 + chunk_length])
+        document = json.loads(data[20 : 20 + chunk_length], parse_constant=_reject_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(
             "bad_glb", "GLB 中的 JSON 无法解析", "the JSON inside the GLB cannot be parsed"
         ) from exc
+    except RecursionError as exc:
+        raise ModelError(
+            "too_deep",
+            "GLB 中的 JSON 嵌套层数过多",
+            "the JSON inside the GLB is nested too deeply",
+        ) from exc
     if not isinstance(document, dict):
         raise ModelError("bad_glb", "GLB 中的 JSON 无效", "the JSON inside the GLB is invalid")
+    _check_structure(document)
     for kind in ("buffers", "images"):
         for item in document.get(kind, []):
             uri = item.get("uri") if isinstance(item, dict) else None
@@ -164,7 +436,58 @@ def read_gltf_json(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, An
         raise ModelError(
             "too_many_nodes", f"节点数超过上限 {limits.max_nodes}", f"more than {limits.max_nodes} nodes"
         )
+    _check_references(document, _binary_length(data, 20 + chunk_length))
+    _check_drawn(document, limits)
     return document
+
+
+def _check_drawn(document: dict[str, Any], limits: Limits) -> None:
+    """Refuse, before any geometry is loaded, a model whose nodes draw more vertices or triangles than
+    the limits allow (each counted once per node that draws it, as the check copies them)."""
+    accessors, meshes = document.get("accessors", []), document.get("meshes", [])
+    per_mesh = []
+    for mesh in meshes:
+        vertices = triangles = 0
+        for primitive in mesh["primitives"]:
+            position = primitive["attributes"].get("POSITION")
+            count = accessors[position]["count"] if position is not None else 0
+            drawn = accessors[primitive["indices"]]["count"] if "indices" in primitive else count
+            mode = primitive.get("mode", 4)
+            vertices += count
+            triangles += drawn // 3 if mode == 4 else max(drawn - 2, 0) if mode in (5, 6) else 0
+        per_mesh.append((vertices, triangles))
+    vertices = triangles = 0
+    for node in document.get("nodes", []):
+        if "mesh" in node:
+            vertices += per_mesh[node["mesh"]][0]
+            triangles += per_mesh[node["mesh"]][1]
+    if vertices > limits.max_vertices:
+        raise ModelError(
+            "too_many_vertices",
+            f"顶点数 {vertices} 超过上限 {limits.max_vertices}（每个使用网格的节点分别计数）",
+            f"{vertices} vertices is over the limit of {limits.max_vertices}"
+            " (counted for every node that draws a mesh)",
+        )
+    if triangles > limits.max_triangles:
+        raise _too_many_triangles(triangles, limits)
+
+
+def _too_many_triangles(triangles: int, limits: Limits) -> ModelError:
+    return ModelError(
+        "too_many_triangles",
+        f"三角面数 {triangles} 超过上限 {limits.max_triangles}",
+        f"{triangles} triangles is over the limit of {limits.max_triangles}",
+    )
+
+
+def _binary_length(data: bytes, offset: int) -> int:
+    """The length of the GLB's binary chunk after the JSON chunk ending at *offset* (0 when none)."""
+    if offset + 8 > len(data):
+        return 0
+    length, kind = struct.unpack_from("<II", data, offset)
+    if kind != CHUNK_BIN or offset + 8 + length > len(data):
+        raise ModelError("bad_glb", "GLB 文件结构无效", "the GLB structure is invalid")
+    return length
 
 
 def load_scene(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[trimesh.Scene, dict[str, Any]]:
@@ -180,11 +503,15 @@ def load_scene(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[trimesh.Sc
         len(scene.geometry[g].faces) for _n, g in _instances(scene) if hasattr(scene.geometry[g], "faces")
     )
     if triangles > limits.max_triangles:
-        raise ModelError(
-            "too_many_triangles",
-            f"三角面数 {triangles} 超过上限 {limits.max_triangles}",
-            f"{triangles} triangles is over the limit of {limits.max_triangles}",
-        )
+        raise _too_many_triangles(triangles, limits)
+    for name, geometry in scene.geometry.items():
+        vertices = getattr(geometry, "vertices", None)
+        if vertices is not None and not np.isfinite(vertices).all():
+            raise ModelError(
+                "non_finite",
+                f"几何体 {name!s:.80} 的顶点坐标含有 NaN 或无穷大",
+                f"the geometry {name!s:.80} has vertices that are NaN or infinite",
+            )
     if triangles == 0 or scene.bounds is None or not np.all(np.isfinite(scene.bounds)):
         raise ModelError("empty", "模型是空的，没有任何几何体", "the model is empty: it has no geometry")
     extents = scene.bounds[1] - scene.bounds[0]

@@ -24,7 +24,7 @@ class Occluders:
     def __init__(self, scene: trimesh.Scene, *, mapping: dict[str, str] | None = None) -> None:
         rename = mapping or {}
         parents, root = scene.graph.transforms.parents, scene.graph.base_frame
-        triangles, owners = [], []
+        drawn, owners = [], []
         for node in scene.graph.nodes_geometry:
             transform, name = scene.graph[node]
             geometry = scene.geometry.get(name)
@@ -33,10 +33,16 @@ class Occluders:
             lineage = _lineage(node, parents, root, rename)
             if any(n.startswith("zone:") for n in lineage):
                 continue  # floor paint lies on the floor; it hides nothing
-            vertices = trimesh.transform_points(geometry.vertices, transform)
-            triangles.append(vertices[geometry.faces])
+            drawn.append((geometry, transform))
             owners.extend([_owner(lineage)] * len(geometry.faces))
-        self.triangles = np.concatenate(triangles) if triangles else np.empty((0, 3, 3))
+        # Filled in place, one node at a time: no list of per-node copies joined at the end.
+        self.triangles = np.empty((len(owners), 3, 3))
+        start = 0
+        for geometry, transform in drawn:
+            vertices = trimesh.transform_points(geometry.vertices, transform)
+            end = start + len(geometry.faces)
+            np.take(vertices, geometry.faces, axis=0, out=self.triangles[start:end], mode="clip")
+            start = end
         self.owners = np.array(owners, dtype=object)
 
     def blocked(self, origin: np.ndarray, targets: np.ndarray, own: list[str]) -> np.ndarray:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -38,11 +39,49 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+MAX_MAPPING_BYTES = 1024 * 1024  # a mapping names at most every node of a model (20,000 names)
+
+
+def _mapping_error(zh: str, en: str) -> ModelError:
+    return ModelError("bad_mapping", f"映射表{zh}", f"the mapping {en}")
+
+
+def _read_mapping(path: Path) -> str:
+    """The text of a mapping file: a regular file (never a device or a pipe), bounded, UTF-8."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise _mapping_error(f"无法读取：{exc.strerror}", f"cannot be read: {exc.strerror}") from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _mapping_error("不是普通文件", "is not a regular file")
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(MAX_MAPPING_BYTES + 1)
+    if len(data) > MAX_MAPPING_BYTES:
+        raise _mapping_error(
+            f"超过 {MAX_MAPPING_BYTES // 1024} KB 上限", f"is over the {MAX_MAPPING_BYTES // 1024} KB limit"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _mapping_error(
+            f"不是 UTF-8 编码的文本（第 {exc.start} 字节）", f"is not UTF-8 text (at byte {exc.start})"
+        ) from exc
+
+
 def load_mapping(path: Path) -> dict[str, str]:
     """A mapping table from a modeller's node names to ours: JSON object, or CSV/TSV with two columns."""
-    text = path.read_text(encoding="utf-8-sig")
+    text = _read_mapping(path)
     if path.suffix.lower() == ".json":
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _mapping_error(
+                f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）",
+                f"is not valid JSON (line {exc.lineno}, column {exc.colno})",
+            ) from exc
+        except RecursionError as exc:
+            raise _mapping_error("的 JSON 嵌套层数过多", "JSON is nested too deeply") from exc
         if not isinstance(data, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in data.items()
         ):

@@ -1,8 +1,10 @@
 """Equirectangular panorama ingest: uploaded bytes in, a validated upright sRGB ``(H, W, 3) uint8`` array out.
 
-Accepted are JPEG, PNG and WebP, recognised by their content (magic bytes), never by the file name. The
-size is checked from the header before anything is decoded, so Pillow's decompression-bomb guard never
-fires: our own limit (``max_size``) is the guard, and nothing of Pillow's — warning or exception — leaves
+Accepted are JPEG, PNG and WebP, recognised by their content (magic bytes), never by the file name, read
+from regular files only (``read_file``: a device, a pipe or a folder is refused before reading, and no
+more than ``limits.MAX_FILE_BYTES`` + 1 bytes are read). The size is checked from the header before
+anything is decoded, never past ``limits.HARD_MAX_SIZE`` whatever ``max_size`` asks for, so Pillow's
+decompression-bomb guard never fires: our own limit (``max_size``) is the guard, and nothing of Pillow's — warning or exception — leaves
 this module. JPEG is decoded by libjpeg-turbo through ``simplejpeg`` in strict mode, which reports a scan
 that ends before, or runs past, the size in the frame header (Pillow fills or ignores those silently);
 PNG's inflated image data is measured against its header for the same reason.
@@ -26,9 +28,9 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import struct
 import zlib
-from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -36,7 +38,7 @@ import simplejpeg
 from PIL import Image, ImageCms, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
 from ..problems import HallError
-from .limits import MAX_SIZE, MIN_WIDTH
+from .limits import HARD_MAX_SIZE, MAX_FILE_BYTES, MAX_SIZE, MIN_WIDTH
 
 ASPECT_TOLERANCE = 0.01  # |width / height / 2 − 1| allowed: stitchers round sizes
 ALPHA_BACKGROUND = (0, 0, 0)  # transparent pixels become black, as Pannellum's default background
@@ -68,6 +70,10 @@ STATUS = {
     "not_an_image": 415,
     "unsupported_format": 415,
     "too_large": 413,
+    "file_too_large": 413,
+    "not_a_file": 400,
+    "unreadable": 400,
+    "cannot_write": 500,
 }  # every other code is 422: a well-formed request whose image cannot be used
 
 _OPENERS = {
@@ -128,6 +134,16 @@ _MESSAGES = {
         "全景图过大：最大 {max_width}×{max_height}（当前为 {width}×{height}）",
         "The panorama is too large: at most {max_width}×{max_height} (got {width}×{height})",
     ),
+    "file_too_large": (
+        "文件过大：最大 {max_mb} MB",
+        "The file is too large: at most {max_mb} MB",
+    ),
+    "not_a_file": (
+        "{path} 不是普通文件（目录、设备或管道不能作为全景图）",
+        "{path} is not a regular file (a folder, device or pipe cannot be a panorama)",
+    ),
+    "unreadable": ("无法读取 {path}：{reason}", "Cannot read {path}: {reason}"),
+    "cannot_write": ("无法写入 {path}：{reason}", "Cannot write {path}: {reason}"),
 }
 
 
@@ -238,22 +254,62 @@ def composite(
 
 
 def _check_max_size(max_size: tuple[int, int]) -> tuple[int, int]:
+    """*max_size* as ints, never past ``HARD_MAX_SIZE`` whatever an option or a setting asks for."""
     try:
         max_width, max_height = (int(v) for v in max_size)
     except (TypeError, ValueError):
         raise ValueError(f"max_size must be (width, height), got {max_size!r}") from None
     if max_width < MIN_WIDTH or max_height < 1:
         raise ValueError(f"max_size must be at least ({MIN_WIDTH}, 1), got {max_size!r}")
-    return max_width, max_height
+    return min(max_width, HARD_MAX_SIZE[0]), min(max_height, HARD_MAX_SIZE[1])
+
+
+def read_file(path: str | os.PathLike, *, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file at *path*, at most *limit* of them. A folder, a device (``/dev/zero``),
+    a pipe or a link to one is refused before anything is read (opened without blocking, then checked), and
+    no more than *limit* + 1 bytes are ever read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as exc:
+        raise _error("unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _error("not_a_file", path=str(path))
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        try:
+            return _bounded(handle, limit)
+        except OSError as exc:
+            raise _error("unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
+
+
+def _bounded(handle: BinaryIO, limit: int) -> bytes:
+    """Read *handle* to its end, refusing it once more than *limit* bytes came."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = handle.read(min(limit + 1 - size, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise _error("file_too_large", max_mb=limit // 2**20)
+    return b"".join(chunks)
+
+
+def cannot_write(path: str | os.PathLike, exc: OSError) -> PanoramaError:
+    """The error for an output folder (tiles, the instance's panoramas) that cannot be written."""
+    return _error("cannot_write", path=str(path), reason=exc.strerror or str(exc))
 
 
 def _read(source: bytes | str | os.PathLike | BinaryIO) -> bytes:
     if isinstance(source, bytes | bytearray | memoryview):
+        if len(source) > MAX_FILE_BYTES:
+            raise _error("file_too_large", max_mb=MAX_FILE_BYTES // 2**20)
         return bytes(source)
     if isinstance(source, str | os.PathLike):
-        return Path(source).read_bytes()
+        return read_file(source)
     if hasattr(source, "read"):
-        return source.read()
+        return _bounded(source, MAX_FILE_BYTES)
     raise ValueError(f"source must be bytes, a path or a binary file, got {type(source).__name__}")
 
 
