@@ -133,3 +133,101 @@ def test_stored_data_holds_no_pickle(app):
                 assert all(data[name].dtype != object for name in data.files)
         finally:
             session.close()
+
+
+def test_single_flight_builds_once_per_key_and_never_holds_up_other_keys():
+    import threading
+
+    from server.web.api.http import SingleFlight
+
+    flights, store, calls = SingleFlight(), {}, []
+    release, started = threading.Event(), threading.Event()
+
+    def build(key):
+        calls.append(key)
+        if key == "slow":
+            started.set()
+            assert release.wait(30)
+        store[key] = object()
+        return store[key]
+
+    results = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(
+                flights.get("slow", lambda: store.get("slow"), lambda: build("slow"))
+            )
+        )
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    assert started.wait(30)
+    # While "slow" is being built, another key is answered at once (this thread would hang otherwise).
+    assert flights.get("other", lambda: store.get("other"), lambda: build("other")) is store["other"]
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert calls.count("slow") == 1 and len(results) == 8 and all(r is store["slow"] for r in results)
+
+
+def test_deriving_one_hall_does_not_hold_up_another(app, monkeypatch):
+    import threading
+
+    release, started, done = threading.Event(), threading.Event(), []
+    real = ModelCache._load
+
+    def slow_load(self, hall, facts, key):
+        if hall.slug == "guigang":
+            started.set()
+            assert release.wait(30)
+        return real(self, hall, facts, key)
+
+    monkeypatch.setattr(ModelCache, "_load", slow_load)
+    cache = ModelCache()
+
+    def get_guigang():
+        with app.app_context():
+            session, hall = _hall(app, "guigang")
+            try:
+                done.append(cache.get(hall))
+            finally:
+                session.close()
+
+    thread = threading.Thread(target=get_guigang)
+    thread.start()
+    try:
+        assert started.wait(30)
+        with app.app_context():
+            session, hall = _hall(app, "pingnan")
+            try:
+                assert cache.get(hall).hall == "pingnan"  # while guigang is still loading
+            finally:
+                session.close()
+        assert not done
+    finally:
+        release.set()
+        thread.join(30)
+    assert done and done[0].hall == "guigang"
+
+
+def test_a_model_publish_keeps_the_search_revision(tmp_path):
+    from server.db import current_revision, search_revision
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, models=True)
+    with app.app_context():
+        before = (current_revision(), search_revision())
+        result = app.test_cli_runner().invoke(args=["model", "build", "guigang"])
+        assert result.exit_code == 0, result.output
+        after = (current_revision(), search_revision())
+        assert int(after[0]) == int(before[0]) + 1 and after[1] == before[1]
+        session = app.extensions["db"]()
+        try:
+            from server.db import bump_revision
+
+            bump_revision(session)  # an edit search may read
+            session.commit()
+        finally:
+            session.close()
+        assert current_revision() == search_revision() == str(int(after[0]) + 1)

@@ -219,7 +219,7 @@ def publish(
     hall.model_sha = derived.sha
     hall.model_published_at = datetime.now(UTC)
     hall.published_version += 1
-    bump_revision(session)
+    bump_revision(session, searchable=False)  # search reads no model
     session.commit()
     app.extensions["hall_models"].put(derived)
     return report
