@@ -8,8 +8,10 @@ folder (mode 600), so there is never a built-in secret.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,10 +69,21 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def _instance_secret(folder: Path) -> str:
-    """Read the instance folder's generated secret, creating it (readable by the owner only) if absent."""
+    """Read the instance folder's generated secret, creating it (readable by the owner only) if absent.
+
+    Several processes may start at once on a fresh folder: each writes a complete key to a temporary file
+    beside it (fsynced) and links it to the final name, which fails if the name exists; so the first writer
+    wins, and nobody ever reads a missing or half-written key."""
     path = folder / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".secret_key-")  # mode 600
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first: use its key
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 REVISION_KEY = "catalogue_revision"
+# The catalogue revision at which something search reads last changed: a model publish moves the catalogue
+# revision but not this one, so no process rebuilds its search index for it.
+SEARCH_REVISION_KEY = "search_revision"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -54,7 +57,7 @@ def init_app(app: Flask) -> None:
     url = app.config["DATABASE_URL"]
     add_extension(app, "db_engine", lambda: make_engine(url))
     add_extension(app, "db", lambda: session_factory(app.extensions["db_engine"]))
-    app.extensions["revision"] = {"value": "0", "checked": float("-inf")}
+    app.extensions["revision"] = {"value": "0", "search": "0", "checked": float("-inf")}
     app.teardown_appcontext(_close_session)
     app.cli.add_command(db_cli)
 
@@ -116,13 +119,27 @@ def current_revision() -> str:
     state = current_app.extensions["revision"]
     now = time.monotonic()
     if ttl <= 0 or now - state["checked"] > ttl:
-        state["value"] = catalogue_revision(get_session())
+        from sqlalchemy import select
+
+        from .models import Meta
+
+        query = select(Meta.key, Meta.value).where(Meta.key.in_((REVISION_KEY, SEARCH_REVISION_KEY)))
+        rows = {key: value for key, value in get_session().execute(query)}
+        state["value"] = rows.get(REVISION_KEY) or "0"
+        state["search"] = rows.get(SEARCH_REVISION_KEY) or state["value"]
         state["checked"] = now
     return state["value"]
 
 
-def bump_revision(session: Session) -> str:
-    """Advance the revision stamp inside the caller's transaction and return the new one."""
+def search_revision() -> str:
+    """The revision of what search reads (``current_revision``'s, unless only other things changed since)."""
+    current_revision()
+    return current_app.extensions["revision"]["search"]
+
+
+def bump_revision(session: Session, *, searchable: bool = True) -> str:
+    """Advance the revision stamp inside the caller's transaction and return the new one. *searchable*
+    False says nothing that search reads changed (a model publish), so search indexes are kept."""
     from .models import Meta
 
     row = session.get(Meta, REVISION_KEY)
@@ -131,6 +148,14 @@ def bump_revision(session: Session) -> str:
         row.value = new
     else:
         session.add(Meta(key=REVISION_KEY, value=new))
+    search = session.get(Meta, SEARCH_REVISION_KEY)
+    if searchable or search is None:
+        # Without the row (a database from before it), the search revision was the catalogue's last one.
+        value = new if searchable else str(int(new) - 1)
+        if search:
+            search.value = value
+        else:
+            session.add(Meta(key=SEARCH_REVISION_KEY, value=value))
     return new
 
 

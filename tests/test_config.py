@@ -1,5 +1,7 @@
+import multiprocessing
 import os
 import stat
+from pathlib import Path
 
 from server import create_app
 
@@ -63,3 +65,30 @@ def test_proxy_fix_trusts_forwarded_headers_only_when_configured(tmp_path):
 
         response = app.test_client().get("/scheme", headers={"X-Forwarded-Proto": "https"})
         assert response.text == expected
+
+
+def _secret_in_process(folder: str, start, queue) -> None:
+    from server.config import _instance_secret
+
+    start.wait()
+    queue.put(_instance_secret(Path(folder)))
+
+
+def test_processes_starting_at_once_share_one_complete_secret(tmp_path):
+    """~16 processes on a fresh instance folder, released together: one key, never empty, no temporaries."""
+    context = multiprocessing.get_context("fork")
+    start, queue = context.Event(), context.Queue()
+    workers = [
+        context.Process(target=_secret_in_process, args=(str(tmp_path), start, queue)) for _ in range(16)
+    ]
+    for worker in workers:
+        worker.start()
+    start.set()
+    keys = [queue.get(timeout=30) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    assert all(worker.exitcode == 0 for worker in workers)
+    assert len(set(keys)) == 1 and len(keys[0]) >= 40
+    assert (tmp_path / "secret_key").read_text().strip() == keys[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]
+    assert stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode) == 0o600

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import shapely
 from shapely.geometry import Polygon
 
 from ..vocabulary import CONNECTOR_TYPES  # noqa: F401  (re-exported for check and layout)
@@ -84,3 +85,81 @@ class HallGeometry:
 
     def facilities(self) -> list[NodeInfo]:
         return sorted((n for n in self.nodes.values() if n.kind == "facility"), key=lambda n: n.key)
+
+
+# Stored form (``publishing.hallmodels`` keeps it beside the published model): plain JSON, areas as WKB hex,
+# so that loading is exact and executes nothing.
+
+
+def _wkb(shape) -> str | None:
+    return None if shape is None else shapely.to_wkb(shape, hex=True)
+
+
+def _shape(text: str | None):
+    return None if text is None else shapely.from_wkb(text)
+
+
+def geometry_to_json(geometry: HallGeometry) -> dict:
+    """*geometry* as JSON-ready data (``geometry_from_json`` gives it back exactly)."""
+    return {
+        "floors": [
+            {
+                "level": f.level,
+                "elevation": f.elevation,
+                "outline": _wkb(f.outline),
+                "obstacles": [_wkb(g) for g in f.obstacles],
+                "walls": [_wkb(g) for g in f.walls],
+                "zones": {code: _wkb(g) for code, g in f.zones.items()},
+            }
+            for f in geometry.floors.values()
+        ],
+        "nodes": [
+            {
+                "name": n.name,
+                "kind": n.kind,
+                "key": n.key,
+                "floor": n.floor,
+                "anchor": list(n.anchor),
+                "footprint": _wkb(n.footprint),
+                "facing": n.facing,
+                "standing": list(n.standing) if n.standing is not None else None,
+            }
+            for n in geometry.nodes.values()
+        ],
+        "connectors": [
+            {"id": c.id, "type": c.type, "floors": list(c.floors), "x": c.x, "z": c.z}
+            for c in geometry.connectors
+        ],
+    }
+
+
+def geometry_from_json(data: dict) -> HallGeometry:
+    """The ``HallGeometry`` that ``geometry_to_json`` stored."""
+    floors = {
+        f["level"]: FloorGeometry(
+            f["level"],
+            f["elevation"],
+            _shape(f["outline"]),
+            [_shape(g) for g in f["obstacles"]],
+            [_shape(g) for g in f["walls"]],
+            {code: _shape(g) for code, g in f["zones"].items()},
+        )
+        for f in data["floors"]
+    }
+    nodes = {
+        n["name"]: NodeInfo(
+            n["name"],
+            n["kind"],
+            n["key"],
+            n["floor"],
+            tuple(n["anchor"]),
+            _shape(n["footprint"]),
+            n["facing"],
+            tuple(n["standing"]) if n["standing"] is not None else None,
+        )
+        for n in data["nodes"]
+    }
+    connectors = [
+        Connector(c["id"], c["type"], tuple(c["floors"]), c["x"], c["z"]) for c in data["connectors"]
+    ]
+    return HallGeometry(floors, nodes, connectors)

@@ -45,6 +45,26 @@ class Occluders:
             start = end
         self.owners = np.array(owners, dtype=object)
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The triangles and their owners as plain arrays (owners as indices into a name table), for
+        ``numpy.savez``; ``from_arrays`` gives back an equal ``Occluders``."""
+        names, index = (
+            np.unique(self.owners.astype(str), return_inverse=True) if len(self.owners) else ([], [])
+        )
+        return {
+            "occluder_triangles": self.triangles,
+            "occluder_owner": np.asarray(index, dtype=np.int32),
+            "occluder_names": np.asarray(names, dtype=str),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays) -> Occluders:
+        occluders = cls.__new__(cls)
+        occluders.triangles = np.asarray(arrays["occluder_triangles"], dtype=float).reshape(-1, 3, 3)
+        names = np.array([str(n) for n in arrays["occluder_names"]], dtype=object)
+        occluders.owners = names[np.asarray(arrays["occluder_owner"], dtype=np.intp)]
+        return occluders
+
     def blocked(self, origin: np.ndarray, targets: np.ndarray, own: list[str]) -> np.ndarray:
         """For rays from *origin* (3,) to each of *targets* (m, 3): whether something other than the
         target's own node (``own[i]``) lies in between. Returns (m,) bool."""

@@ -9,12 +9,15 @@ the hall model, wayfinding and the database; see docs/ARCHITECTURE.md.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
@@ -28,16 +31,24 @@ from ..hallmodel.check import (
     one_to_one,
     places,
 )
-from ..hallmodel.geometry import HallGeometry, Place
+from ..hallmodel.geometry import HallGeometry, Place, geometry_from_json, geometry_to_json
 from ..hallmodel.occlusion import Occluders
 from ..hallmodel.store import model_path, write_atomically
 from ..models import Hall
+from ..panoramas.hotspots import Hotspot, node_hotspots
 from ..wayfinding.routing import RouteError, WalkGraph
+
+FORMAT = 1  # of the stored derived data; a change makes every process derive (and store) afresh
 
 
 @dataclass
 class HallModel:
-    """A published model and what is derived from it."""
+    """A published model and what is derived from it.
+
+    ``facts`` is the hash of the database facts it was derived with (places come from scenes and
+    entrances), so a moved scene derives afresh. ``hotspots`` holds the counter and facility hotspots of
+    each scene pose computed so far (``scene_hotspots``), keyed by pose, so that they too are computed once
+    and stored."""
 
     hall: str
     sha: str
@@ -45,6 +56,62 @@ class HallModel:
     places: list[Place]
     graph: WalkGraph
     occluders: Occluders
+    facts: str = ""
+    hotspots: dict[tuple, list[Hotspot]] = field(default_factory=dict)
+
+    def node_hotspots(self, position, heading: float, floor: int) -> list[Hotspot]:
+        """The counter and facility hotspots seen from a camera at *position* with *heading* (computed
+        once per pose)."""
+        pose = (*(float(v) for v in position), float(heading), int(floor))
+        found = self.hotspots.get(pose)
+        if found is None:
+            found = node_hotspots(self.geometry, self.occluders, position, heading, floor)
+            self.hotspots[pose] = found
+        return found
+
+    def to_bytes(self) -> bytes:
+        """Everything derived, as one ``.npz`` (arrays, plus a JSON document as bytes): no pickle, so
+        reading it back executes nothing. ``from_bytes`` gives back an equal model."""
+        graph_data, graph_arrays = self.graph.to_state()
+        document = {
+            "format": FORMAT,
+            "hall": self.hall,
+            "sha": self.sha,
+            "facts": self.facts,
+            "geometry": geometry_to_json(self.geometry),
+            "places": [[p.key, p.floor, p.x, p.z] for p in self.places],
+            "graph": graph_data,
+            "hotspots": [
+                [list(pose), [[h.target, h.kind, h.yaw, h.pitch, h.distance] for h in spots]]
+                for pose, spots in self.hotspots.items()
+            ],
+        }
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            document=np.frombuffer(json.dumps(document, ensure_ascii=False).encode(), dtype=np.uint8),
+            **graph_arrays,
+            **self.occluders.to_arrays(),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> HallModel:
+        with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        document = json.loads(arrays.pop("document").tobytes())
+        if document.get("format") != FORMAT:
+            raise ValueError(f"derived data of format {document.get('format')!r}, not {FORMAT}")
+        return cls(
+            document["hall"],
+            document["sha"],
+            geometry_from_json(document["geometry"]),
+            [Place(key, floor, x, z) for key, floor, x, z in document["places"]],
+            WalkGraph.from_state(document["graph"], arrays),
+            Occluders.from_arrays(arrays),
+            document["facts"],
+            {tuple(pose): [Hotspot(*h) for h in spots] for pose, spots in document["hotspots"]},
+        )
 
 
 def hall_facts(hall: Hall) -> dict[str, Any]:
@@ -101,7 +168,30 @@ def analyse(
         reachable=reachable,
     )
     sha = hashlib.sha256(data).hexdigest()
-    return report, HallModel(hall, sha, geometry, hall_places, graph, Occluders(scene, mapping=mapping))
+    occluders = Occluders(scene, mapping=mapping)
+    return report, HallModel(hall, sha, geometry, hall_places, graph, occluders, facts_key(facts))
+
+
+def facts_key(facts: dict[str, Any]) -> str:
+    """A short hash of the database *facts* that derived data depends on (``hall_facts``)."""
+    text = json.dumps(facts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def derived_path(app: Flask, hall: str, sha: str, facts: str) -> Path:
+    """Where what is derived from model *sha* of *hall* with the facts hashed as *facts* is stored: beside
+    the model, content-addressed, so every process and machine sharing the folder loads the same."""
+    return model_path(app, hall, sha).with_name(f"{sha}.derived-v{FORMAT}-{facts}.npz")
+
+
+def derive_scenes(model: HallModel, hall: Hall) -> None:
+    """Compute the counter and facility hotspots of each of *hall*'s scenes into *model*."""
+    for scene in hall.scenes:
+        model.node_hotspots((scene.x, scene.y, scene.z), scene.heading, scene.floor.level)
+
+
+def store_derived(app: Flask, model: HallModel) -> None:
+    write_atomically(derived_path(app, model.hall, model.sha, model.facts), model.to_bytes())
 
 
 def publish(
@@ -124,41 +214,71 @@ def publish(
             model_path(app, hall.slug, derived.sha).with_suffix(".mapping.json"),
             json.dumps(mapping, ensure_ascii=False, indent=1).encode(),
         )
+    derive_scenes(derived, hall)
+    store_derived(app, derived)
     hall.model_sha = derived.sha
     hall.model_published_at = datetime.now(UTC)
     hall.published_version += 1
-    bump_revision(session)
+    bump_revision(session, searchable=False)  # search reads no model
     session.commit()
     app.extensions["hall_models"].put(derived)
     return report
 
 
 class ModelCache:
-    """Derived models by (hall, sha), built on first use from the stored file."""
+    """Derived models by (hall, sha, facts): loaded from the stored derived data on first use, or, when a
+    published model lacks it (published before it existed, or its facts changed), derived once from the
+    stored file and stored for every other process.
+
+    No lock is held while a model is loaded or derived: a request for another hall, or for one already
+    here, never waits behind it; requests for the same model wait for the one thread deriving it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: dict[tuple[str, str], HallModel] = {}
+        self._items: dict[tuple[str, str, str], HallModel] = {}
+        self._building: dict[tuple[str, str, str], threading.Lock] = {}
 
     def put(self, model: HallModel) -> None:
         with self._lock:
             self._items = {k: v for k, v in self._items.items() if k[0] != model.hall}
-            self._items[(model.hall, model.sha)] = model
+            self._items[(model.hall, model.sha, model.facts)] = model
 
     def get(self, hall: Hall) -> HallModel | None:
         """The derived model of *hall*'s published model, or None when it has none."""
         if not hall.model_sha:
             return None
-        key = (hall.slug, hall.model_sha)
+        facts = hall_facts(hall)
+        key = (hall.slug, hall.model_sha, facts_key(facts))
         with self._lock:
-            if key in self._items:
-                return self._items[key]
-            path = model_path(current_app._get_current_object(), hall.slug, hall.model_sha)
-            if not path.exists():
-                return None
-            mapping_file = path.with_suffix(".mapping.json")
-            mapping = json.loads(mapping_file.read_text()) if mapping_file.exists() else None
-            _report, derived = analyse(path.read_bytes(), hall_facts(hall), hall=hall.slug, mapping=mapping)
-            self._items = {k: v for k, v in self._items.items() if k[0] != hall.slug}
-            self._items[key] = derived
-            return derived
+            found = self._items.get(key)
+            if found is not None:
+                return found
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                found = self._items.get(key)
+            if found is None:
+                found = self._load(hall, facts, key[2])
+                if found is not None:
+                    self.put(found)
+        with self._lock:
+            self._building.pop(key, None)
+        return found
+
+    def _load(self, hall: Hall, facts: dict[str, Any], key: str) -> HallModel | None:
+        app = current_app._get_current_object()
+        stored = derived_path(app, hall.slug, hall.model_sha, key)
+        if stored.exists():
+            try:
+                return HallModel.from_bytes(stored.read_bytes())
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # unreadable (another format, a damaged file): derive it again below
+        path = model_path(app, hall.slug, hall.model_sha)
+        if not path.exists():
+            return None
+        mapping_file = path.with_suffix(".mapping.json")
+        mapping = json.loads(mapping_file.read_text()) if mapping_file.exists() else None
+        _report, derived = analyse(path.read_bytes(), facts, hall=hall.slug, mapping=mapping)
+        derive_scenes(derived, hall)
+        store_derived(app, derived)
+        return derived

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import Hall, Scene
-from ..panoramas.hotspots import apply_overrides, link_hotspot, node_hotspots
+from ..panoramas.hotspots import apply_overrides, link_hotspot
 
 
 def scene_hotspots(model, hall: Hall, scene: Scene) -> list[dict[str, Any]]:
@@ -14,7 +14,7 @@ def scene_hotspots(model, hall: Hall, scene: Scene) -> list[dict[str, Any]]:
     if model is None:
         return []
     position = (scene.x, scene.y, scene.z)
-    computed = node_hotspots(model.geometry, model.occluders, position, scene.heading, scene.floor.level)
+    computed = [*model.node_hotspots(position, scene.heading, scene.floor.level)]
     computed += [
         link_hotspot(
             other.code,

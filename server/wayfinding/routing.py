@@ -437,6 +437,61 @@ class WalkGraph:
         # The step-free graph differs only where stairs or escalators join floors.
         self._pred_step_free = self._pred if step_free_mask.all() else shortest(step_free_mask)
 
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The built graph as JSON-ready data and plain arrays (node points and floors, the predecessor
+        matrices), for storing beside the published model; ``from_state`` gives back an equal graph."""
+        data = {
+            "places": [[p.key, p.floor, p.x, p.z] for p in self.places.values()],
+            "build_seconds": self.build_seconds,
+            "node_count": self.node_count,
+            "edge_count": self.edge_count,
+            "stranded": self.stranded,
+            "elevation": [[level, e] for level, e in self._elevation.items()],
+            "place_node": self._place_node,
+            "place_point": {k: list(p) for k, p in self._place_point.items()},
+            "stranded_places": {k: [s.floor, s.reason] for k, s in self._stranded.items()},
+            "anchors": {k: list(p) for k, p in self._anchors.items()},
+            "rows": [[node, row] for node, row in self._row.items()],
+            "links": [[u, v, *link] for (u, v), link in self._links.items()],
+            "lift_floors": sorted(self._lift_floors),
+            "floor_ways": [[level, sorted(ways)] for level, ways in self._floor_ways.items()],
+            "step_free_shared": self._pred_step_free is self._pred,
+        }
+        arrays = {"graph_xz": self._xz, "graph_floor": self._floor, "graph_pred": self._pred}
+        if self._pred_step_free is not self._pred:
+            arrays["graph_pred_step_free"] = self._pred_step_free
+        return data, arrays
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> WalkGraph:
+        """The graph that ``to_state`` stored."""
+        graph = cls()
+        graph.places = {key: Place(key, floor, x, z) for key, floor, x, z in data["places"]}
+        graph.build_seconds = data["build_seconds"]
+        graph.node_count = data["node_count"]
+        graph.edge_count = data["edge_count"]
+        graph.stranded = dict(data["stranded"])
+        graph._elevation = {level: e for level, e in data["elevation"]}
+        graph._place_node = dict(data["place_node"])
+        graph._place_point = {k: tuple(p) for k, p in data["place_point"].items()}
+        graph._stranded = {
+            k: _Stranded(floor, reason) for k, (floor, reason) in data["stranded_places"].items()
+        }
+        graph._anchors = {k: tuple(p) for k, p in data["anchors"].items()}
+        graph._row = {node: row for node, row in data["rows"]}
+        graph._links = {(u, v): (cid, kind, seconds) for u, v, cid, kind, seconds in data["links"]}
+        graph._lift_floors = set(data["lift_floors"])
+        graph._floor_ways = {level: set(ways) for level, ways in data["floor_ways"]}
+        graph._xz = np.asarray(arrays["graph_xz"], dtype=float).reshape(-1, 2)
+        graph._floor = np.asarray(arrays["graph_floor"])
+        graph._pred = np.asarray(arrays["graph_pred"], dtype=np.int32)
+        graph._pred_step_free = (
+            graph._pred
+            if data["step_free_shared"]
+            else np.asarray(arrays["graph_pred_step_free"], dtype=np.int32)
+        )
+        return graph
+
     def route(
         self,
         from_key: str,

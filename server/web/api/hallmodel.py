@@ -18,7 +18,7 @@ from ...wayfinding.routing import UnknownPlace
 from ...wayfinding.scenes import ScenePlanner
 from . import bp
 from .halls import cached_hall_doc, get_hall
-from .http import cached_json, cached_text, reject_unknown_args, slug_arg
+from .http import cached_json, cached_text, reject_unknown_args, single_flight, slug_arg
 
 PLACE = re.compile(rf"^(entrance|scene|counter|facility|nearest):{PLACE_KEY_PATTERN}$")
 
@@ -103,25 +103,32 @@ def route_context(slug: str) -> RouteContext:
     bumps the revision, so the model, names and the scenes' hotspots are never stale)."""
     contexts = current_app.extensions.setdefault("route_contexts", {})
     key = (slug, current_revision())
-    context = contexts.get(key)
-    if context is None:
-        hall = get_hall(slug)
-        model = get_model(hall)
-        facilities: dict[str, list[str]] = {}
-        for f in sorted(hall.facilities, key=lambda f: f.code):
-            facilities.setdefault(f.type, []).append(f"facility:{f.code}")
-        context = RouteContext(
-            hall.slug,
-            model,
-            _names(hall),
-            {f.level: {"zh": f.name_zh, "en": f.name_en} for f in hall.floors},
-            facilities,
-            ScenePlanner(cached_hall_doc(hall.slug)["scenes"], model.graph),
-        )
-        # One context per hall: older revisions are dropped.
-        for old in [k for k in contexts if k[0] == slug]:
-            contexts.pop(old, None)
-        contexts[key] = context
+    # Built by one thread per (hall, revision); requests for other halls never wait for it.
+    return single_flight(
+        ("route context", *key), lambda: contexts.get(key), lambda: _route_context(slug, key)
+    )
+
+
+def _route_context(slug: str, key: tuple[str, str]) -> RouteContext:
+    """Build the route context of *slug* and keep it under *key* (dropping the hall's older ones)."""
+    contexts = current_app.extensions["route_contexts"]
+    hall = get_hall(slug)
+    model = get_model(hall)
+    facilities: dict[str, list[str]] = {}
+    for f in sorted(hall.facilities, key=lambda f: f.code):
+        facilities.setdefault(f.type, []).append(f"facility:{f.code}")
+    context = RouteContext(
+        hall.slug,
+        model,
+        _names(hall),
+        {f.level: {"zh": f.name_zh, "en": f.name_en} for f in hall.floors},
+        facilities,
+        ScenePlanner(cached_hall_doc(hall.slug)["scenes"], model.graph),
+    )
+    # One context per hall: older revisions are dropped.
+    for old in [k for k in list(contexts) if k[0] == slug]:
+        contexts.pop(old, None)
+    contexts[key] = context
     return context
 
 

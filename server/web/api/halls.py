@@ -19,7 +19,15 @@ from ...models import Counter, Hall, ServiceItem
 from ..compression import Body
 from . import bp
 from .documents import counter_doc, hall_doc, hall_summary, with_states
-from .http import cached_json, counter_number_arg, encode, json_response, reject_unknown_args, slug_arg
+from .http import (
+    cached_json,
+    counter_number_arg,
+    encode,
+    json_response,
+    reject_unknown_args,
+    single_flight,
+    slug_arg,
+)
 
 
 def get_hall(slug: str) -> Hall:
@@ -71,11 +79,18 @@ def base_hall_doc(slug: str) -> dict:
     """The hall document of *slug* without states, built once per catalogue revision in this process."""
     cache = current_app.extensions.setdefault("hall_docs", {})
     revision = current_revision()
-    hit = cache.get(slug)
-    if hit is None or hit[0] != revision:
-        hit = (revision, build_hall_doc(slug))
-        cache[slug] = hit
-    return hit[1]
+
+    def lookup():
+        hit = cache.get(slug)
+        return hit[1] if hit is not None and hit[0] == revision else None
+
+    def build():
+        doc = build_hall_doc(slug)
+        cache[slug] = (revision, doc)
+        return doc
+
+    # Built once per revision in this process, by one thread; other halls' requests never wait for it.
+    return single_flight(("hall doc", slug, revision), lookup, build)
 
 
 def hall_states(slug: str) -> dict[str, Any]:

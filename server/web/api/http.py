@@ -24,6 +24,40 @@ SLUG = re.compile(SLUG_PATTERN)
 COUNTER_NUMBER = re.compile(COUNTER_NUMBER_PATTERN, re.IGNORECASE)  # answered in capitals
 
 
+class SingleFlight:
+    """Builds by key, one at a time per key: the first caller builds while later callers for that key wait
+    for its result; callers for other keys never wait. No lock is held across keys while building, so a
+    rebuild of one hall's answers after a publish does not hold up another's, or anything already cached."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, lookup: Callable[[], Any], build: Callable[[], Any]) -> Any:
+        """``lookup()`` when it has the answer (not None), else ``build()`` (which stores it where *lookup*
+        finds it) in one caller only."""
+        found = lookup()
+        if found is not None:
+            return found
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        try:
+            with lock:
+                found = lookup()
+                return found if found is not None else build()
+        finally:
+            with self._lock:
+                self._locks.pop(key, None)
+
+
+def single_flight(key: Hashable, lookup: Callable[[], Any], build: Callable[[], Any]) -> Any:
+    """``SingleFlight.get`` with this app's instance."""
+    flights = current_app.extensions.get("single_flight") or current_app.extensions.setdefault(
+        "single_flight", SingleFlight()
+    )
+    return flights.get(key, lookup, build)
+
+
 class BodyCache:
     """A bounded LRU of serialized bodies (with their ETags and compressed variants), keyed by (what, catalogue
     revision)."""
@@ -32,6 +66,7 @@ class BodyCache:
         self._size = size
         self._items: OrderedDict[Hashable, Body] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights = SingleFlight()  # one build per key at a time; other keys never wait
 
     def get(
         self,
@@ -40,10 +75,16 @@ class BodyCache:
         encoder: Callable[[Any], Body] | None = None,
     ) -> Body:
         """The cached body for *key*, or ``build()`` serialized (JSON unless *encoder* says) and remembered."""
+        return self._flights.get(key, lambda: self._find(key), lambda: self._build(key, build, encoder))
+
+    def _find(self, key: Hashable) -> Body | None:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
+        return None
+
+    def _build(self, key: Hashable, build: Callable[[], Any], encoder: Callable[[Any], Body] | None) -> Body:
         body = (encoder or encode)(build())
         with self._lock:
             self._items[key] = body

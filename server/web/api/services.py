@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...catalogue import search as search_module
-from ...db import current_revision, get_session
+from ...db import get_session, search_revision
 from ...errors import bad_parameter, not_found
 from ...models import Counter, Hall, ServiceItem
 from ...urls import safe_link
@@ -57,9 +57,10 @@ def search():
 
 
 def current_index() -> search_module.Index:
-    """This process's search index for the current catalogue revision (built on first use)."""
+    """This process's search index for the current revision of what search reads (built on first use; a
+    model publish does not change it)."""
     return current_app.extensions["search_index"].get(
-        current_revision(), lambda: search_module.Index.build(*search_sources(get_session()))
+        search_revision(), lambda: search_module.Index.build(*search_sources(get_session()))
     )
 
 
