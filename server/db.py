@@ -122,14 +122,24 @@ def current_revision() -> str:
 
 
 def bump_revision(session: Session) -> str:
-    """Advance the revision stamp inside the caller's transaction and return the new one."""
+    """Advance the revision stamp inside the caller's transaction and return the new one.
+
+    One ``UPDATE … SET value = value + 1``, not a read then a write: the row stays locked until the caller
+    commits, so two writers at once (two processes on PostgreSQL) are serialised and each gets its own
+    revision, where read-then-write would let both write the same one and a process could miss a change.
+    """
+    from sqlalchemy import Integer, String, cast, update
+
     from .models import Meta
 
-    row = session.get(Meta, REVISION_KEY)
-    new = str(int(row.value) + 1) if row else "1"
-    if row:
-        row.value = new
-    else:
+    new = session.scalar(
+        update(Meta)
+        .where(Meta.key == REVISION_KEY)
+        .values(value=cast(cast(Meta.value, Integer) + 1, String))
+        .returning(Meta.value)
+    )
+    if new is None:
+        new = "1"
         session.add(Meta(key=REVISION_KEY, value=new))
     return new
 

@@ -1,6 +1,8 @@
 """The data model on a real database (SQLite, or PostgreSQL with ``--database=postgresql``): constraints,
 cascades, and migrations that match the models and run down and up again."""
 
+import threading
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -8,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from server.db import alembic_config, catalogue_revision, upgrade
+from server.db import alembic_config, bump_revision, catalogue_revision, upgrade
 from server.demo.loader import load
 from server.models import (
     Base,
@@ -147,3 +149,32 @@ def test_raw_sql_cannot_orphan_a_counter(fresh):
 def test_loading_bumps_the_catalogue_revision(fresh):
     _app, session = fresh
     assert int(catalogue_revision(session)) >= 1
+
+
+def test_two_writers_at_once_each_get_their_own_revision(fresh):
+    """A second writer waits for the first (the revision row is locked) and bumps past it, never to the same
+    number: a read-then-write bump loses one on PostgreSQL and fails on SQLite."""
+    app, session = fresh
+    start = int(catalogue_revision(session))
+    session.commit()
+    first = app.extensions["db"]()
+    assert bump_revision(first) == str(start + 1)
+    seen: list[str] = []
+
+    def second_writer() -> None:
+        other = app.extensions["db"]()
+        try:
+            seen.append(bump_revision(other))
+            other.commit()
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive(), "the second writer must wait for the first"
+    first.commit()
+    first.close()
+    thread.join(30)
+    assert seen == [str(start + 2)]
+    assert catalogue_revision(session) == str(start + 2)
