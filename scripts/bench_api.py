@@ -4,13 +4,14 @@ Starts gunicorn on a fresh SQLite instance holding the demo halls plus 10,000 ge
 then drives it from a separate process with concurrent keep-alive clients (asyncio, raw HTTP/1.1) and
 prints p50/p95/p99 latency and throughput for: a small static file (the reference peer, served by the
 same server), the hall document, and search with distinct queries (so that answers are computed, not
-cached). Run: ``.venv/bin/python scripts/bench_api.py [--seconds 8] [--clients 50]``.
+cached). Run: ``.venv/bin/python scripts/bench_api.py [--seconds 8] [--clients 50] [--database postgresql]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import random
@@ -240,10 +241,22 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: a throwaway server",
+    )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         db_url = f"sqlite:///{tmp}/bench.sqlite3"
+        if args.database == "postgresql":
+            from tests.pgcluster import Cluster
+
+            cluster = Cluster().start()
+            stack.callback(cluster.stop)
+            db_url = cluster.new_database()
         env = {
             **os.environ,
             "VHALL_INSTANCE_PATH": tmp,
