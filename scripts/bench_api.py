@@ -7,13 +7,15 @@ same server), the hall document, and search with distinct queries (so that answe
 cached). Then, with the demo halls' models published: the first requests after start, and a mix of hall
 document, route and search requests without a publish and while another process publishes new versions of
 a hall's model (``model publish`` of two variants with different hashes, in turn), with the ratio of their
-p99 (target: ≤ 2). Run: ``.venv/bin/python scripts/bench_api.py [--seconds 8] [--clients 50]``.
+p99 (target: ≤ 2). Run: ``.venv/bin/python scripts/bench_api.py [--seconds 8] [--clients 50]
+[--database postgresql]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import random
@@ -368,10 +370,22 @@ def main() -> None:
     parser.add_argument(
         "--publish-seconds", type=float, default=24.0, help="each mixed phase (with publishes)"
     )
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: a throwaway server",
+    )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         db_url = f"sqlite:///{tmp}/bench.sqlite3"
+        if args.database == "postgresql":
+            from tests.pgcluster import Cluster
+
+            cluster = Cluster().start()
+            stack.callback(cluster.stop)
+            db_url = cluster.new_database()
         env = {
             **os.environ,
             "VHALL_INSTANCE_PATH": tmp,

@@ -139,14 +139,24 @@ def search_revision() -> str:
 
 def bump_revision(session: Session, *, searchable: bool = True) -> str:
     """Advance the revision stamp inside the caller's transaction and return the new one. *searchable*
-    False says nothing that search reads changed (a model publish), so search indexes are kept."""
+    False says nothing that search reads changed (a model publish), so search indexes are kept.
+
+    One ``UPDATE … SET value = value + 1``, not a read then a write: the row stays locked until the caller
+    commits, so two writers at once (two processes on PostgreSQL) are serialised and each gets its own
+    revision, where read-then-write would let both write the same one and a process could miss a change.
+    """
+    from sqlalchemy import Integer, String, cast, update
+
     from .models import Meta
 
-    row = session.get(Meta, REVISION_KEY)
-    new = str(int(row.value) + 1) if row else "1"
-    if row:
-        row.value = new
-    else:
+    new = session.scalar(
+        update(Meta)
+        .where(Meta.key == REVISION_KEY)
+        .values(value=cast(cast(Meta.value, Integer) + 1, String))
+        .returning(Meta.value)
+    )
+    if new is None:
+        new = "1"
         session.add(Meta(key=REVISION_KEY, value=new))
     search = session.get(Meta, SEARCH_REVISION_KEY)
     if searchable or search is None:

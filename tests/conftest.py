@@ -1,7 +1,13 @@
-"""Shared fixtures: a real SQLite file with the demo halls, and the app behind a real HTTP server."""
+"""Shared fixtures: a real database with the demo halls, and the app behind a real HTTP server.
+
+The database is a fresh SQLite file per app by default; with ``--database=postgresql`` (or
+``VHALL_TEST_DATABASE=postgresql``) it is a fresh database per app on a throwaway PostgreSQL server that the
+session starts and removes (``tests/pgcluster.py``). Tests that need a URL of their own ask ``database_url``.
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -10,21 +16,87 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import Engine, event
 from werkzeug.serving import make_server
 
 from server import create_app
 from server.db import upgrade
 from server.demo.loader import load
+from tests.pgcluster import Cluster
+
+DATABASES = ("sqlite", "postgresql")
+_cluster: Cluster | None = None
+_engines: set[Engine] = set()
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--database",
+        choices=DATABASES,
+        default=None,
+        help="the database every test app uses (default: $VHALL_TEST_DATABASE, else sqlite)",
+    )
+
+
+def pytest_configure(config) -> None:
+    global _cluster
+    name = config.getoption("--database") or os.environ.get("VHALL_TEST_DATABASE") or "sqlite"
+    if name not in DATABASES:
+        raise pytest.UsageError(f"VHALL_TEST_DATABASE must be one of {DATABASES}, not {name!r}")
+    if name == "postgresql" and _cluster is None:
+        _cluster = Cluster().start()
+        # Apps made by tests are dropped without closing their engines; keep the engines until the end, so
+        # that their pooled connections are closed cleanly, not by the garbage collector (a ResourceWarning).
+        event.listen(Engine, "engine_connect", _keep_engine)
+
+
+def _keep_engine(connection) -> None:
+    _engines.add(connection.engine)
+
+
+def pytest_unconfigure(config) -> None:
+    global _cluster
+    if _cluster is not None:
+        event.remove(Engine, "engine_connect", _keep_engine)
+        for engine in _engines:
+            engine.dispose()
+        _engines.clear()
+        _cluster.stop()
+        _cluster = None
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """In the PostgreSQL run, leave out the tests marked ``sqlite_only`` (each says why in its docstring)."""
+    if _cluster is None:
+        return
+    sqlite_only = [item for item in items if item.get_closest_marker("sqlite_only")]
+    if sqlite_only:
+        config.hook.pytest_deselected(items=sqlite_only)
+        items[:] = [item for item in items if not item.get_closest_marker("sqlite_only")]
+
+
+def pytest_report_header(config) -> str:
+    return f"database: {database_name()}"
+
+
+def database_name() -> str:
+    """The database this session's apps use: ``sqlite`` or ``postgresql``."""
+    return "postgresql" if _cluster is not None else "sqlite"
+
+
+def database_url(folder: Path, name: str = "hall.sqlite3") -> str:
+    """A URL of a fresh, empty database: a SQLite file *name* in *folder*, or a new PostgreSQL database."""
+    return _cluster.new_database() if _cluster is not None else f"sqlite:///{folder / name}"
 
 
 def make_app(folder: Path, *, demo: bool = True, models: bool = False, **config):
-    """An app on a fresh SQLite file in *folder* (also its instance folder), migrated, with the demo
+    """An app on a fresh database (``database_url``) and instance folder *folder*, migrated, with the demo
     content when *demo* and the demo halls' models built and published when *models*."""
     app = create_app(
         {
             "TESTING": True,
             "REVISION_TTL": 0,
-            "DATABASE_URL": f"sqlite:///{folder / 'hall.sqlite3'}",
+            "DATABASE_URL": database_url(folder),
             "PANORAMA_SOURCES": str(folder / "panorama-sources"),
             **config,
         },

@@ -14,6 +14,7 @@ import pytest
 
 from server import create_app
 from server.cli import model_cli, panorama_cli
+from tests.conftest import database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 # Libraries and packages that ``panorama tile --help`` has no use for: geometry, images, the database layer,
@@ -103,9 +104,7 @@ def test_running_a_command_still_imports_what_it_needs(tmp_path):
 @pytest.fixture(scope="module")
 def cli_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli")
-    return create_app(
-        {"TESTING": True, "DATABASE_URL": f"sqlite:///{folder / 'hall.sqlite3'}"}, instance_path=folder
-    )
+    return create_app({"TESTING": True, "DATABASE_URL": database_url(folder)}, instance_path=folder)
 
 
 def every_command() -> list[tuple[str, ...]]:

@@ -152,12 +152,17 @@ def _edit_hall(folder, change):
         (lambda h: h.update(time_zone="Mars/Olympus"), "unknown time zone Mars/Olympus"),
         (lambda h: h.update(calendar="zz"), "no holiday calendar zz"),
         (lambda h: h["access"].update(taxi={"zh": "出租车", "en": "Taxi"}), "taxi"),
+        (
+            lambda h: h["counters"][1]["name"].update(zh="窗" * 101),
+            "counters/A02/name_zh: 文字过长：101 个字符",
+        ),
     ],
 )
 def test_broken_demo_data_is_reported_and_nothing_is_written(tmp_path, change, message):
     app = make_app(tmp_path)
     session = app.extensions["db"]()
     before = session.scalar(select(Hall.published_version).where(Hall.slug == "pingnan"))
+    session.rollback()  # load() runs its own transaction
     folder = broken_copy(tmp_path, lambda f: _edit_hall(f, change))
     with pytest.raises(DemoDataError) as caught:
         load(session, folder)

@@ -8,11 +8,12 @@ import pytest
 
 from server import create_app
 from server.lazy import LazyExtensions, LazyFlask
+from tests.conftest import database_name, database_url
 
 
 def make(tmp_path, **kwargs):
     return create_app(
-        {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'hall.sqlite3'}"},
+        {"TESTING": True, "DATABASE_URL": database_url(tmp_path)},
         instance_path=tmp_path,
         **kwargs,
     )
@@ -41,7 +42,7 @@ def test_extensions_are_made_on_first_look_up(tmp_path):
     assert not dict.__contains__(app.extensions, "db_engine")
     assert "db_engine" in app.extensions  # registered, not yet built
     engine = app.extensions["db_engine"]
-    assert engine.dialect.name == "sqlite"
+    assert engine.dialect.name == database_name()
     assert app.extensions.get("db_engine") is engine and app.extensions["db"].kw["bind"] is engine
 
 

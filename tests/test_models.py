@@ -1,12 +1,17 @@
-"""The data model on a real SQLite file: constraints, cascades, and migrations that match the models."""
+"""The data model on a real database (SQLite, or PostgreSQL with ``--database=postgresql``): constraints,
+cascades, and migrations that match the models and run down and up again."""
+
+import threading
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from server.db import catalogue_revision
+from server.db import alembic_config, bump_revision, catalogue_revision, upgrade
+from server.demo.loader import load
 from server.models import (
     Base,
     Counter,
@@ -29,14 +34,32 @@ def fresh(tmp_path):
     session.close()
 
 
-def test_migrations_create_exactly_the_models_schema(tmp_path):
+def schema_diff(engine) -> list:
+    with engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+
+def test_migrations_create_exactly_the_models_schema_and_run_down_and_up(tmp_path):
     app = make_app(tmp_path, demo=False)
-    with app.extensions["db_engine"].connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert diff == []
+    engine = app.extensions["db_engine"]
+    assert schema_diff(engine) == []
+    command.downgrade(alembic_config(engine), "base")
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    assert len(schema_diff(engine)) >= len(Base.metadata.tables)  # every table is missing: the diff sees it
+    upgrade(engine)
+    assert schema_diff(engine) == []
+    session = app.extensions["db"]()
+    try:
+        load(session)  # the schema migrated up again takes the demo content
+        assert session.scalar(select(func.count(Counter.id))) > 0
+    finally:
+        session.close()
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(fresh):
+    """SQLite only: WAL and foreign keys are SQLite pragmas (PostgreSQL has neither switch; it always
+    enforces foreign keys, which ``test_raw_sql_cannot_orphan_a_counter`` checks on both)."""
     _app, session = fresh
     assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -113,7 +136,7 @@ def test_deleting_a_service_removes_its_materials_guide_and_counter_links(fresh)
 
 
 def test_raw_sql_cannot_orphan_a_counter(fresh):
-    """Foreign keys are enforced by SQLite itself, not only by the ORM."""
+    """Foreign keys are enforced by the database itself, not only by the ORM."""
     _app, session = fresh
     with pytest.raises(IntegrityError):
         session.execute(
@@ -126,3 +149,32 @@ def test_raw_sql_cannot_orphan_a_counter(fresh):
 def test_loading_bumps_the_catalogue_revision(fresh):
     _app, session = fresh
     assert int(catalogue_revision(session)) >= 1
+
+
+def test_two_writers_at_once_each_get_their_own_revision(fresh):
+    """A second writer waits for the first (the revision row is locked) and bumps past it, never to the same
+    number: a read-then-write bump loses one on PostgreSQL and fails on SQLite."""
+    app, session = fresh
+    start = int(catalogue_revision(session))
+    session.commit()
+    first = app.extensions["db"]()
+    assert bump_revision(first) == str(start + 1)
+    seen: list[str] = []
+
+    def second_writer() -> None:
+        other = app.extensions["db"]()
+        try:
+            seen.append(bump_revision(other))
+            other.commit()
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive(), "the second writer must wait for the first"
+    first.commit()
+    first.close()
+    thread.join(30)
+    assert seen == [str(start + 2)]
+    assert catalogue_revision(session) == str(start + 2)

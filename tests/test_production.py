@@ -11,6 +11,8 @@ from pathlib import Path
 
 import requests
 
+from tests.conftest import database_name, database_url
+
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -25,7 +27,7 @@ def test_gunicorn_serves_the_api_from_environment_settings(tmp_path):
         **os.environ,
         "VHALL_INSTANCE_PATH": str(tmp_path / "instance"),
         "VHALL_SECRET_KEY": "a-production-secret",
-        "VHALL_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "VHALL_DATABASE_URL": database_url(tmp_path, "prod.sqlite3"),
         "VHALL_PROXY_FIX": "1",
     }
     flask = [str(VENV_BIN / "flask"), "--app", "server"]
@@ -68,7 +70,8 @@ def test_gunicorn_serves_the_api_from_environment_settings(tmp_path):
                 time.sleep(0.2)
         assert response.status_code == 200
         assert [h["slug"] for h in response.json()["halls"]] == ["guigang", "pingnan"]
-        assert (tmp_path / "prod.sqlite3").exists() and not (tmp_path / "instance" / "hall.sqlite3").exists()
+        assert (tmp_path / "prod.sqlite3").exists() == (database_name() == "sqlite")
+        assert not (tmp_path / "instance" / "hall.sqlite3").exists()
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -307,8 +307,34 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
         session.add(hall)
         counts["halls"] += 1
         counts["counters"] += len(hall.counters)
+    problems = _too_long(session)
+    if problems:
+        raise DemoDataError(problems)
     bump_revision(session)
     return counts
+
+
+def _too_long(session: Session) -> list[dict[str, str]]:
+    """Text longer than its column, as problems: PostgreSQL refuses it (SQLite would keep it), and the
+    schemas bound text only loosely. Where: ``<table>/<slug, code or number>/<column>``."""
+    from sqlalchemy import inspect
+
+    problems = []
+    for obj in [*session.new, *session.dirty]:
+        mapper = inspect(obj).mapper
+        name = next((str(getattr(obj, key)) for key in ("slug", "code", "number") if hasattr(obj, key)), "")
+        for attr in mapper.column_attrs:
+            length = getattr(attr.columns[0].type, "length", None)
+            value = getattr(obj, attr.key)
+            if length and isinstance(value, str) and len(value) > length:
+                problems.append(
+                    problem(
+                        "/".join(p for p in (mapper.local_table.name, name, attr.key) if p),
+                        f"文字过长：{len(value)} 个字符，最多 {length} 个",
+                        f"text too long: {len(value)} characters, at most {length}",
+                    )
+                )
+    return sorted(problems, key=lambda p: p["where"])
 
 
 # What a reload keeps of a hall: (published version, model sha, model published at).

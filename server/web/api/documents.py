@@ -238,21 +238,28 @@ def floor_label(floor: Floor) -> dict[str, str]:
 
 
 def search_sources(session: Session) -> tuple[list[dict], list[dict], list[dict]]:
-    """Every service item, counter and facility as the plain dicts that ``search.Index.build`` takes."""
+    """Every service item, counter and facility as the plain dicts that ``search.Index.build`` takes.
+
+    In id order: equal scores keep this order, and without ORDER BY PostgreSQL answers rows in the order they
+    sit on disk, which an update changes."""
     services = session.scalars(
-        select(ServiceItem).options(
+        select(ServiceItem)
+        .options(
             selectinload(ServiceItem.department),
             selectinload(ServiceItem.counters).joinedload(Counter.hall),
             selectinload(ServiceItem.counters).joinedload(Counter.floor),
         )
+        .order_by(ServiceItem.id)
     ).all()
     counters = session.scalars(
-        select(Counter).options(
+        select(Counter)
+        .options(
             selectinload(Counter.hall),
             selectinload(Counter.department),
             selectinload(Counter.zone),
             selectinload(Counter.floor),
         )
+        .order_by(Counter.id)
     ).all()
     # How many services each counter takes: a counter with fewer is the more specific place to go.
     taken = dict(
@@ -302,7 +309,9 @@ def search_sources(session: Session) -> tuple[list[dict], list[dict], list[dict]
         for c in counters
     ]
     facilities = session.scalars(
-        select(Facility).options(selectinload(Facility.hall), selectinload(Facility.floor))
+        select(Facility)
+        .options(selectinload(Facility.hall), selectinload(Facility.floor))
+        .order_by(Facility.id)
     ).all()
     facility_rows = [
         {
