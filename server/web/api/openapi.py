@@ -631,30 +631,39 @@ def error_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
 
 
+# Every successful answer (and every 304) carries these; the property tests check they are there.
+CACHE_HEADERS = {
+    "ETag": {
+        "schema": STRING,
+        "required": True,
+        "description": "Send back as If-None-Match to get 304 when unchanged.",
+    },
+    "Cache-Control": {"schema": {"type": "string", "pattern": "max-age=[0-9]+"}, "required": True},
+}
+
+
 def json_ok(schema: str, description: str) -> dict[str, Any]:
     """A 200 answer with a JSON body of component *schema*, an ETag and caching headers."""
     return {
         "description": description,
-        "headers": {
-            "ETag": {
-                "schema": STRING,
-                "description": "Send back as If-None-Match to get 304 when unchanged.",
-            },
-            "Cache-Control": {"schema": STRING},
-        },
+        "headers": CACHE_HEADERS,
         "content": {"application/json": {"schema": ref(schema)}},
     }
 
 
 def file_ok(media: str, description: str) -> dict[str, Any]:
-    """A 200 answer that is a file of type *media* rather than JSON."""
+    """A 200 answer that is a file of type *media* rather than JSON, with an ETag and caching headers."""
     return {
         "description": description,
+        "headers": CACHE_HEADERS,
         "content": {media: {"schema": {"type": "string", "contentMediaType": media}}},
     }
 
 
-NOT_MODIFIED = {"description": "Not modified: the If-None-Match ETag still matches."}
+NOT_MODIFIED = {
+    "description": "Not modified: the If-None-Match ETag still matches.",
+    "headers": CACHE_HEADERS,
+}
 
 
 def param(name: str, where: str, schema: dict[str, Any], description: str | None = None, **extra: Any):
@@ -665,40 +674,68 @@ def param(name: str, where: str, schema: dict[str, Any], description: str | None
     return out
 
 
-SLUG = {"type": "string", "pattern": SLUG_PATTERN}
+def slug(*examples: str) -> dict[str, Any]:
+    """A slug schema with *examples* (the property tests start from them, so real answers get checked)."""
+    return {"type": "string", "pattern": SLUG_PATTERN, "examples": list(examples)}
+
+
+# A search query: not blank (after trimming whitespace) and no control characters, as http.query_text checks.
+QUERY_PATTERN = r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$"
 # Parameters by the name the operation table uses (several share an OpenAPI name: "id", "hall").
 PARAMETERS: dict[str, dict[str, Any]] = {
-    "hall": param("hall", "path", SLUG, "Hall slug, e.g. guigang."),
+    "hall": param("hall", "path", slug("guigang", "pingnan"), "Hall slug, e.g. guigang."),
     "number": param(
         "number",
         "path",
-        {"type": "string", "pattern": COUNTER_NUMBER_PATTERN},
+        {"type": "string", "pattern": COUNTER_NUMBER_PATTERN, "examples": ["B03", "A01"]},
         "Printed counter number, e.g. B03 (lower case is accepted too).",
     ),
-    "service": param("id", "path", SLUG, "Service item id, e.g. scjg-qykb."),
-    "level": param("level", "path", INTEGER),
+    "service": param("id", "path", slug("scjg-qykb"), "Service item id, e.g. scjg-qykb."),
+    "level": param(
+        "level",
+        "path",
+        {"type": "integer", "minimum": -999, "maximum": 999, "examples": [1, 2]},
+        "The floor's level (1 is the ground floor; negative below ground).",
+    ),
     "q": param(
         "q",
         "query",
-        {"type": "string", "minLength": 1, "maxLength": 100},
-        "Chinese, pinyin, pinyin initials, a counter number or an everyday phrase.",
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 100,
+            "pattern": QUERY_PATTERN,
+            "examples": ["营业执照", "yyzz", "厕所"],
+        },
+        "Chinese, pinyin, pinyin initials, a counter number or an everyday phrase; at most 100 characters, "
+        "not blank, no control characters.",
         required=True,
     ),
-    "hall?": param("hall", "query", SLUG, "Rank this hall's services first and name its counters."),
+    "hall?": param(
+        "hall", "query", slug("guigang"), "Rank this hall's services first and name its counters."
+    ),
     "limit": param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 50}),
     "for": param("for", "query", {"enum": ["mobile", "pc", "appointment"]}),
     "v": param("v", "query", STRING, "The model hash from the hall document: the answer is then immutable."),
     "from": param(
         "from",
         "query",
-        {"type": "string", "pattern": rf"^(entrance|scene|counter|facility):{PLACE_KEY_PATTERN}$"},
+        {
+            "type": "string",
+            "pattern": rf"^(entrance|scene|counter|facility):{PLACE_KEY_PATTERN}$",
+            "examples": ["entrance:main"],
+        },
         "entrance:main, scene:<id>, counter:<number> or facility:<id>",
         required=True,
     ),
     "to": param(
         "to",
         "query",
-        {"type": "string", "pattern": rf"^(counter|facility|scene|nearest):{PLACE_KEY_PATTERN}$"},
+        {
+            "type": "string",
+            "pattern": rf"^((counter|facility|scene):{PLACE_KEY_PATTERN}|nearest:({'|'.join(FACILITY_TYPES)}))$",
+            "examples": ["counter:B03", "nearest:toilet", "facility:toilet-2"],
+        },
         "counter:<number>, facility:<id>, scene:<id>, or nearest:<facility type> (the nearest facility of "
         f"that type on foot, one of {', '.join(FACILITY_TYPES)})",
         required=True,
@@ -778,7 +815,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Search services, counters and facilities / 搜索事项、窗口与设施",
         "SearchResults",
         ("q", "hall?", "limit"),
-        (("400", "Missing, too long or malformed parameter"),),
+        (("400", "Missing, too long or malformed parameter"), ("404", "No such hall (the hall parameter)")),
     ),
     Operation(
         "/halls/{hall}/model.glb",
@@ -819,6 +856,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "openapi",
         "This document",
         ("application/json", "OpenAPI 3.1"),
+        errors=(("400", "Unknown parameter"),),
         conditional=False,
     ),
 )
