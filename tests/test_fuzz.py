@@ -8,11 +8,13 @@ the response schemas, ETag and Cache-Control where documented, valid input accep
 rejected, and every error in the one JSON shape (``server/errors.py``). A seeded random prober adds raw
 noise in the path (slashes, ``%``, NUL, emoji) that a schema-driven generator does not send.
 
-Both are deterministic (hypothesis derandomized, a fixed seed) and bounded (examples per operation).
+Both are deterministic (hypothesis derandomized, a fixed seed) and bounded (examples per operation; set
+VHALL_FUZZ_EXAMPLES to probe deeper by hand, e.g. 1000).
 """
 
 from __future__ import annotations
 
+import os
 import random
 from urllib.parse import quote
 
@@ -22,6 +24,20 @@ from hypothesis import HealthCheck, settings
 from server.web.api.openapi import document
 
 ALPHABET = "aZ09-_.~/%?&=#:;,+ 营业执照窗口\x00\x01\u200b\U0001f600'\"<>\\"
+# Pieces of real keys, so the noise also comes close to valid places, counters and floors.
+WORDS = (
+    "counter:",
+    "nearest:",
+    "scene:",
+    "facility:",
+    "entrance:",
+    "toilet",
+    "B03",
+    "main",
+    "-1",
+    "1",
+    "999",
+)
 
 # The document as served (/api/v1/openapi.json is this, encoded once at import).
 schema = schemathesis.openapi.from_dict(document())
@@ -44,7 +60,7 @@ def one_error_shape(ctx, response, case):
 
 @schema.parametrize()
 @settings(
-    max_examples=100,
+    max_examples=int(os.environ.get("VHALL_FUZZ_EXAMPLES", "100")),
     derandomize=True,  # the same requests on every run
     database=None,  # nothing written to .hypothesis/
     deadline=None,  # speed is scripts/bench_*.py's business
@@ -56,7 +72,10 @@ def test_every_answer_matches_the_openapi_document(case, live_server):
 
 
 def noise(rng: random.Random, longest: int = 40) -> str:
-    return "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, longest)))
+    return "".join(
+        rng.choice(WORDS) if rng.random() < 0.1 else rng.choice(ALPHABET)
+        for _ in range(rng.randint(0, longest))
+    )
 
 
 def test_random_requests_never_fail_the_server(api):
@@ -70,8 +89,16 @@ def test_random_requests_never_fail_the_server(api):
         "/api/v1/search?q=yyzz&hall={}",
         "/api/v1/search?q=yyzz&limit={}",
         "/api/v1/search?{}={}",
+        "/api/v1/halls/guigang/route?from={}&to={}",
+        "/api/v1/halls/guigang/route?from=entrance:main&to={}",
+        "/api/v1/halls/guigang/route?from=entrance:main&to=counter:B03&accessible={}",
+        "/api/v1/halls/guigang/floors/{}/plan.svg",
+        "/api/v1/halls/guigang/floors/1/plan.svg?lang={}",
+        "/api/v1/halls/{}/model.glb?v={}",
+        "/api/v1/services/scjg-qykb/qr.svg?for={}",
+        "/api/v1/halls/guigang/states?{}={}",
     ]
-    for _ in range(300):
+    for _ in range(400):
         template = rng.choice(templates)
         path = template.format(*(quote(noise(rng), safe="") for _ in range(template.count("{}"))))
         response = api.get(path)
