@@ -52,14 +52,17 @@ SCHEMAS: dict[str, Any] = {
             "error": obj(
                 ["status", "code", "message", "message_en"],
                 {
-                    "status": INTEGER,
-                    "code": STRING,
-                    "message": {"type": "string", "description": "zh-CN"},
-                    "message_en": STRING,
+                    "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                    "code": {"type": "string", "minLength": 1},
+                    "message": {"type": "string", "minLength": 1, "description": "zh-CN"},
+                    "message_en": {"type": "string", "minLength": 1},
                     "details": {"type": "object"},
                 },
+                additionalProperties=False,
             )
         },
+        additionalProperties=False,
+        description="The one error shape of the whole API (server/errors.py).",
     ),
     "Department": {
         "type": ["object", "null"],
