@@ -682,8 +682,11 @@ def slug(*examples: str) -> dict[str, Any]:
     return {"type": "string", "pattern": SLUG_PATTERN, "examples": list(examples)}
 
 
-# A search query: not blank (after trimming whitespace) and no control characters, as http.query_text checks.
-QUERY_PATTERN = r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$"
+# What Python's str.strip() trims (http.query_text), spelled out: a pattern's \s is ECMA-262's, which differs
+# (U+0085 is not in it, U+FEFF is).
+BLANK = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x3001)) if c.isspace() and ord(c) > 0x1F)
+# A search query: not blank and no control characters, as http.query_text checks.
+QUERY_PATTERN = rf"^[^\x00-\x1f]*[^\x00-\x1f{BLANK}][^\x00-\x1f]*$"
 # Parameters by the name the operation table uses (several share an OpenAPI name: "id", "hall").
 PARAMETERS: dict[str, dict[str, Any]] = {
     "hall": param("hall", "path", slug("guigang", "pingnan"), "Hall slug, e.g. guigang."),
