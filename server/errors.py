@@ -23,6 +23,7 @@ GENERIC = {
     409: ("conflict", "与当前数据冲突", "Conflict"),
     413: ("too_large", "提交的内容过大", "Request too large"),
     415: ("unsupported_media_type", "不支持该内容类型", "Unsupported media type"),
+    416: ("range_not_satisfiable", "请求的字节范围超出文件", "Range not satisfiable"),
     422: ("unprocessable", "内容无法处理", "Unprocessable content"),
     429: ("too_many_requests", "请求过于频繁，请稍后再试", "Too many requests"),
     500: ("internal_error", "服务器内部错误，请稍后再试", "Internal server error"),

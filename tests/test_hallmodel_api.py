@@ -44,6 +44,19 @@ def test_model_file_is_served_with_etag_and_immutable_when_versioned(api):
     assert plain.status_code == 200 and "immutable" not in plain.headers["Cache-Control"]
 
 
+def test_model_file_answers_byte_ranges_as_documented(api):
+    """A viewer may resume a large model with Range: 206 with the bytes asked for, 416 in the one error
+    shape past the end; both are in the OpenAPI document."""
+    whole = api.get("/api/v1/halls/guigang/model.glb")
+    part = api.get("/api/v1/halls/guigang/model.glb", headers={"Range": "bytes=0-11"})
+    assert part.status_code == 206 and part.content == whole.content[:12]
+    assert part.headers["Content-Range"] == f"bytes 0-11/{len(whole.content)}"
+    past = api.get("/api/v1/halls/guigang/model.glb", headers={"Range": f"bytes={len(whole.content) + 5}-"})
+    assert_error(past, 416, "range_not_satisfiable")
+    spec = api.get("/api/v1/openapi.json").json()["paths"]["/halls/{hall}/model.glb"]["get"]
+    assert {"206", "416"} <= set(spec["responses"])
+
+
 def test_route_from_the_entrance_to_a_counter(api):
     response = api.get("/api/v1/halls/guigang/route", params={"from": "entrance:main", "to": "counter:b03"})
     assert response.status_code == 200

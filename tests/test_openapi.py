@@ -37,3 +37,25 @@ def test_every_operation_declares_its_error_shape(api):
         for code in errors:
             schema = responses[code]["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/Error"}
+
+
+def test_search_query_pattern_agrees_with_the_server(api):
+    """The document's pattern for q says exactly which queries the server takes: blank ones (as Python's
+    strip() sees blanks, U+0085 and U+3000 included) and control characters are refused, U+FEFF is text."""
+    spec = api.get("/api/v1/openapi.json").json()
+    (q,) = [p for p in spec["paths"]["/search"]["get"]["parameters"] if p["name"] == "q"]
+    pattern = re.compile(q["schema"]["pattern"])
+    for text in ["营业执照", " yyzz ", "\ufeff", "\x85", "\u3000", " \u2028 ", "a\x01", "\x7f"]:
+        status = api.get("/api/v1/search", params={"q": text}).status_code
+        assert status in (200, 400), text
+        assert (status == 200) == bool(pattern.match(text)), (text, status)
+
+
+def test_patterns_mean_the_same_in_every_regex_dialect(api):
+    """A document's patterns are ECMA-262 regular expressions, the server's are Python's: their class escapes
+    differ (ECMA's \\s has U+FEFF and not U+0085; \\d and \\w are Unicode-wide in Python), so none is used."""
+    text = api.get("/api/v1/openapi.json").text
+    patterns = re.findall(r'"pattern":"((?:[^"\\]|\\.)*)"', text)
+    assert len(patterns) >= 6
+    for pattern in patterns:
+        assert not re.search(r"\\\\[sSdDwWbB]", pattern), pattern

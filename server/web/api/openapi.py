@@ -57,14 +57,17 @@ SCHEMAS: dict[str, Any] = {
             "error": obj(
                 ["status", "code", "message", "message_en"],
                 {
-                    "status": INTEGER,
-                    "code": STRING,
-                    "message": {"type": "string", "description": "zh-CN"},
-                    "message_en": STRING,
+                    "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                    "code": {"type": "string", "minLength": 1},
+                    "message": {"type": "string", "minLength": 1, "description": "zh-CN"},
+                    "message_en": {"type": "string", "minLength": 1},
                     "details": {"type": "object"},
                 },
+                additionalProperties=False,
             )
         },
+        additionalProperties=False,
+        description="The one error shape of the whole API (server/errors.py).",
     ),
     "Department": {
         "type": ["object", "null"],
@@ -644,30 +647,39 @@ def error_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
 
 
+# Every successful answer (and every 304) carries these; the property tests check they are there.
+CACHE_HEADERS = {
+    "ETag": {
+        "schema": STRING,
+        "required": True,
+        "description": "Send back as If-None-Match to get 304 when unchanged.",
+    },
+    "Cache-Control": {"schema": {"type": "string", "pattern": "max-age=[0-9]+"}, "required": True},
+}
+
+
 def json_ok(schema: str, description: str) -> dict[str, Any]:
     """A 200 answer with a JSON body of component *schema*, an ETag and caching headers."""
     return {
         "description": description,
-        "headers": {
-            "ETag": {
-                "schema": STRING,
-                "description": "Send back as If-None-Match to get 304 when unchanged.",
-            },
-            "Cache-Control": {"schema": STRING},
-        },
+        "headers": CACHE_HEADERS,
         "content": {"application/json": {"schema": ref(schema)}},
     }
 
 
 def file_ok(media: str, description: str) -> dict[str, Any]:
-    """A 200 answer that is a file of type *media* rather than JSON."""
+    """A 200 answer that is a file of type *media* rather than JSON, with an ETag and caching headers."""
     return {
         "description": description,
+        "headers": CACHE_HEADERS,
         "content": {media: {"schema": {"type": "string", "contentMediaType": media}}},
     }
 
 
-NOT_MODIFIED = {"description": "Not modified: the If-None-Match ETag still matches."}
+NOT_MODIFIED = {
+    "description": "Not modified: the If-None-Match ETag still matches.",
+    "headers": CACHE_HEADERS,
+}
 
 
 def param(name: str, where: str, schema: dict[str, Any], description: str | None = None, **extra: Any):
@@ -678,40 +690,71 @@ def param(name: str, where: str, schema: dict[str, Any], description: str | None
     return out
 
 
-SLUG = {"type": "string", "pattern": SLUG_PATTERN}
+def slug(*examples: str) -> dict[str, Any]:
+    """A slug schema with *examples* (the property tests start from them, so real answers get checked)."""
+    return {"type": "string", "pattern": SLUG_PATTERN, "examples": list(examples)}
+
+
+# What Python's str.strip() trims (http.query_text), spelled out: a pattern's \s is ECMA-262's, which differs
+# (U+0085 is not in it, U+FEFF is).
+BLANK = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x3001)) if c.isspace() and ord(c) > 0x1F)
+# A search query: not blank and no control characters, as http.query_text checks.
+QUERY_PATTERN = rf"^[^\x00-\x1f]*[^\x00-\x1f{BLANK}][^\x00-\x1f]*$"
 # Parameters by the name the operation table uses (several share an OpenAPI name: "id", "hall").
 PARAMETERS: dict[str, dict[str, Any]] = {
-    "hall": param("hall", "path", SLUG, "Hall slug, e.g. guigang."),
+    "hall": param("hall", "path", slug("guigang", "pingnan"), "Hall slug, e.g. guigang."),
     "number": param(
         "number",
         "path",
-        {"type": "string", "pattern": COUNTER_NUMBER_PATTERN},
+        {"type": "string", "pattern": COUNTER_NUMBER_PATTERN, "examples": ["B03", "A01"]},
         "Printed counter number, e.g. B03 (lower case is accepted too).",
     ),
-    "service": param("id", "path", SLUG, "Service item id, e.g. scjg-qykb."),
-    "level": param("level", "path", INTEGER),
+    "service": param("id", "path", slug("scjg-qykb"), "Service item id, e.g. scjg-qykb."),
+    "level": param(
+        "level",
+        "path",
+        {"type": "integer", "minimum": -999, "maximum": 999, "examples": [1, 2]},
+        "The floor's level (1 is the ground floor; negative below ground).",
+    ),
     "q": param(
         "q",
         "query",
-        {"type": "string", "minLength": 1, "maxLength": 100},
-        "Chinese, pinyin, pinyin initials, a counter number or an everyday phrase.",
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 100,
+            "pattern": QUERY_PATTERN,
+            "examples": ["营业执照", "yyzz", "厕所"],
+        },
+        "Chinese, pinyin, pinyin initials, a counter number or an everyday phrase; at most 100 characters, "
+        "not blank, no control characters.",
         required=True,
     ),
-    "hall?": param("hall", "query", SLUG, "Rank this hall's services first and name its counters."),
+    "hall?": param(
+        "hall", "query", slug("guigang"), "Rank this hall's services first and name its counters."
+    ),
     "limit": param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 50}),
     "for": param("for", "query", {"enum": ["mobile", "pc", "appointment"]}),
     "v": param("v", "query", STRING, "The model hash from the hall document: the answer is then immutable."),
     "from": param(
         "from",
         "query",
-        {"type": "string", "pattern": rf"^(entrance|scene|counter|facility):{PLACE_KEY_PATTERN}$"},
+        {
+            "type": "string",
+            "pattern": rf"^(entrance|scene|counter|facility):{PLACE_KEY_PATTERN}$",
+            "examples": ["entrance:main"],
+        },
         "entrance:main, scene:<id>, counter:<number> or facility:<id>",
         required=True,
     ),
     "to": param(
         "to",
         "query",
-        {"type": "string", "pattern": rf"^(counter|facility|scene|nearest):{PLACE_KEY_PATTERN}$"},
+        {
+            "type": "string",
+            "pattern": rf"^((counter|facility|scene):{PLACE_KEY_PATTERN}|nearest:({'|'.join(FACILITY_TYPES)}))$",
+            "examples": ["counter:B03", "nearest:toilet", "facility:toilet-2"],
+        },
         "counter:<number>, facility:<id>, scene:<id>, or nearest:<facility type> (the nearest facility of "
         f"that type on foot, one of {', '.join(FACILITY_TYPES)})",
         required=True,
@@ -736,6 +779,9 @@ class Operation:
     params: tuple[str, ...] = ()
     errors: tuple[tuple[str, str], ...] = ()
     conditional: bool = True  # answers 304 to If-None-Match
+    # A file that answers a Range header with 206 (416 past its end). The header is not listed as a
+    # parameter: werkzeug answers a malformed one 416 where a generator expects 400.
+    ranges: bool = False
 
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -791,7 +837,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Search services, counters and facilities / 搜索事项、窗口与设施",
         "SearchResults",
         ("q", "hall?", "limit"),
-        (("400", "Missing, too long or malformed parameter"),),
+        (("400", "Missing, too long or malformed parameter"), ("404", "No such hall (the hall parameter)")),
     ),
     Operation(
         "/halls/{hall}/model.glb",
@@ -802,7 +848,9 @@ OPERATIONS: tuple[Operation, ...] = (
         (
             ("400", "Malformed hall slug or unknown parameter"),
             ("404", "No such hall, or no model published yet"),
+            ("416", "The Range asked for lies past the end of the file"),
         ),
+        ranges=True,
     ),
     Operation(
         "/halls/{hall}/route",
@@ -832,6 +880,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "openapi",
         "This document",
         ("application/json", "OpenAPI 3.1"),
+        errors=(("400", "Unknown parameter"),),
         conditional=False,
     ),
 )
@@ -858,6 +907,11 @@ def build_operation(op: Operation) -> dict[str, Any]:
     if op.conditional:
         responses["304"] = NOT_MODIFIED
         parameters.append(PARAMETERS["If-None-Match"])
+    if op.ranges:
+        responses["206"] = {
+            **file_ok(op.answer[0], "The bytes asked for by Range"),
+            "headers": {**CACHE_HEADERS, "Content-Range": {"schema": STRING, "required": True}},
+        }
     responses.update({code: error_response(reason) for code, reason in op.errors})
     get: dict[str, Any] = {"operationId": op.op_id, "summary": op.summary}
     if parameters:

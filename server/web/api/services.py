@@ -65,13 +65,13 @@ def current_index() -> search_module.Index:
 
 
 def request_hall() -> str | None:
-    """The optional ``hall`` parameter, which must name an existing hall."""
-    hall = query_text("hall", required=False)
+    """The optional ``hall`` parameter, which must name an existing hall (404 otherwise, as in a path)."""
+    hall = request.args.get("hall")
     if hall is None:
         return None
-    slug_arg(hall, "hall")
+    slug_arg(hall, "hall")  # an empty or blank one is malformed too, as the document says
     if get_session().scalar(select(Hall.id).where(Hall.slug == hall)) is None:
-        raise bad_parameter("hall", f"没有这个大厅：{hall}", f"no such hall: {hall}")
+        raise not_found("大厅", "Hall", hall)
     return hall
 
 
