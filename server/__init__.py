@@ -81,9 +81,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The command groups; each command's module is imported only when that command runs (server/cli)."""
-    from .cli import model_cli, panorama_cli
+    from .cli import backup_cli, model_cli, panorama_cli
     from .cli.demo import demo_command
 
     app.cli.add_command(demo_command)
     app.cli.add_command(model_cli)
     app.cli.add_command(panorama_cli)
+    app.cli.add_command(backup_cli)

@@ -30,8 +30,9 @@ ALLOWED = {
     "panoramas": {"hallmodel"},
     "publishing": {"catalogue", "hallmodel", "wayfinding", "panoramas"},
     "demo": {"catalogue"},
+    "backup": set(),
     "web": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing"},
-    "cli": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "demo"},
+    "cli": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "demo", "backup"},
 }
 
 
