@@ -18,8 +18,9 @@ ALLOWED = {
     "panoramas": {"hallmodel"},
     "publishing": {"catalogue", "hallmodel", "wayfinding", "panoramas"},
     "demo": {"catalogue"},
-    "web": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing"},
-    "cli": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "demo"},
+    "accounts": set(),
+    "web": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "accounts"},
+    "cli": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "demo", "accounts"},
 }
 
 

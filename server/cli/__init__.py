@@ -1,4 +1,4 @@
-"""The command-line layer: ``flask --app server demo|model|panorama …``. Like the web layer it calls into
+"""The command-line layer: ``flask --app server demo|model|panorama|user …``. Like the web layer it calls into
 the domain packages and is imported by none of them (docs/ARCHITECTURE.md).
 
 A command's module is imported when that command is asked for, not when the app starts: the groups below
@@ -46,4 +46,9 @@ panorama_cli = LazyGroup(
     "panorama",
     modules={"tile": "panorama_tile", "add": "panorama", "render-demo": "panorama", "register": "panorama"},
     help="Panoramas: validate and tile. / 全景图：校验与切片。",
+)
+user_cli = LazyGroup(
+    "user",
+    modules={name: "user" for name in ("create", "list", "disable", "enable", "reset-password")},
+    help="Staff accounts: create, list, disable, enable, reset a password. / 工作人员账号：创建、列出、停用、启用、重置密码。",
 )
