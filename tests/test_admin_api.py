@@ -247,6 +247,21 @@ def test_the_admin_api_is_not_open_to_other_origins(client):
         assert "Access-Control-Allow-Origin" not in preflight.headers
 
 
+def test_unknown_admin_paths_and_methods_answer_the_one_shape_uncached(client):
+    for method, path, status in [
+        ("GET", "/api/v1/admin/nothing", 404),
+        ("PUT", "/api/v1/admin/session", 405),
+        ("GET", "/admin/nothing", 404),
+    ]:
+        response = client.open(path, method=method, headers={"Origin": "https://elsewhere.example"})
+        assert response.status_code == status
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "Access-Control-Allow-Origin" not in response.headers
+        if path.startswith("/api/"):
+            assert set(response.get_json()["error"]) == {"status", "code", "message", "message_en"}
+    assert "no-store" not in client.get("/api/v1/halls").headers.get("Cache-Control", "")
+
+
 def test_the_openapi_document_describes_the_admin_api(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert {"admin", "public"} <= {tag["name"] for tag in spec["tags"]}

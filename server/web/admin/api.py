@@ -16,7 +16,8 @@ from ...vocabulary import ROLES
 from . import api_bp
 from .auth import current, public, require, session_body, set_cookie, sign_in, sign_out, staff_headers
 
-api_bp.after_request(staff_headers)
+# Every answer under /admin and /api/v1/admin, errors of unknown paths and methods included.
+api_bp.after_app_request(staff_headers)
 
 
 @api_bp.get("/session")

@@ -21,6 +21,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, g, redirect, request, url_for
+from sqlalchemy.exc import IntegrityError
 
 from ...accounts import sessions
 from ...accounts.passwords import dummy_hash, hash_password, needs_rehash, verify_password
@@ -193,8 +194,13 @@ def sign_in(name: Any, password: Any) -> tuple[str, StaffSession]:
     # An unknown name costs one hash too, so timing tells nothing either.
     good = verify_password(password, user.password_hash if user else dummy_hash(cost))
     if not good or user is None or user.disabled:
-        sessions.record_failure(db, keys, _limits(), now=moment)
-        db.commit()
+        try:
+            sessions.record_failure(db, keys, _limits(), now=moment)
+            db.commit()
+        except IntegrityError:  # another process counted the first failure of a key at the same moment
+            db.rollback()
+            sessions.record_failure(db, keys, _limits(), now=moment)
+            db.commit()
         wait = sessions.locked_for(db, keys, now=moment)
         raise locked(wait) if wait is not None else wrong_credentials()
     sessions.record_success(db, keys)
@@ -216,8 +222,13 @@ def sign_out(response: Response) -> None:
     clear_cookie(response)
 
 
+STAFF_PATHS = ("/admin/", "/api/v1/admin/")
+
+
 def staff_headers(response: Response) -> Response:
-    """After every admin answer: never cached; ``Retry-After`` on a lock-out."""
+    """After every answer on the staff side: never cached; ``Retry-After`` on a lock-out."""
+    if not (request.path + "/").startswith(STAFF_PATHS):
+        return response
     response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     retry = g.get("retry_after")

@@ -16,10 +16,17 @@ from ...problems import HallError
 from ...vocabulary import ROLES
 from ..pages import asset_url
 from . import pages_bp
-from .auth import LOGIN_CSRF_COOKIE, cookie_name, current, public, require, set_cookie, sign_in, sign_out
-from .auth import staff_headers as _staff_headers
-
-pages_bp.after_request(_staff_headers)
+from .auth import (
+    LOGIN_CSRF_COOKIE,
+    check_csrf,
+    cookie_name,
+    current,
+    public,
+    require,
+    set_cookie,
+    sign_in,
+    sign_out,
+)
 
 TEXT = {
     "zh": {
@@ -90,9 +97,7 @@ def login():
     if request.method == "POST":
         sent = request.form.get("csrf_token", "")
         if not token or not hmac.compare_digest(sent.encode(), token.encode()):
-            from .auth import check_csrf
-
-            check_csrf("")  # raises the one 403
+            check_csrf("")  # no token to match: raises the one 403
         try:
             session_token, _row = sign_in(request.form.get("username", ""), request.form.get("password", ""))
         except HallError as exc:
