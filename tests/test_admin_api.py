@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from server.models import StaffSession
+from tests.conftest import make_app
 from tests.staff import PASSWORD, Clock, sign_in, staff_app
 
 
@@ -318,3 +320,22 @@ def test_the_form_needs_its_own_csrf_token(app):
     refused = client.post("/admin/login", data={"username": "boss", "password": PASSWORD, "csrf_token": "x"})
     assert refused.status_code == 403
     assert client.get_cookie("vhall_admin") is None
+
+
+def test_behind_a_proxy_the_forwarded_scheme_makes_the_cookie_secure(tmp_path):
+    app = make_app(tmp_path, demo=False, PROXY_FIX=1, PASSWORD_SCRYPT_N=2**10)
+    args = ["user", "create", "boss", "--role", "admin", "--password-stdin"]
+    assert app.test_cli_runner().invoke(args=args, input=PASSWORD + "\n").exit_code == 0
+    client = app.test_client()
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    response = client.post(
+        "/api/v1/admin/session", json={"username": "boss", "password": PASSWORD}, headers=forwarded
+    )
+    assert response.status_code == 201
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-vhall_admin=") and "Secure" in cookie
+    session = app.extensions["db"]()
+    try:
+        assert session.query(StaffSession).one().client_address == "203.0.113.9"
+    finally:
+        session.close()
