@@ -97,7 +97,9 @@ WRITES = sorted(k for k, v in EXPECTED.items() if k[0] != "GET" and v != "public
 def test_every_write_needs_the_csrf_token(app, method, rule):
     client = app.test_client()
     sign_in(client, "boss")
-    response = client.open(rule.replace("<hall>", HALL), method=method, headers={"Accept": "application/json"})
+    response = client.open(
+        rule.replace("<hall>", HALL), method=method, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "csrf"
 
@@ -107,7 +109,9 @@ def test_the_hall_list_shows_each_caller_its_halls(app):
     for caller, name in CALLERS.items():
         client = app.test_client()
         sign_in(client, name)
-        seen[caller] = {h["slug"]: h["may_edit"] for h in client.get("/api/v1/admin/halls").get_json()["halls"]}
+        seen[caller] = {
+            h["slug"]: h["may_edit"] for h in client.get("/api/v1/admin/halls").get_json()["halls"]
+        }
     assert seen["admin"] == {"guigang": True, "pingnan": True}
     assert seen["viewer"] == {"guigang": False, "pingnan": False}
     assert seen["editor"] == {"guigang": True}
