@@ -72,6 +72,12 @@ def test_bad_input_is_refused_in_both_languages(app, args, password, code):
     assert "clerk.zz" not in names(app)
 
 
+def test_bad_input_is_told_before_the_password_is_asked(app):
+    result = run(app, "create", "clerk.zz", "--role", "editor", stdin="")
+    assert result.exit_code == 2 and "[editor_without_hall]" in result.output
+    assert "Password" not in result.output
+
+
 def test_disable_enable_and_unknown_names(app):
     client = app.test_client()
     sign_in(client, "looker")

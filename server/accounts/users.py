@@ -59,18 +59,9 @@ def resolve_halls(session: Session, slugs: Sequence[str]) -> list[Hall]:
     return [found[s] for s in dict.fromkeys(slugs)]
 
 
-def create_user(
-    session: Session,
-    name: str,
-    password: str,
-    *,
-    role: str,
-    halls: Sequence[str] = (),
-    min_length: int,
-    cost: int,
-    now: datetime,
-) -> User:
-    """Add a user (the caller commits); AccountError for a bad or taken name, role, halls or password."""
+def check_new(session: Session, name: str, *, role: str, halls: Sequence[str] = ()) -> list[Hall]:
+    """The halls of a user about to be made; AccountError for a bad or taken name, a bad role, or halls
+    that are unknown or wrong for the role (checked before asking for a password)."""
     check_name(name)
     if role not in ROLES:
         raise AccountError(
@@ -94,7 +85,22 @@ def create_user(
         )
     if get_user(session, name) is not None:
         raise AccountError("user_exists", f"用户已存在：{name}", f"User already exists: {name}", status=409)
-    hall_rows = resolve_halls(session, halls)
+    return resolve_halls(session, halls)
+
+
+def create_user(
+    session: Session,
+    name: str,
+    password: str,
+    *,
+    role: str,
+    halls: Sequence[str] = (),
+    min_length: int,
+    cost: int,
+    now: datetime,
+) -> User:
+    """Add a user (the caller commits); AccountError for a bad or taken name, role, halls or password."""
+    hall_rows = check_new(session, name, role=role, halls=halls)
     check_strength(password, user_name=name, min_length=min_length)
     user = User(
         name=name,

@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..accounts import AccountError
-from ..accounts.users import create_user, list_users, require_user, set_disabled, set_password
+from ..accounts.users import check_new, create_user, list_users, require_user, set_disabled, set_password
 from ..config import now
 from ..db import upgrade
 from . import user_cli
@@ -49,6 +49,7 @@ def create_command(name: str, role: str, halls: tuple[str, ...], password_stdin:
     upgrade(current_app.extensions["db_engine"])
     with cli_session() as session:
         try:
+            check_new(session, name, role=role, halls=halls)  # before asking for a password
             password = _password(password_stdin)
             user = create_user(session, name, password, role=role, halls=halls, now=now(), **_settings())
             session.commit()
