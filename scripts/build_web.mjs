@@ -25,6 +25,7 @@ const result = await esbuild.build({
   entryPoints: [
     { in: 'src/main.js', out: 'tour' },
     { in: 'src/tour.css', out: 'tour' },
+    { in: 'src/admin.css', out: 'admin' }, // the staff pages (server/templates/admin)
   ],
   outdir: dist,
   bundle: true,

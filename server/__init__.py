@@ -63,28 +63,33 @@ def register_blueprints(app: Flask) -> None:
     from flask_cors import CORS
 
     from .web import compression
+    from .web.admin import api_bp as admin_api_bp
+    from .web.admin import pages_bp as admin_pages_bp
     from .web.api import bp as api_bp
     from .web.pages import bp as pages_bp
     from .web.panorama_files import bp as panoramas_bp
 
-    # The API is public and read-only: any origin may GET it.
+    # The API is public and read-only: any origin may GET it. Not the admin API: staff use it same-origin.
     CORS(
         app,
-        resources={r"/api/*": {"origins": "*", "methods": ["GET", "HEAD", "OPTIONS"]}},
+        resources={r"/api/(?!v1/admin(/|$)).*": {"origins": "*", "methods": ["GET", "HEAD", "OPTIONS"]}},
         send_wildcard=True,  # one answer for every origin, so shared caches need no Vary: Origin
     )
     app.register_blueprint(api_bp)
     app.register_blueprint(panoramas_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(admin_api_bp)
+    app.register_blueprint(admin_pages_bp)
     compression.register(app)
 
 
 def register_commands(app: Flask) -> None:
     """The command groups; each command's module is imported only when that command runs (server/cli)."""
-    from .cli import backup_cli, model_cli, panorama_cli
+    from .cli import backup_cli, model_cli, panorama_cli, user_cli
     from .cli.demo import demo_command
 
     app.cli.add_command(demo_command)
     app.cli.add_command(model_cli)
     app.cli.add_command(panorama_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(user_cli)

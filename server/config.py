@@ -34,6 +34,15 @@ DEFAULTS: dict[str, Any] = {
     # only unless LINK_ALLOW_HTTP. gov.cn holds every Chinese government site, the demo's included.
     "LINK_ALLOWED_DOMAINS": ["gov.cn"],
     "LINK_ALLOW_HTTP": False,
+    # Staff accounts (server/accounts, server/web/admin).
+    "PASSWORD_MIN_LENGTH": 10,  # characters
+    "PASSWORD_SCRYPT_N": 2**15,  # scrypt cost; a changed value rehashes each password at its next sign-in
+    "SESSION_IDLE_MINUTES": 30,  # a staff session unused this long ends
+    "SESSION_MAX_HOURS": 12,  # and any staff session ends this long after sign-in
+    "LOGIN_MAX_FAILURES": 5,  # failed sign-ins per user name within the window before it is locked
+    "LOGIN_MAX_FAILURES_ADDRESS": 20,  # … and per client address
+    "LOGIN_WINDOW_MINUTES": 15,
+    "LOGIN_LOCK_MINUTES": 15,  # how long a locked user name or address waits
     # Source equirects of the demo scenes (rendered from the hall model at set-up; real photographs replace
     # them): assets/panoramas/<hall>/<scene>.jpg in the checkout. Published tiles live in the instance folder.
     "PANORAMA_SOURCES": str(Path(__file__).resolve().parents[1] / "assets" / "panoramas"),

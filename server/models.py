@@ -20,12 +20,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from .urls import UnsafeAddress, check_link, panorama_problem
-from .vocabulary import COUNTER_STATUSES, COUNTER_TYPES, FACILITY_TYPES
+from .vocabulary import COUNTER_STATUSES, COUNTER_TYPES, FACILITY_TYPES, ROLES
 
 
 class Base(DeclarativeBase):
@@ -324,3 +325,82 @@ class HotspotOverride(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
 
     scene: Mapped[Scene] = relationship(back_populates="overrides")
+
+
+# ---- Staff accounts (server/accounts): users, their sessions, and failed sign-ins ----
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment stored in UTC and always read back aware (SQLite forgets the zone; comparisons need it)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: staff account times must be aware")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+user_halls = Table(
+    "user_halls",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("hall_id", ForeignKey("halls.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(Base):
+    """A member of staff: a name, a password hash, a role (``vocabulary.ROLES``) and, for editors, halls."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now, onupdate=_now)
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    halls: Mapped[list[Hall]] = relationship(secondary=user_halls, order_by="Hall.slug")
+    sessions: Mapped[list[StaffSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @validates("role")
+    def _check_role(self, key: str, value: str) -> str:
+        return _in_vocabulary(key, value, ROLES)
+
+
+class StaffSession(Base):
+    """A signed-in browser: only the SHA-256 of its cookie's token is kept, so a copy of the database
+    cannot be used to sign in. Times are checked on every request (idle and absolute timeouts)."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per key (``user:<name>`` — typed names, existing or not — or
+    ``address:<ip>``), and the moment until which that key is locked; shared by every server process."""
+
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -122,6 +122,17 @@ COUNTER_NUMBER_PATTERN = r"^[A-Z]{1,2}[0-9]{2,3}$"
 # ``nearest:baby_room``): a counter number, a slug or a facility type.
 PLACE_KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 
+# Staff roles, most powerful first: admin (every hall, accounts, settings), editor (only the halls named on
+# the account), viewer (reads every hall, changes nothing). ``ROLE_RANK`` orders them for "at least" checks.
+ROLES: dict[str, Label] = {
+    "admin": Label("管理员", "Administrator"),
+    "editor": Label("编辑", "Editor"),
+    "viewer": Label("只读查看", "Viewer"),
+}
+ROLE_RANK: dict[str, int] = {"viewer": 1, "editor": 2, "admin": 3}
+# A staff user name: 3–32 characters, lower-case letters, digits, dot, underscore, hyphen; a letter first.
+USER_NAME_PATTERN = r"^[a-z][a-z0-9._-]{2,31}$"
+
 # Files whose URL names their content (a hash or a version) are cached for a year and never revalidated.
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 IMMUTABLE_CACHE_CONTROL = f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"

@@ -31,8 +31,9 @@ ALLOWED = {
     "publishing": {"catalogue", "hallmodel", "wayfinding", "panoramas"},
     "demo": {"catalogue"},
     "backup": set(),
-    "web": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing"},
-    "cli": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "demo", "backup"},
+    "accounts": set(),
+    "web": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "accounts"},
+    "cli": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "demo", "backup", "accounts"},
 }
 
 

@@ -913,7 +913,7 @@ def build_operation(op: Operation) -> dict[str, Any]:
             "headers": {**CACHE_HEADERS, "Content-Range": {"schema": STRING, "required": True}},
         }
     responses.update({code: error_response(reason) for code, reason in op.errors})
-    get: dict[str, Any] = {"operationId": op.op_id, "summary": op.summary}
+    get: dict[str, Any] = {"operationId": op.op_id, "summary": op.summary, "tags": ["public"]}
     if parameters:
         get["parameters"] = parameters
     get["responses"] = responses
@@ -921,13 +921,16 @@ def build_operation(op: Operation) -> dict[str, Any]:
 
 
 def document() -> dict[str, Any]:
-    """The whole OpenAPI 3.1 document."""
+    """The whole OpenAPI 3.1 document: the public API, and the admin API (tag admin)."""
+    from ..admin import openapi as admin
+
     return {
         "openapi": "3.1.0",
         "info": INFO,
         "servers": [{"url": "/api/v1"}],
-        "paths": {op.path: build_operation(op) for op in OPERATIONS},
-        "components": {"schemas": SCHEMAS},
+        "tags": [{"name": "public", "description": "The read-only public API"}, admin.TAG],
+        "paths": {**{op.path: build_operation(op) for op in OPERATIONS}, **admin.PATHS},
+        "components": {"schemas": {**SCHEMAS, **admin.SCHEMAS}, "securitySchemes": admin.SECURITY_SCHEMES},
     }
 
 

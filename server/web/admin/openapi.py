@@ -1,0 +1,184 @@
+"""The admin API's part of the OpenAPI document (tag ``admin``): its paths, schemas and security schemes,
+merged into the public document by ``server.web.api.openapi.document``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...vocabulary import ROLES, SLUG_PATTERN, USER_NAME_PATTERN
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+STRING = {"type": "string"}
+TIME = {"type": "string", "format": "date-time"}
+ROLE = {"type": "string", "enum": list(ROLES)}
+SLUGS = {"type": "array", "items": {"type": "string", "pattern": SLUG_PATTERN}}
+
+SCHEMAS: dict[str, Any] = {
+    "AdminSession": _obj(
+        ["user", "csrf_token", "idle_expires_at", "expires_at"],
+        {
+            "user": _obj(
+                ["name", "role", "halls", "all_halls"],
+                {"name": STRING, "role": ROLE, "halls": SLUGS, "all_halls": {"type": "boolean"}},
+            ),
+            "csrf_token": {"type": "string", "description": "Send as X-CSRF-Token on every write."},
+            "idle_expires_at": TIME,
+            "expires_at": TIME,
+        },
+    ),
+    "AdminSignIn": _obj(
+        ["username", "password"],
+        {"username": {"type": "string", "pattern": USER_NAME_PATTERN}, "password": STRING},
+    ),
+    "AdminUserList": _obj(
+        ["users"],
+        {
+            "users": {
+                "type": "array",
+                "items": _obj(
+                    ["name", "role", "role_label", "halls", "disabled", "created_at", "last_login_at"],
+                    {
+                        "name": STRING,
+                        "role": ROLE,
+                        "role_label": _ref("Bilingual"),
+                        "halls": SLUGS,
+                        "disabled": {"type": "boolean"},
+                        "created_at": TIME,
+                        "last_login_at": {"type": ["string", "null"], "format": "date-time"},
+                    },
+                ),
+            }
+        },
+    ),
+    "AdminHall": _obj(
+        ["slug", "name", "may_edit"],
+        {"slug": STRING, "name": _ref("Bilingual"), "may_edit": {"type": "boolean"}},
+    ),
+    "AdminHallList": _obj(["halls"], {"halls": {"type": "array", "items": _ref("AdminHall")}}),
+}
+
+SECURITY_SCHEMES = {
+    "staffSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "vhall_admin",
+        "description": "The session cookie set by signing in (__Host-vhall_admin over HTTPS).",
+    },
+    "csrfToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRF-Token",
+        "description": "The session's csrf_token (GET /admin/session); required on every write.",
+    },
+}
+READ = [{"staffSession": []}]
+WRITE = [{"staffSession": [], "csrfToken": []}]
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {"Cache-Control": {"schema": STRING, "description": "Always no-store."}},
+        "content": {"application/json": {"schema": _ref(schema)}},
+    }
+
+
+UNAUTHENTICATED = ("401", "Not signed in, or the session ended (idle or absolute timeout)")
+FORBIDDEN = ("403", "The account's role or halls do not allow this")
+
+
+def _op(
+    op_id: str, summary: str, ok: tuple[str, dict[str, Any]], errors, security, **extra
+) -> dict[str, Any]:
+    responses = {ok[0]: ok[1], **{code: _error(reason) for code, reason in errors}}
+    return {
+        "operationId": op_id,
+        "summary": summary,
+        "tags": ["admin"],
+        "security": security,
+        "responses": responses,
+        **extra,
+    }
+
+
+HALL = {"name": "hall", "in": "path", "required": True, "schema": {"type": "string", "pattern": SLUG_PATTERN}}
+
+PATHS: dict[str, Any] = {
+    "/admin/session": {
+        "get": _op(
+            "getAdminSession",
+            "Who is signed in, role, halls and CSRF token / 当前登录信息",
+            ("200", _json("AdminSession", "The session")),
+            [UNAUTHENTICATED],
+            READ,
+        ),
+        "post": _op(
+            "signIn",
+            "Sign in (sets the session cookie) / 登录",
+            (
+                "201",
+                _json("AdminSession", "Signed in: a new session (any earlier one of this browser ended)"),
+            ),
+            [
+                ("400", "User name or password missing"),
+                ("401", "Wrong user name or password (the same answer for a name that does not exist)"),
+                ("415", "Not sent as JSON"),
+                ("429", "Too many failures for this name or address: locked; see Retry-After"),
+            ],
+            [],
+            requestBody={"required": True, "content": {"application/json": {"schema": _ref("AdminSignIn")}}},
+        ),
+        "delete": _op(
+            "signOut",
+            "Sign out / 退出登录",
+            ("204", {"description": "Signed out"}),
+            [UNAUTHENTICATED, ("403", "CSRF token missing or wrong")],
+            WRITE,
+        ),
+    },
+    "/admin/users": {
+        "get": _op(
+            "listAdminUsers",
+            "Staff accounts (admins only) / 工作人员账号",
+            ("200", _json("AdminUserList", "Every account")),
+            [UNAUTHENTICATED, FORBIDDEN],
+            READ,
+        )
+    },
+    "/admin/halls": {
+        "get": _op(
+            "listAdminHalls",
+            "The halls the caller may see or edit / 可管理的大厅",
+            ("200", _json("AdminHallList", "Halls")),
+            [UNAUTHENTICATED],
+            READ,
+        )
+    },
+    "/admin/halls/{hall}": {
+        "get": _op(
+            "getAdminHall",
+            "One hall the caller may see / 大厅",
+            ("200", _json("AdminHall", "The hall")),
+            [UNAUTHENTICATED, FORBIDDEN, ("404", "No such hall")],
+            READ,
+            parameters=[HALL],
+        )
+    },
+}
+
+TAG = {
+    "name": "admin",
+    "description": "Staff administration: signed-in staff only, same origin, never cached.",
+}

@@ -1,0 +1,148 @@
+"""The staff pages: ``/admin/login`` (a plain form, no script), ``/admin`` (the shell: who is signed in,
+role, halls, a nav that later parts extend) and ``/admin/logout`` (POST with the CSRF token).
+
+Chinese by default; ``?lang=en`` (kept through the form as a hidden field) switches to English.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from flask import Response, make_response, redirect, render_template, request, url_for
+
+from ...problems import HallError
+from ...vocabulary import ROLES
+from ..pages import asset_url
+from . import pages_bp
+from .auth import (
+    LOGIN_CSRF_COOKIE,
+    check_csrf,
+    cookie_name,
+    current,
+    public,
+    require,
+    set_cookie,
+    sign_in,
+    sign_out,
+)
+
+TEXT = {
+    "zh": {
+        "title": "工作人员登录",
+        "hall": "虚拟政务服务大厅",
+        "username": "用户名",
+        "password": "密码",
+        "submit": "登录",
+        "switch": "English",
+        "admin": "大厅管理",
+        "signed_in_as": "当前登录",
+        "role": "角色",
+        "halls": "可管理的大厅",
+        "all_halls": "全部大厅",
+        "logout": "退出登录",
+        "nav_home": "概览",
+        "nav_tour": "返回大厅首页",
+        "read_only": "只读",
+    },
+    "en": {
+        "title": "Staff sign-in",
+        "hall": "Virtual Service Hall",
+        "username": "User name",
+        "password": "Password",
+        "submit": "Sign in",
+        "switch": "中文",
+        "admin": "Hall administration",
+        "signed_in_as": "Signed in as",
+        "role": "Role",
+        "halls": "Halls you may manage",
+        "all_halls": "All halls",
+        "logout": "Sign out",
+        "nav_home": "Overview",
+        "nav_tour": "Back to the halls",
+        "read_only": "read only",
+    },
+}
+# The nav of the staff pages: (endpoint, text key). Later parts (counters, services …) add their rows.
+NAV: list[tuple[str, str]] = [("admin_pages.home", "nav_home")]
+
+
+def _lang() -> str:
+    return "en" if (request.values.get("lang") == "en") else "zh"
+
+
+def _context(lang: str, **extra: Any) -> dict[str, Any]:
+    other = "zh" if lang == "en" else "en"
+    return {
+        "lang": lang,
+        "t": TEXT[lang],
+        "switch_args": {"lang": "en"} if other == "en" else {},
+        "lang_args": {"lang": "en"} if lang == "en" else {},
+        "asset_url": asset_url,
+        **extra,
+    }
+
+
+@pages_bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """The sign-in form; on POST, sign in (double-submit CSRF token) and go to ``/admin``."""
+    lang = _lang()
+    if request.method == "GET" and current() is not None:
+        return redirect(url_for("admin_pages.home", **({"lang": "en"} if lang == "en" else {})))
+    token = request.cookies.get(cookie_name(LOGIN_CSRF_COOKIE)) or ""
+    error: HallError | None = None
+    status = 200
+    if request.method == "POST":
+        sent = request.form.get("csrf_token", "")
+        if not token or not hmac.compare_digest(sent.encode(), token.encode()):
+            check_csrf("")  # no token to match: raises the one 403
+        try:
+            session_token, _row = sign_in(request.form.get("username", ""), request.form.get("password", ""))
+        except HallError as exc:
+            error, status = exc, exc.status
+        else:
+            response = redirect(url_for("admin_pages.home", **({"lang": "en"} if lang == "en" else {})), 303)
+            set_cookie(response, "vhall_admin", session_token)
+            return response
+    if not token:
+        token = secrets.token_urlsafe(32)
+    body = render_template(
+        "admin/login.html",
+        **_context(lang, csrf_token=token, error=error, username=request.form.get("username", "")),
+    )
+    response = make_response(body, status)
+    set_cookie(response, LOGIN_CSRF_COOKIE, token)
+    return response
+
+
+@pages_bp.get("/")
+@require("viewer")
+def home():
+    """The staff shell: who is signed in, their role and halls, the nav and sign-out."""
+    lang = _lang()
+    staff = current()
+    user = staff.user
+    return render_template(
+        "admin/home.html",
+        **_context(
+            lang,
+            user=user,
+            role=getattr(ROLES[user.role], lang),
+            halls=[{"slug": h.slug, "name": h.name_en if lang == "en" else h.name_zh} for h in user.halls],
+            csrf_token=staff.csrf_token,
+            nav=NAV,
+        ),
+    )
+
+
+@pages_bp.post("/logout")
+@require("viewer")
+def logout():
+    """Sign out (CSRF checked by ``require``) and go back to the sign-in form."""
+    response: Response = redirect(
+        url_for("admin_pages.login", **({"lang": "en"} if _lang() == "en" else {})), 303
+    )
+    sign_out(response)
+    return response

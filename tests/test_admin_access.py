@@ -1,0 +1,129 @@
+"""Every admin route, as every kind of caller: anonymous, viewer, editor of another hall, editor of the
+hall, admin. The routes come from the app's URL map, so a route added without an entry here (and without
+``auth.require`` or ``auth.public``) fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.staff import Clock, sign_in, staff_app
+
+HALL = "guigang"  # what a <hall> in a route is filled with; editor.gg edits it, editor.pn does not
+CALLERS = {"viewer": "looker", "other_editor": "editor.pn", "editor": "editor.gg", "admin": "boss"}
+OK, DENIED = "ok", 403
+
+# (method, rule): what each caller gets. "public" routes are open to anyone and check their own input.
+ALL = {c: OK for c in CALLERS}
+EDITORS_UP = {"viewer": DENIED, "other_editor": OK, "editor": OK, "admin": OK}
+ADMIN_ONLY = {"viewer": DENIED, "other_editor": DENIED, "editor": DENIED, "admin": OK}
+READ_HALL = {"viewer": OK, "other_editor": DENIED, "editor": OK, "admin": OK}
+EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
+    ("GET", "/admin/login"): "public",
+    ("POST", "/admin/login"): "public",
+    ("GET", "/admin/"): ALL,
+    ("POST", "/admin/logout"): ALL,
+    ("GET", "/api/v1/admin/session"): ALL,
+    ("POST", "/api/v1/admin/session"): "public",
+    ("DELETE", "/api/v1/admin/session"): ALL,
+    ("GET", "/api/v1/admin/users"): ADMIN_ONLY,
+    ("GET", "/api/v1/admin/halls"): ALL,
+    ("GET", "/api/v1/admin/halls/<hall>"): READ_HALL,
+}
+
+
+def admin_routes(app) -> dict[tuple[str, str], str]:
+    """Every (method, rule) of the staff side, with its endpoint."""
+    routes = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(("/admin", "/api/v1/admin")):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                routes[(method, rule.rule)] = rule.endpoint
+    return routes
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    return staff_app(tmp_path_factory.mktemp("access"), Clock())
+
+
+def test_every_admin_route_is_in_the_table_and_declares_its_access(app):
+    routes = admin_routes(app)
+    assert set(routes) == set(EXPECTED), "an admin route without an entry in EXPECTED (or a stale entry)"
+    for (method, rule), endpoint in routes.items():
+        access = getattr(app.view_functions[endpoint], "access", None)
+        assert access is not None, f"{method} {rule} has neither auth.require nor auth.public"
+        assert (access.role is None) == (EXPECTED[(method, rule)] == "public"), (method, rule)
+
+
+def _call(client, method: str, rule: str, csrf: str | None):
+    path = rule.replace("<hall>", HALL)
+    # JSON errors from pages too (they answer HTML to a browser), so the code can be read.
+    headers = {"Accept": "application/json", **({"X-CSRF-Token": csrf} if csrf else {})}
+    return client.open(path, method=method, headers=headers, data={"csrf_token": csrf} if csrf else None)
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(EXPECTED))
+def test_anonymous_callers_are_sent_to_sign_in(app, method, rule):
+    response = _call(app.test_client(), method, rule, None)
+    if EXPECTED[(method, rule)] == "public":
+        assert response.status_code not in (401, 302), response.status_code
+    elif rule.startswith("/admin"):
+        assert response.status_code == 302 and response.headers["Location"].endswith("/admin/login")
+    else:
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "not_signed_in"
+
+
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+@pytest.mark.parametrize(("method", "rule"), sorted(k for k, v in EXPECTED.items() if v != "public"))
+def test_each_role_gets_what_its_role_allows(app, method, rule, caller):
+    client = app.test_client()
+    csrf = sign_in(client, CALLERS[caller]).get_json()["csrf_token"]
+    response = _call(client, method, rule, csrf)
+    expected = EXPECTED[(method, rule)][caller]
+    if expected == OK:
+        assert response.status_code < 400, (response.status_code, response.get_data(as_text=True))
+    else:
+        assert response.status_code == expected
+        assert response.get_json()["error"]["code"] == "forbidden"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+# Sign-in (public) is checked in test_admin_api: the form's own token, the JSON content type.
+WRITES = sorted(k for k, v in EXPECTED.items() if k[0] != "GET" and v != "public")
+
+
+@pytest.mark.parametrize(("method", "rule"), WRITES)
+def test_every_write_needs_the_csrf_token(app, method, rule):
+    client = app.test_client()
+    sign_in(client, "boss")
+    response = client.open(
+        rule.replace("<hall>", HALL), method=method, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "csrf"
+
+
+def test_the_hall_list_shows_each_caller_its_halls(app):
+    seen = {}
+    for caller, name in CALLERS.items():
+        client = app.test_client()
+        sign_in(client, name)
+        seen[caller] = {
+            h["slug"]: h["may_edit"] for h in client.get("/api/v1/admin/halls").get_json()["halls"]
+        }
+    assert seen["admin"] == {"guigang": True, "pingnan": True}
+    assert seen["viewer"] == {"guigang": False, "pingnan": False}
+    assert seen["editor"] == {"guigang": True}
+    assert seen["other_editor"] == {"pingnan": True}
+
+
+def test_users_are_listed_for_admins(app):
+    client = app.test_client()
+    sign_in(client, "boss")
+    users = {u["name"]: u for u in client.get("/api/v1/admin/users").get_json()["users"]}
+    assert set(users) == {"boss", "editor.gg", "editor.pn", "looker"}
+    assert users["editor.gg"]["halls"] == ["guigang"]
+    assert users["looker"]["role_label"] == {"zh": "只读查看", "en": "Viewer"}
+    assert users["boss"]["last_login_at"] is not None
+    assert "password_hash" not in users["boss"]
