@@ -1,5 +1,7 @@
 """The data model on a real SQLite file: constraints, cascades, and migrations that match the models."""
 
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -34,6 +36,42 @@ def test_migrations_create_exactly_the_models_schema(tmp_path):
     with app.extensions["db_engine"].connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+def test_catalogue_english_migration_round_trips_old_to_new_to_old(tmp_path):
+    """0006 on a real SQLite file: down to the old form (Chinese strings), up to pairs with ``en`` null, and
+    down again to exactly the same old form."""
+    from alembic import command
+
+    from server.db import alembic_config, upgrade
+
+    app = make_app(tmp_path)  # the demo at head: every condition and step a pair with English
+    engine = app.extensions["db_engine"]
+    rows = "SELECT slug, conditions, process FROM service_items ORDER BY slug"
+
+    def stored():
+        with engine.connect() as connection:
+            return {slug: (json.loads(c), json.loads(p)) for slug, c, p in connection.execute(text(rows))}
+
+    new = stored()
+    command.downgrade(alembic_config(engine), "0005")
+    old = stored()
+    assert old.keys() == new.keys() and len(old) >= 120
+    for slug, (conditions, process) in old.items():
+        assert conditions == [c["zh"] for c in new[slug][0]]
+        assert process == [
+            {"name": p["name"]["zh"], "description": p["description"]["zh"]} for p in new[slug][1]
+        ]
+    upgrade(engine, "0006")
+    untranslated = stored()
+    for slug, (conditions, process) in untranslated.items():
+        assert conditions == [{"zh": c, "en": None} for c in old[slug][0]]
+        assert process == [
+            {"name": {"zh": p["name"], "en": None}, "description": {"zh": p["description"], "en": None}}
+            for p in old[slug][1]
+        ]
+    command.downgrade(alembic_config(engine), "0005")
+    assert stored() == old
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(fresh):

@@ -325,11 +325,6 @@ def _department(dept: Department | None, d: dict) -> Department:
     return dept
 
 
-def _pair(text: str | dict) -> dict[str, str | None]:
-    """A catalogue text as a bilingual pair (a plain Chinese string, not yet translated, has ``en`` None)."""
-    return text if isinstance(text, dict) else {"zh": text, "en": None}
-
-
 def _service(s: dict, departments: dict[str, Department]) -> ServiceItem:
     """A service item with its materials and guide, from services entry *s*."""
     item = ServiceItem(
@@ -342,8 +337,8 @@ def _service(s: dict, departments: dict[str, Department]) -> ServiceItem:
         item_type=s["type"],
         legal_limit_days=s["legal_limit_days"],
         promised_limit_days=s["promised_limit_days"],
-        conditions=[_pair(c) for c in s["conditions"]],
-        process=[{"name": _pair(p["name"]), "description": _pair(p["description"])} for p in s["process"]],
+        conditions=s["conditions"],
+        process=s["process"],
         fees={"items": [], **s["fees"]},
         online_pc_url=s["online"]["pc"],
         online_mobile_url=s["online"]["mobile"],

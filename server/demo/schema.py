@@ -33,8 +33,6 @@ BILINGUAL = {
     "additionalProperties": False,
     "properties": {"zh": TEXT, "en": TEXT},
 }
-# Until every demo file's conditions and process steps are translated, a plain Chinese string is still taken.
-CATALOGUE_TEXT = {"oneOf": [TEXT, BILINGUAL]}
 PHONE = {"type": "string", "pattern": r"^[0-9][0-9-]{2,19}$"}
 URL = {"type": "string", "pattern": r"^https?://[^\s]+$", "maxLength": 500}
 TIME = {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"}
@@ -92,7 +90,7 @@ SERVICE = {
         "type": {"enum": SERVICE_TYPES},
         "legal_limit_days": {"type": ["integer", "null"], "minimum": 0, "maximum": 365},
         "promised_limit_days": {"type": "integer", "minimum": 0, "maximum": 365},
-        "conditions": {"type": "array", "minItems": 1, "items": CATALOGUE_TEXT},
+        "conditions": {"type": "array", "minItems": 1, "items": BILINGUAL},
         "process": {
             "type": "array",
             "minItems": 2,
@@ -100,7 +98,7 @@ SERVICE = {
                 "type": "object",
                 "required": ["name", "description"],
                 "additionalProperties": False,
-                "properties": {"name": CATALOGUE_TEXT, "description": CATALOGUE_TEXT},
+                "properties": {"name": BILINGUAL, "description": BILINGUAL},
             },
         },
         "materials": {"type": "array", "items": MATERIAL},
