@@ -191,8 +191,9 @@ class ServiceItem(Base):
     item_type: Mapped[str] = mapped_column(String(20))
     legal_limit_days: Mapped[int | None] = mapped_column(Integer)
     promised_limit_days: Mapped[int] = mapped_column(Integer)
-    conditions: Mapped[list[str]] = mapped_column(JSON)
-    process: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    # Bilingual pairs {zh, en}; en is None where a row is not yet translated (migration 0006).
+    conditions: Mapped[list[dict[str, str | None]]] = mapped_column(JSON)
+    process: Mapped[list[dict[str, dict[str, str | None]]]] = mapped_column(JSON)
     fees: Mapped[dict[str, Any]] = mapped_column(JSON)
     online_pc_url: Mapped[str] = mapped_column(String(500))
     online_mobile_url: Mapped[str] = mapped_column(String(500))

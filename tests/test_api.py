@@ -105,6 +105,14 @@ def test_service_with_guide_and_every_counter(api, db):
         "en": "Company registration (filing) application form",
     }
     assert first["notes"]["en"].startswith("Filled in online")
+    # Conditions and the official process: bilingual pairs, the catalogue's Chinese beside its English.
+    assert service["conditions"][1] == {
+        "zh": "全体股东（投资人）、法定代表人及其他需签署文件的人员已通过“登记注册身份验证”完成实名认证，能够在线完成电子签名",
+        "en": "All shareholders (investors), the legal representative and everyone else who must sign have "
+        "verified their real names through the registration identity check and can sign electronically online",
+    }
+    assert service["process"][1]["name"] == {"zh": "签名", "en": "Signatures"}
+    assert service["process"][1]["description"]["en"].startswith("All shareholders, the legal representative")
     halls = {c["hall"] for c in service["counters"]}
     assert halls == {"guigang", "pingnan"}, "handled in the city and the county hall"
     assert all(c["url"].startswith("/api/v1/halls/") for c in service["counters"])

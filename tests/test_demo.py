@@ -219,3 +219,36 @@ def test_a_material_without_english_is_refused(tmp_path):
         load(session, broken_copy(tmp_path, edit))
     assert any("materials" in problem_text(p) for p in caught.value.problems), caught.value.problems
     session.close()
+
+
+def test_every_condition_and_process_step_is_in_chinese_and_english():
+    """Each service's conditions and official process steps (name and description): Chinese on the zh side,
+    and an English side that is not empty and holds no Han character or full-width punctuation."""
+    pairs = []
+    for service in read()["services"]:
+        pairs += [(service["id"], c) for c in service["conditions"]]
+        for step in service["process"]:
+            pairs += [(service["id"], step["name"]), (service["id"], step["description"])]
+    assert len(pairs) > 1500
+    assert [(sid, p) for sid, p in pairs if not HAN.search(p["zh"])] == []
+    assert [(sid, p) for sid, p in pairs if not p["en"].strip() or HAN.search(p["en"])] == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (lambda s: s["conditions"].__setitem__(0, s["conditions"][0]["zh"]), "conditions"),
+        (lambda s: s["conditions"][0].update(en=""), "conditions"),
+        (lambda s: s["process"][0]["description"].pop("en"), "process"),
+    ],
+)
+def test_a_condition_or_step_without_english_is_refused(tmp_path, edit, where):
+    def change(folder):
+        path = folder / "services" / "zwfw.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        edit(data[0])
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    with pytest.raises(DemoDataError) as caught:
+        read(broken_copy(tmp_path, change))
+    assert any(where in problem_text(p) for p in caught.value.problems), caught.value.problems

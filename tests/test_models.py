@@ -1,6 +1,7 @@
 """The data model on a real database (SQLite, or PostgreSQL with ``--database=postgresql``): constraints,
 cascades, and migrations that match the models and run down and up again."""
 
+import json
 import threading
 
 import pytest
@@ -54,6 +55,47 @@ def test_migrations_create_exactly_the_models_schema_and_run_down_and_up(tmp_pat
         assert session.scalar(select(func.count(Counter.id))) > 0
     finally:
         session.close()
+
+
+def parsed(value):
+    """A JSON column read by raw SQL: text on SQLite, already decoded by psycopg on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_catalogue_english_migration_round_trips_old_to_new_to_old(tmp_path):
+    """0007 on a real database file: down to the old form (Chinese strings), up to pairs with ``en`` null, and
+    down again to exactly the same old form."""
+    from alembic import command
+
+    from server.db import alembic_config, upgrade
+
+    app = make_app(tmp_path)  # the demo at head: every condition and step a pair with English
+    engine = app.extensions["db_engine"]
+    rows = "SELECT slug, conditions, process FROM service_items ORDER BY slug"
+
+    def stored():
+        with engine.connect() as connection:
+            return {slug: (parsed(c), parsed(p)) for slug, c, p in connection.execute(text(rows))}
+
+    new = stored()
+    command.downgrade(alembic_config(engine), "0006")
+    old = stored()
+    assert old.keys() == new.keys() and len(old) >= 120
+    for slug, (conditions, process) in old.items():
+        assert conditions == [c["zh"] for c in new[slug][0]]
+        assert process == [
+            {"name": p["name"]["zh"], "description": p["description"]["zh"]} for p in new[slug][1]
+        ]
+    upgrade(engine, "0007")
+    untranslated = stored()
+    for slug, (conditions, process) in untranslated.items():
+        assert conditions == [{"zh": c, "en": None} for c in old[slug][0]]
+        assert process == [
+            {"name": {"zh": p["name"], "en": None}, "description": {"zh": p["description"], "en": None}}
+            for p in old[slug][1]
+        ]
+    command.downgrade(alembic_config(engine), "0006")
+    assert stored() == old
 
 
 @pytest.mark.sqlite_only

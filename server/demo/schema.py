@@ -90,7 +90,7 @@ SERVICE = {
         "type": {"enum": SERVICE_TYPES},
         "legal_limit_days": {"type": ["integer", "null"], "minimum": 0, "maximum": 365},
         "promised_limit_days": {"type": "integer", "minimum": 0, "maximum": 365},
-        "conditions": {"type": "array", "minItems": 1, "items": TEXT},
+        "conditions": {"type": "array", "minItems": 1, "items": BILINGUAL},
         "process": {
             "type": "array",
             "minItems": 2,
@@ -98,7 +98,7 @@ SERVICE = {
                 "type": "object",
                 "required": ["name", "description"],
                 "additionalProperties": False,
-                "properties": {"name": TEXT, "description": TEXT},
+                "properties": {"name": BILINGUAL, "description": BILINGUAL},
             },
         },
         "materials": {"type": "array", "items": MATERIAL},

@@ -4,9 +4,13 @@ proper names that have no English form; the text directory and deep links by key
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
+
+HAN = re.compile(r"[\u3400-\u9fff]")
 
 # Proper names with no English form that may stay in Chinese in English mode. Keep it tiny and explicit.
 ALLOWED: tuple[str, ...] = ()
@@ -75,12 +79,50 @@ def test_every_view_is_english_in_english_mode(tab):
     for service_id in ids:
         page.evaluate("id => window.__tour.panel.openService(id)", service_id)
         page.wait_for_selector("#panel .panel-body h3")  # openService resolves once the guide is shown
+        # Who can apply: the catalogue's conditions, each an item of their own (in English, checked below).
+        if page.locator("#panel .conditions li").count() == 0:
+            problems.append(f"service {service_id}: no conditions shown")
         problems += [f"service {service_id}: {leak}" for leak in leaks(page, "#panel")]
     # Plurals: a one-day limit says "1 working day", a one-copy material "1 copy".
     page.evaluate("id => window.__tour.panel.openService(id)", ids[0])
     page.wait_for_selector("#panel .checklist")
     body = page.locator("#panel .panel-body").inner_text()
     assert "1 copies" not in body and "1 working days" not in body
+    assert "Who can apply" in body
+    # The same conditions in Chinese mode: the catalogue's own words under 办理条件.
+    english_conditions = page.locator("#panel .conditions li").all_inner_texts()
+    page.click("#toggle-lang")
+    page.wait_for_function(
+        "() => document.querySelector('#panel .conditions')?.previousElementSibling.textContent === '办理条件'"
+    )
+    chinese_conditions = page.locator("#panel .conditions li").all_inner_texts()
+    assert len(chinese_conditions) == len(english_conditions) >= 1
+    assert all(HAN.search(c) for c in chinese_conditions) and not any(
+        HAN.search(c) for c in english_conditions
+    )
+    page.click("#toggle-lang")
+    page.wait_for_function(
+        "() => document.querySelector('#panel .conditions')?.previousElementSibling.textContent === 'Who can apply'"
+    )
+
+    # Where a guide has no plain-language steps of its own, the catalogue's official process is shown instead
+    # (name: description), never both lists.
+    def without_guide_steps(route):
+        response = route.fetch()
+        body = response.json()
+        body["guide"]["steps"] = []
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/v1/services/zwfw-dzzzlz", without_guide_steps)
+    page.evaluate("id => window.__tour.panel.openService(id)", "zwfw-dzzzlz")
+    page.wait_for_selector("#panel .process li")
+    process = page.locator("#panel .process li").all_inner_texts()
+    assert len(process) == 4 and process[0].startswith("Log in: Log in to the Zhiguitong app"), process
+    assert page.locator("#panel ol.steps").count() == 1
+    problems += [f"process of zwfw-dzzzlz: {leak}" for leak in leaks(page, "#panel")]
+    page.unroute("**/api/v1/services/zwfw-dzzzlz")
+    page.evaluate("id => window.__tour.panel.openService(id)", ids[0])
+    page.wait_for_selector("#panel .checklist")
 
     # Route steps, from the guide's 带我去.
     page.locator("#panel .take-me").first.click()

@@ -42,6 +42,7 @@ def test_a_guide_prints_on_one_a4_page_with_what_to_take_along(tab):
           tools: shown(document.querySelector('.panel-tools')), takeMe: shown(document.querySelector('#panel .take-me')),
           boxes: [...document.querySelectorAll('#panel .checklist input')].filter(shown).length,
           materials: document.querySelectorAll('#panel .checklist li').length,
+          conditions: [...document.querySelectorAll('#panel .conditions li')].filter(shown).length,
           boxBorder: style.borderTopWidth, boxWidth: box.getBoundingClientRect().width,
           qr: document.querySelector('#panel .qr img').getBoundingClientRect().width,
           text: document.querySelector('#panel').innerText,
@@ -58,6 +59,7 @@ def test_a_guide_prints_on_one_a4_page_with_what_to_take_along(tab):
     assert re.search(r"办公时间：周一至周五 \d\d:\d\d–\d\d:\d\d", text), text  # its hours
     assert "打印自" in text and "全景导览" in text
     assert "需要带的材料" in text and "手机扫码办理" in text
+    assert "办理条件" in text and visible["conditions"] >= 1  # who can apply, printed with the guide
 
 
 def test_share_copies_the_link_or_uses_the_share_sheet(browser, live_server, panoramas, built_web):

@@ -51,6 +51,20 @@ SCHEMAS: dict[str, Any] = {
     "Bilingual": obj(
         ["zh", "en"], {"zh": STRING, "en": STRING}, description="Text in Chinese (first) and English."
     ),
+    "CatalogueText": obj(
+        ["zh", "en"],
+        {"zh": STRING, "en": NULLABLE_STRING},
+        description="A catalogue text (a condition, a process step's name or description) in Chinese and "
+        "English. `en` is null for a row not yet translated (stored before English was added); the tour then "
+        "shows the Chinese.",
+        examples=[
+            {
+                "zh": "申请人已在广西数字政务一体化平台或“智桂通”完成实名注册和身份认证",
+                "en": "You have registered with your real name and verified your identity on the Guangxi "
+                "Digital Government Services Platform or Zhiguitong",
+            }
+        ],
+    ),
     "Error": obj(
         ["error"],
         {
@@ -415,10 +429,28 @@ SCHEMAS: dict[str, Any] = {
                 {"legal_days": {"type": ["integer", "null"]}, "promised_days": INTEGER},
                 description="Working days; promised_days 0 means done on the spot (即办).",
             ),
-            "conditions": {"type": "array", "items": STRING},
+            "conditions": {
+                "type": "array",
+                "items": ref("CatalogueText"),
+                "description": "办理条件: who can apply, in the catalogue's words.",
+            },
             "process": {
                 "type": "array",
-                "items": obj(["name", "description"], {"name": STRING, "description": STRING}),
+                "items": obj(
+                    ["name", "description"],
+                    {"name": ref("CatalogueText"), "description": ref("CatalogueText")},
+                    examples=[
+                        {
+                            "name": {"zh": "亮证", "en": "Show"},
+                            "description": {
+                                "zh": "选择需要出示的电子证照，生成带有效期的亮证二维码",
+                                "en": "Choose the electronic licence to show; a QR code valid for a "
+                                "limited time is generated",
+                            },
+                        }
+                    ],
+                ),
+                "description": "办理流程: the official process steps (the plain-language guide has its own).",
             },
             "materials": {"type": "array", "items": ref("Material")},
             "fees": obj(

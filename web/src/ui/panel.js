@@ -184,7 +184,16 @@ export class Panel extends EventTarget {
         el('img', { src: `/api/v1/services/${encodeURIComponent(service.id)}/qr.svg?for=mobile`, alt: t('qrAlt'), width: 132, height: 132 }),
         el('figcaption', { text: t('qrCaption') })));
     }
+    // Who can apply (the catalogue's 办理条件): a short list, shown open and printed with the guide.
+    if (service.conditions?.length) {
+      parts.push(el('h3', { text: t('conditions') }), el('ul', { class: 'conditions' }, service.conditions.map((c) => el('li', { text: pick(c) }))));
+    }
+    // The plain-language steps; the catalogue's official process only where the guide has none (not two lists of the same).
     if (guide.steps?.length) parts.push(el('h3', { text: t('steps') }), el('ol', { class: 'steps' }, guide.steps.map((s) => el('li', { text: pick(s) }))));
+    else if (service.process?.length) {
+      parts.push(el('h3', { text: t('process') }), el('ol', { class: 'steps process' }, service.process.map((s) => el('li', {},
+        el('strong', { text: pick(s.name) }), t('colon'), pick(s.description)))));
+    }
     if (service.materials?.length) {
       parts.push(el('h3', { text: t('materials') }), el('ul', { class: 'checklist' }, service.materials.map((m) => el('li', {},
         el('label', {}, el('input', { type: 'checkbox' }), ' ', pick(m.name),
