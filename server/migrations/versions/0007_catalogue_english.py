@@ -5,8 +5,8 @@ After: ``conditions`` a list of ``{"zh", "en"}`` and each step's name and descri
 rows have no English yet, so ``en`` is null (the API says so; the tour shows the Chinese). A downgrade keeps
 the Chinese and drops the English.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from typing import Any
