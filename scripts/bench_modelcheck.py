@@ -28,6 +28,9 @@ from server.hallmodel.build import build_glb  # noqa: E402
 from server.hallmodel.layout import layout_path, load  # noqa: E402
 from tests.glbtools import add_mesh_node, column  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "scripts"))
+from benchlib import demo_instance  # noqa: E402
+
 PEER = "import sys, trimesh; trimesh.load(sys.argv[1], file_type='glb', force='scene')"
 
 
@@ -47,14 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        env = {
-            **os.environ,
-            "VHALL_INSTANCE_PATH": tmp_name,
-            "VHALL_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-            "VHALL_SECRET_KEY": "bench",
-        }
-        flask = [str(BIN / "flask"), "--app", "server"]
-        subprocess.run([*flask, "demo"], env=env, check=True, capture_output=True, timeout=300)
+        env, flask = demo_instance(tmp_name)
         model = tmp / "heavy.glb"
         model.write_bytes(
             add_mesh_node(

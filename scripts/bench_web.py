@@ -65,7 +65,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchlib import free_port, start_gunicorn, wait_ready  # noqa: E402  (scripts/ is on the path when run as a script)
+from benchlib import demo_instance, free_port, start_gunicorn, wait_ready  # noqa: E402  (scripts/ is on the path when run as a script)
 
 BIN = Path(sys.executable).parent
 PANNELLUM = ROOT / "web" / "node_modules" / "pannellum" / "build"
@@ -541,14 +541,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        env = {
-            **os.environ,
-            "VHALL_INSTANCE_PATH": tmp_name,
-            "VHALL_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-            "VHALL_SECRET_KEY": "bench",
-        }
-        flask = [str(BIN / "flask"), "--app", "server"]
-        subprocess.run([*flask, "demo"], env=env, check=True, capture_output=True, timeout=300)
+        env, flask = demo_instance(tmp_name)
         subprocess.run(
             [*flask, "model", "build", HALL], env=env, check=True, capture_output=True, timeout=300
         )

@@ -1,7 +1,9 @@
-"""What the benchmarks share: a free loopback port and the production server started the same way."""
+"""What the benchmarks share: a free loopback port, a demo instance, and the production server started the
+same way."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -16,6 +18,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def demo_instance(folder: str) -> tuple[dict[str, str], list[str]]:
+    """A fresh SQLite instance in *folder* with the demo halls loaded: its environment and the flask command."""
+    env = {
+        **os.environ,
+        "VHALL_INSTANCE_PATH": folder,
+        "VHALL_DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
+        "VHALL_SECRET_KEY": "bench",
+    }
+    flask = [str(BIN / "flask"), "--app", "server"]
+    subprocess.run([*flask, "demo"], env=env, check=True, capture_output=True, timeout=300)
+    return env, flask
 
 
 def start_gunicorn(
