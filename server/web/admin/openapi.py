@@ -36,7 +36,10 @@ SCHEMAS: dict[str, Any] = {
     ),
     "AdminSignIn": _obj(
         ["username", "password"],
-        {"username": {"type": "string", "pattern": USER_NAME_PATTERN}, "password": STRING},
+        {
+            "username": {"type": "string", "pattern": USER_NAME_PATTERN},
+            "password": {"type": "string", "minLength": 1},
+        },
     ),
     "AdminUserList": _obj(
         ["users"],
