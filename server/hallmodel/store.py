@@ -5,6 +5,7 @@ name and renamed into place, so a crash never leaves half a file under a publish
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -25,7 +26,11 @@ def model_path(app: Flask, hall: str, sha: str) -> Path:
     return model_folder(app, hall) / f"{sha}.glb"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, *, keep_existing: bool = False) -> None:
+    """Write *data* to *path* whole or not at all (a temporary file, fsynced, then moved into place).
+
+    *keep_existing*: a content-addressed file that is already there stays as it is (linked into place, so
+    of several writers at once the first wins): readers and backups never see it replaced under them."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
     try:
@@ -33,7 +38,12 @@ def write_atomically(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        if keep_existing:
+            with contextlib.suppress(FileExistsError):  # another writer was first: its file stays
+                os.link(temporary, path)
+            Path(temporary).unlink(missing_ok=True)
+        else:
+            os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

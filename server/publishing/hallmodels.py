@@ -115,15 +115,22 @@ class HallModel:
 
 
 def hall_facts(hall: Hall) -> dict[str, Any]:
-    """What the check needs from the database: floors, counters, facilities, scenes, entrances."""
+    """What the check needs from the database: floors, counters, facilities, scenes, entrances — each in id
+    order, so places and graphs come out the same in every process (PostgreSQL returns a relationship's rows
+    in no particular order)."""
+
+    def by_id(rows):
+        return sorted(rows, key=lambda row: row.id)
+
+    facilities = by_id(hall.facilities)
     return {
-        "floors": {f.level: f.elevation for f in hall.floors},
-        "counters": {c.number: c.floor.level for c in hall.counters},
-        "facilities": {f.code: f.floor.level for f in hall.facilities},
-        "scenes": {s.code: (s.floor.level, s.x, s.z) for s in hall.scenes},
+        "floors": {f.level: f.elevation for f in by_id(hall.floors)},
+        "counters": {c.number: c.floor.level for c in by_id(hall.counters)},
+        "facilities": {f.code: f.floor.level for f in facilities},
+        "scenes": {s.code: (s.floor.level, s.x, s.z) for s in by_id(hall.scenes)},
         "entrances": {
             f.code.removeprefix("entrance-") if f.code.startswith("entrance-") else f.code: f.code
-            for f in hall.facilities
+            for f in facilities
             if f.type == "entrance"
         },
     }
@@ -191,7 +198,11 @@ def derive_scenes(model: HallModel, hall: Hall) -> None:
 
 
 def store_derived(app: Flask, model: HallModel) -> None:
-    write_atomically(derived_path(app, model.hall, model.sha, model.facts), model.to_bytes())
+    # Content-addressed by model and facts: never rewritten (np.savez bytes differ run to run), so a backup or
+    # another process reading it never sees it change.
+    write_atomically(
+        derived_path(app, model.hall, model.sha, model.facts), model.to_bytes(), keep_existing=True
+    )
 
 
 def publish(
