@@ -230,7 +230,6 @@ def staff_headers(response: Response) -> Response:
     if not (request.path + "/").startswith(STAFF_PATHS):
         return response
     response.headers["Cache-Control"] = "no-store"
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
     retry = g.get("retry_after")
     if retry and response.status_code == 429:
         response.headers["Retry-After"] = str(retry)
