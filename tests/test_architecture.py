@@ -4,6 +4,8 @@ interfaces (web, cli) → domain packages → core (settings, conventions, vocab
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,27 @@ def test_the_checker_sees_a_violation():
     probe = SERVER / "hallmodel" / "probe.py"  # never written: its text is given
     source = "from ..web.api import bp\nfrom server.cli import support\nfrom .. import demo\n"
     assert imported_packages(probe, source) == {"web", "cli", "demo"}
+
+
+INTERFACE_PACKAGES = ("server/web", "server/cli")
+
+
+def test_every_interface_module_imports_first():
+    """Each interface module imports in a fresh interpreter on its own (no import cycle that only the
+    usual import order hides: test_pages once failed alone because the OpenAPI document was built at import)."""
+    root = Path(__file__).resolve().parent.parent
+    names = sorted(
+        ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        for package in INTERFACE_PACKAGES
+        for path in (root / package).rglob("*.py")
+    )
+    assert len(names) > 10, names
+    program = (
+        "import subprocess, sys\n"
+        "bad = [n for n in sys.argv[1:] if subprocess.run([sys.executable, '-c', 'import ' + n],"
+        " capture_output=True).returncode]\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program, *names], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"these modules fail when imported first: {result.stdout}"

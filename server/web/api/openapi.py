@@ -8,6 +8,7 @@ together by ``document()``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -966,11 +967,15 @@ def document() -> dict[str, Any]:
     }
 
 
-_BODY = encode(document())
+@functools.cache
+def _body() -> bytes:
+    # Built on first use, not at import: the document reads the admin package, which imports the pages
+    # module, which imports this package — built at import, that cycle broke whichever module came first.
+    return encode(document())
 
 
 @bp.get("/openapi.json")
 def openapi_json():
     """Serve the OpenAPI document."""
     reject_unknown_args()
-    return json_response(_BODY)
+    return json_response(_body())
