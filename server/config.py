@@ -3,7 +3,9 @@ variables (parsed by Flask's ``from_prefixed_env``: numbers and booleans as JSON
 
 Production needs no file: ``VHALL_SECRET_KEY``, ``VHALL_DATABASE_URL`` (or plain ``DATABASE_URL``) and
 ``VHALL_INSTANCE_PATH`` are enough. Without a secret key one is generated once and kept in the instance
-folder (mode 600), so there is never a built-in secret.
+folder (mode 600), so there is never a built-in secret. Several app servers share one database, one secret
+key and one published-files folder (``VHALL_PUBLISHED_PATH``: ``models/`` and ``panoramas/``), each keeping
+its own instance folder (docs/DEPLOYMENT.md).
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ DEFAULTS: dict[str, Any] = {
     # Source equirects of the demo scenes (rendered from the hall model at set-up; real photographs replace
     # them): assets/panoramas/<hall>/<scene>.jpg in the checkout. Published tiles live in the instance folder.
     "PANORAMA_SOURCES": str(Path(__file__).resolve().parents[1] / "assets" / "panoramas"),
+    # The published-files folder: published models (models/<hall>/) and tile sets (panoramas/<hall>/). Empty:
+    # the instance folder. Several app servers point it at one shared folder (NFS or the like) while each
+    # keeps its own instance folder (published_root below; every path to a published file is built from it).
+    "PUBLISHED_PATH": "",
 }
 
 
@@ -59,6 +65,12 @@ def instance_path_from_env() -> str | None:
     """The instance folder named by ``VHALL_INSTANCE_PATH``, made absolute; None for Flask's default."""
     value = os.environ.get("VHALL_INSTANCE_PATH")
     return str(Path(value).expanduser().resolve()) if value else None
+
+
+def published_root(app: Flask) -> Path:
+    """The folder holding published models and tile sets: ``PUBLISHED_PATH``, else the instance folder."""
+    value = app.config.get("PUBLISHED_PATH")
+    return Path(value).expanduser().resolve() if value else Path(app.instance_path)
 
 
 def load(app: Flask, test_config: dict[str, Any] | None) -> None:

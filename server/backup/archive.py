@@ -7,13 +7,13 @@ whose first member is ``manifest.json``::
      "database": {"dialect"}, "row_counts": {table: n}, "members": {name: {"size", "sha256"}}}
 
 followed by ``database.json`` (``backup.database``: every table, read in one snapshot transaction) and
-``files/<path in the instance folder>``: each hall's published model ``models/<hall>/<sha>.*`` (the GLB and
+``files/<path in the published-files folder>`` (``config.published_root``: the instance folder by default): each hall's published model ``models/<hall>/<sha>.*`` (the GLB and
 whatever is kept beside it under that hash) and each scene's published tile version
 ``panoramas/<hall>/<scene>/<version>/``. Both are content-addressed and never rewritten, so copying them
 after the snapshot cannot tear them, and superseded versions no row points at are left out.
 
 Restoring verifies the manifest and every member (name, type, size, checksum) while unpacking into a hidden
-folder of the instance, then writes schema and rows in one transaction (at the archive's revision, then
+folder of the published-files folder, then writes schema and rows in one transaction (at the archive's revision, then
 migrated to head) and renames the files into place before it commits: a refusal or a failure halfway
 leaves the instance as it was.
 """
@@ -36,6 +36,7 @@ from typing import IO, Any
 from flask import Flask
 from sqlalchemy import Connection, Engine
 
+from ..config import published_root
 from ..problems import HallError
 from . import database
 
@@ -44,7 +45,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE = "database.json"
 FILES = "files"
-# The instance subfolders holding published files (hallmodel.store, panoramas.store).
+# The subfolders of the published-files folder (hallmodel.store, panoramas.store).
 PUBLISHED = ("models", "panoramas")
 # What a restore accepts at most: a hostile archive cannot make it fill the disk or the memory.
 MAX_MANIFEST_BYTES = 64 * 2**20
@@ -166,7 +167,7 @@ def create(app: Flask, target: str | os.PathLike, *, force: bool = False) -> dic
         dumped = database.dump(connection)
     if dumped["revision"] is None:
         raise BackupError("backup_no_schema", "数据库尚未建立结构", "the database has no schema yet")
-    instance = Path(app.instance_path)
+    instance = published_root(app)
     # Copied after the snapshot: the files it points at are immutable versions, so they are still there.
     files = referenced_files(instance, dumped)
     data = json.dumps(dumped, ensure_ascii=False, separators=(",", ":")).encode()
@@ -414,7 +415,8 @@ def _prepare_schema(connection: Connection, revision: str) -> None:
 def restore(app: Flask, source: str | os.PathLike) -> dict[str, Any]:
     """Restore the archive *source* into *app*'s empty instance; return its manifest. Nothing changes
     when it is refused or fails."""
-    instance, engine = Path(app.instance_path), app.extensions["db_engine"]
+    instance, engine = published_root(app), app.extensions["db_engine"]
+    instance.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=instance, prefix=".restore-"))
     moved: list[Path] = []
     try:

@@ -1,4 +1,5 @@
-"""Published hall model files in the instance folder: ``models/<hall>/<sha256>.glb`` (content-addressed,
+"""Published hall model files in the published-files folder (``config.published_root``: the instance folder
+unless ``PUBLISHED_PATH`` names a shared one): ``models/<hall>/<sha256>.glb`` (content-addressed,
 so a URL with the hash may be cached for ever) with an optional ``<sha256>.mapping.json`` beside it, and
 the mapping tables that translate a modeller's node names into ours. Files are written to a temporary
 name and renamed into place, so a crash never leaves half a file under a published name."""
@@ -14,11 +15,12 @@ from pathlib import Path
 
 from flask import Flask
 
+from ..config import published_root
 from .check import ModelError
 
 
 def model_folder(app: Flask, hall: str) -> Path:
-    return Path(app.instance_path) / "models" / hall
+    return published_root(app) / "models" / hall
 
 
 def model_path(app: Flask, hall: str, sha: str) -> Path:

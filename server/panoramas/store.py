@@ -1,6 +1,6 @@
-"""Published panoramas: each scene's tile set lives in the instance folder under a version-specific path,
-``panoramas/<hall>/<scene>/<version>/`` (the version is a hash of the source), served as static files that
-never change; a scene points at its current version in the database."""
+"""Published panoramas: each scene's tile set lives in the published-files folder (``config.published_root``)
+under a version-specific path, ``panoramas/<hall>/<scene>/<version>/`` (the version is a hash of the source),
+served as static files that never change; a scene points at its current version in the database."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from ..config import published_root
 from ..db import bump_revision
 from ..models import Scene
 from .ingest import MAX_SIZE, load_equirect
@@ -25,7 +26,7 @@ RENDER_QUALITY = 92  # JPEG quality of a rendered demo panorama before it is til
 
 
 def panorama_root(app: Flask) -> Path:
-    return Path(app.instance_path) / "panoramas"
+    return published_root(app) / "panoramas"
 
 
 def add_panorama(
