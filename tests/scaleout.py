@@ -100,6 +100,8 @@ class Nginx:
 
     def start(self) -> Nginx:
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(binary).exists():
+            raise RuntimeError("nginx is not installed: bash scripts/test installs Debian's nginx")
         command = [*self._as_user, binary, "-p", str(self.folder), "-c", str(self.conf), "-e", "stderr"]
         check = subprocess.run([*command, "-t"], capture_output=True, text=True)
         if check.returncode != 0:
