@@ -113,6 +113,7 @@ def test_demo_files_with_a_bad_address_are_refused_and_nothing_is_written(tmp_pa
         data[1]["online"]["mobile"] = (
             "https://zwfw.gxzf.gov.cn@evil.example/"  # the schema's pattern lets it by
         )
+        data[2]["guide"]["summary"]["en"] = "See [here](javascript:alert(1))."
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
     app = make_app(tmp_path)
@@ -124,6 +125,7 @@ def test_demo_files_with_a_bad_address_are_refused_and_nothing_is_written(tmp_pa
     assert sum("address not allowed" in t and "地址不允许" in t for t in texts) == 2, texts
     assert any("/online/pc" in t and "domain" in t for t in texts)
     assert any("/online/mobile" in t and "user name" in t for t in texts)
+    assert any("/guide/summary/en" in t and "javascript:alert(1)" in t for t in texts)
     session.rollback()
     assert session.scalars(select(ServiceItem.online_pc_url).order_by(ServiceItem.id)).all() == before
     session.close()

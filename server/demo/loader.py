@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..catalogue import hours
+from ..catalogue import hours, markdown
 from ..db import bump_revision
 from ..models import (
     Counter,
@@ -125,7 +125,8 @@ def _cross_check(departments: list[dict], services: list[dict], halls: list[dict
 
 
 def _link_problems(services: list[dict]) -> list[dict[str, str]]:
-    """Each online or appointment address that a page may not link to (server/urls.py), as a problem."""
+    """Each online or appointment address, or guide link, that a page may not link to (server/urls.py), and
+    each guide text outside the Markdown subset's bounds, as a problem."""
     found = []
     for s in services:
         addresses = {"online/pc": s["online"]["pc"], "online/mobile": s["online"]["mobile"]}
@@ -140,6 +141,14 @@ def _link_problems(services: list[dict]) -> list[dict[str, str]]:
                         f"address not allowed: {reason[1]}",
                     )
                 )
+        for lang in (
+            "zh",
+            "en",
+        ):  # the guide's Markdown: its links pass the same rule, its nesting is bounded
+            found += [
+                problem(f"services/{s['id']}/guide/summary/{lang}", zh, en)
+                for zh, en in markdown.problems(s["guide"]["summary"][lang])
+            ]
     return found
 
 

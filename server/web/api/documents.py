@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ...catalogue import hours
+from ...catalogue import hours, markdown
 from ...models import Counter, Department, Facility, Floor, Hall, Scene, ServiceItem, counter_services
 from ...publishing.scenes import scene_hotspots
 from ...urls import panorama_problem, safe_link
@@ -206,6 +206,8 @@ def service_doc(service: ServiceItem, *, with_counters: bool = True) -> dict[str
         if guide is None
         else {
             "summary": pair(guide.summary_zh, guide.summary_en),
+            # The Markdown subset as a token tree (catalogue.markdown): what the panel renders, as text nodes.
+            "summary_doc": {"zh": markdown.tree(guide.summary_zh), "en": markdown.tree(guide.summary_en)},
             "steps": guide.steps,
             "faq": guide.faq,
         },

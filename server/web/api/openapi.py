@@ -52,6 +52,39 @@ SCHEMAS: dict[str, Any] = {
     "Bilingual": obj(
         ["zh", "en"], {"zh": STRING, "en": STRING}, description="Text in Chinese (first) and English."
     ),
+    "GuideText": {
+        "type": "array",
+        "items": ref("GuideBlock"),
+        "description": "A guide text as blocks (paragraphs, bullet and numbered lists); links are https to "
+        "an allowed government domain, any other link is left as its text.",
+    },
+    "GuideBlock": {
+        "oneOf": [
+            obj(["p"], {"p": {"type": "array", "items": ref("GuideInline")}}, additionalProperties=False),
+            *(
+                obj(
+                    [tag],
+                    {tag: {"type": "array", "items": ref("GuideText")}},
+                    additionalProperties=False,
+                    description=f"A {kind} list: each item a list of blocks.",
+                )
+                for tag, kind in (("ul", "bullet"), ("ol", "numbered"))
+            ),
+        ]
+    },
+    "GuideInline": {
+        "oneOf": [
+            obj(["text"], {"text": STRING}, additionalProperties=False),
+            obj(["b"], {"b": {"type": "array", "items": ref("GuideInline")}}, additionalProperties=False),
+            obj(["i"], {"i": {"type": "array", "items": ref("GuideInline")}}, additionalProperties=False),
+            obj(
+                ["a"],
+                {"a": obj(["href", "text"], {"href": STRING, "text": STRING}, additionalProperties=False)},
+                additionalProperties=False,
+            ),
+            obj(["br"], {"br": {"const": True}}, additionalProperties=False),
+        ]
+    },
     "CatalogueText": obj(
         ["zh", "en"],
         {"zh": STRING, "en": NULLABLE_STRING},
@@ -475,9 +508,15 @@ SCHEMAS: dict[str, Any] = {
             "guide": {
                 "oneOf": [
                     obj(
-                        ["summary", "steps", "faq"],
+                        ["summary", "summary_doc", "steps", "faq"],
                         {
                             "summary": ref("Bilingual"),
+                            "summary_doc": obj(
+                                ["zh", "en"],
+                                {"zh": ref("GuideText"), "en": ref("GuideText")},
+                                description="The summary parsed from its Markdown subset: render it as "
+                                "elements with text content, never as HTML. `summary` is the Markdown.",
+                            ),
                             "steps": {"type": "array", "items": ref("Bilingual")},
                             "faq": {
                                 "type": "array",

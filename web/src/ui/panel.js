@@ -9,6 +9,7 @@ import { facilityType, floorName, getLang, pick, plural, statusLabel, t } from '
 import { WEEKDAYS } from '../generated/vocabulary.js';
 import { linkHref } from './addresses.js';
 import { el, facilitySymbol, getJSON } from './dom.js';
+import { guideText } from './guideText.js';
 import { hallWeekday, stateBadge } from './opening.js';
 
 const NARROW = '(max-width: 700px)';
@@ -163,7 +164,8 @@ export class Panel extends EventTarget {
     const parts = [el('p', { class: 'print-only print-from', text: t('printFrom', { hall: pick(this.hall.name) }) }),
       el('p', { class: 'panel-dept', text: pick(service.department?.name) }),
       best ? el('button', { type: 'button', class: 'primary take-me guide-take-me', 'data-take-me': `counter:${best.number}`, text: `${t('takeMeThere')} ${best.number}` }) : null];
-    if (guide.summary) parts.push(el('h3', { text: t('summary') }), el('p', { class: 'summary', text: pick(guide.summary) }));
+    // The summary is the guide's Markdown subset, rendered from the server's token tree as text nodes (guideText.js).
+    if (guide.summary) parts.push(el('h3', { text: t('summary') }), guideText(pick(guide.summary_doc), pick(guide.summary), 'summary'));
     const pc = linkHref(service.online?.pc);
     const mobile = linkHref(service.online?.mobile);
     const online = window.matchMedia(NARROW).matches ? mobile || pc : pc || mobile;
@@ -357,8 +359,8 @@ export class Panel extends EventTarget {
   readableText() {
     const body = this.element.querySelector('.panel-body')?.cloneNode(true);
     if (!body) return '';
-    // Names of counters and services are content: keep their words, drop the controls around them.
-    for (const name of body.querySelectorAll('.counter-link, .service-link')) name.replaceWith(name.textContent);
+    // Names of counters and services, and links in a guide's text, are content: keep their words, drop the controls.
+    for (const name of body.querySelectorAll('.counter-link, .service-link, .summary a')) name.replaceWith(name.textContent);
     for (const control of body.querySelectorAll('button, a, input, figure, [aria-hidden="true"], .print-only, .share-status')) control.remove();
     const pieces = [...body.querySelectorAll('h3, p, li, summary')]
       .filter((node) => !node.querySelector('p, li'))
