@@ -9,6 +9,7 @@ import pytest
 from tests.staff import Clock, sign_in, staff_app
 
 HALL = "guigang"  # what a <hall> in a route is filled with; editor.gg edits it, editor.pn does not
+SERVICE = "bdc-dygh"  # what a <slug> is filled with
 CALLERS = {"viewer": "looker", "other_editor": "editor.pn", "editor": "editor.gg", "admin": "boss"}
 OK, DENIED = "ok", 403
 
@@ -28,6 +29,9 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/api/v1/admin/users"): ADMIN_ONLY,
     ("GET", "/api/v1/admin/halls"): ALL,
     ("GET", "/api/v1/admin/halls/<hall>"): READ_HALL,
+    ("GET", "/api/v1/admin/services"): ALL,
+    ("GET", "/api/v1/admin/services/<slug>"): ALL,
+    ("POST", "/api/v1/admin/services/check"): EDITORS_UP,
 }
 
 
@@ -56,9 +60,11 @@ def test_every_admin_route_is_in_the_table_and_declares_its_access(app):
 
 
 def _call(client, method: str, rule: str, csrf: str | None):
-    path = rule.replace("<hall>", HALL)
+    path = rule.replace("<hall>", HALL).replace("<slug>", SERVICE)
     # JSON errors from pages too (they answer HTML to a browser), so the code can be read.
     headers = {"Accept": "application/json", **({"X-CSRF-Token": csrf} if csrf else {})}
+    if method == "POST" and rule.startswith("/api/v1/admin/services"):  # a JSON API: an (empty) form
+        return client.open(path, method=method, headers=headers, json={})
     return client.open(path, method=method, headers=headers, data={"csrf_token": csrf} if csrf else None)
 
 

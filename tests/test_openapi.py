@@ -31,12 +31,13 @@ def test_every_operation_declares_its_error_shape(api):
     for path, item in spec["paths"].items():
         if path == "/openapi.json":
             continue
-        responses = item["get"]["responses"]
-        errors = [code for code in responses if code.startswith("4")]
-        assert errors, path
-        for code in errors:
-            schema = responses[code]["content"]["application/json"]["schema"]
-            assert schema == {"$ref": "#/components/schemas/Error"}
+        for method, operation in item.items():
+            responses = operation["responses"]
+            errors = [code for code in responses if code.startswith("4")]
+            assert errors, (method, path)
+            for code in errors:
+                schema = responses[code]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}
 
 
 def test_search_query_pattern_agrees_with_the_server(api):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...catalogue.editing import FORM_SCHEMA
 from ...vocabulary import ROLES, SLUG_PATTERN, USER_NAME_PATTERN
 
 
@@ -66,6 +67,54 @@ SCHEMAS: dict[str, Any] = {
         {"slug": STRING, "name": _ref("Bilingual"), "may_edit": {"type": "boolean"}},
     ),
     "AdminHallList": _obj(["halls"], {"halls": {"type": "array", "items": _ref("AdminHall")}}),
+    "AdminServiceList": _obj(
+        ["services", "total", "page", "per_page"],
+        {
+            "services": {
+                "type": "array",
+                "items": _obj(
+                    ["slug", "code", "name", "department", "type", "updated_at", "url"],
+                    {
+                        "slug": STRING,
+                        "code": STRING,
+                        "name": _ref("Bilingual"),
+                        "department": STRING,
+                        "type": STRING,
+                        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+                        "url": STRING,
+                    },
+                ),
+            },
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+        },
+    ),
+    "AdminServiceForm": {
+        **FORM_SCHEMA,
+        "description": "One service item's editable data. The guide's summaries are Markdown of the safe "
+        "subset (bold, italic, lists, links to allowed government addresses).",
+    },
+    "AdminServiceProblems": _obj(
+        ["problems"],
+        {
+            "problems": {
+                "type": "array",
+                "items": _obj(
+                    ["field", "zh", "en"],
+                    {
+                        "field": {
+                            "type": "string",
+                            "description": "e.g. materials[2].copies, guide.summary_zh",
+                        },
+                        "zh": STRING,
+                        "en": STRING,
+                    },
+                ),
+                "description": "Every problem at its field; empty when the form may be saved.",
+            }
+        },
+    ),
 }
 
 SECURITY_SCHEMES = {
@@ -180,6 +229,65 @@ PATHS: dict[str, Any] = {
         )
     },
 }
+
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "pattern": SLUG_PATTERN}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+PATHS.update(
+    {
+        "/admin/services": {
+            "get": _op(
+                "listAdminServices",
+                "Service items, filtered and paginated / 事项列表",
+                ("200", _json("AdminServiceList", "One page of service items, by slug")),
+                [UNAUTHENTICATED, ("400", "A parameter is malformed")],
+                READ,
+                parameters=[
+                    _query("q", {"type": "string", "minLength": 1}, "Text in the slug, code or names"),
+                    _query("department", {"type": "string", "pattern": SLUG_PATTERN}, "A department code"),
+                    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number"),
+                    _query(
+                        "per_page",
+                        {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+                        "Page size",
+                    ),
+                ],
+            )
+        },
+        "/admin/services/{slug}": {
+            "get": _op(
+                "getAdminService",
+                "One service item's editable form / 事项表单",
+                ("200", _json("AdminServiceForm", "The canonical form")),
+                [UNAUTHENTICATED, ("400", "Malformed slug"), ("404", "No such service item")],
+                READ,
+                parameters=[SLUG],
+            )
+        },
+        "/admin/services/check": {
+            "post": _op(
+                "checkAdminService",
+                "Check a service form without saving it / 校验事项表单",
+                ("200", _json("AdminServiceProblems", "The problems found (none: it may be saved)")),
+                [
+                    UNAUTHENTICATED,
+                    ("403", "Not an editor or admin, or the CSRF token is missing or wrong"),
+                    ("413", "The form is too large"),
+                    ("415", "Not sent as JSON"),
+                ],
+                WRITE,
+                requestBody={
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+            )
+        },
+    }
+)
 
 TAG = {
     "name": "admin",
