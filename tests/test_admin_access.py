@@ -30,7 +30,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/api/v1/admin/halls"): ALL,
     ("GET", "/api/v1/admin/halls/<hall>"): READ_HALL,
     ("GET", "/api/v1/admin/services"): ALL,
-    ("GET", "/api/v1/admin/services/<slug>"): ALL,
+    ("GET", "/api/v1/admin/services/<service:slug>"): ALL,
     ("POST", "/api/v1/admin/services/check"): EDITORS_UP,
 }
 
@@ -60,7 +60,7 @@ def test_every_admin_route_is_in_the_table_and_declares_its_access(app):
 
 
 def _call(client, method: str, rule: str, csrf: str | None):
-    path = rule.replace("<hall>", HALL).replace("<slug>", SERVICE)
+    path = rule.replace("<hall>", HALL).replace("<service:slug>", SERVICE)
     # JSON errors from pages too (they answer HTML to a browser), so the code can be read.
     headers = {"Accept": "application/json", **({"X-CSRF-Token": csrf} if csrf else {})}
     if method == "POST" and rule.startswith("/api/v1/admin/services"):  # a JSON API: an (empty) form

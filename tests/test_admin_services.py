@@ -93,3 +93,10 @@ def test_check_refuses_what_is_not_a_json_form(editor, app):
     csrf = sign_in(viewer, "looker").get_json()["csrf_token"]
     response = viewer.post("/api/v1/admin/services/check", json={}, headers={"X-CSRF-Token": csrf})
     assert response.status_code == 403
+
+
+def test_the_check_path_is_the_check_alone(editor):
+    assert editor.get("/api/v1/admin/services/check").status_code == 405
+    allowed = editor.open("/api/v1/admin/services/check", method="OPTIONS").headers["Allow"]
+    assert "GET" not in allowed and "POST" in allowed
+    assert editor.get("/api/v1/admin/services/checks").status_code == 404  # another slug: looked up

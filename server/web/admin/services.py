@@ -10,6 +10,7 @@ from typing import Any
 from flask import request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.routing import BaseConverter
 
 from ...catalogue.editing import catalogue_facts, service_form, validate_service
 from ...db import get_session
@@ -18,6 +19,16 @@ from ...models import Department, ServiceItem
 from ..api.http import int_arg, query_text, reject_unknown_args, slug_arg
 from . import api_bp
 from .auth import require
+
+
+class ServiceSlug(BaseConverter):
+    """A service slug in an admin path, never ``check``: so ``/services/check`` is only the check (POST), and
+    its ``Allow`` header says so. Malformed slugs still reach the view, which answers 400 (``slug_arg``)."""
+
+    regex = r"(?!check$)[^/]+"
+
+
+api_bp.record_once(lambda state: state.app.url_map.converters.setdefault("service", ServiceSlug))
 
 PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -83,7 +94,7 @@ def list_services():
     return {"services": [_row(r) for r in rows], "total": total, "page": page, "per_page": per_page}
 
 
-@api_bp.get("/services/<slug>")
+@api_bp.get("/services/<service:slug>")
 @require("viewer")
 def get_service_form(slug: str):
     """Service item *slug* in the canonical editable form; 404 if there is none."""
