@@ -194,9 +194,10 @@ def test_openapi_document_uses_the_vocabulary():
     params = {
         (path, p["name"]): p["schema"]
         for path, item in doc["paths"].items()
-        for p in item["get"].get("parameters", [])
+        for operation in item.values()
+        for p in operation.get("parameters", [])
     }
-    slugs = [s for (path, name), s in params.items() if name in ("hall", "id")]
+    slugs = [s for (path, name), s in params.items() if name in ("hall", "id", "slug", "department")]
     assert len(slugs) >= 8 and all(s["pattern"] == V.SLUG_PATTERN for s in slugs)
     assert params[("/halls/{hall}/counters/{number}", "number")]["pattern"] == V.COUNTER_NUMBER_PATTERN
     for name in ("from", "to"):
