@@ -54,6 +54,7 @@ def register_caches(app: Flask) -> None:
     """Per-process caches keyed by catalogue revision, so every process sees a publish on its next request."""
     add_extension(app, "api_cache", "server.web.api.http:BodyCache")
     add_extension(app, "search_index", "server.catalogue.search:IndexCache")
+    add_extension(app, "search_answers", "server.web.api.http:BodyCache")  # ranked, without states
     add_extension(app, "hall_models", "server.publishing.hallmodels:ModelCache")
 
 

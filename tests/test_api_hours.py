@@ -100,3 +100,72 @@ def test_unknown_hall_states_is_a_bilingual_404(api):
     assert response.status_code == 404
     error = response.json()["error"]
     assert error["message"] and error["message_en"]
+
+
+def search(api, q: str, hall: str | None = "guigang"):
+    response = api.get("/api/v1/search", params={"q": q, **({"hall": hall} if hall else {})})
+    assert response.status_code == 200
+    assert_matches(response.json(), "SearchResults")
+    return response
+
+
+@pytest.mark.parametrize(
+    ("moment", "code", "zh"),
+    [
+        ("2026-12-03T10:00", "open", "正在办公（至 12:00）"),  # a Thursday morning
+        ("2026-12-03T12:30", "lunch", "午间休息（14:30 开始）"),
+        ("2026-12-03T18:30", "after_hours", "已下班（明天 08:30 开始）"),
+        ("2026-12-06T10:00", "not_today", "今日不办公（明天 08:30 开始）"),  # a Sunday
+        ("2026-10-02T10:00", "not_today", "今日不办公（国庆节，周四 08:30 开始）"),  # National Day
+    ],
+)
+def test_search_results_say_each_counters_state_now_as_the_states_answer_does(api, clock, moment, code, zh):
+    clock(moment)
+    body = search(api, "食品经营许可").json()
+    states = api.get("/api/v1/halls/guigang/states").json()
+    top = body["services"][0]
+    best = top["counters"][0]
+    assert (top["id"], best["number"], best["floor"]) == ("scjg-spjy", "B04", 1)
+    assert (best["state"]["code"], best["state"]["label"]["zh"]) == (code, zh)
+    # Every counter of every result, and every counter found by itself: the one rule's answer.
+    for service in body["services"]:
+        for counter in service["counters"]:
+            assert counter["state"] == states["counters"][counter["number"]], counter["number"]
+    assert body["changes_at"] == states["changes_at"]
+    paused = search(api, "D08").json()["counters"][0]
+    assert (paused["number"], paused["state"]["code"], paused["state"]["label"]["zh"]) == (
+        "D08",
+        "paused",
+        "暂停服务",
+    )
+
+
+def test_search_states_follow_the_clock_while_the_ranking_is_kept(api, clock):
+    clock("2026-12-03T11:59:30")
+    before = search(api, "食品经营许可")
+    assert before.json()["services"][0]["counters"][0]["state"]["code"] == "open"
+    assert "max-age=30" in before.headers["Cache-Control"]  # never kept past the change at 12:00
+    clock("2026-12-03T12:00:30")
+    after = search(api, "食品经营许可")
+    assert after.json()["services"][0]["counters"][0]["state"]["code"] == "lunch"
+    assert after.headers["ETag"] != before.headers["ETag"]
+    strip = [
+        [(c["number"], c["status"]) for s in r.json()["services"] for c in s["counters"]]
+        for r in (before, after)
+    ]
+    assert strip[0] == strip[1]  # the same results, only the states moved
+    clock("2026-12-03T12:10")
+    assert search(api, "食品经营许可").headers["ETag"] == after.headers["ETag"]  # same window, same body
+
+
+def test_search_without_a_hall_gives_each_halls_counters_their_own_state(api, clock):
+    clock("2026-12-03T12:30")  # guigang rests 12:00–14:30, pingnan 12:00–15:00
+    body = search(api, "营业执照", hall=None).json()
+    halls = {"guigang", "pingnan"}
+    states = {h: api.get(f"/api/v1/halls/{h}/states").json()["counters"] for h in halls}
+    seen = set()
+    for service in body["services"]:
+        for counter in service["counters"]:
+            assert counter["state"] == states[counter["hall"]][counter["number"]]
+            seen.add(counter["hall"])
+    assert seen == halls

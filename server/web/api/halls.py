@@ -58,7 +58,7 @@ def hall(slug: str):
     """The whole hall document, with each counter's opening state now."""
     reject_unknown_args()
     body, changes_at = hall_doc_body(slug_arg(slug, "hall"))
-    return json_response(body, max_age=_max_age(changes_at))
+    return json_response(body, max_age=max_age_until(changes_at))
 
 
 @bp.get("/halls/<slug>/states")
@@ -66,7 +66,7 @@ def states(slug: str):
     """Each counter's opening state now and when it may next change: the tour asks again then."""
     reject_unknown_args()
     answer = hall_states(slug_arg(slug, "hall"))
-    return json_response(encode(answer), max_age=_max_age(answer["changes_at"]))
+    return json_response(encode(answer), max_age=max_age_until(answer["changes_at"]))
 
 
 def build_hall_doc(slug: str) -> dict:
@@ -148,7 +148,7 @@ def cached_hall_doc(slug: str) -> dict:
     return json.loads(body.data)
 
 
-def _max_age(changes_at: str | None) -> int:
+def max_age_until(changes_at: str | None) -> int:
     """Seconds an answer that holds until *changes_at* may be reused: the API's usual, never past it."""
     usual = current_app.config["API_MAX_AGE"]
     if changes_at is None:
@@ -186,4 +186,4 @@ def counter(slug: str, number: str):
         item.hours, item.status, now, tz=hall_row.time_zone, calendar_name=hall_row.calendar
     )
     # "today" and "state" move with the clock, so this answer is kept briefly.
-    return json_response(encode(doc), max_age=min(30, _max_age(doc["state"]["changes_at"])))
+    return json_response(encode(doc), max_age=min(30, max_age_until(doc["state"]["changes_at"])))

@@ -403,7 +403,18 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "CounterBrief": obj(
-        ["hall", "number", "name", "type", "floor", "floor_name", "status", "services_count", "general"],
+        [
+            "hall",
+            "number",
+            "name",
+            "type",
+            "floor",
+            "floor_name",
+            "status",
+            "services_count",
+            "general",
+            "state",
+        ],
         {
             "hall": STRING,
             "number": STRING,
@@ -414,9 +425,11 @@ SCHEMAS: dict[str, Any] = {
             "status": STATUS,
             "services_count": INTEGER,
             "general": BOOLEAN,
+            "state": {"oneOf": [ref("CounterState"), {"type": "null"}]},
         },
         description="A counter that handles a service found by search, best first; `general`: a one-stop "
-        "(综合受理) counter; `services_count`: how many services it takes (fewer is more specific).",
+        "(综合受理) counter; `services_count`: how many services it takes (fewer is more specific); `state`: "
+        "its opening state now (the same answer as `/halls/{hall}/states`).",
     ),
     "CounterRef": obj(
         ["hall", "hall_name", "number", "name", "floor", "zone", "status", "hours_summary", "url"],
@@ -619,10 +632,15 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "SearchResults": obj(
-        ["query", "hall", "services", "counters", "facilities", "suggestions"],
+        ["query", "hall", "services", "counters", "facilities", "suggestions", "changes_at"],
         {
             "query": STRING,
             "hall": NULLABLE_STRING,
+            "changes_at": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "When a state in this answer may next change: ask again then.",
+            },
             "services": {
                 "type": "array",
                 "items": obj(
@@ -664,6 +682,7 @@ SCHEMAS: dict[str, Any] = {
                         "floor",
                         "floor_name",
                         "status",
+                        "state",
                         "score",
                         "match",
                         "url",
@@ -676,6 +695,7 @@ SCHEMAS: dict[str, Any] = {
                         "floor": INTEGER,
                         "floor_name": ref("Bilingual"),
                         "status": STATUS,
+                        "state": {"oneOf": [ref("CounterState"), {"type": "null"}]},
                         "score": {"type": "number"},
                         "match": STRING,
                         "url": STRING,

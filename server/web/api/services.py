@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import segno
 from flask import current_app, request
@@ -10,13 +11,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...catalogue import search as search_module
-from ...db import get_session, search_revision
+from ...db import current_revision, get_session, search_revision
 from ...errors import bad_parameter, not_found
 from ...models import Counter, Hall, ServiceItem
 from ...urls import safe_link
 from . import bp
 from .documents import search_sources, service_doc
-from .http import cached_json, cached_text, int_arg, query_text, reject_unknown_args, slug_arg
+from .halls import hall_states, max_age_until
+from .http import (
+    BodyCache,
+    cached_json,
+    cached_text,
+    int_arg,
+    json_response,
+    query_text,
+    reject_unknown_args,
+    slug_arg,
+)
 
 
 def get_service(slug: str) -> ServiceItem:
@@ -53,7 +64,54 @@ def search():
     q = query_text("q", required=True)
     hall = request_hall()
     limit = int_arg("limit", default=current_app.config["SEARCH_LIMIT"], low=1, high=50)
-    return cached_json(("search", q, hall, limit), lambda: _results(current_index(), q, hall, limit))
+    revision = current_revision()
+    # The ranking moves only with the catalogue; the counters' states move with the clock. So the ranked
+    # answer is kept per revision, and the states (halls.hall_states: the one rule, itself cached until it
+    # may change) are laid in per request; the body is kept per revision and state window, compressed once.
+    ranked = _ranked_answers().get(
+        ("search", q, hall, limit, revision), lambda: _results(current_index(), q, hall, limit), _keep
+    )
+    states = {slug: hall_states(slug) for slug in _halls_of(ranked)}
+    windows = tuple((slug, answer["changes_at"]) for slug, answer in states.items())
+    body = current_app.extensions["api_cache"].get(
+        ("search", q, hall, limit, windows, revision), lambda: with_states(ranked, states)
+    )
+    changes = [answer["changes_at"] for answer in states.values() if answer["changes_at"]]
+    return json_response(body, max_age=max_age_until(min(changes) if changes else None))
+
+
+def _ranked_answers() -> BodyCache:
+    """This process's ranked search answers without states (a bounded LRU, like the bodies)."""
+    return current_app.extensions["search_answers"]
+
+
+def _keep(answer: dict) -> dict:
+    return answer
+
+
+def _halls_of(answer: dict) -> list[str]:
+    """The halls whose counters *answer* names, in order."""
+    named = {c["hall"] for s in answer["services"] for c in s["counters"]}
+    named.update(c["hall"] for c in answer["counters"])
+    return sorted(named)
+
+
+def with_states(answer: dict, states: dict[str, dict]) -> dict:
+    """The ranked *answer* with each counter's opening state now (``hall_states`` of its hall) laid in, and
+    ``changes_at``, the earliest moment one of them may change."""
+
+    def state(c: dict) -> dict | None:
+        return states[c["hall"]]["counters"].get(c["number"])
+
+    changes = [s["changes_at"] for s in states.values() if s["changes_at"]]
+    return {
+        **answer,
+        "services": [
+            {**s, "counters": [{**c, "state": state(c)} for c in s["counters"]]} for s in answer["services"]
+        ],
+        "counters": [{**c, "state": state(c)} for c in answer["counters"]],
+        "changes_at": min(changes, key=datetime.fromisoformat) if changes else None,
+    }
 
 
 def current_index() -> search_module.Index:
