@@ -1,6 +1,6 @@
 """Opening states in real Chromium with the clocks set (server and page, Asia/Shanghai): the panel, search,
 hotspots and the text directory say what the server says, the panel shows the whole week, the directory the
-hall's address, phone and how to get there, and at 12:00 the page turns to 午间休息 without a reload; an adjusted working Saturday and a public holiday say so."""
+hall's address, phone and how to get there, and at 12:00 the page (the open search list too) turns to 午间休息 without a reload; an adjusted working Saturday and a public holiday say so."""
 
 from __future__ import annotations
 
@@ -117,14 +117,38 @@ def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, pano
             for i in range(places.count()):
                 best = places.nth(i).get_attribute("data-best-counter")
                 assert places.nth(i).locator(".state").inner_text() == states[best]["label"]["zh"], best
-            page.keyboard.press("Escape")
+            first = places.first.get_attribute("data-best-counter")
+            assert places.first.locator(".state").get_attribute("data-state") == "open"
+            assert places.first.locator(".state").inner_text().startswith("正在办公")
+            # The answer itself carries the same state (for a client without the hall's states).
+            answer = page.evaluate(
+                f"fetch('/api/v1/search?q=' + encodeURIComponent('不动产') + '&hall={HALL}').then(r => r.json())"
+            )
+            assert answer["services"][0]["counters"][0]["state"] == states[first]
 
-            # 12:00: the server's clock and the page's pass the change; the page asks again by itself.
-            server_clock("2026-12-03T12:00:05+08:00")
-            page.clock.fast_forward("01:10")
+            # 12:01: the server's clock and the page's pass the change; the page asks again by itself, and the
+            # search list, still open, says 午间休息 in place (no reload, no new search).
+            server_clock("2026-12-03T12:01:00+08:00")
+            page.evaluate("window.__searchRows = document.querySelector('#search-results li[role=row]')")
+            page.clock.fast_forward("02:00")
             page.wait_for_function(
                 "document.querySelector('#panel .panel-state')?.textContent === '午间休息（15:00 开始）'"
             )
+            page.wait_for_function(
+                "[...document.querySelectorAll('#search-results .result-where .state')]"
+                ".every((s) => s.dataset.state === 'lunch')"
+            )
+            assert page.locator("#search-results").is_visible()
+            assert page.input_value("#search-input") == "不动产"
+            assert page.evaluate("window.__searchRows !== undefined")  # the same document: not reloaded
+            assert places.count() >= 1
+            for i in range(places.count()):
+                badge = places.nth(i).locator(".state")
+                assert badge.inner_text().startswith("午间休息（"), places.nth(i).get_attribute(
+                    "data-best-counter"
+                )
+            assert places.first.locator(".state").inner_text() == "午间休息（15:00 开始）"
+            page.keyboard.press("Escape")
             assert page.locator("#panel .panel-state").get_attribute("data-state") == "lunch"
             directory = page.locator("#directory .dir-status[data-counter='B02']")
             assert directory.get_attribute("data-state") == "lunch"

@@ -82,7 +82,7 @@ class Tour {
     this.setElder(localStorage.getItem(ELDER_KEY) === '1');
     this.opening = new Opening(this.hall);
     this.opening.init();
-    this.opening.addEventListener(STATES_CHANGE, () => { this.restateDirectory(); this.showHallState(); });
+    this.opening.addEventListener(STATES_CHANGE, () => { this.restateDirectory(); this.showHallState(); this.search.restate(); });
     this.panel = new Panel(this.$('panel'), this.hall, { returnFocus: () => this.$('viewer'), here: () => this.scene?.floor ?? null, opening: this.opening });
     this.panel.init();
     this.search = new Search(this.$('search-input'), this.$('search-results'), this.hall, { stateOf: (n) => this.opening.state(n) });

@@ -1,6 +1,7 @@
 // One search box (“我要办…”) as a WAI-ARIA combobox with a grid popup: results as you type from
 // /api/v1/search. A service says where to go: its best counter in this hall (floor, state, 综合受理 marked)
-// with one “带我去”, and the other counters named after it; facilities (厕所, 母婴室 …) come with their symbol,
+// with one “带我去”, and the other counters named after it — states kept current while the list is open, by
+// restate() on opening.js's STATES_CHANGE; facilities (厕所, 母婴室 …) come with their symbol,
 // floor and 带我去. The first results are shown, the rest behind “更多…” (expanded in place).
 // Keys: ↓/↑ move between result rows, ←/→ between a row's buttons, Enter presses the active one, Esc and
 // a click outside close the list. DOM focus stays in the input; aria-activedescendant names the active cell.
@@ -16,7 +17,9 @@ const OTHER_COUNTERS = 3; // other counters named after the best one
 export class Search extends EventTarget {
   constructor(input, results, hall, { stateOf = () => null } = {}) {
     super();
-    this.stateOf = stateOf; // number → the counter's live opening state (opening.js), shown as in the panel
+    // number → the counter's live opening state (opening.js), shown as in the panel; the answer's own state
+    // (the same rule, at the moment of the search) where the page has none.
+    this.liveState = stateOf;
     this.input = input;
     this.results = results;
     this.hall = hall;
@@ -127,6 +130,20 @@ export class Search extends EventTarget {
     cell.closest('[role=row]')?.scrollIntoView?.({ block: 'nearest' });
   }
 
+  /** A counter's state as the page knows it now (opening.js), else as the search answered it. */
+  stateOf(counter) {
+    return this.liveState(counter.number) ?? counter.state ?? null;
+  }
+
+  /** The counters' states changed (opening.js, at their changes_at): the list on screen says so in place,
+   * the active cell and “更多…” kept. */
+  restate() {
+    if (this.results.hidden || !this.answer) return;
+    const active = this.active;
+    this.render(this.answer);
+    if (active && active.row < this.rows.length) this.setActive(active);
+  }
+
   hide() {
     this.setActive(null);
     this.results.hidden = true;
@@ -198,7 +215,7 @@ export class Search extends EventTarget {
     const parts = sections.flatMap((section) => section.parts);
     if (counters.length) {
       parts.push(...group(t('searchCounters'), 'result-counter-list', counters.map((c) => el('li', { role: 'row' },
-        this.cell(el('button', { type: 'button', class: 'counter-chip', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }), [floor(c.floor), stateBadge(this.stateOf(c.number))])))));
+        this.cell(el('button', { type: 'button', class: 'counter-chip', 'data-counter': c.number, text: `${c.number} ${pick(c.name)}` }), [floor(c.floor), stateBadge(this.stateOf(c))])))));
     }
     this.show(parts);
   }
@@ -213,7 +230,7 @@ export class Search extends EventTarget {
         el('span', { class: 'result-counter', text: `${best.number} ${pick(best.name)}` }),
         best.general ? el('span', { class: 'one-stop', text: t('oneStop') }) : null,
         floor(best.floor),
-        stateBadge(this.stateOf(best.number))
+        stateBadge(this.stateOf(best))
           || el('span', { class: `status ${best.status === 'open' ? 'is-open' : 'is-closed'}`, 'data-status': best.status, text: statusLabel(best.status) })) : null,
       here.length > 1 ? el('span', { class: 'result-also', text: t('alsoAt', {
         list: here.slice(1, 1 + OTHER_COUNTERS).map((c) => (c.general ? t('oneStopCounter', { n: c.number }) : c.number)).join(t('listSep'))
