@@ -13,6 +13,9 @@ import { Plugin } from './Plugin.js';
 const SVG = 'http://www.w3.org/2000/svg';
 const CONE_DEG = 35; // half-angle of the heading cone
 const NARROW = '(max-width: 600px)'; // a phone held upright: the map starts collapsed to a small 小地图 button
+// Elder mode (长辈版, MIIT 适老化): every marker is a target at least 60 CSS px across, whatever the map's size
+// (a little more, so rounding never puts it under); the plan's small labels are dropped there (tour.css).
+const ELDER_TARGET_PX = 62;
 
 function svg(tag, attrs = {}) {
   const node = document.createElementNS(SVG, tag);
@@ -68,6 +71,9 @@ export class Minimap extends Plugin {
       this.listen(viewer, SCENE_CHANGE, (e) => this.setScene(e.detail.scene));
     }
     this.listen(i18nEvents, LANG_CHANGE, () => this.relabel());
+    // The map's size changes with the window, elder mode and opening: the markers are sized again.
+    this.resizing = new ResizeObserver(() => this.sizeMarkers());
+    this.resizing.observe(this.map);
     this.relabel();
     this.setOpen(!window.matchMedia?.(NARROW).matches);
     if (scene) this.setScene(scene);
@@ -75,6 +81,7 @@ export class Minimap extends Plugin {
 
   destroy() {
     this._loadId++; // a plan still on its way is not shown
+    this.resizing?.disconnect();
     this.container.replaceChildren();
     this.container.removeAttribute('aria-labelledby');
     this.container.classList.remove('is-collapsed');
@@ -150,6 +157,27 @@ export class Minimap extends Plugin {
     this.plan = root;
     this.map.replaceChildren(root);
     this.container.dataset.level = String(level);
+    this.sizeMarkers();
+  }
+
+  /** The radius of a scene marker in plan units: a dot that reads at minimap size, and in elder mode at least
+   * ELDER_TARGET_PX across on screen; facility discs are scaled about their centres to the same size. Draws
+   * the overlay again. */
+  sizeMarkers() {
+    if (!this.plan) return;
+    const shown = this.plan.getBoundingClientRect().width;
+    const perPx = shown > 0 ? this.plan.viewBox.baseVal.width / shown : 0;
+    const least = document.body.classList.contains('elder') ? (perPx * ELDER_TARGET_PX) / 2 : 0;
+    const radius = Math.max(this.unit * 0.9, least);
+    for (const node of this.plan.querySelectorAll('.mm-facility')) {
+      const disc = node.querySelector('circle');
+      const r = Number(disc?.getAttribute('r'));
+      if (!disc || !(r > 0) || least <= r) { node.removeAttribute('transform'); continue; }
+      const [x, y] = ['cx', 'cy'].map((a) => Number(disc.getAttribute(a)));
+      node.setAttribute('transform', `translate(${x} ${y}) scale(${(least / r).toFixed(3)}) translate(${-x} ${-y})`);
+    }
+    if (radius === this.markerRadius && this.overlay?.childElementCount) return;
+    this.markerRadius = radius;
     this.drawOverlay();
   }
 
@@ -188,7 +216,7 @@ export class Minimap extends Plugin {
       if (scene.floor !== this.level || scene === this.scene) continue;
       const [x, , z] = scene.position;
       const marker = svg('circle', {
-        class: 'mm-scene', cx: x, cy: z, r: u * 0.9, tabindex: 0, role: 'button', 'data-scene': scene.id,
+        class: 'mm-scene', cx: x, cy: z, r: this.markerRadius ?? u * 0.9, tabindex: 0, role: 'button', 'data-scene': scene.id,
         'aria-label': `${t('goTo')} ${pick(scene.name)}`, fill: '#0b5cad', stroke: '#fff', 'stroke-width': u * 0.3,
       });
       marker.append(svg('title'));
