@@ -16,6 +16,9 @@ const NARROW = '(max-width: 600px)'; // a phone held upright: the map starts col
 // Elder mode (长辈版, MIIT 适老化): every marker is a target at least 60 CSS px across, whatever the map's size
 // (a little more, so rounding never puts it under); the plan's small labels are dropped there (tour.css).
 const ELDER_TARGET_PX = 62;
+// …and the plan is drawn at least this many CSS px per plan metre (scrolled within the map), so that discs of
+// that size stand apart rather than pile up on a phone.
+const ELDER_PX_PER_METRE = 20;
 
 function svg(tag, attrs = {}) {
   const node = document.createElementNS(SVG, tag);
@@ -155,6 +158,7 @@ export class Minimap extends Plugin {
     root.append(this.overlay);
     this.markFacilities(root);
     this.plan = root;
+    this.viewBox = root.getAttribute('viewBox');
     this.map.replaceChildren(root);
     this.container.dataset.level = String(level);
     this.sizeMarkers();
@@ -165,9 +169,19 @@ export class Minimap extends Plugin {
    * the overlay again. */
   sizeMarkers() {
     if (!this.plan) return;
+    const elder = document.body.classList.contains('elder');
+    // Elder mode crops the plan to what is drawn (its caption, scale bar and legend are dropped there).
+    const bounds = (this.plan.dataset.planBounds || '').split(' ').map(Number);
+    const crop = elder && bounds.length === 4 && bounds.every(Number.isFinite)
+      ? [bounds[0] - 1, bounds[1] - 1, bounds[2] - bounds[0] + 2, bounds[3] - bounds[1] + 2].join(' ') : this.viewBox;
+    if (this.plan.getAttribute('viewBox') !== crop) this.plan.setAttribute('viewBox', crop);
+    const metres = this.plan.viewBox.baseVal.width;
+    const room = this.map.clientWidth;
+    // CSSOM, not a style attribute: the page's policy allows no inline style.
+    this.plan.style.width = elder && room > 0 ? `${Math.max(room, Math.round(metres * ELDER_PX_PER_METRE))}px` : '';
     const shown = this.plan.getBoundingClientRect().width;
-    const perPx = shown > 0 ? this.plan.viewBox.baseVal.width / shown : 0;
-    const least = document.body.classList.contains('elder') ? (perPx * ELDER_TARGET_PX) / 2 : 0;
+    const perPx = shown > 0 ? metres / shown : 0;
+    const least = elder ? (perPx * ELDER_TARGET_PX) / 2 : 0;
     const radius = Math.max(this.unit * 0.9, least);
     for (const node of this.plan.querySelectorAll('.mm-facility')) {
       const disc = node.querySelector('circle');
@@ -179,6 +193,16 @@ export class Minimap extends Plugin {
     if (radius === this.markerRadius && this.overlay?.childElementCount) return;
     this.markerRadius = radius;
     this.drawOverlay();
+  }
+
+  /** A plan larger than the map (elder mode) is scrolled to bring the current position to its middle. */
+  centre() {
+    const dot = this.coneGroup?.querySelector('.mm-dot');
+    if (!dot || this.map.scrollWidth <= this.map.clientWidth && this.map.scrollHeight <= this.map.clientHeight) return;
+    const at = dot.getBoundingClientRect();
+    const box = this.map.getBoundingClientRect();
+    this.map.scrollLeft += at.left + at.width / 2 - (box.left + box.width / 2);
+    this.map.scrollTop += at.top + at.height / 2 - (box.top + box.height / 2);
   }
 
   /** The plan draws each facility as a symbol disc (g.facility#facility-<id>): make each a named button. */
@@ -234,6 +258,7 @@ export class Minimap extends Plugin {
       this.coneGroup = svg('g', { transform: `translate(${x} ${z})` });
       this.coneGroup.append(this.cone, svg('circle', { class: 'mm-dot', r: u, fill: '#b3261e', stroke: '#fff', 'stroke-width': u * 0.35 }));
       this.overlay.append(this.coneGroup);
+      this.centre();
       this.onRender();
     }
   }
