@@ -4,6 +4,7 @@ hall's address, phone and how to get there, and at 12:00 the page (the open sear
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -205,3 +206,72 @@ def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, pano
             assert not tab.errors, tab.errors
         finally:
             app.config.pop("CLOCK", None)
+
+
+HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.mark.parametrize("hall", [HALL, "guigang"])
+@pytest.mark.parametrize("size", [(1280, 720), (390, 844)], ids=["desktop", "phone"])
+def test_hall_card_on_each_hall_and_size_in_both_languages(
+    browser, live_server, panoramas, guigang_panoramas, built_web, app, hall, size
+):
+    """大厅信息 on each demo hall, desktop and phone, one page each: the card says what the hall's data says —
+    its state now, address, phone, the whole week (today marked), how to get there — and fits the screen; in
+    English every word of it is English."""
+    moment = "2026-12-03T10:00:00+08:00"  # a Thursday morning
+    app.config["CLOCK"] = lambda: datetime.fromisoformat(moment)
+    width, height = size
+    try:
+        with open_tab(
+            browser, live_server, timezone_id="Asia/Shanghai", viewport={"width": width, "height": height}
+        ) as tab:
+            page = tab.page
+            page.clock.install(time=moment)
+            tab.goto(f"/hall/{hall}")
+            page.wait_for_selector("body[data-tour='ready']")
+            doc = page.evaluate(f"fetch('/api/v1/halls/{hall}').then(r => r.json())")
+            state = doc["opening"]["hall"]
+            assert state["code"] == "open"
+            page.click("#hall-info")
+            page.wait_for_selector("#panel .hall-facts")
+            panel = page.locator("#panel")
+            box = panel.bounding_box()
+            assert box["x"] >= -0.5 and box["x"] + box["width"] <= width + 0.5, box  # no sideways overflow
+            assert "info=1" in page.url
+
+            def card(lang: str) -> None:
+                assert page.inner_text("#panel-title") == doc["name"][lang]
+                assert page.inner_text("#panel .hall-state-line .panel-state") == state["label"][lang]
+                assert page.inner_text("#panel .hall-address") == doc["address"][lang]
+                assert page.locator("#panel .hall-phone a").get_attribute("href") == f"tel:{doc['phone']}"
+                rows = page.locator("#panel .week-table tbody tr")
+                assert rows.count() == 7
+                assert page.locator("#panel .week-table tr.is-today").get_attribute("data-day") == "thu"
+                closed = {"zh": "不办公", "en": "Closed"}[lang]
+                for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+                    spans = doc["hours"].get(day) or []
+                    expected = "  ".join(f"{a}–{b}" for a, b in spans) or closed
+                    assert page.text_content(f"#panel .week-table tr[data-day='{day}'] td") == expected, day
+                kinds = [k for k in ("bus", "metro", "parking") if doc["access"].get(k)]
+                assert len(kinds) >= 2, doc["access"]
+                for kind in ("bus", "metro", "parking"):
+                    shown = page.locator(f"#panel .hall-access [data-access='{kind}']")
+                    if kind in kinds:
+                        assert shown.inner_text() == doc["access"][kind][lang], kind
+                    else:
+                        assert shown.count() == 0, kind
+
+            card("zh")
+            page.click("#toggle-lang")
+            page.wait_for_function(
+                f"document.querySelector('#panel-title')?.textContent === {doc['name']['en']!r}"
+            )
+            card("en")
+            assert not HAN.search(page.inner_text("#panel")), page.inner_text("#panel")
+            assert page.locator("#hall-info .hall-state-word").text_content() == "Open now"
+            page.click("#hall-info")  # a second press closes it
+            page.wait_for_selector("#panel", state="hidden")
+            assert not tab.errors, tab.errors
+    finally:
+        app.config.pop("CLOCK", None)
