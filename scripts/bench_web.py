@@ -1,8 +1,8 @@
 """Tour loading benchmark: our panorama viewer against Pannellum on the same tiles, in headless Chromium.
 
-Builds a fresh instance (demo halls, the pingnan hall model), publishes ONE 8192×4096 panorama into scene
-``entrance`` of ``pingnan`` (rendered from the hall model, or ``--image synthetic`` for a generated test
-image), and serves it with gunicorn. Pannellum (web/node_modules/pannellum, a development dependency) runs
+Builds a fresh instance (demo halls, the hall model of ``--hall``, default pingnan), publishes ONE 8192×4096
+panorama into scene ``entrance`` of that hall (rendered from the hall model, or ``--image synthetic`` for a
+generated test image), and serves it with gunicorn. Pannellum (web/node_modules/pannellum, a development dependency) runs
 in multires mode on the very same tile folder, from a page served by a route that only this benchmark
 registers (a WSGI module written into the temporary folder wraps ``create_app()``; product code is not
 changed); its JS and CSS are served gzip-compressed, as ours are, so bytes compare like with like. Pannellum
@@ -40,7 +40,7 @@ loads, each in a fresh browser context; medians [min–max] are printed:
   and of the scripts among them; the server compresses (brotli) as it does in production.
 
 Run: ``.venv/bin/python scripts/bench_web.py [--image render|synthetic] [--repeat 3] [--cap 60]
-[--device desktop|phone|both] [--viewers both|ours]``.
+[--device desktop|phone|both] [--viewers both|ours] [--hall pingnan|guigang]``.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ DEVICES = {  # browser context settings per device
         "has_touch": True,
     },
 }
-HALL, SCENE = "pingnan", "entrance"
+HALLS = ("pingnan", "guigang")  # the demo halls; each has a scene "entrance", where the tour starts
+SCENE = "entrance"
 WIDTH = 8192
 TILE_RE = re.compile(r"/panoramas/[^?]*/(\d+)/([frblud])(\d+)_(\d+)\.jpg(?:\?|$)")
 SMALL = (64, 36)  # width, height of the greyscale the frames are compared at
@@ -135,8 +136,9 @@ def synthetic_equirect(width: int, seed: int = 2026) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def publish_panorama(env: dict[str, str], kind: str) -> dict:
-    """Publish one WIDTH-wide panorama into HALL/SCENE of the instance in *env*; return its tiles config."""
+def publish_panorama(env: dict[str, str], kind: str, hall_slug: str) -> dict:
+    """Publish one WIDTH-wide panorama into *hall_slug*/SCENE of the instance in *env*; return its tiles
+    config."""
     os.environ.update(env)
     from server import create_app
     from server.cli.support import cli_session, require_hall
@@ -147,10 +149,10 @@ def publish_panorama(env: dict[str, str], kind: str) -> dict:
 
     app = create_app()
     with app.app_context(), cli_session() as session:
-        hall = require_hall(session, HALL)
+        hall = require_hall(session, hall_slug)
         scene = next(s for s in hall.scenes if s.code == SCENE)
         if kind == "render":
-            model = flatten_scene(load_scene(model_path(app, HALL, hall.model_sha).read_bytes())[0])
+            model = flatten_scene(load_scene(model_path(app, hall_slug, hall.model_sha).read_bytes())[0])
             image = render_equirect(model, (scene.x, scene.y, scene.z), scene.heading, width=WIDTH)
         else:
             image = synthetic_equirect(WIDTH)
@@ -529,6 +531,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="cold loads per viewer and profile")
     parser.add_argument("--device", choices=("desktop", "phone", "both"), default="both")
     parser.add_argument(
+        "--hall", choices=HALLS, default=HALLS[0], help="the demo hall whose entrance is loaded"
+    )
+    parser.add_argument(
         "--viewers", choices=("both", "ours"), default="both", help="ours: leave Pannellum out (faster)"
     )
     args = parser.parse_args()
@@ -543,12 +548,12 @@ def main() -> None:
         tmp = Path(tmp_name)
         env, flask = demo_instance(tmp_name)
         subprocess.run(
-            [*flask, "model", "build", HALL], env=env, check=True, capture_output=True, timeout=300
+            [*flask, "model", "build", args.hall], env=env, check=True, capture_output=True, timeout=300
         )
         t = time.monotonic()
-        tiles = publish_panorama(env, args.image)
+        tiles = publish_panorama(env, args.image, args.hall)
         print(
-            f"panorama: {args.image} {WIDTH}×{WIDTH // 2} → {HALL}/{SCENE}, cube {tiles['cubeResolution']} px, "
+            f"panorama: {args.image} {WIDTH}×{WIDTH // 2} → {args.hall}/{SCENE}, cube {tiles['cubeResolution']} px, "
             f"maxLevel {tiles['maxLevel']} ({time.monotonic() - t:.1f} s to make and tile)"
         )
 
@@ -562,7 +567,7 @@ def main() -> None:
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        ours_url = f"{base}/hall/{HALL}?scene={SCENE}"
+        ours_url = f"{base}/hall/{args.hall}?scene={SCENE}"
         theirs_url = f"{base}/bench/pannellum/index.html"
         server = start_gunicorn(env, port, app="bench_app:app", pythonpath=f"{tmp},{ROOT}")
         results: dict[tuple[str, str, str], list[dict]] = {}
