@@ -86,7 +86,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The command groups; each command's module is imported only when that command runs (server/cli)."""
-    from .cli import backup_cli, model_cli, panorama_cli, user_cli
+    from .cli import backup_cli, kiosk_cli, model_cli, panorama_cli, user_cli
     from .cli.demo import demo_command
 
     app.cli.add_command(demo_command)
@@ -94,3 +94,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(panorama_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(user_cli)
+    app.cli.add_command(kiosk_cli)

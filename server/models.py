@@ -26,7 +26,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from .urls import UnsafeAddress, check_link, panorama_problem
-from .vocabulary import COUNTER_STATUSES, COUNTER_TYPES, FACILITY_TYPES, ROLES
+from .vocabulary import (
+    COUNTER_STATUSES,
+    COUNTER_TYPES,
+    FACILITY_TYPES,
+    KIOSK_COUNTDOWN_DEFAULT,
+    KIOSK_COUNTDOWN_RANGE,
+    KIOSK_IDLE_DEFAULT,
+    KIOSK_IDLE_RANGE,
+    ROLES,
+)
 
 
 class Base(DeclarativeBase):
@@ -110,6 +119,9 @@ class Hall(Base):
     )
     facilities: Mapped[list[Facility]] = relationship(back_populates="hall", cascade="all, delete-orphan")
     scenes: Mapped[list[Scene]] = relationship(back_populates="hall", cascade="all, delete-orphan")
+    kiosks: Mapped[list[Kiosk]] = relationship(
+        back_populates="hall", order_by="Kiosk.code", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Floor(Base):
@@ -405,3 +417,46 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UtcDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# ---- Kiosks (server/kiosks): the touch screens standing in a hall ----
+
+
+class Kiosk(Base):
+    """A touch screen in a hall: where it stands on the plan (model-space metres) and which way its screen
+    faces (a bearing, ``conventions``), its idle and countdown times, audio, and what its last heartbeat
+    said. Checked in full (floor area, ranges) by ``kiosks.registry``; the validators here are a backstop."""
+
+    __tablename__ = "kiosks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
+    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"))
+    x: Mapped[float] = mapped_column(Float)
+    z: Mapped[float] = mapped_column(Float)
+    facing: Mapped[float] = mapped_column(Float)
+    idle_seconds: Mapped[int] = mapped_column(Integer, default=KIOSK_IDLE_DEFAULT)
+    countdown_seconds: Mapped[int] = mapped_column(Integer, default=KIOSK_COUNTDOWN_DEFAULT)
+    audio: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now, onupdate=_now)
+    # Filled by the kiosk's heartbeat: when, the version of the hall it shows, the errors it met.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    heartbeat_version: Mapped[str | None] = mapped_column(String(64))
+    heartbeat_errors: Mapped[list[Any] | None] = mapped_column(JSON)
+
+    hall: Mapped[Hall] = relationship(back_populates="kiosks")
+    floor: Mapped[Floor] = relationship()
+
+    @validates("facing")
+    def _check_facing(self, key: str, value: float) -> float:
+        if not 0 <= value < 360:
+            raise ValueError(f"facing must be in [0, 360), not {value!r}")
+        return value
+
+    @validates("idle_seconds", "countdown_seconds")
+    def _check_seconds(self, key: str, value: int) -> int:
+        low, high = KIOSK_IDLE_RANGE if key == "idle_seconds" else KIOSK_COUNTDOWN_RANGE
+        if not low <= value <= high:
+            raise ValueError(f"{key} must be in [{low}, {high}], not {value!r}")
+        return value

@@ -122,6 +122,13 @@ COUNTER_NUMBER_PATTERN = r"^[A-Z]{1,2}[0-9]{2,3}$"
 # ``nearest:baby_room``): a counter number, a slug or a facility type.
 PLACE_KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 
+# Kiosks (touch screens standing in a hall, server/kiosks): the seconds without a touch before the "still
+# there?" overlay, and that overlay's countdown (never under 20 s: WCAG 2.2.1 lets a person ask for more).
+KIOSK_IDLE_DEFAULT = 90
+KIOSK_IDLE_RANGE = (30, 3600)
+KIOSK_COUNTDOWN_DEFAULT = 30
+KIOSK_COUNTDOWN_RANGE = (20, 300)
+
 # Staff roles, most powerful first: admin (every hall, accounts, settings), editor (only the halls named on
 # the account), viewer (reads every hall, changes nothing). ``ROLE_RANK`` orders them for "at least" checks.
 ROLES: dict[str, Label] = {

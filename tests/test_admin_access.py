@@ -32,7 +32,23 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/api/v1/admin/services"): ALL,
     ("GET", "/api/v1/admin/services/<service:slug>"): ALL,
     ("POST", "/api/v1/admin/services/check"): EDITORS_UP,
+    ("GET", "/api/v1/admin/kiosks"): ALL,
+    ("POST", "/api/v1/admin/kiosks"): ADMIN_ONLY,
+    ("GET", "/api/v1/admin/kiosks/<kiosk>"): READ_HALL,
+    ("PATCH", "/api/v1/admin/kiosks/<kiosk>"): ADMIN_ONLY,
+    ("DELETE", "/api/v1/admin/kiosks/<kiosk>"): ADMIN_ONLY,
 }
+_kiosks = iter(range(10_000))
+
+
+def _fresh_kiosk(app) -> str:
+    """A kiosk of HALL registered for one call (a DELETE or PATCH leaves the others alone)."""
+    code = f"gg-access-{next(_kiosks)}"
+    result = app.test_cli_runner().invoke(
+        args=["kiosk", "add", code, "--hall", HALL, "--floor", "1", "--at", "0,3", "--facing", "180"]
+    )
+    assert result.exit_code == 0, result.output
+    return code
 
 
 def admin_routes(app) -> dict[tuple[str, str], str]:
@@ -61,10 +77,24 @@ def test_every_admin_route_is_in_the_table_and_declares_its_access(app):
 
 def _call(client, method: str, rule: str, csrf: str | None):
     path = rule.replace("<hall>", HALL).replace("<service:slug>", SERVICE)
+    if "<kiosk>" in rule:
+        path = path.replace("<kiosk>", _fresh_kiosk(client.application))
     # JSON errors from pages too (they answer HTML to a browser), so the code can be read.
     headers = {"Accept": "application/json", **({"X-CSRF-Token": csrf} if csrf else {})}
     if method == "POST" and rule.startswith("/api/v1/admin/services"):  # a JSON API: an (empty) form
         return client.open(path, method=method, headers=headers, json={})
+    if rule.startswith("/api/v1/admin/kiosks") and method in ("POST", "PATCH"):
+        body = {"facing": 90.0}
+        if method == "POST":
+            body = {
+                "id": f"gg-new-{next(_kiosks)}",
+                "hall": HALL,
+                "floor": 1,
+                "x": 0.0,
+                "z": 3.0,
+                "facing": 0,
+            }
+        return client.open(path, method=method, headers=headers, json=body)
     return client.open(path, method=method, headers=headers, data={"csrf_token": csrf} if csrf else None)
 
 
@@ -103,9 +133,8 @@ WRITES = sorted(k for k, v in EXPECTED.items() if k[0] != "GET" and v != "public
 def test_every_write_needs_the_csrf_token(app, method, rule):
     client = app.test_client()
     sign_in(client, "boss")
-    response = client.open(
-        rule.replace("<hall>", HALL), method=method, headers={"Accept": "application/json"}
-    )
+    path = rule.replace("<hall>", HALL).replace("<kiosk>", _fresh_kiosk(app))
+    response = client.open(path, method=method, headers={"Accept": "application/json"})
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "csrf"
 

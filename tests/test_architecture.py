@@ -34,8 +34,19 @@ ALLOWED = {
     "demo": {"catalogue"},
     "backup": set(),
     "accounts": set(),
-    "web": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "accounts"},
-    "cli": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "demo", "backup", "accounts"},
+    "kiosks": {"hallmodel"},
+    "web": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "accounts", "kiosks"},
+    "cli": {
+        "catalogue",
+        "hallmodel",
+        "wayfinding",
+        "panoramas",
+        "publishing",
+        "demo",
+        "backup",
+        "accounts",
+        "kiosks",
+    },
 }
 
 

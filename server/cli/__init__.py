@@ -1,4 +1,4 @@
-"""The command-line layer: ``flask --app server demo|model|panorama|backup|user …``. Like the web layer it calls into
+"""The command-line layer: ``flask --app server demo|model|panorama|backup|user|kiosk …``. Like the web layer it calls into
 the domain packages and is imported by none of them (docs/ARCHITECTURE.md).
 
 A command's module is imported when that command is asked for, not when the app starts: the groups below
@@ -56,4 +56,9 @@ user_cli = LazyGroup(
     "user",
     modules={name: "user" for name in ("create", "list", "disable", "enable", "reset-password")},
     help="Staff accounts: create, list, disable, enable, reset a password. / 工作人员账号：创建、列出、停用、启用、重置密码。",
+)
+kiosk_cli = LazyGroup(
+    "kiosk",
+    modules={name: "kiosk" for name in ("add", "list", "remove")},
+    help="Kiosks (touch screens in a hall): add, list, remove. / 自助终端：登记、列出、删除。",
 )

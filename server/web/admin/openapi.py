@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from ...catalogue.editing import FORM_SCHEMA
-from ...vocabulary import ROLES, SLUG_PATTERN, USER_NAME_PATTERN
+from ...vocabulary import (
+    KIOSK_COUNTDOWN_DEFAULT,
+    KIOSK_COUNTDOWN_RANGE,
+    KIOSK_IDLE_DEFAULT,
+    KIOSK_IDLE_RANGE,
+    ROLES,
+    SLUG_PATTERN,
+    USER_NAME_PATTERN,
+)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -21,6 +29,34 @@ STRING = {"type": "string"}
 TIME = {"type": "string", "format": "date-time"}
 ROLE = {"type": "string", "enum": list(ROLES)}
 SLUGS = {"type": "array", "items": {"type": "string", "pattern": SLUG_PATTERN}}
+
+KIOSK_FIELDS = ["id", "hall", "floor", "x", "z", "facing", "idle_seconds", "countdown_seconds", "audio"]
+KIOSK_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string", "pattern": SLUG_PATTERN, "description": "e.g. pn-entrance-1"},
+    "hall": {"type": "string", "pattern": SLUG_PATTERN},
+    "floor": {"type": "integer", "description": "Floor level"},
+    "x": {"type": "number", "description": "Plan position, metres (model space; docs/ARCHITECTURE.md)"},
+    "z": {"type": "number", "description": "Plan position, metres (north is −z)"},
+    "facing": {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMaximum": 360,
+        "description": "Bearing the screen faces: degrees clockwise from north",
+    },
+    "idle_seconds": {
+        "type": "integer",
+        "minimum": KIOSK_IDLE_RANGE[0],
+        "maximum": KIOSK_IDLE_RANGE[1],
+        "default": KIOSK_IDLE_DEFAULT,
+    },
+    "countdown_seconds": {
+        "type": "integer",
+        "minimum": KIOSK_COUNTDOWN_RANGE[0],
+        "maximum": KIOSK_COUNTDOWN_RANGE[1],
+        "default": KIOSK_COUNTDOWN_DEFAULT,
+    },
+    "audio": {"type": "boolean", "default": False},
+}
 
 SCHEMAS: dict[str, Any] = {
     "AdminSession": _obj(
@@ -115,6 +151,33 @@ SCHEMAS: dict[str, Any] = {
             }
         },
     ),
+    "AdminKiosk": _obj(
+        [*KIOSK_FIELDS, "created_at", "updated_at", "heartbeat"],
+        {
+            **KIOSK_PROPERTIES,
+            "created_at": TIME,
+            "updated_at": TIME,
+            "heartbeat": _obj(
+                ["at", "version", "errors"],
+                {
+                    "at": {"type": ["string", "null"], "format": "date-time"},
+                    "version": {"type": ["string", "null"]},
+                    "errors": {"type": "array"},
+                },
+            ),
+        },
+    ),
+    "AdminKioskInput": {
+        **_obj(["id", "hall", "floor", "x", "z", "facing"], KIOSK_PROPERTIES),
+        "additionalProperties": False,
+    },
+    "AdminKioskChange": {
+        "type": "object",
+        "description": "Any of the fields to change; id and hall stay (remove and register again to move halls).",
+        "properties": {k: v for k, v in KIOSK_PROPERTIES.items() if k not in ("id", "hall")},
+        "additionalProperties": False,
+    },
+    "AdminKioskList": _obj(["kiosks"], {"kiosks": {"type": "array", "items": _ref("AdminKiosk")}}),
 }
 
 SECURITY_SCHEMES = {
@@ -288,6 +351,71 @@ PATHS.update(
         },
     }
 )
+KIOSK = {
+    "name": "kiosk",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": SLUG_PATTERN},
+}
+BAD_KIOSK = ("400", "A field is missing or wrong (the error names it), or the position is off the floor")
+NO_KIOSK = ("404", "No such kiosk")
+
+
+def _body(schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+PATHS["/admin/kiosks"] = {
+    "get": _op(
+        "listKiosks",
+        "The kiosks of the halls the caller may see / 自助终端列表",
+        ("200", _json("AdminKioskList", "Kiosks")),
+        [UNAUTHENTICATED],
+        READ,
+    ),
+    "post": _op(
+        "addKiosk",
+        "Register a kiosk (admins) / 登记自助终端",
+        ("201", _json("AdminKiosk", "Registered; Location names it")),
+        [
+            BAD_KIOSK,
+            UNAUTHENTICATED,
+            FORBIDDEN,
+            ("404", "No such hall"),
+            ("409", "A kiosk of that id exists"),
+            ("415", "Not sent as JSON"),
+        ],
+        WRITE,
+        requestBody=_body("AdminKioskInput"),
+    ),
+}
+PATHS["/admin/kiosks/{kiosk}"] = {
+    "get": _op(
+        "getKiosk",
+        "One kiosk with its last heartbeat / 自助终端",
+        ("200", _json("AdminKiosk", "The kiosk")),
+        [UNAUTHENTICATED, FORBIDDEN, NO_KIOSK],
+        READ,
+        parameters=[KIOSK],
+    ),
+    "patch": _op(
+        "changeKiosk",
+        "Change a kiosk (admins) / 修改自助终端",
+        ("200", _json("AdminKiosk", "The kiosk as changed")),
+        [BAD_KIOSK, UNAUTHENTICATED, FORBIDDEN, NO_KIOSK, ("415", "Not sent as JSON")],
+        WRITE,
+        parameters=[KIOSK],
+        requestBody=_body("AdminKioskChange"),
+    ),
+    "delete": _op(
+        "removeKiosk",
+        "Remove a kiosk (admins) / 删除自助终端",
+        ("204", {"description": "Removed"}),
+        [UNAUTHENTICATED, FORBIDDEN, NO_KIOSK],
+        WRITE,
+        parameters=[KIOSK],
+    ),
+}
 
 TAG = {
     "name": "admin",

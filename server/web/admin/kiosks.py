@@ -1,0 +1,101 @@
+"""The kiosk registry over the admin API: ``/api/v1/admin/kiosks`` (list, register) and
+``/api/v1/admin/kiosks/<kiosk>`` (read, change, remove). Every signed-in role reads the kiosks of the halls
+it may see; only admins register, change or remove one. Checks live in ``server/kiosks/registry.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+
+from ...accounts.users import may_read_hall
+from ...config import now
+from ...db import bump_revision, get_session
+from ...errors import ApiError
+from ...kiosks import registry
+from ...models import Hall, Kiosk
+from . import api_bp
+from .auth import current, forbidden, require
+
+
+def _body() -> dict[str, Any]:
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "请以 JSON 提交", "Send the kiosk as JSON")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_json", "请求内容不是有效的 JSON 对象", "The body is not a JSON object")
+    return data
+
+
+def _geometry(hall: Hall):
+    model = current_app.extensions["hall_models"].get(hall)
+    return model.geometry if model else None
+
+
+def _readable(kiosk: Kiosk) -> Kiosk:
+    if not may_read_hall(current().user, kiosk.hall.slug):
+        raise forbidden(
+            f"您的账号不能查看大厅 {kiosk.hall.slug}", f"Your account may not see hall {kiosk.hall.slug}"
+        )
+    return kiosk
+
+
+def _commit(action: str, kiosk_id: str, changes: dict[str, Any]) -> None:
+    """The one place every kiosk write ends: the catalogue revision moves (routes from a kiosk and kiosk
+    pages are cached per revision) and the transaction commits. AUDIT HOOK: the staff audit log's
+    ``record(...)`` belongs here, with *action* (add/change/remove), *kiosk_id* and *changes*."""
+    session = get_session()
+    bump_revision(session, searchable=False)
+    session.commit()
+
+
+@api_bp.get("/kiosks")
+@require("viewer")
+def list_kiosks():
+    """The kiosks of every hall the caller may see."""
+    user = current().user
+    rows = registry.list_kiosks(get_session())
+    return {"kiosks": [registry.kiosk_dict(k) for k in rows if may_read_hall(user, k.hall.slug)]}
+
+
+@api_bp.post("/kiosks")
+@require("admin")
+def add_kiosk():
+    """Register a kiosk (201, with Location)."""
+    fields = registry.check_fields(_body())
+    session = get_session()
+    hall = registry.get_hall(session, fields["hall"])
+    kiosk = registry.add_kiosk(session, hall, fields, geometry=_geometry(hall), now=now())
+    _commit("add", kiosk.code, fields)
+    response = jsonify(registry.kiosk_dict(kiosk))
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/admin/kiosks/{kiosk.code}"
+    return response
+
+
+@api_bp.get("/kiosks/<kiosk>")
+@require("viewer")
+def get_kiosk(kiosk: str):
+    """One kiosk, with its last heartbeat."""
+    return registry.kiosk_dict(_readable(registry.get_kiosk(get_session(), kiosk)))
+
+
+@api_bp.patch("/kiosks/<kiosk>")
+@require("admin")
+def change_kiosk(kiosk: str):
+    """Change a kiosk's floor, position, facing, times or audio (its id and hall stay)."""
+    fields = registry.check_fields(_body(), partial=True)
+    row = registry.get_kiosk(get_session(), kiosk)
+    registry.change_kiosk(get_session(), row, fields, geometry=_geometry(row.hall), now=now())
+    _commit("change", row.code, fields)
+    return registry.kiosk_dict(row)
+
+
+@api_bp.delete("/kiosks/<kiosk>")
+@require("admin")
+def remove_kiosk(kiosk: str):
+    """Remove a kiosk (204)."""
+    registry.remove_kiosk(get_session(), kiosk)
+    _commit("remove", kiosk, {})
+    return Response(status=204)
