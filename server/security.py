@@ -8,7 +8,7 @@ or error handler cannot forget them. The policy is the one the tour needs and no
   browser code sets styles through the CSSOM, which CSP allows); ``data:`` images for the inline scene
   placeholder and the favicon, ``blob:`` for the textures three.js's GLTFLoader unpacks from a model;
   no plugins, no ``<base>``, forms post only to us.
-- framing by path: the API and ``/admin`` never (``frame-ancestors 'none'`` + ``X-Frame-Options: DENY``); the
+- framing by path: the API, ``/admin`` and the kiosk pages never (``frame-ancestors 'none'`` + ``X-Frame-Options: DENY``); the
   tour may be embedded by the sites listed in ``EMBED_ALLOWED_ORIGINS`` (none by default: only ourselves).
 - ``Permissions-Policy``: only the motion sensors and WebXR the tour uses, for our own origin.
 - ``Strict-Transport-Security`` only on requests that came over HTTPS (behind a proxy, ``PROXY_FIX`` makes
@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from flask import Flask, Response, current_app, request
 
-NEVER_FRAMED = ("/api", "/admin")  # these paths and all below them: no site, not even ours, may frame them
+NEVER_FRAMED = ("/api", "/admin", "/kiosk")  # these paths and below: no site, not even ours, may frame them
 ORIGIN = re.compile(r"^https://[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
 
 BASE_POLICY = (

@@ -25,6 +25,7 @@ from ..models import (
     Floor,
     Hall,
     HotspotOverride,
+    Kiosk,
     Material,
     Meta,
     Scene,
@@ -34,6 +35,7 @@ from ..models import (
 )
 from ..problems import ProblemsError, problem, within
 from ..urls import link_problem
+from ..vocabulary import KIOSK_COUNTDOWN_DEFAULT, KIOSK_IDLE_DEFAULT
 from .schema import file_problems
 
 DEMO_DATA = Path(__file__).parent / "data"
@@ -87,6 +89,7 @@ _DUPLICATE_WORDS = {
     "counter": ("窗口", "counter"),
     "facility": ("设施", "facility"),
     "scene": ("场景", "scene"),
+    "kiosk": ("自助终端", "kiosk"),
 }
 
 
@@ -166,6 +169,7 @@ def _hall_problems(hall: dict, dept_ids: set[str], service_ids: set[str]) -> lis
         "counter": [c["number"] for c in hall["counters"]],
         "facility": [f["id"] for f in facilities],
         "scene": [s["id"] for s in scenes],
+        "kiosk": [k["id"] for k in hall.get("kiosks", [])],
     }
     for kind, values in listed.items():
         zh, en = _DUPLICATE_WORDS[kind]
@@ -214,6 +218,15 @@ def _hall_problems(hall: dict, dept_ids: set[str], service_ids: set[str]) -> lis
                     where,
                     f"设施 {f['id']}：未知的营业时间预设 {f['hours']}",
                     f"facility {f['id']}: unknown hours preset {f['hours']}",
+                )
+            )
+    for k in hall.get("kiosks", []):
+        if k["floor"] not in levels:
+            problems.append(
+                problem(
+                    where,
+                    f"自助终端 {k['id']} 所在楼层 {k['floor']} 不存在",
+                    f"kiosk {k['id']} on missing floor {k['floor']}",
                 )
             )
     scene_ids = {s["id"] for s in scenes}
@@ -313,6 +326,7 @@ def write(session: Session, data: dict[str, Any]) -> dict[str, int]:
         ]
         hall.facilities = [_facility(f, h, floors) for f in h.get("facilities", [])]
         hall.scenes = _scenes(h, floors, kept_scenes)
+        hall.kiosks = [_kiosk(k, floors) for k in h.get("kiosks", [])]
         session.add(hall)
         counts["halls"] += 1
         counts["counters"] += len(hall.counters)
@@ -500,6 +514,20 @@ def _facility(f: dict, h: dict, floors: dict[int, Floor]) -> Facility:
         description_en=f.get("description", {}).get("en"),
         hours=_resolve_hours(f["hours"], h) if "hours" in f else None,
         node_name=f"facility:{f['id']}",
+    )
+
+
+def _kiosk(k: dict, floors: dict[int, Floor]) -> Kiosk:
+    """A demo kiosk (its position checked against the built model by tests/test_kiosks.py)."""
+    return Kiosk(
+        code=k["id"],
+        floor=floors[k["floor"]],
+        x=float(k["at"][0]),
+        z=float(k["at"][1]),
+        facing=float(k["facing"]),
+        idle_seconds=k.get("idle_seconds", KIOSK_IDLE_DEFAULT),
+        countdown_seconds=k.get("countdown_seconds", KIOSK_COUNTDOWN_DEFAULT),
+        audio=k.get("audio", False),
     )
 
 

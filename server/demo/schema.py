@@ -20,6 +20,8 @@ from ..vocabulary import (
     COUNTER_STATUSES,
     COUNTER_TYPES,
     FACILITY_TYPES,
+    KIOSK_COUNTDOWN_RANGE,
+    KIOSK_IDLE_RANGE,
     SERVICE_TYPES,
     SLUG_PATTERN,
     WEEKDAYS,
@@ -271,6 +273,38 @@ HALL = {
                     "floor": {"type": "integer"},
                     "description": BILINGUAL,
                     "hours": HOURS_REF,
+                },
+            },
+        },
+        "kiosks": {
+            "description": "Touch screens standing in the hall (server/kiosks): plan position [x, z] in metres, "
+            "facing a bearing (0 north), idle and countdown seconds, audio.",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "floor", "at", "facing"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": ID,
+                    "floor": {"type": "integer"},
+                    "at": {
+                        "type": "array",
+                        "prefixItems": [{"type": "number"}] * 2,
+                        "minItems": 2,
+                        "maxItems": 2,
+                    },
+                    "facing": {"type": "number", "minimum": 0, "exclusiveMaximum": 360},
+                    "idle_seconds": {
+                        "type": "integer",
+                        "minimum": KIOSK_IDLE_RANGE[0],
+                        "maximum": KIOSK_IDLE_RANGE[1],
+                    },
+                    "countdown_seconds": {
+                        "type": "integer",
+                        "minimum": KIOSK_COUNTDOWN_RANGE[0],
+                        "maximum": KIOSK_COUNTDOWN_RANGE[1],
+                    },
+                    "audio": {"type": "boolean"},
                 },
             },
         },

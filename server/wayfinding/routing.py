@@ -570,6 +570,86 @@ class WalkGraph:
             floor_names=floor_names,
         )
 
+    def route_from_point(
+        self,
+        key: str,
+        level: int,
+        point: tuple[float, float],
+        walkable: Walkable,
+        to_key: str,
+        *,
+        accessible: bool = False,
+        names: Names | None = None,
+        floor_names: Mapping[int, Mapping[str, str]] | None = None,
+    ) -> tuple[Route, str]:
+        """The route from a point that is not a place (a kiosk, named *key*) on floor *level* to *to_key*,
+        and the place it joins the graph at. The point is snapped onto *walkable* (the floor's area, from
+        ``Walkable.of``); the walk goes straight to the place on that floor in plain sight of it that makes
+        the whole route quickest, then on as from that place. Raises ``UnknownPlace`` or ``Unreachable``."""
+        if to_key not in self.places:
+            raise UnknownPlace(to_key)
+        start = walkable.snap(point[0], point[1], SNAP_DISTANCE)
+        if start is None:
+            zh, en = place_name(key, names, start=True)
+            raise Unreachable(
+                f"{zh}不在可通行区域内（离通道超过{SNAP_DISTANCE:g}米）",
+                f"{sentence(en)} is outside the walkable area (more than {SNAP_DISTANCE:g} m from any walkway)",
+                "outside",
+            )
+        candidates = [
+            k
+            for k, p in self.places.items()
+            if p.floor == level and k in self._place_point and k not in self._stranded
+        ]
+        ends = np.array([self._place_point[k] for k in candidates], dtype=float).reshape(-1, 2)
+        minx, minz, maxx, maxz = walkable.area.bounds
+        blocked = box(minx - 1, minz - 1, maxx + 1, maxz + 1).difference(walkable.area)
+        lines = shapely.linestrings([[start, tuple(e)] for e in ends]) if len(ends) else []
+        seen = ~shapely.intersects(blocked, lines) if len(ends) else np.zeros(0, dtype=bool)
+        best: tuple[float, str] | None = None
+        for k, end, visible in zip(candidates, ends, seen, strict=True):
+            if not visible:
+                continue
+            onward = 0.0 if k == to_key else self.walk_seconds(k, to_key, accessible=accessible)
+            if onward is None:
+                continue
+            total = math.dist(start, tuple(end)) / WALK_SPEED + onward
+            if best is None or total < best[0]:
+                best = (total, k)
+        if best is None:
+            zh, en = place_name(key, names, start=True)
+            b_zh, b_en = place_name(to_key, names)
+            raise Unreachable(
+                f"从{zh}到{b_zh}没有可通行的路线", f"No walkable route from {en} to {b_en}", "separated"
+            )
+        via = best[1]
+        if via == to_key:
+            legs: list[Leg] = [Leg(level, self._elevation[level], (start, self._place_point[to_key]))]
+            changes: list[FloorChange] = []
+            seconds = 0.0
+        else:
+            joined = self.route(via, to_key, accessible=accessible, with_steps=False)
+            first = joined.legs[0]
+            legs = [
+                Leg(first.floor, first.elevation, _clean(np.array([start, *first.points]))),
+                *joined.legs[1:],
+            ]
+            changes = list(joined.floor_changes)
+            seconds = joined.time_s - joined.length_m / WALK_SPEED
+        length = sum(leg.length() for leg in legs)
+        steps = self._steps(legs, changes, key, to_key, None, names, floor_names)
+        route = Route(
+            from_key=key,
+            to_key=to_key,
+            accessible=accessible,
+            length_m=length,
+            time_s=length / WALK_SPEED + seconds,
+            legs=tuple(legs),
+            floor_changes=tuple(changes),
+            steps=tuple(steps),
+        )
+        return route, via
+
     def walk_seconds(self, from_key: str, to_key: str, *, accessible: bool = False) -> float | None:
         """The time (s) the route from *from_key* to *to_key* takes, or None when there is none; cheaper
         than ``route`` (no directions), for choosing among many candidates."""

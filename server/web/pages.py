@@ -1,4 +1,5 @@
-"""The citizen pages: choose a hall (``/``) and its tour (``/hall/<slug>``), plus the built front end.
+"""The citizen pages: choose a hall (``/``), its tour (``/hall/<slug>``) and the kiosk page of a touch screen
+standing in it (``/kiosk/<slug>?id=<kiosk>``), plus the built front end.
 
 Pages are rendered on the server so that a first view, the hall's data and a text directory arrive with
 the HTML; the ES-module bundle (web/dist, built by scripts/build_web.mjs) then takes over the viewer.
@@ -20,7 +21,9 @@ from ..catalogue import hours
 from ..catalogue.queries import load_hall
 from ..db import current_revision, get_session
 from ..errors import not_found
-from ..models import Hall
+from ..kiosks.registry import page_config
+from ..models import Hall, Kiosk
+from ..problems import HallError
 from ..vocabulary import COUNTER_STATES, COUNTER_STATUSES, IMMUTABLE_CACHE_CONTROL, WEEKDAYS
 from .api.documents import hall_summary
 from .api.halls import cached_hall_doc, hall_states
@@ -137,6 +140,55 @@ def tour(slug: str):
     response = body.respond(Response(mimetype="text/html"))
     response.cache_control.no_cache = True  # always revalidated: a publish shows on the next visit
     return response.make_conditional(request)
+
+
+class KioskPageError(HallError):
+    """A kiosk page that cannot be shown: no id, an unknown one, or a kiosk of another hall."""
+
+    status = 404
+
+
+@bp.get("/kiosk/<slug>")
+def kiosk(slug: str):
+    """The kiosk page of hall *slug* for the kiosk ``?id=``: the tour composed with the kiosk's plugins, its
+    configuration (position, facing, floor, idle times, audio) embedded beside the hall document."""
+    hall = get_hall_page(slug)
+    code = request.args.get("id", "")
+    if not code:
+        raise KioskPageError(
+            "kiosk_id_missing",
+            "请在地址中注明自助终端编号：/kiosk/<大厅>?id=<终端编号>",
+            "Name the kiosk in the address: /kiosk/<hall>?id=<kiosk id>",
+            status=400,
+        )
+    row = get_session().scalar(select(Kiosk).where(Kiosk.code == code)) if len(code) <= 64 else None
+    if row is None or row.hall_id != hall.id:
+        shown = code[:64]
+        raise KioskPageError(
+            "no_such_kiosk",
+            f"大厅 {hall.slug} 没有登记编号为 {shown} 的自助终端",
+            f"Hall {hall.slug} has no kiosk registered as {shown}",
+        )
+    doc = cached_hall_doc(hall.slug)
+    response = Response(
+        render_template(
+            "kiosk.html",
+            entry="kiosk.js",
+            hall=doc,
+            scene=start_scene(doc),
+            hall_json=json_script(doc),
+            kiosk_json=json_script(page_config(row)),
+            floors=directory(hall, doc),
+            asset_url=asset_url,
+            statuses=COUNTER_STATUSES,
+            states=COUNTER_STATES,
+            week=week_rows(doc["hours"]),
+            access_kinds=ACCESS_KINDS,
+        ),
+        mimetype="text/html",
+    )
+    response.cache_control.no_cache = True
+    return response
 
 
 ACCESS_KINDS = [("bus", "公交", "Bus"), ("metro", "地铁", "Metro"), ("parking", "停车", "Parking")]

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app, request, send_file
+from sqlalchemy import select
 
-from ...db import current_revision
+from ...db import current_revision, get_session
 from ...errors import ApiError, bad_parameter, not_found
 from ...hallmodel.floorplan import PlanLabels, render_plan
 from ...hallmodel.store import model_path
-from ...models import Hall
+from ...models import Hall, Kiosk
 from ...publishing.hallmodels import HallModel
 from ...vocabulary import FACILITY_TYPES, IMMUTABLE_MAX_AGE, PLACE_KEY_PATTERN
-from ...wayfinding.routing import UnknownPlace
+from ...wayfinding.routing import RouteError, UnknownPlace, Walkable
 from ...wayfinding.scenes import ScenePlanner
 from . import bp
 from .halls import cached_hall_doc, get_hall
 from .http import cached_json, cached_text, reject_unknown_args, single_flight, slug_arg
 
-PLACE = re.compile(rf"^(entrance|scene|counter|facility|nearest):{PLACE_KEY_PATTERN}$")
+PLACE = re.compile(rf"^(entrance|scene|counter|facility|nearest|kiosk):{PLACE_KEY_PATTERN}$")
 
 
 def not_published(hall: Hall) -> ApiError:
@@ -69,8 +70,8 @@ def _place_arg(name: str, *, kinds: tuple[str, ...]) -> str:
     if not PLACE.match(value):
         raise bad_parameter(
             name,
-            "应为 entrance:、scene:、counter: 或 facility: 加编号，例如 counter:B03",
-            "use entrance:, scene:, counter: or facility: and an id, e.g. counter:B03",
+            "应为 entrance:、scene:、counter:、facility: 或 kiosk: 加编号，例如 counter:B03",
+            "use entrance:, scene:, counter:, facility: or kiosk: and an id, e.g. counter:B03",
         )
     kind, key = value.split(":", 1)
     if kind not in kinds:
@@ -96,6 +97,16 @@ class RouteContext:
     floor_names: dict[int, dict[str, str]]
     facilities: dict[str, list[str]]
     planner: ScenePlanner
+    walkables: dict[int, Walkable] = field(default_factory=dict)  # per floor, made on a kiosk's first route
+
+    def walkable(self, level: int) -> Walkable | None:
+        """The walkable area of floor *level* (None when the model lacks the floor)."""
+        if level not in self.walkables:
+            floor = self.model.geometry.floors.get(level)
+            if floor is None:
+                return None
+            self.walkables[level] = Walkable.of(floor)
+        return self.walkables[level]
 
 
 def route_context(slug: str) -> RouteContext:
@@ -165,7 +176,7 @@ def route(slug: str):
     """A walking route inside the hall, with step-by-step directions in Chinese and English, the
     panorama scenes it passes and the view on arrival."""
     reject_unknown_args("from", "to", "accessible")
-    origin = _place_arg("from", kinds=("entrance", "scene", "counter", "facility"))
+    origin = _place_arg("from", kinds=("entrance", "scene", "counter", "facility", "kiosk"))
     target = _place_arg("to", kinds=("counter", "facility", "scene", "nearest"))
     accessible_raw = request.args.get("accessible", "0")
     if accessible_raw not in ("0", "1", "true", "false"):
@@ -178,23 +189,63 @@ def route(slug: str):
     )
 
 
+def _kiosk_route(context: RouteContext, origin: str, target: str, accessible: bool):
+    """The route from the registered point of kiosk ``kiosk:<id>`` of this hall to *target* (for
+    ``nearest:<type>``, to the facility of that type quickest from the kiosk), and the place it joins."""
+    kiosk = get_session().scalar(select(Kiosk).where(Kiosk.code == origin[6:]))
+    walkable = context.walkable(kiosk.floor.level) if kiosk is not None else None
+    if kiosk is None or kiosk.hall.slug != context.slug or walkable is None:
+        raise UnknownPlace(origin)
+    graph = context.model.graph
+
+    def plan(goal: str):
+        return graph.route_from_point(
+            origin,
+            kiosk.floor.level,
+            (kiosk.x, kiosk.z),
+            walkable,
+            goal,
+            accessible=accessible,
+            names=context.names,
+            floor_names=context.floor_names,
+        )
+
+    if not target.startswith("nearest:"):
+        return plan(target)
+    found = []
+    for goal in context.facilities.get(target[8:], []):
+        try:
+            found.append(plan(goal))
+        except RouteError:
+            continue
+    if not found:
+        _nearest(context, origin, target[8:], accessible)  # raises the 404 of "none reachable"
+    return min(found, key=lambda f: f[0].time_s)
+
+
 def route_answer(context: RouteContext, origin: str, target: str, accessible: bool) -> dict:
-    """The route document from *origin* to *target* (a place key or ``nearest:<facility type>``)."""
+    """The route document from *origin* to *target* (a place key or ``nearest:<facility type>``); a
+    ``kiosk:<id>`` origin starts at the kiosk's registered point."""
     graph = context.model.graph
     # UnknownPlace (404) and Unreachable (422) are HallErrors: the error handler gives them the one shape.
-    if origin not in graph.places:
-        raise UnknownPlace(origin)
-    goal = _nearest(context, origin, target[8:], accessible) if target.startswith("nearest:") else target
-    found = graph.route(
-        origin, goal, accessible=accessible, names=context.names, floor_names=context.floor_names
-    )
+    if origin.startswith("kiosk:"):
+        found, joined = _kiosk_route(context, origin, target, accessible)
+        goal = found.to_key
+    else:
+        if origin not in graph.places:
+            raise UnknownPlace(origin)
+        goal = _nearest(context, origin, target[8:], accessible) if target.startswith("nearest:") else target
+        found = graph.route(
+            origin, goal, accessible=accessible, names=context.names, floor_names=context.floor_names
+        )
+        joined = origin
     answer = {"hall": context.slug, "model": context.model.sha[:16], **found.to_dict()}
     if goal != target:
         answer["asked"] = target
     node = context.model.geometry.nodes.get(goal)
     place = graph.places[goal]
     anchor = node.anchor if node is not None else (place.x, 0.0, place.z)
-    scenes = context.planner.plan(origin, goal, anchor, accessible=accessible, names=context.names)
+    scenes = context.planner.plan(joined, goal, anchor, accessible=accessible, names=context.names)
     answer["scenes"] = list(scenes.scenes) if scenes else []
     answer["arrival"] = scenes.arrival.to_dict() if scenes else None
     return answer
