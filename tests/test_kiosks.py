@@ -248,3 +248,23 @@ def test_the_kiosk_page_embeds_its_kiosk_and_is_never_framed(app):
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("https://zwfw.gxzf.gov.cn/apply", 200),  # an allowed government site
+        ("http://localhost/hall/pingnan?route=counter:A02", 200),  # this site (the test client's origin)
+        ("https://evil.example/apply", 400),
+        ("http://localhost.evil.example/", 400),
+        ("javascript:alert(1)", 400),
+        ("", 400),
+    ],
+)
+def test_a_qr_code_is_made_only_of_our_own_or_allowed_addresses(app, url, status):
+    response = app.test_client().get("/api/v1/qr.svg", query_string={"url": url})
+    assert response.status_code == status
+    if status == 200:
+        assert response.mimetype == "image/svg+xml" and "<svg" in response.get_data(as_text=True)
+    else:
+        assert response.get_json()["error"]["code"] == "bad_parameter"

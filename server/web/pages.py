@@ -28,6 +28,7 @@ from ..vocabulary import COUNTER_STATES, COUNTER_STATUSES, IMMUTABLE_CACHE_CONTR
 from .api.documents import hall_summary
 from .api.halls import cached_hall_doc, hall_states
 from .api.http import encode_text
+from .api.services import current_index
 from .compression import static_variant
 
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
@@ -177,7 +178,7 @@ def kiosk(slug: str):
             hall=doc,
             scene=start_scene(doc),
             hall_json=json_script(doc),
-            kiosk_json=json_script(page_config(row)),
+            kiosk_json=json_script({**page_config(row), "picks": kiosk_picks(hall.slug, doc)}),
             floors=directory(hall, doc),
             asset_url=asset_url,
             statuses=COUNTER_STATUSES,
@@ -189,6 +190,26 @@ def kiosk(slug: str):
     )
     response.cache_control.no_cache = True
     return response
+
+
+KIOSK_POPULAR = 8  # popular services offered as a pick-list on a kiosk
+
+
+def kiosk_picks(slug: str, doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The kiosk's pick-lists: popular services of the hall, and its departments with their counters."""
+    services = [
+        {"id": s["id"], "name": {"zh": s["name_zh"], "en": s["name_en"]}}
+        for s in current_index().suggestions(hall=slug, count=KIOSK_POPULAR)
+    ]
+    departments: dict[str, dict[str, Any]] = {}
+    for counter in sorted(doc["counters"], key=lambda c: c["number"]):
+        dept = counter.get("department")
+        if dept:
+            entry = departments.setdefault(
+                dept["id"], {"id": dept["id"], "name": dept["name"], "counters": []}
+            )
+            entry["counters"].append(counter["number"])
+    return {"services": services, "departments": list(departments.values())}
 
 
 ACCESS_KINDS = [("bus", "公交", "Bus"), ("metro", "地铁", "Metro"), ("parking", "停车", "Parking")]

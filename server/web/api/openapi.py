@@ -827,16 +827,24 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     ),
     "limit": param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 50}),
     "for": param("for", "query", {"enum": ["mobile", "pc", "appointment"]}),
+    "url": param(
+        "url",
+        "query",
+        {"type": "string", "maxLength": 500, "examples": ["https://zwfw.gxzf.gov.cn/"]},
+        "An address of this site, or an https address on the allowed domains (LINK_ALLOWED_DOMAINS).",
+        required=True,
+    ),
     "v": param("v", "query", STRING, "The model hash from the hall document: the answer is then immutable."),
     "from": param(
         "from",
         "query",
         {
             "type": "string",
-            "pattern": rf"^(entrance|scene|counter|facility):{PLACE_KEY_PATTERN}$",
+            "pattern": rf"^(entrance|scene|counter|facility|kiosk):{PLACE_KEY_PATTERN}$",
             "examples": ["entrance:main"],
         },
-        "entrance:main, scene:<id>, counter:<number> or facility:<id>",
+        "entrance:main, scene:<id>, counter:<number>, facility:<id> or kiosk:<id> (a registered kiosk of "
+        "the hall: the route starts at the point where it stands)",
         required=True,
     ),
     "to": param(
@@ -922,6 +930,14 @@ OPERATIONS: tuple[Operation, ...] = (
             ("400", "Malformed id or parameter"),
             ("404", "No such service, or no appointment address"),
         ),
+    ),
+    Operation(
+        "/qr.svg",
+        "getAddressQr",
+        "QR code of an allowed address (what a kiosk shows instead of a link) / 地址二维码",
+        ("image/svg+xml", "SVG"),
+        ("url",),
+        (("400", "Missing url, or not an address of this site or an allowed domain"),),
     ),
     Operation(
         "/search",

@@ -226,10 +226,36 @@ def service_qr(slug: str):
             raise not_found("预约地址", "Appointment address", slug)
         if safe_link(url) is None:  # stored past the write check: never handed to a phone as a code
             raise not_found("可用的办理地址", "Usable address", slug)
-        out = io.BytesIO()
-        segno.make(url, error="m", micro=False).save(
-            out, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=url, dark="#1a1a1a"
-        )
-        return out.getvalue().decode()
+        return qr_svg(url)
 
     return cached_text(("qr", slug, target), build, "image/svg+xml")
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of *url* as an SVG document (the address is its title)."""
+    out = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(
+        out, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=url, dark="#1a1a1a"
+    )
+    return out.getvalue().decode()
+
+
+def own_link(url: str) -> bool:
+    """Whether *url* is an address of this site (the scheme and host the request came by) below ``/``."""
+    base = request.host_url  # scheme://host[:port]/ (ProxyFix makes a proxied one true)
+    return url.startswith(base) and len(url) <= 500 and url.isprintable() and " " not in url
+
+
+@bp.get("/qr.svg")
+def address_qr():
+    """A QR code (SVG) of an address a kiosk hands to a phone instead of a link: an allowed outside address
+    (``LINK_ALLOWED_DOMAINS``, the rule of server/urls.py) or an address of this site (a route to take along)."""
+    reject_unknown_args("url")
+    url = request.args.get("url", "")
+    if not url or (safe_link(url) is None and not own_link(url)):
+        raise bad_parameter(
+            "url",
+            "只能为本站地址或允许的政务网站地址",
+            "must be an address of this site or of an allowed government site",
+        )
+    return cached_text(("qr address", url), lambda: qr_svg(url), "image/svg+xml")
