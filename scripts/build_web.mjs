@@ -24,6 +24,8 @@ const result = await esbuild.build({
   absWorkingDir: web,
   entryPoints: [
     { in: 'src/main.js', out: 'tour' },
+    { in: 'src/kiosk/main.js', out: 'kiosk' }, // the kiosk page (server/templates/kiosk.html)
+    { in: 'src/kiosk/kiosk.css', out: 'kiosk' },
     { in: 'src/tour.css', out: 'tour' },
     { in: 'src/admin.css', out: 'admin' }, // the staff pages (server/templates/admin)
   ],

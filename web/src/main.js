@@ -34,7 +34,7 @@ function number(value, fallback) {
   return Number.isFinite(parsed) ? parsed : fallback;
 }
 
-class Tour {
+export class Tour {
   constructor(hall) {
     this.hall = hall;
     this.scenes = new Map(hall.scenes.filter((s) => s.tiles).map((s) => [s.id, s]));
@@ -165,7 +165,7 @@ class Tour {
     i18nEvents.addEventListener(LANG_CHANGE, () => this.onLang());
     window.addEventListener('popstate', (e) => this.onPopState(e));
     this.$('toggle-lang').addEventListener('click', () => { setLang(getLang() === 'en' ? 'zh' : 'en'); this.writeUrl({ replace: true }); });
-    this.$('toggle-elder').addEventListener('click', () => this.setElder(!document.body.classList.contains('elder')));
+    this.$('toggle-elder').addEventListener('click', () => this.setElder(!this.elder));
     this.$('toggle-directory').addEventListener('click', () => this.toggleDirectory());
     document.querySelector('.skip')?.addEventListener('click', (e) => { e.preventDefault(); this.toggleDirectory(true); });
     this.$('close-directory').addEventListener('click', () => this.toggleDirectory(false));
@@ -361,7 +361,7 @@ class Tour {
    * *quiet* plan (a re-plan, a resumed link) updates the guide without taking over the panel.
    */
   async route(target, { from = null, quiet = false } = {}) {
-    const origin = from || (this.scene ? `scene:${this.scene.id}` : 'entrance:main');
+    const origin = from || this.routeOrigin();
     if (!quiet) this.panel.loading();
     const request = (this.routeRequest = {});
     try {
@@ -384,6 +384,16 @@ class Tour {
     }
   }
 
+  /** Where a route the citizen asks for starts: this scene (a kiosk page: where the kiosk stands). */
+  routeOrigin() {
+    return this.scene ? `scene:${this.scene.id}` : 'entrance:main';
+  }
+
+  /** URL parameters every written URL keeps (a kiosk page: its ?id=). */
+  baseParams() {
+    return new URLSearchParams();
+  }
+
   onLang() {
     document.title = t('pageTitle', { hall: pick(this.hall.name) });
     if (this.scene) this.onScene(this.scene); // plugins relabel themselves
@@ -397,6 +407,7 @@ class Tour {
   }
 
   setElder(on) {
+    this.elder = on;
     document.body.classList.toggle('elder', on);
     this.$('toggle-elder').setAttribute('aria-pressed', String(on));
     localStorage.setItem(ELDER_KEY, on ? '1' : '0');
@@ -428,7 +439,7 @@ class Tour {
     if (later) { this.urlTimer = setTimeout(() => this.writeUrl({ replace }), URL_DELAY_MS); return; }
     this.urlPending = this.popping ? { replace } : null;
     if (this.popping) return;
-    const params = new URLSearchParams();
+    const params = this.baseParams();
     if (this.scene) params.set('scene', this.scene.id);
     if (this.viewer) {
       const { yaw, pitch, fov } = this.viewer.getView();
@@ -452,8 +463,9 @@ class Tour {
   }
 }
 
+// The tour starts itself on its own page; the kiosk page (web/src/kiosk/main.js) composes it instead.
 const data = document.getElementById('hall-data');
-if (data) {
+if (data && !document.getElementById('kiosk-data')) {
   applyStrings(document);
   new Tour(JSON.parse(data.textContent)).start();
 }

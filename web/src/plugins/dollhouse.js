@@ -57,6 +57,7 @@ export class Dollhouse extends Plugin {
     this.floors = [...hall.floors].sort((a, b) => a.elevation - b.elevation);
     this.scenes = hall.scenes.filter((s) => s.tiles);
     this.route = null;
+    this.here = null; // where the reader stands (a kiosk): {floor, position: [x, z], facing}
     this.level = null; // the shown floor's level; null: all floors
     this.open_ = false;
     this._frame = 0;
@@ -161,6 +162,7 @@ export class Dollhouse extends Plugin {
     this.addMarkers();
     this.relabel();
     this.drawRoute();
+    this.drawHere();
     this.status.hidden = true;
     this.setFloor(shown);
     Object.assign(c.dataset, { state: 'ready', meshes: String(meshes), markers: String(this.markers.length) });
@@ -187,6 +189,7 @@ export class Dollhouse extends Plugin {
     this.floorSelect.value = value || 'all';
     this.placeList.parentElement?.setAttribute('aria-label', t('dhPlaces'));
     this.fillPlaces();
+    if (this.hereLabel) this.hereLabel.textContent = t('youAreHere');
     for (const { scene, button } of this.markers || []) {
       button.firstChild.textContent = pick(scene.name);
       button.setAttribute('aria-label', `${t('goTo')} ${pick(scene.name)}`);
@@ -261,6 +264,36 @@ export class Dollhouse extends Plugin {
     this.scene3.add(this.markerGroup);
   }
 
+  /** Where the reader stands ({floor, position: [x, z], facing}: a kiosk) or null: a green post with an arrow
+   * the way the screen faces and a “您在这里 / You are here” label. */
+  setHere(here) {
+    this.here = here;
+    if (this.model) { this.drawHere(); this.showFloor(); this.requestRender(); }
+  }
+
+  drawHere() {
+    if (this.hereGroup) { disposeObject(this.hereGroup); this.hereGroup.removeFromParent(); this.hereGroup = null; }
+    this.hereLabel?.remove();
+    this.hereLabel = null;
+    if (!this.here) return;
+    const [x, z] = this.here.position;
+    const elevation = this.floors.find((f) => f.level === this.here.floor)?.elevation ?? 0;
+    const material = new MeshBasicMaterial({ color: 0x0b7a3e });
+    const post = new Mesh(new BoxGeometry(0.5, 1.6, 0.5), material);
+    post.position.set(0, 0.8, 0);
+    // The arrow lies along local −z, turned to the bearing (clockwise from north, −z): rotation.y = −bearing.
+    const arrow = new Mesh(new BoxGeometry(0.3, 0.05, 1.6), material);
+    arrow.position.set(0, 0.06, -1.1);
+    this.hereGroup = new Group();
+    this.hereGroup.add(post, arrow);
+    this.hereGroup.position.set(x, elevation, z);
+    this.hereGroup.rotation.y = (-Number(this.here.facing) * Math.PI) / 180;
+    this.hereGroup.userData.floor = this.here.floor;
+    this.scene3.add(this.hereGroup);
+    this.hereLabel = el('p', { class: 'dh-here', 'data-facing': String(this.here.facing), text: t('youAreHere') });
+    this.markerLayer.append(this.hereLabel);
+  }
+
   /** The active route (the route API's answer, or null): a red band on each leg's floor. */
   setRoute(route) {
     this.route = route;
@@ -310,6 +343,7 @@ export class Dollhouse extends Plugin {
     for (const part of this.parts) part.node.visible = [...part.floors].some(shows);
     for (const marker of this.markers) marker.mesh.visible = shows(marker.scene.floor);
     this.routeGroup?.children.forEach((band) => { band.visible = shows(band.userData.floor); });
+    if (this.hereGroup) this.hereGroup.visible = shows(this.hereGroup.userData.floor);
   }
 
   /** Highlight *place* (or nothing) with a box and its label. */
@@ -348,6 +382,11 @@ export class Dollhouse extends Plugin {
       if (inside) button.style.transform = at(mesh.position.toArray(), 0, '-50%');
     }
     if (this.active) this.label.style.transform = at(this.active.anchor, LABEL_LIFT, '-100%');
+    if (this.hereLabel) {
+      const top = [this.hereGroup.position.x, this.hereGroup.position.y + 1.8, this.hereGroup.position.z];
+      this.hereLabel.hidden = !this.hereGroup.visible;
+      this.hereLabel.style.transform = at(top, 0, '-100%');
+    }
   }
 
   resize() {
@@ -472,7 +511,7 @@ export class Dollhouse extends Plugin {
       this.renderer.dispose();
       this.renderer.forceContextLoss();
     }
-    this.renderer = this.scene3 = this.model = this.markerGroup = this.routeGroup = this.controls = this.highlight = null;
+    this.renderer = this.scene3 = this.model = this.markerGroup = this.routeGroup = this.hereGroup = this.hereLabel = this.controls = this.highlight = null;
     this.parts = this.places = this.placeOf = this.markers = this.active = null;
     this.flying = false;
     this.container.replaceChildren();

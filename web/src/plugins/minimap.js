@@ -2,7 +2,8 @@
 // the current position with a heading cone that follows the view (bearing = heading + yaw; in the plan x → x
 // and z → y, so bearing b points along (sin b, −cos b), i.e. SVG rotate(b) of "up"), scene markers to go
 // to (focusable, HOTSPOT_SELECT 'scene:<id>'), the plan's facility symbols made focusable buttons (HOTSPOT_SELECT
-// 'facility:<id>', named in the current language), a floor switcher, the active route, and a hide button.
+// 'facility:<id>', named in the current language), a floor switcher, the active route, a hide button, and on a
+// kiosk the “您在这里 / You are here” marker with the way its screen faces (setHere).
 // Plugin id 'minimap', drawn into its *container*; it follows SCENE_CHANGE and RENDER (the cone). A page
 // without a viewer (no WebGL) may still call init(null) for the plan alone.
 import { HOTSPOT_SELECT, LANG_CHANGE, RENDER, SCENE_CHANGE } from '../events.js';
@@ -50,6 +51,7 @@ export class Minimap extends Plugin {
     this.level = this.floors[0]?.level;
     this.route = null;
     this.bearing = null;
+    this.here = null;
     this._loadId = 0;
   }
 
@@ -114,6 +116,14 @@ export class Minimap extends Plugin {
   setRoute(route) {
     this.route = route;
     this.drawOverlay();
+  }
+
+  /** Where the reader stands ({floor, position: [x, z], facing}: a kiosk) or null: a “您在这里” marker with an
+   * arrow the way the screen faces; its floor is shown. */
+  setHere(here) {
+    this.here = here;
+    if (here && here.floor !== this.level && !this.scene) this.showFloor(here.floor);
+    else this.drawOverlay();
   }
 
   relabel() {
@@ -247,6 +257,7 @@ export class Minimap extends Plugin {
       marker.firstChild.textContent = pick(scene.name);
       this.overlay.append(marker);
     }
+    if (this.here && this.here.floor === this.level) this.overlay.append(this.hereMarker(u));
     if (this.scene && this.scene.floor === this.level) {
       const [x, , z] = this.scene.position;
       const r = u * 5;
@@ -261,6 +272,23 @@ export class Minimap extends Plugin {
       this.centre();
       this.onRender();
     }
+  }
+
+  /** The “您在这里 / You are here” marker: a dot, an arrow along the facing bearing, and the words. */
+  hereMarker(u) {
+    const [x, z] = this.here.position;
+    const group = svg('g', { class: 'mm-here', transform: `translate(${x} ${z})`, 'data-facing': this.here.facing });
+    const arrow = svg('path', {
+      class: 'mm-here-facing', d: `M${-u * 1.4} ${-u * 1.2}L0 ${-u * 4.5}L${u * 1.4} ${-u * 1.2}Z`, fill: '#0b7a3e',
+      transform: `rotate(${Number(this.here.facing).toFixed(1)})`,
+    });
+    const label = svg('text', {
+      class: 'mm-here-label', y: u * 4.2, 'text-anchor': 'middle', 'font-size': u * 2.6, 'font-weight': 700,
+      fill: '#0b7a3e', stroke: '#fff', 'stroke-width': u * 0.5, 'paint-order': 'stroke',
+    });
+    label.textContent = t('youAreHere');
+    group.append(arrow, svg('circle', { r: u * 1.3, fill: '#0b7a3e', stroke: '#fff', 'stroke-width': u * 0.4 }), label);
+    return group;
   }
 
   onRender() {
