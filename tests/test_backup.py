@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from server.backup import archive, database
 from server.backup.archive import BackupError, unpack
-from server.models import Hall
+from server.models import Hall, Kiosk
 from tests.conftest import make_app
 from tests.test_panorama_store import equirect_file
 
@@ -152,6 +152,13 @@ def api_urls(app) -> list[str]:
     # compared as tables by the restore tests.
     paths = {p for p in client.get("/api/v1/openapi.json").get_json()["paths"] if not p.startswith("/admin/")}
     halls = [h["slug"] for h in client.get("/api/v1/halls").get_json()["halls"]]
+    with app.app_context():
+        session = app.extensions["db"]()
+        kiosks: dict[str, list[str]] = {}
+        for kiosk in session.scalars(select(Kiosk)):
+            kiosks.setdefault(kiosk.hall.slug, []).append(kiosk.code)
+        session.close()
+    assert kiosks, "the demo halls ship kiosks"
     urls, covered = ["/api/v1/openapi.json", "/api/v1/halls"], {"/openapi.json", "/halls"}
     services: set[str] = set()
     for slug in halls:
@@ -172,6 +179,9 @@ def api_urls(app) -> list[str]:
                 query = urlencode({"from": "entrance:main", "to": target, "accessible": accessible})
                 urls.append(f"/api/v1/halls/{slug}/route?{query}")
         urls.append(f"/api/v1/search?{urlencode({'q': '社保', 'hall': slug})}")
+        for kiosk in kiosks.get(slug, []):  # routes from a kiosk read its row: restored with the rest
+            query = urlencode({"from": f"kiosk:{kiosk}", "to": targets[0]})
+            urls.append(f"/api/v1/halls/{slug}/route?{query}")
     for service in sorted(services):
         urls += [f"/api/v1/services/{service}", f"/api/v1/services/{service}/qr.svg"]
         urls.append(f"/api/v1/services/{service}/qr.svg?for=mobile")
@@ -187,7 +197,9 @@ def api_urls(app) -> list[str]:
         "/search",
         "/services/{id}",
         "/services/{id}/qr.svg",
+        "/qr.svg",
     }
+    urls.append(f"/api/v1/qr.svg?{urlencode({'url': 'https://zwfw.gxzf.gov.cn/'})}")
     assert covered == paths, f"the comparison misses {paths - covered}"
     return urls
 
