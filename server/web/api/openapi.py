@@ -830,7 +830,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "url": param(
         "url",
         "query",
-        {"type": "string", "maxLength": 500, "examples": ["https://zwfw.gxzf.gov.cn/"]},
+        {"type": "string", "pattern": r"^https?://[!-~]{1,490}$", "examples": ["https://zwfw.gxzf.gov.cn/"]},
         "An address of this site, or an https address on the allowed domains (LINK_ALLOWED_DOMAINS).",
         required=True,
     ),
@@ -937,7 +937,10 @@ OPERATIONS: tuple[Operation, ...] = (
         "QR code of an allowed address (what a kiosk shows instead of a link) / 地址二维码",
         ("image/svg+xml", "SVG"),
         ("url",),
-        (("400", "Missing url, or not an address of this site or an allowed domain"),),
+        (
+            ("400", "Missing or malformed url"),
+            ("404", "Not an address of this site or an allowed domain: no code is made of it"),
+        ),
     ),
     Operation(
         "/search",

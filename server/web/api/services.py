@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 
 import segno
@@ -12,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ...catalogue import search as search_module
 from ...db import current_revision, get_session, search_revision
-from ...errors import bad_parameter, not_found
+from ...errors import ApiError, bad_parameter, not_found
 from ...models import Counter, Hall, ServiceItem
 from ...urls import safe_link
 from . import bp
@@ -240,6 +241,9 @@ def qr_svg(url: str) -> str:
     return out.getvalue().decode()
 
 
+ADDRESS = re.compile(r"^https?://[!-~]{1,490}$")  # printable ASCII, as the OpenAPI pattern says
+
+
 def own_link(url: str) -> bool:
     """Whether *url* is an address of this site (the scheme and host the request came by) below ``/``."""
     base = request.host_url  # scheme://host[:port]/ (ProxyFix makes a proxied one true)
@@ -252,10 +256,18 @@ def address_qr():
     (``LINK_ALLOWED_DOMAINS``, the rule of server/urls.py) or an address of this site (a route to take along)."""
     reject_unknown_args("url")
     url = request.args.get("url", "")
-    if not url or (safe_link(url) is None and not own_link(url)):
+    if not ADDRESS.match(url):
         raise bad_parameter(
             "url",
-            "只能为本站地址或允许的政务网站地址",
-            "must be an address of this site or of an allowed government site",
+            "应为 http:// 或 https:// 开头、不含空白的 ASCII 地址",
+            "must be an http:// or https:// address in ASCII, without spaces",
+        )
+    if safe_link(url) is None and not own_link(url):
+        # Not malformed, but no code is made of it here (as for a service's unusable stored address).
+        raise ApiError(
+            404,
+            "address_not_allowed",
+            "此地址不是本站或允许的政务网站地址，不生成二维码",
+            "No QR code: the address is neither of this site nor of an allowed government site",
         )
     return cached_text(("qr address", url), lambda: qr_svg(url), "image/svg+xml")
