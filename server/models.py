@@ -103,6 +103,8 @@ class Hall(Base):
     calendar: Mapped[str] = mapped_column(String(32), default="cn", server_default="cn")
     # How to get there: {"bus": {zh, en}, "parking": {zh, en}, "metro": {zh, en}} (any of them), or None.
     access: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Named week schedules staff pick a counter's hours from: {"lunch": {"mon": [...], ...}, ...}, or None.
+    hour_presets: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     published_version: Mapped[int] = mapped_column(Integer, default=0)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The published hall model: its file is <instance>/models/<slug>/<model_sha>.glb.
@@ -170,6 +172,9 @@ class Counter(OnFloor, Base):
     name_en: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default="open")
+    # What citizens are told while the counter is paused or closed, e.g. “系统升级，暂停至 14:00”.
+    status_notice_zh: Mapped[str | None] = mapped_column(String(200))
+    status_notice_en: Mapped[str | None] = mapped_column(String(400))
     hours: Mapped[dict[str, Any]] = mapped_column(JSON)
     phone: Mapped[str | None] = mapped_column(String(20))
     low_counter: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -460,3 +465,50 @@ class Kiosk(Base):
         if not low <= value <= high:
             raise ValueError(f"{key} must be in [{low}, {high}], not {value!r}")
         return value
+
+
+# ---- Drafts, published versions and the audit log (server/publishing/drafts.py, audit.py) ----
+
+
+class Draft(Base):
+    """The one draft of a scope (``hall:<slug>``, ``catalogue``): the whole snapshot being edited, and the
+    published version it started from. Citizens never see it; publishing applies it."""
+
+    __tablename__ = "drafts"
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    base_version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PublishedVersion(Base):
+    """One published version of a scope: its number, the snapshot published, who, when and why."""
+
+    __tablename__ = "published_versions"
+    __table_args__ = (UniqueConstraint("scope", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(32))  # None: recorded from the data as found
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    summary: Mapped[str] = mapped_column(String(500))
+    restored_from: Mapped[int | None] = mapped_column(Integer)
+
+
+class AuditEntry(Base):
+    """One recorded change: when, who, where (scope), what (object type and id), the action, the object
+    before and after (JSON, None where it did not exist) and a one-line summary."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    user_name: Mapped[str | None] = mapped_column(String(32), index=True)
+    scope: Mapped[str | None] = mapped_column(String(80), index=True)
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    summary: Mapped[str] = mapped_column(String(500))

@@ -460,6 +460,7 @@ def _hall(h: dict, previous: _Previous) -> Hall:
         time_zone=h.get("time_zone", "Asia/Shanghai"),
         calendar=h.get("calendar", "cn"),
         access=h.get("access"),
+        hour_presets=h.get("hour_presets"),
         published_version=version + 1,
         model_sha=model_sha,
         model_published_at=model_published_at,

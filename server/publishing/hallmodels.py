@@ -293,3 +293,18 @@ class ModelCache:
         derive_scenes(derived, hall)
         store_derived(app, derived)
         return derived
+
+
+def recheck(app: Flask, hall: Hall, *, counters: dict[str, int]) -> Report | None:
+    """The one-to-one report of *hall*'s published model against its facts with *counters* (number: floor
+    level) in place of the live ones — a draft checked before it is published; None without a model."""
+    if not hall.model_sha:
+        return None
+    path = model_path(app, hall.slug, hall.model_sha)
+    if not path.exists():
+        return None
+    mapping_file = path.with_suffix(".mapping.json")
+    mapping = json.loads(mapping_file.read_text()) if mapping_file.exists() else None
+    facts = {**hall_facts(hall), "counters": dict(sorted(counters.items()))}
+    report, _derived = analyse(path.read_bytes(), facts, hall=hall.slug, mapping=mapping)
+    return report

@@ -69,6 +69,7 @@ def counter_doc(counter: Counter, *, full_services: bool = False) -> dict[str, A
         "zone": counter.zone.code,
         "floor": counter.floor.level,
         "status": counter.status,
+        "notice": pair(counter.status_notice_zh, counter.status_notice_en),
         "hours": counter.hours,
         "hours_summary": hours.summary(counter.hours),
         "phone": counter.phone,

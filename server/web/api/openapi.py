@@ -259,6 +259,7 @@ SCHEMAS: dict[str, Any] = {
             "zone",
             "floor",
             "status",
+            "notice",
             "hours",
             "hours_summary",
             "low_counter",
@@ -272,6 +273,10 @@ SCHEMAS: dict[str, Any] = {
             "zone": STRING,
             "floor": INTEGER,
             "status": STATUS,
+            "notice": {
+                "oneOf": [ref("Bilingual"), {"type": "null"}],
+                "description": "What citizens are told while paused or closed (e.g. 系统升级，暂停至 14:00).",
+            },
             "hours": ref("Hours"),
             "hours_summary": ref("HoursSummary"),
             "phone": NULLABLE_STRING,

@@ -1,0 +1,439 @@
+"""A hall's editable administrative data as one canonical JSON snapshot, written back into the live tables,
+and checked field by field — the per-scope part of drafts for the scope ``hall:<slug>``.
+
+Snapshot form (JSON, no ORM rows)::
+
+    {"facts": {"name": {zh, en}, "short_name": {zh, en} | null, "address": {zh, en}, "phone",
+               "hours", "time_zone", "calendar", "access", "hour_presets"},
+     "counters": {"<number>": {"number", "name": {zh, en}, "type", "department": code | null, "zone": code,
+                               "floor": level, "status", "notice": {zh, en} | null, "hours", "phone",
+                               "low_counter", "node", "services": [slug, …] (sorted)}}}
+
+``apply(session, hall, snapshot(session, hall))`` changes nothing, and ``snapshot`` after ``apply(s)`` equals
+*s*. Problems are ``{"field", "zh", "en"}`` with ``field`` a dotted path inside the object (``hours.mon``).
+Hours are checked by the same rule as ``catalogue.hours``: ``"HH:MM"`` within 00:00–24:00, each interval
+starting before it ends, none overlapping.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..catalogue.hours import CALENDAR_DIR
+from ..hallmodel.check import Report
+from ..models import Counter, Department, Hall, ServiceItem
+from ..vocabulary import COUNTER_NUMBER_PATTERN, COUNTER_STATUSES, COUNTER_TYPES, WEEKDAYS
+
+PHONE_PATTERN = r"^[0-9][0-9-]{2,19}$"  # as the demo schema's
+TIME_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+NOTICE_MAX = 200
+NAME_MAX = {"zh": 100, "en": 200}
+ACCESS_KINDS = ("bus", "metro", "parking")
+COUNTER_FIELDS = frozenset(
+    {"number", "name", "type", "department", "zone", "floor", "status", "notice", "hours", "phone"}
+    | {"low_counter", "node", "services", "version"}
+)
+FACTS_FIELDS = frozenset(
+    {"name", "short_name", "address", "phone", "hours", "time_zone", "calendar", "access", "hour_presets"}
+    | {"version"}
+)
+
+
+def _pair(zh: str | None, en: str | None) -> dict[str, str] | None:
+    return None if zh is None and en is None else {"zh": zh, "en": en}
+
+
+def counter_snapshot(c: Counter) -> dict[str, Any]:
+    """One counter in snapshot form."""
+    return {
+        "number": c.number,
+        "name": {"zh": c.name_zh, "en": c.name_en},
+        "type": c.type,
+        "department": c.department.code if c.department else None,
+        "zone": c.zone.code,
+        "floor": c.floor.level,
+        "status": c.status,
+        "notice": _pair(c.status_notice_zh, c.status_notice_en),
+        "hours": c.hours,
+        "phone": c.phone,
+        "low_counter": bool(c.low_counter),
+        "node": c.node_name,
+        "services": sorted(s.slug for s in c.services),
+    }
+
+
+def facts_snapshot(hall: Hall) -> dict[str, Any]:
+    """The hall's own facts in snapshot form."""
+    return {
+        "name": {"zh": hall.name_zh, "en": hall.name_en},
+        "short_name": _pair(hall.short_name_zh, hall.short_name_en),
+        "address": {"zh": hall.address_zh, "en": hall.address_en},
+        "phone": hall.phone,
+        "hours": hall.hours,
+        "time_zone": hall.time_zone,
+        "calendar": hall.calendar,
+        "access": hall.access,
+        "hour_presets": hall.hour_presets,
+    }
+
+
+def snapshot(session: Session, hall: Hall) -> dict[str, Any]:
+    """The hall's editable data as it is in the live tables."""
+    return {
+        "facts": facts_snapshot(hall),
+        "counters": {c.number: counter_snapshot(c) for c in sorted(hall.counters, key=lambda c: c.number)},
+    }
+
+
+def _plain(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k != "version"}
+
+
+def apply(session: Session, hall: Hall, data: dict[str, Any]) -> None:
+    """Write snapshot *data* into the live tables of *hall* (the caller commits): the facts, every counter
+    upserted by number, counters not in *data* deleted, service links set. Expects checked data (``problems``);
+    the ORM validators still refuse a status or type outside the vocabulary (ValueError)."""
+    facts = data["facts"]
+    hall.name_zh, hall.name_en = facts["name"]["zh"], facts["name"]["en"]
+    short = facts.get("short_name") or {}
+    hall.short_name_zh, hall.short_name_en = short.get("zh"), short.get("en")
+    hall.address_zh, hall.address_en = facts["address"]["zh"], facts["address"]["en"]
+    hall.phone = facts["phone"]
+    hall.hours = facts["hours"]
+    hall.time_zone = facts["time_zone"]
+    hall.calendar = facts["calendar"]
+    hall.access = facts.get("access")
+    hall.hour_presets = facts.get("hour_presets")
+
+    zones = {z.code: z for z in hall.zones}
+    floors = {f.level: f for f in hall.floors}
+    departments = {d.code: d for d in session.scalars(select(Department))}
+    wanted = {s for c in data["counters"].values() for s in c["services"]}
+    services = {s.slug: s for s in session.scalars(select(ServiceItem).where(ServiceItem.slug.in_(wanted)))}
+    existing = {c.number: c for c in hall.counters}
+    for number, row in existing.items():
+        if number not in data["counters"]:
+            hall.counters.remove(row)
+            session.delete(row)
+    for number, c in data["counters"].items():
+        row = existing.get(number) or Counter(hall=hall, number=number)
+        row.name_zh, row.name_en = c["name"]["zh"], c["name"]["en"]
+        row.type = c["type"]
+        row.department = departments.get(c["department"]) if c["department"] else None
+        row.zone = zones[c["zone"]]
+        row.floor = floors[c["floor"]]
+        row.status = c["status"]
+        notice = c.get("notice") or {}
+        row.status_notice_zh, row.status_notice_en = notice.get("zh"), notice.get("en")
+        row.hours = c["hours"]
+        row.phone = c.get("phone")
+        row.low_counter = bool(c.get("low_counter"))
+        row.node_name = c.get("node") or f"counter:{number}"
+        row.services = sorted((services[s] for s in c["services"]), key=lambda s: s.id)
+        if number not in existing:
+            hall.counters.append(row)
+    session.flush()
+
+
+# ---- checks: each problem named at its field ----
+
+
+def problem(path: str, zh: str, en: str) -> dict[str, str]:
+    """One problem with the field at *path*."""
+    return {"field": path, "zh": zh, "en": en}
+
+
+@dataclass(frozen=True)
+class CounterFacts:
+    """What a counter is checked against: the codes that exist and the numbers other counters hold."""
+
+    departments: frozenset[str]
+    zones: dict[str, int]  # zone code: its floor level
+    floors: frozenset[int]
+    services: frozenset[str]
+    taken: frozenset[str] = field(default_factory=frozenset)
+    presets: frozenset[str] = field(default_factory=frozenset)
+
+
+def counter_facts(session: Session, hall: Hall, *, taken=()) -> CounterFacts:
+    """The facts to check counters of *hall* against, with *taken* the numbers of the other counters."""
+    return CounterFacts(
+        departments=frozenset(session.scalars(select(Department.code))),
+        zones={z.code: z.floor.level for z in hall.zones},
+        floors=frozenset(f.level for f in hall.floors),
+        services=frozenset(session.scalars(select(ServiceItem.slug))),
+        taken=frozenset(taken),
+        presets=frozenset((hall.hour_presets or {}).keys()),
+    )
+
+
+def _text(path: str, value: Any, *, limit: int, required: bool = True) -> list[dict[str, str]]:
+    if value is None and not required:
+        return []
+    if not isinstance(value, str) or not value.strip():
+        return [problem(path, "必须填写", "is required")]
+    if len(value) > limit:
+        return [problem(path, f"最多 {limit} 个字符", f"at most {limit} characters")]
+    if any(ord(ch) < 32 for ch in value):
+        return [problem(path, "不能含控制字符或换行", "must not contain control characters or line breaks")]
+    return []
+
+
+def _bilingual(path: str, value: Any, limits: dict[str, int], *, required: bool = True) -> list:
+    if value is None and not required:
+        return []
+    if not isinstance(value, dict) or set(value) - {"zh", "en"}:
+        return [problem(path, "应为 {zh, en} 中英文对", "must be a {zh, en} pair")]
+    return [p for lang in ("zh", "en") for p in _text(f"{path}.{lang}", value.get(lang), limit=limits[lang])]
+
+
+def _phone(path: str, value: Any, *, required: bool) -> list[dict[str, str]]:
+    if value is None and not required:
+        return []
+    if not isinstance(value, str) or not re.match(PHONE_PATTERN, value):
+        return [
+            problem(
+                path, "电话号码格式不对（数字和连字符，3–20 位）", "not a phone number (digits and '-', 3–20)"
+            )
+        ]
+    return []
+
+
+def schedule_problems(path: str, schedule: Any) -> list[dict[str, str]]:
+    """Problems with a week *schedule*: HH:MM times within 00:00–24:00, each interval starting before it
+    ends, none overlapping another of its day; only weekdays, ``note`` and ``holidays: open`` as keys."""
+    if not isinstance(schedule, dict):
+        return [problem(path, "营业时间应为按星期排列的时段", "hours must be time spans by weekday")]
+    found = []
+    for key in schedule:
+        if key not in (*WEEKDAYS, "note", "holidays"):
+            found.append(problem(f"{path}.{key}", "未知的星期或设置", "unknown weekday or setting"))
+    if "holidays" in schedule and schedule["holidays"] != "open":
+        found.append(problem(f"{path}.holidays", "只能为 open", "may only be 'open'"))
+    if "note" in schedule:
+        found += _bilingual(f"{path}.note", schedule["note"], {"zh": 200, "en": 400})
+    for day in WEEKDAYS:
+        spans = schedule.get(day, [])
+        where = f"{path}.{day}"
+        if not isinstance(spans, list) or not all(
+            isinstance(s, list) and len(s) == 2 and all(isinstance(t, str) for t in s) for s in spans
+        ):
+            found.append(problem(where, "每个时段应为 [开始, 结束]", "each span must be [start, end]"))
+            continue
+        bad = [t for s in spans for t in s if not re.match(TIME_PATTERN, t)]
+        if bad:
+            found.append(
+                problem(
+                    where, f"时间 {bad[0]} 不是 00:00–24:00 的 HH:MM", f"{bad[0]} is not HH:MM in 00:00–24:00"
+                )
+            )
+            continue
+        previous_end = "00:00"
+        for start, end in sorted(spans):
+            if start >= end:
+                found.append(
+                    problem(
+                        where, f"{start}–{end} 结束不晚于开始", f"{start}–{end} does not end after it starts"
+                    )
+                )
+            elif start < previous_end:
+                found.append(
+                    problem(
+                        where, f"{start}–{end} 与前一时段重叠", f"{start}–{end} overlaps the span before it"
+                    )
+                )
+            previous_end = max(previous_end, end)
+    return found
+
+
+def validate_counter(counter: Any, facts: CounterFacts) -> list[dict[str, str]]:
+    """Every problem with one counter in snapshot form (a draft's, or a spreadsheet row's), by field; a
+    pure function of *counter* and *facts*."""
+    if not isinstance(counter, dict):
+        return [problem("(counter)", "窗口应为一个对象", "a counter must be an object")]
+    found = [problem(k, "未知字段", "unknown field") for k in sorted(set(counter) - COUNTER_FIELDS)]
+    number = counter.get("number")
+    if not isinstance(number, str) or not re.match(COUNTER_NUMBER_PATTERN, number):
+        found.append(
+            problem(
+                "number",
+                f"窗口号 {number!r} 格式不对（如 A01、AB123）",
+                f"number {number!r} is not like A01 or AB123",
+            )
+        )
+    elif number in facts.taken:
+        found.append(
+            problem("number", f"窗口号 {number} 已被其他窗口使用", f"number {number} is already taken")
+        )
+    found += _bilingual("name", counter.get("name"), NAME_MAX)
+    if counter.get("type") not in COUNTER_TYPES:
+        found.append(problem("type", "未知的窗口类型", f"unknown type (one of {', '.join(COUNTER_TYPES)})"))
+    if counter.get("status") not in COUNTER_STATUSES:
+        found.append(
+            problem("status", "未知的状态", f"unknown status (one of {', '.join(COUNTER_STATUSES)})")
+        )
+    department = counter.get("department")
+    if department is not None and department not in facts.departments:
+        found.append(
+            problem("department", f"没有这个部门：{department}", f"no such department: {department}")
+        )
+    zone, floor = counter.get("zone"), counter.get("floor")
+    if zone not in facts.zones:
+        found.append(problem("zone", f"本大厅没有这个区域：{zone}", f"no such zone in this hall: {zone}"))
+    if not isinstance(floor, int) or isinstance(floor, bool) or floor not in facts.floors:
+        found.append(problem("floor", f"本大厅没有这一层：{floor}", f"no such floor in this hall: {floor}"))
+    elif zone in facts.zones and facts.zones[zone] != floor:
+        found.append(
+            problem(
+                "floor",
+                f"区域 {zone} 在 {facts.zones[zone]} 层",
+                f"zone {zone} is on floor {facts.zones[zone]}",
+            )
+        )
+    found += _bilingual("notice", counter.get("notice"), {"zh": NOTICE_MAX, "en": NOTICE_MAX}, required=False)
+    found += schedule_problems("hours", counter.get("hours"))
+    found += _phone("phone", counter.get("phone"), required=False)
+    if not isinstance(counter.get("low_counter", False), bool):
+        found.append(problem("low_counter", "应为是或否", "must be true or false"))
+    found += _text("node", counter.get("node"), limit=100)
+    services = counter.get("services")
+    if not isinstance(services, list) or not all(isinstance(s, str) for s in services):
+        found.append(problem("services", "应为事项编号的列表", "must be a list of service ids"))
+    else:
+        unknown = [s for s in services if s not in facts.services]
+        if unknown:
+            found.append(
+                problem(
+                    "services",
+                    f"没有这些事项：{'、'.join(unknown)}",
+                    f"no such services: {', '.join(unknown)}",
+                )
+            )
+        if len(set(services)) != len(services):
+            found.append(problem("services", "事项重复", "a service is listed twice"))
+    return found
+
+
+def _calendars() -> set[str]:
+    return {p.stem.rsplit("-", 1)[0] for p in CALENDAR_DIR.glob("*-*.yaml")}
+
+
+def validate_facts(facts: Any) -> list[dict[str, str]]:
+    """Every problem with the hall's own facts in snapshot form, by field."""
+    if not isinstance(facts, dict):
+        return [problem("(facts)", "大厅信息应为一个对象", "the hall's facts must be an object")]
+    found = [problem(k, "未知字段", "unknown field") for k in sorted(set(facts) - FACTS_FIELDS)]
+    found += _bilingual("name", facts.get("name"), {"zh": 200, "en": 200})
+    found += _bilingual("short_name", facts.get("short_name"), {"zh": 100, "en": 100}, required=False)
+    found += _bilingual("address", facts.get("address"), {"zh": 300, "en": 300})
+    found += _phone("phone", facts.get("phone"), required=True)
+    found += schedule_problems("hours", facts.get("hours"))
+    zone = facts.get("time_zone")
+    try:
+        ZoneInfo(zone) if isinstance(zone, str) and zone else ZoneInfo("")
+    except (ZoneInfoNotFoundError, ValueError):
+        found.append(problem("time_zone", f"未知时区：{zone}", f"unknown time zone: {zone}"))
+    if facts.get("calendar") not in _calendars():
+        found.append(
+            problem("calendar", f"没有这个节假日日历：{facts.get('calendar')}", "no such holiday calendar")
+        )
+    access = facts.get("access")
+    if access is not None:
+        if not isinstance(access, dict):
+            found.append(problem("access", "交通信息应为对象", "access must be an object"))
+        else:
+            for kind, text in access.items():
+                if kind not in ACCESS_KINDS:
+                    found.append(problem(f"access.{kind}", "未知的交通方式", "unknown kind of access"))
+                else:
+                    found += _bilingual(f"access.{kind}", text, {"zh": 300, "en": 400})
+    presets = facts.get("hour_presets")
+    if presets is not None:
+        if not isinstance(presets, dict):
+            found.append(problem("hour_presets", "应为 名称: 营业时间", "must map names to hours"))
+        else:
+            for name, schedule in presets.items():
+                found += schedule_problems(f"hour_presets.{name}", schedule)
+    return found
+
+
+def problems(session: Session, hall: Hall, data: dict[str, Any]) -> list[dict[str, str]]:
+    """Every problem of a whole hall snapshot; each counter's fields as ``counters.<number>.<field>``."""
+    found = [{**p, "field": f"facts.{p['field']}"} for p in validate_facts(_plain(data["facts"]))]
+    facts = counter_facts(session, hall)
+    for number, counter in data["counters"].items():
+        plain = _plain(counter)
+        if plain.get("number") != number:
+            found.append(
+                problem(f"counters.{number}.number", "窗口号与键不一致", "number differs from its key")
+            )
+        found += [{**p, "field": f"counters.{number}.{p['field']}"} for p in validate_counter(plain, facts)]
+    return found
+
+
+def model_report(app: Flask, hall: Hall, data: dict[str, Any]) -> Report | None:
+    """The one-to-one report of the hall's published model against the counters of *data* (the rest of
+    the facts as they are), or None when the hall has no published model."""
+    from .hallmodels import recheck
+
+    floors = {c["number"]: c["floor"] for c in data["counters"].values()}
+    return recheck(app, hall, counters=floors)
+
+
+# ---- the ``hall:<slug>`` scope of drafts ----
+
+
+def _target(session: Session, slug: str | None) -> Hall:
+    from .drafts import DraftError
+
+    hall = session.scalar(select(Hall).where(Hall.slug == (slug or "")))
+    if hall is None:
+        raise DraftError("not_found", f"找不到大厅：{slug}", f"Hall not found: {slug}", status=404, key=slug)
+    return hall
+
+
+def _check_object(
+    session: Session, hall: Hall, collection: str, key: str | None, obj: dict[str, Any], data: dict[str, Any]
+) -> list[dict[str, str]]:
+    if collection == "facts":
+        return validate_facts(obj)
+    taken = set(data["counters"]) - {key}
+    found = validate_counter(obj, counter_facts(session, hall, taken=taken))
+    if obj.get("number") != key and not any(p["field"] == "number" for p in found):
+        found.append(problem("number", "窗口号不能在编辑中修改", "the number cannot be changed by an edit"))
+    return found
+
+
+def _published(hall: Hall, number: int, now) -> None:
+    hall.published_version = number
+    hall.published_at = now
+
+
+def _register() -> None:
+    from .drafts import ScopeKind, register
+
+    register(
+        ScopeKind(
+            name="hall",
+            collections={"counters": "counter"},
+            singles={"facts": "facts"},
+            target=_target,
+            snapshot=snapshot,
+            apply=apply,
+            check_object=_check_object,
+            problems=problems,
+            model_report=model_report,
+            live_number=lambda hall: hall.published_version,
+            published=_published,
+        )
+    )
+
+
+_register()
