@@ -252,10 +252,51 @@ def test_the_audit_log_records_every_change_and_exports_csv(app, editor, admin):
     assert admin.get("/api/v1/admin/audit?since=yesterday").status_code == 400
     assert admin.get("/api/v1/admin/audit?since=2099-01-01").get_json()["total"] == 0
     # An editor sees only their own hall's entries.
-    assert editor.get("/api/v1/admin/audit").status_code == 403
+    mine = editor.get("/api/v1/admin/audit?per_page=200").get_json()["entries"]
+    assert mine and {e["scope"] for e in mine} == {f"hall:{HALL}"}
     assert editor.get("/api/v1/admin/audit?hall=pingnan").status_code == 403
     assert editor.get(f"/api/v1/admin/audit?hall={HALL}").status_code == 200
     exported = admin.get(f"/api/v1/admin/audit.csv?hall={HALL}&object_id=D01")
     assert exported.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["at", "user", "scope"] and rows[1][1] == "editor.gg"
+
+
+@pytest.fixture(scope="module")
+def modelled_app(tmp_path_factory):
+    return staff_app(tmp_path_factory.mktemp("drafts-model"), Clock(), models=True)
+
+
+def test_publishing_is_refused_with_the_report_while_counters_and_model_disagree(modelled_app):
+    editor = signed_in(modelled_app, "editor.gg")
+    versions = editor.get(f"{BASE}/versions").get_json()["versions"]
+    b01 = editor.get(f"{BASE}/counters/B01").get_json()
+    new = {k: b01[k] for k in ("type", "zone", "floor", "hours")}
+    added = editor.post(
+        f"{BASE}/counters", json={**new, "number": "B98", "name": {"zh": "无模型", "en": "No node"}}
+    )
+    assert added.status_code == 201
+    refused = editor.post(f"{BASE}/publish")
+    assert refused.status_code == 409, refused.get_json()
+    error = refused.get_json()["error"]
+    assert error["code"] == "not_one_to_one"
+    report = error["details"]["report"]
+    assert report["publishable"] is False
+    assert any("B98" in (p["node"] + p["message_en"]) for p in report["problems"]), report["problems"]
+    # Nothing applied: no new version, citizens see no B98.
+    assert editor.get(f"{BASE}/versions").get_json()["versions"] == versions
+    public = modelled_app.test_client().get(f"/api/v1/halls/{HALL}/counters/B98")
+    assert public.status_code == 404
+    # Without the unmodelled counter (and with a change the model does not care about) it publishes.
+    assert editor.delete(f"{BASE}/counters/B98", headers={"If-Match": "1"}).status_code == 204
+    assert (
+        editor.patch(
+            f"{BASE}/counters/B01", json={"phone": "0775-3333333", "version": b01["version"]}
+        ).status_code
+        == 200
+    )
+    assert editor.post(f"{BASE}/publish").status_code == 201
+    assert (
+        modelled_app.test_client().get(f"/api/v1/halls/{HALL}/counters/B01").get_json()["phone"]
+        == "0775-3333333"
+    )

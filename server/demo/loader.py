@@ -496,6 +496,8 @@ def _counter(
         zone=zone,
         floor=zone.floor,
         status=c.get("status", "open"),
+        status_notice_zh=c.get("notice", {}).get("zh"),
+        status_notice_en=c.get("notice", {}).get("en"),
         hours=_resolve_hours(c.get("hours"), h),
         phone=c.get("phone"),
         low_counter=c.get("low_counter", False),

@@ -252,6 +252,7 @@ HALL = {
                     "department": ID,
                     "zone": ID,
                     "status": {"enum": list(COUNTER_STATUSES)},
+                    "notice": BILINGUAL,  # told to citizens while paused or closed
                     "hours": HOURS_REF,
                     "phone": PHONE,
                     "low_counter": {"type": "boolean"},

@@ -61,6 +61,7 @@ class Filter:
     object_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    within: tuple[str, ...] | None = None  # only these scopes (an editor's halls); None: any
 
 
 def _where(query, f: Filter):
@@ -72,6 +73,8 @@ def _where(query, f: Filter):
         query = query.where(AuditEntry.object_type == f.object_type)
     if f.object_id is not None:
         query = query.where(AuditEntry.object_id == f.object_id)
+    if f.within is not None:
+        query = query.where(AuditEntry.scope.in_(f.within))
     if f.since is not None:
         query = query.where(AuditEntry.at >= f.since)
     if f.until is not None:
@@ -92,7 +95,7 @@ def search(
 
 def last_change(session: Session, scope: str, object_type: str, object_id: str) -> AuditEntry | None:
     """The newest entry about one object of *scope* (who changed it last, and when), or None."""
-    found = search(session, Filter(scope, None, object_type, object_id), limit=1)[1]
+    found = search(session, Filter(scope=scope, object_type=object_type, object_id=object_id), limit=1)[1]
     return found[0] if found else None
 
 

@@ -203,6 +203,11 @@ def test_states_agree_everywhere_and_follow_the_clock(browser, live_server, pano
             page.wait_for_selector("#panel .hall-facts")
             assert page.inner_text("#panel .calendar-note") == "今天是法定节假日（国庆节），不办公"
             assert page.inner_text("#panel .hall-state-line .panel-state").startswith("今日不办公")
+            # A paused counter says the staff's notice beside its state, as text.
+            tab.tour("?counter=C03")
+            page.wait_for_selector("#panel .status-notice")
+            assert page.inner_text("#panel .panel-state") == "暂停服务"
+            assert page.inner_text("#panel .status-notice") == "系统升级，暂停至 14:00"
             assert not tab.errors, tab.errors
         finally:
             app.config.pop("CLOCK", None)

@@ -17,7 +17,6 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from ...accounts.users import may_read_hall
 from ...config import now
 from ...db import get_session
 from ...errors import ApiError, bad_parameter
@@ -350,14 +349,15 @@ def _audit_filter() -> audit.Filter:
     args = request.args
     scope = args.get("scope") or (f"hall:{args['hall']}" if args.get("hall") else None)
     user = current().user
+    within = None
     if user.role == "editor":
-        slug = (scope or "").removeprefix("hall:")
-        if not scope or not scope.startswith("hall:") or not may_read_hall(user, slug):
+        within = tuple(f"hall:{h.slug}" for h in user.halls)
+        if scope is not None and scope not in within:
             raise ApiError(
                 403,
                 "forbidden",
-                "编辑只能查看自己大厅的记录（hall=…）",
-                "Editors see only their own halls (hall=…)",
+                f"您的账号不能查看 {scope} 的记录",
+                f"Your account may not see the records of {scope}",
             )
     return audit.Filter(
         scope=scope,
@@ -366,6 +366,7 @@ def _audit_filter() -> audit.Filter:
         object_id=args.get("object_id") or None,
         since=_moment("since"),
         until=_moment("until"),
+        within=within,
     )
 
 

@@ -7,6 +7,9 @@ from typing import Any
 
 from ...catalogue.editing import FORM_SCHEMA
 from ...vocabulary import (
+    COUNTER_NUMBER_PATTERN,
+    COUNTER_STATUSES,
+    COUNTER_TYPES,
     KIOSK_COUNTDOWN_DEFAULT,
     KIOSK_COUNTDOWN_RANGE,
     KIOSK_IDLE_DEFAULT,
@@ -178,6 +181,116 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
     },
     "AdminKioskList": _obj(["kiosks"], {"kiosks": {"type": "array", "items": _ref("AdminKiosk")}}),
+    "AdminCounter": _obj(
+        ["number", "version"],
+        {
+            "number": {"type": "string", "pattern": COUNTER_NUMBER_PATTERN},
+            "version": {"type": "integer", "description": "Raised by every saved change; send it back."},
+            "name": _ref("Bilingual"),
+            "type": {"type": "string", "enum": list(COUNTER_TYPES)},
+            "department": {"type": ["string", "null"], "description": "Department code"},
+            "zone": {"type": "string", "description": "Zone code in this hall"},
+            "floor": {"type": "integer"},
+            "status": {"type": "string", "enum": list(COUNTER_STATUSES)},
+            "notice": {
+                "oneOf": [_ref("Bilingual"), {"type": "null"}],
+                "description": "Told to citizens while paused or closed; at most 200 characters each.",
+            },
+            "hours": _ref("Hours"),
+            "phone": {"type": ["string", "null"]},
+            "low_counter": {"type": "boolean"},
+            "node": {"type": "string", "description": "Its node in the hall model (counter:<number>)"},
+            "services": {"type": "array", "items": STRING, "description": "Service item ids"},
+        },
+    ),
+    "AdminEdit": {
+        "type": "object",
+        "description": "Fields to change (any of AdminCounter's or AdminFacts'), with the version read "
+        "(or send If-Match). To add, every field of AdminCounter but version (defaults for the rest).",
+        "properties": {"version": {"type": "integer"}},
+    },
+    "AdminCounterList": _obj(
+        ["hall", "draft", "base_version", "counters"],
+        {
+            "hall": STRING,
+            "draft": {"type": "boolean", "description": "Whether these are a draft's (else the published)"},
+            "base_version": {"type": "integer"},
+            "counters": {"type": "array", "items": _ref("AdminCounter")},
+        },
+    ),
+    "AdminFacts": _obj(
+        ["version"],
+        {
+            "version": {"type": "integer"},
+            "name": _ref("Bilingual"),
+            "short_name": {"oneOf": [_ref("Bilingual"), {"type": "null"}]},
+            "address": _ref("Bilingual"),
+            "phone": STRING,
+            "hours": _ref("Hours"),
+            "time_zone": STRING,
+            "calendar": STRING,
+            "access": {"type": ["object", "null"]},
+            "hour_presets": {"type": ["object", "null"], "additionalProperties": _ref("Hours")},
+        },
+    ),
+    "AdminDiff": _obj(
+        ["scope", "published_version", "base_version", "draft", "changes"],
+        {
+            "scope": STRING,
+            "published_version": {"type": "integer"},
+            "base_version": {"type": "integer"},
+            "draft": {"type": "boolean"},
+            "changes": {
+                "type": "object",
+                "description": "Per collection (counters): added and removed {key: object}, changed {key: "
+                "{field: {before, after}}}; per single object (facts): changed {field: {before, after}}.",
+            },
+        },
+    ),
+    "AdminVersion": _obj(
+        ["number", "created_by", "created_at", "summary", "restored_from"],
+        {
+            "number": {"type": "integer"},
+            "created_by": {"type": ["string", "null"]},
+            "created_at": TIME,
+            "summary": STRING,
+            "restored_from": {"type": ["integer", "null"]},
+            "snapshot": {"type": "object", "description": "GET …/versions/{n} only: {facts, counters}"},
+        },
+    ),
+    "AdminVersionList": _obj(
+        ["hall", "versions"], {"hall": STRING, "versions": {"type": "array", "items": _ref("AdminVersion")}}
+    ),
+    "AdminPublish": {
+        "type": "object",
+        "properties": {"summary": {"type": "string", "maxLength": 500}},
+    },
+    "AdminAuditList": _obj(
+        ["total", "page", "per_page", "entries"],
+        {
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "entries": {
+                "type": "array",
+                "items": _obj(
+                    ["id", "at", "user", "scope", "object_type", "object_id", "action", "summary"],
+                    {
+                        "id": {"type": "integer"},
+                        "at": TIME,
+                        "user": {"type": ["string", "null"]},
+                        "scope": {"type": ["string", "null"]},
+                        "object_type": STRING,
+                        "object_id": {"type": ["string", "null"]},
+                        "action": STRING,
+                        "before": {},
+                        "after": {},
+                        "summary": STRING,
+                    },
+                ),
+            },
+        },
+    ),
 }
 
 SECURITY_SCHEMES = {
@@ -229,6 +342,36 @@ def _op(
 
 
 HALL = {"name": "hall", "in": "path", "required": True, "schema": {"type": "string", "pattern": SLUG_PATTERN}}
+NUMBER = {
+    "name": "number",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": COUNTER_NUMBER_PATTERN},
+}
+VERSION_N = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The object's version the change started from (or a version field in the body).",
+}
+NO_HALL = ("404", "No such hall or object")
+CSRF = ("403", "The account's role or halls do not allow this, or the CSRF token is missing or wrong")
+CONFLICT = ("409", "Changed by someone else since the version sent: details.current, changed_by, changed_at")
+INVALID = ("422", "Fields at fault: details is a list of {field, zh, en}")
+NO_VERSION = ("428", "No version sent (If-Match or version)")
+NOT_JSON = ("415", "Not sent as JSON")
+BAD_JSON = ("400", "The body is not a JSON object, or a parameter is invalid")
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _body(schema: str, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": _ref(schema)}}}
+
 
 PATHS: dict[str, Any] = {
     "/admin/session": {
@@ -294,10 +437,6 @@ PATHS: dict[str, Any] = {
 }
 
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "pattern": SLUG_PATTERN}}
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
 PATHS.update(
@@ -416,6 +555,218 @@ PATHS["/admin/kiosks/{kiosk}"] = {
         parameters=[KIOSK],
     ),
 }
+
+COUNTER_FILTERS = [
+    _query("floor", {"type": "string", "pattern": "^-?[0-9]{1,3}$"}, "Floor level"),
+    _query("zone", STRING, "Zone code"),
+    _query("department", STRING, "Department code"),
+    _query("status", {"type": "string", "enum": list(COUNTER_STATUSES)}, "Status"),
+    _query("q", STRING, "Text in the number or name"),
+    _query(
+        "sort",
+        {
+            "type": "string",
+            "enum": [
+                p + k for k in ("number", "name", "floor", "zone", "department", "status") for p in ("", "-")
+            ],
+        },
+        "Sort key (- for descending)",
+    ),
+]
+AUDIT_FILTERS = [
+    _query("hall", {"type": "string", "pattern": SLUG_PATTERN}, "Hall slug"),
+    _query("scope", STRING, "Scope (hall:<slug>, catalogue)"),
+    _query("user", STRING, "User name"),
+    _query("object_type", STRING, "counter, facts, draft, version …"),
+    _query("object_id", STRING, "A counter number, a version number …"),
+    _query("since", {"type": "string"}, "From this moment (ISO 8601 date or time; UTC when no zone)"),
+    _query("until", {"type": "string"}, "Before this moment (ISO 8601)"),
+]
+PATHS.update(
+    {
+        "/admin/halls/{hall}/counters": {
+            "get": _op(
+                "listDraftCounters",
+                "The draft's counters, filtered and sorted / 草稿中的窗口",
+                ("200", _json("AdminCounterList", "Counters")),
+                [UNAUTHENTICATED, FORBIDDEN, NO_HALL, ("400", "A filter or sort is invalid")],
+                READ,
+                parameters=[HALL, *COUNTER_FILTERS],
+            ),
+            "post": _op(
+                "addDraftCounter",
+                "Add a counter to the draft / 新增窗口（草稿）",
+                ("201", _json("AdminCounter", "Added; Location names it")),
+                [UNAUTHENTICATED, CSRF, NO_HALL, BAD_JSON, ("409", "The number is taken"), NOT_JSON, INVALID],
+                WRITE,
+                parameters=[HALL],
+                requestBody=_body("AdminEdit"),
+            ),
+        },
+        "/admin/halls/{hall}/counters/{number}": {
+            "get": _op(
+                "getDraftCounter",
+                "One counter of the draft (ETag: its version) / 窗口（草稿）",
+                ("200", _json("AdminCounter", "The counter")),
+                [UNAUTHENTICATED, FORBIDDEN, NO_HALL],
+                READ,
+                parameters=[HALL, NUMBER],
+            ),
+            "patch": _op(
+                "changeDraftCounter",
+                "Change a counter in the draft / 修改窗口（草稿）",
+                ("200", _json("AdminCounter", "As saved, with its new version")),
+                [UNAUTHENTICATED, CSRF, NO_HALL, BAD_JSON, CONFLICT, NOT_JSON, INVALID, NO_VERSION],
+                WRITE,
+                parameters=[HALL, NUMBER, IF_MATCH],
+                requestBody=_body("AdminEdit"),
+            ),
+            "delete": _op(
+                "deleteDraftCounter",
+                "Remove a counter from the draft / 删除窗口（草稿）",
+                ("204", {"description": "Removed from the draft"}),
+                [UNAUTHENTICATED, CSRF, NO_HALL, BAD_JSON, CONFLICT, NO_VERSION],
+                WRITE,
+                parameters=[HALL, NUMBER, IF_MATCH],
+            ),
+        },
+        "/admin/halls/{hall}/facts": {
+            "get": _op(
+                "getDraftFacts",
+                "The hall's own facts in the draft / 大厅信息（草稿）",
+                ("200", _json("AdminFacts", "The facts")),
+                [UNAUTHENTICATED, FORBIDDEN, NO_HALL],
+                READ,
+                parameters=[HALL],
+            ),
+            "patch": _op(
+                "changeDraftFacts",
+                "Change the hall's own facts in the draft / 修改大厅信息（草稿）",
+                ("200", _json("AdminFacts", "As saved, with the new version")),
+                [UNAUTHENTICATED, CSRF, NO_HALL, BAD_JSON, CONFLICT, NOT_JSON, INVALID, NO_VERSION],
+                WRITE,
+                parameters=[HALL, IF_MATCH],
+                requestBody=_body("AdminEdit"),
+            ),
+        },
+        "/admin/halls/{hall}/draft/diff": {
+            "get": _op(
+                "getDraftDiff",
+                "The draft against the published version / 草稿与已发布版本的差异",
+                ("200", _json("AdminDiff", "Added, changed field by field, removed")),
+                [UNAUTHENTICATED, FORBIDDEN, NO_HALL],
+                READ,
+                parameters=[HALL],
+            )
+        },
+        "/admin/halls/{hall}/draft": {
+            "delete": _op(
+                "discardDraft",
+                "Discard the draft / 放弃草稿",
+                ("204", {"description": "Discarded"}),
+                [UNAUTHENTICATED, CSRF, ("404", "No such hall, or no draft")],
+                WRITE,
+                parameters=[HALL],
+            )
+        },
+        "/admin/halls/{hall}/publish": {
+            "post": _op(
+                "publishDraft",
+                "Publish the draft as a new version, atomically / 发布草稿",
+                ("201", _json("AdminVersion", "The new version; Location names it")),
+                [
+                    UNAUTHENTICATED,
+                    CSRF,
+                    NO_HALL,
+                    (
+                        "409",
+                        "No draft; published since the draft began; or counters and the published model are "
+                        "not one-to-one (details.report)",
+                    ),
+                    INVALID,
+                ],
+                WRITE,
+                parameters=[HALL],
+                requestBody=_body("AdminPublish", required=False),
+            )
+        },
+        "/admin/halls/{hall}/versions": {
+            "get": _op(
+                "listVersions",
+                "Published versions, newest first / 已发布版本",
+                ("200", _json("AdminVersionList", "Versions")),
+                [UNAUTHENTICATED, FORBIDDEN, NO_HALL],
+                READ,
+                parameters=[HALL],
+            )
+        },
+        "/admin/halls/{hall}/versions/{number}": {
+            "get": _op(
+                "getVersion",
+                "One published version with its snapshot / 版本内容",
+                ("200", _json("AdminVersion", "The version")),
+                [UNAUTHENTICATED, FORBIDDEN, ("404", "No such hall or version")],
+                READ,
+                parameters=[HALL, VERSION_N],
+            )
+        },
+        "/admin/halls/{hall}/versions/{number}/restore": {
+            "post": _op(
+                "restoreVersion",
+                "Publish an earlier version again as a new one / 恢复版本",
+                ("201", _json("AdminVersion", "The new version")),
+                [
+                    UNAUTHENTICATED,
+                    CSRF,
+                    ("404", "No such hall or version"),
+                    ("409", "Counters and the published model are not one-to-one (details.report)"),
+                    INVALID,
+                ],
+                WRITE,
+                parameters=[HALL, VERSION_N],
+                requestBody=_body("AdminPublish", required=False),
+            )
+        },
+        "/admin/audit": {
+            "get": _op(
+                "listAudit",
+                "Recorded changes, newest first / 操作记录",
+                ("200", _json("AdminAuditList", "A page of entries")),
+                [
+                    UNAUTHENTICATED,
+                    ("403", "An editor asking for another hall"),
+                    ("400", "A filter is invalid"),
+                ],
+                READ,
+                parameters=[
+                    *AUDIT_FILTERS,
+                    _query("page", {"type": "integer", "minimum": 1}, "Page (from 1)"),
+                    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "Entries a page"),
+                ],
+            )
+        },
+        "/admin/audit.csv": {
+            "get": _op(
+                "exportAudit",
+                "Recorded changes as CSV (UTF-8 with BOM) / 导出操作记录",
+                (
+                    "200",
+                    {
+                        "description": "CSV: at, user, scope, object_type, object_id, action, summary, before, after",
+                        "content": {"text/csv": {"schema": STRING}},
+                    },
+                ),
+                [
+                    UNAUTHENTICATED,
+                    ("403", "An editor asking for another hall"),
+                    ("400", "A filter is invalid"),
+                ],
+                READ,
+                parameters=AUDIT_FILTERS,
+            )
+        },
+    }
+)
 
 TAG = {
     "name": "admin",

@@ -109,7 +109,10 @@ SCHEMAS: dict[str, Any] = {
                     "code": {"type": "string", "minLength": 1},
                     "message": {"type": "string", "minLength": 1, "description": "zh-CN"},
                     "message_en": {"type": "string", "minLength": 1},
-                    "details": {"type": "object"},
+                    "details": {
+                        "type": ["object", "array"],
+                        "description": "What was wrong; for a refused save (422) a list of {field, zh, en}.",
+                    },
                 },
                 additionalProperties=False,
             )

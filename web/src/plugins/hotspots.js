@@ -207,7 +207,8 @@ export class HotspotsPlugin extends Plugin {
       attrs['aria-label'] = [counter.number, name, t('counter')].filter(Boolean).join(' ');
       const state = counter.state;
       // The whole name, the state now and the floor on hover.
-      attrs.title = [`${counter.number} ${name}`, state ? pick(state.label) : null, pick(this.floors.get(counter.floor)?.name)].filter(Boolean).join(' · ');
+      const notice = counter.notice && counter.status !== 'open' ? pick(counter.notice) : null;
+      attrs.title = [`${counter.number} ${name}`, state ? pick(state.label) : null, notice, pick(this.floors.get(counter.floor)?.name)].filter(Boolean).join(' · ');
       if (state ? !serving(state) : counter.status !== 'open') attrs.class += ' is-closed';
       if (state) attrs['data-state'] = state.code;
       return el('button', attrs, el('span', { class: 'hs-number', text: counter.number }), name ? ' ' : null, name ? el('span', { class: 'hs-name', text: name }) : null);

@@ -136,6 +136,8 @@ export class Panel extends EventTarget {
       this.floorLine(counter.floor),
       el('p', { class: 'panel-dept' }, el('span', { class: 'label', text: t('department') + t('colon') }), pick(counter.department?.name)),
       el('p', { class: 'state-line', 'data-status': counter.status }, badge),
+      // The staff's word to citizens while the counter is paused or closed (系统升级，暂停至 14:00), as text.
+      counter.notice && counter.status !== 'open' ? el('p', { class: 'status-notice', role: 'status', text: pick(counter.notice) }) : null,
       ...this.week(counter.hours, state?.day),
       counter.low_counter ? el('p', { class: 'low-counter', text: `♿ ${t('lowCounter')}` }) : null,
       el('button', { type: 'button', class: 'primary take-me', 'data-take-me': `counter:${counter.number}`, text: `${t('takeMeThere')} ${counter.number}` }),
