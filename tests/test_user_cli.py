@@ -107,3 +107,19 @@ def test_reset_password_ends_the_sessions(app):
     assert client.get("/api/v1/admin/session").status_code == 401
     assert sign_in(app.test_client(), "editor.gg").status_code == 401  # the old password no longer works
     assert sign_in(app.test_client(), "editor.gg", new).status_code == 201
+
+
+def test_account_changes_are_in_the_audit_log(app):
+    assert run(app, "disable", "editor.pn").exit_code == 0
+    assert run(app, "enable", "editor.pn").exit_code == 0
+    refused = run(app, "create", "Bad Name", "--role", "viewer", "--password-stdin", stdin=PASSWORD + "\n")
+    assert refused.exit_code == 2
+    client = app.test_client()
+    token = sign_in(client, "boss").get_json()["csrf_token"]
+    assert token
+    entries = client.get("/api/v1/admin/audit?object_type=user&per_page=200").get_json()["entries"]
+    by = {(e["object_id"], e["action"]) for e in entries}
+    assert {("editor.pn", "disable"), ("editor.pn", "enable"), ("boss", "create")} <= by
+    assert not any(e["object_id"] == "Bad Name" for e in entries)  # a refused command records nothing
+    create = next(e for e in entries if e["object_id"] == "editor.gg" and e["action"] == "create")
+    assert create["after"] == {"role": "editor", "halls": ["guigang"]} and create["user"] is None

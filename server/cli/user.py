@@ -16,8 +16,25 @@ from ..accounts import AccountError
 from ..accounts.users import check_new, create_user, list_users, require_user, set_disabled, set_password
 from ..config import now
 from ..db import upgrade
+from ..publishing import audit
 from . import user_cli
 from .support import cli_error, cli_session
+
+
+def _record(session, name: str, action: str, before, after) -> None:
+    """Record an account change made at the command line (no signed-in user: ``user`` is None)."""
+    audit.record(
+        session,
+        user=None,
+        scope=None,
+        object_type="user",
+        object_id=name,
+        action=action,
+        before=before,
+        after=after,
+        summary=f"{action} user {name} (command line)",
+        at=now(),
+    )
 
 
 def _password(from_stdin: bool) -> str:
@@ -52,6 +69,7 @@ def create_command(name: str, role: str, halls: tuple[str, ...], password_stdin:
             check_new(session, name, role=role, halls=halls)  # before asking for a password
             password = _password(password_stdin)
             user = create_user(session, name, password, role=role, halls=halls, now=now(), **_settings())
+            _record(session, name, "create", None, {"role": role, "halls": list(halls)})
             session.commit()
         except AccountError as exc:
             raise cli_error(exc) from exc
@@ -86,6 +104,8 @@ def _switch(name: str, disabled: bool) -> None:
         except AccountError as exc:
             raise cli_error(exc) from exc
         set_disabled(session, user, disabled, now=now())
+        action = "disable" if disabled else "enable"
+        _record(session, name, action, {"disabled": not disabled}, {"disabled": disabled})
         session.commit()
     click.echo(f"已停用 / disabled: {name}" if disabled else f"已启用 / enabled: {name}")
 
@@ -116,6 +136,7 @@ def reset_password_command(name: str, password_stdin: bool) -> None:
         try:
             user = require_user(session, name)
             ended = set_password(session, user, _password(password_stdin), now=now(), **_settings())
+            _record(session, name, "reset_password", None, {"sessions_ended": ended})
             session.commit()
         except AccountError as exc:
             raise cli_error(exc) from exc
