@@ -123,7 +123,7 @@ def apply(session: Session, hall: Hall, data: dict[str, Any]) -> None:
             hall.counters.remove(row)
             session.delete(row)
     for number, c in data["counters"].items():
-        row = existing.get(number) or Counter(hall=hall, number=number)
+        row = existing.get(number) or Counter(number=number)
         row.name_zh, row.name_en = c["name"]["zh"], c["name"]["en"]
         row.type = c["type"]
         row.department = departments.get(c["department"]) if c["department"] else None
@@ -138,7 +138,7 @@ def apply(session: Session, hall: Hall, data: dict[str, Any]) -> None:
         row.node_name = c.get("node") or f"counter:{number}"
         row.services = sorted((services[s] for s in c["services"]), key=lambda s: s.id)
         if number not in existing:
-            hall.counters.append(row)
+            hall.counters.append(row)  # once, after its columns are set (autoflush may run before)
     session.flush()
 
 
