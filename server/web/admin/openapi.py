@@ -559,7 +559,7 @@ PATHS["/admin/kiosks/{kiosk}"] = {
 COUNTER_FILTERS = [
     _query("floor", {"type": "string", "pattern": "^-?[0-9]{1,3}$"}, "Floor level"),
     _query("zone", STRING, "Zone code"),
-    _query("department", STRING, "Department code"),
+    _query("department", {"type": "string", "pattern": SLUG_PATTERN}, "Department code"),
     _query("status", {"type": "string", "enum": list(COUNTER_STATUSES)}, "Status"),
     _query("q", STRING, "Text in the number or name"),
     _query(
