@@ -300,3 +300,35 @@ def test_publishing_is_refused_with_the_report_while_counters_and_model_disagree
         modelled_app.test_client().get(f"/api/v1/halls/{HALL}/counters/B01").get_json()["phone"]
         == "0775-3333333"
     )
+
+
+def test_two_first_drafts_at_the_same_moment_the_second_is_told_to_try_again(app, clock):
+    from server.publishing import drafts
+
+    with app.app_context():
+        first, second = app.extensions["db"](), app.extensions["db"]()
+        try:
+            edits = []
+            for session in (first, second):
+                scope = drafts.resolve(session, f"hall:{HALL}")
+                counter = drafts.get_object(session, scope, "counters", "E01")
+                edits.append((session, scope, counter))
+            for (session, scope, counter), phone in zip(edits, ("0775-1111111", "0775-2222222"), strict=True):
+                drafts.save(
+                    session,
+                    scope,
+                    "counters",
+                    "E01",
+                    {**counter, "phone": phone},
+                    expected=counter["version"],
+                    user="editor.gg",
+                    now=clock.now,
+                )
+            drafts.commit(second)  # the second made its draft first
+            with pytest.raises(drafts.Conflict) as refused:
+                drafts.commit(first)
+            assert refused.value.status == 409 and refused.value.code == "busy"
+        finally:
+            first.close()
+            second.close()
+    assert signed_in(app, "boss").get(f"{BASE}/counters/E01").get_json()["phone"] == "0775-2222222"

@@ -372,6 +372,22 @@ def discard(session: Session, scope: Scope, *, user: str, now: datetime) -> bool
     return True
 
 
+def commit(session: Session) -> None:
+    """Commit a draft change, publish or restore. Two writers making the first draft of a scope, or
+    publishing the same version number, at the same moment: the second gets Conflict (409, try again),
+    nothing of it written."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(
+            "busy",
+            "有人同时保存了同一份数据，请刷新后再试",
+            "Someone saved the same data at the same moment: reload and try again",
+            status=409,
+        ) from None
+
+
 # ---- differences ----
 
 

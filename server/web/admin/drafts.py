@@ -153,7 +153,7 @@ def add_counter(hall: str):
     saved = drafts.save(
         session, _scope(hall), "counters", number, counter, expected=None, user=_user(), now=now()
     )
-    session.commit()
+    drafts.commit(session)
     response = _object(saved, 201)
     response.headers["Location"] = f"/api/v1/admin/halls/{hall}/counters/{number}"
     return response
@@ -189,7 +189,7 @@ def change_counter(hall: str, number: str):
         user=_user(),
         now=now(),
     )
-    session.commit()
+    drafts.commit(session)
     return _object(saved)
 
 
@@ -202,7 +202,7 @@ def delete_counter(hall: str, number: str):
     scope = _scope(hall)
     drafts.get_object(session, scope, "counters", number)
     drafts.save(session, scope, "counters", number, None, expected=expected, user=_user(), now=now())
-    session.commit()
+    drafts.commit(session)
     return Response(status=204)
 
 
@@ -230,7 +230,7 @@ def change_facts(hall: str):
     saved = drafts.save(
         session, scope, "facts", None, {**before, **changes}, expected=expected, user=_user(), now=now()
     )
-    session.commit()
+    drafts.commit(session)
     return _object(saved)
 
 
@@ -251,7 +251,7 @@ def discard_draft(hall: str):
     session = get_session()
     if not drafts.discard(session, _scope(hall), user=_user(), now=now()):
         raise ApiError(404, "no_draft", "没有草稿", "There is no draft")
-    session.commit()
+    drafts.commit(session)
     return Response(status=204)
 
 
@@ -275,7 +275,7 @@ def publish_draft(hall: str):
     row = drafts.publish(
         current_app._get_current_object(), session, scope, user=_user(), now=now(), summary=_summary()
     )
-    session.commit()
+    drafts.commit(session)
     response = current_app.json.response(drafts.version_doc(row))
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/admin/halls/{hall}/versions/{row.number}"
@@ -316,7 +316,7 @@ def restore_version(hall: str, number: int):
         now=now(),
         summary=_summary(),
     )
-    session.commit()
+    drafts.commit(session)
     response = current_app.json.response(drafts.version_doc(row))
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/admin/halls/{hall}/versions/{row.number}"
