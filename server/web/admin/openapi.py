@@ -500,10 +500,6 @@ BAD_KIOSK = ("400", "A field is missing or wrong (the error names it), or the po
 NO_KIOSK = ("404", "No such kiosk")
 
 
-def _body(schema: str) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
-
-
 PATHS["/admin/kiosks"] = {
     "get": _op(
         "listKiosks",
