@@ -178,7 +178,16 @@ def kiosk(slug: str):
             hall=doc,
             scene=start_scene(doc),
             hall_json=json_script(doc),
-            kiosk_json=json_script({**page_config(row), "picks": kiosk_picks(hall.slug, doc)}),
+            kiosk_json=json_script(
+                {
+                    **page_config(row),
+                    "picks": kiosk_picks(hall.slug, doc),
+                    # The version the page shows (the heartbeat says it; a newer one is fetched whole by the
+                    # kiosk's service worker) and how often it reports.
+                    "version": current_revision(),
+                    "heartbeat_seconds": current_app.config["KIOSK_HEARTBEAT_SECONDS"],
+                }
+            ),
             floors=directory(hall, doc),
             asset_url=asset_url,
             statuses=COUNTER_STATUSES,
