@@ -28,6 +28,7 @@ const result = await esbuild.build({
     { in: 'src/kiosk/kiosk.css', out: 'kiosk' },
     { in: 'src/tour.css', out: 'tour' },
     { in: 'src/admin.css', out: 'admin' }, // the staff pages (server/templates/admin)
+    { in: 'src/admin/kiosks.js', out: 'admin-kiosks' }, // /admin/kiosks (server/templates/admin/kiosks.html)
   ],
   outdir: dist,
   bundle: true,

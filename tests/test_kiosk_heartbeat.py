@@ -103,3 +103,22 @@ def test_bad_heartbeats_are_refused_in_both_languages_and_change_nothing(
 def test_the_kiosk_page_says_its_version_and_heartbeat_interval(staff):
     page = staff.test_client().get(f"/kiosk/pingnan?id={KIOSK}").get_data(as_text=True)
     assert f'"heartbeat_seconds":{INTERVAL}' in page and '"version":"' in page
+
+
+def test_staff_see_the_kiosks_health_on_their_page_in_chinese_first(staff, clock):
+    clock.advance(hours=1)
+    assert staff.test_client().post(URL, json={**BEAT, "errors": ["<b>boom</b>"]}).status_code == 200
+    client = staff.test_client()
+    sign_in(client, "looker")
+    page = client.get("/admin/kiosks")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    row = html[html.index(f'data-kiosk="{KIOSK}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'data-online="true">在线' in row and ">41<" in row and ">125<" in row
+    assert "&lt;b&gt;boom&lt;/b&gt;" in row and "<b>" not in row  # errors are text
+    assert 'data-kiosk="gg-lobby-1"' in html and "离线" in html
+    assert "<script>" not in html and "style=" not in html
+    english = client.get("/admin/kiosks?lang=en").get_data(as_text=True)
+    assert "Kiosk health" in english and ">online<" in english
+    assert staff.test_client().get("/admin/kiosks").status_code in (302, 303, 401)
