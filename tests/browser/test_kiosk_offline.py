@@ -124,6 +124,10 @@ def test_the_kiosk_works_offline_and_switches_to_a_new_version_whole(browser, ow
     assert tiles_from_worker, "no tile came from the service worker"
     page.fill("#search-input", "导办台")
     page.wait_for_selector("#search-results .counter-chip[data-counter='A01']")
+    page.fill("#search-input", "")
+    page.wait_for_selector("#minimap .mm-here")  # the floor plan, from the cache
+    page.click("#toggle-3d")
+    page.wait_for_selector("#dollhouse[data-state='ready']", timeout=30000)  # the model, from the cache
 
     # A new version published while the kiosk was cut off: once the server is back, the kiosk fetches the
     # new set whole, then reloads once into it.
