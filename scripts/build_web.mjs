@@ -2,7 +2,9 @@
 // web/src/tour.css → web/dist/tour.css, each with a .br and a .gz beside it (compressed once here, served by
 // negotiation: server/web/compression.py). three comes from web/node_modules.
 // Needs web/src/generated/vocabulary.js (python -m server.web.vocabulary_js). Run from anywhere: node scripts/build_web.mjs
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +30,7 @@ const result = await esbuild.build({
     { in: 'src/kiosk/kiosk.css', out: 'kiosk' },
     { in: 'src/tour.css', out: 'tour' },
     { in: 'src/admin.css', out: 'admin' }, // the staff pages (server/templates/admin)
+    { in: 'src/admin/kiosks.js', out: 'admin-kiosks' }, // /admin/kiosks (server/templates/admin/kiosks.html)
   ],
   outdir: dist,
   bundle: true,
@@ -51,6 +54,38 @@ for (const name of existsSync(chunkDir) ? readdirSync(chunkDir) : []) {
   const path = join(chunkDir, name);
   if (!outputs.includes(`chunks/${name.replace(/\.(gz|br)$/, '')}`) && Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path);
 }
+// The kiosk's service worker (web/src/kiosk/sw.js): a classic script of its own, then Workbox injects the
+// precache manifest: the kiosk page's code (its entry, styles and every chunk of this build), each with a
+// content hash as revision. Served at /static/web/kiosk-sw.js with Service-Worker-Allowed: /kiosk/.
+const { injectManifest } = createRequire(join(web, 'package.json'))('workbox-build');
+const swTemp = mkdtempSync(join(tmpdir(), 'vhall-sw-'));
+await esbuild.build({
+  absWorkingDir: web,
+  entryPoints: ['src/kiosk/sw.js'],
+  outfile: join(swTemp, 'kiosk-sw.js'),
+  bundle: true,
+  format: 'iife',
+  minify: true,
+  target: ['es2020'],
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+const precached = outputs.filter((n) => /^(kiosk\.(js|css)|tour\.css|chunks\/.*\.js)$/.test(n));
+const { count, size } = await injectManifest({
+  swSrc: join(swTemp, 'kiosk-sw.js'),
+  swDest: join(dist, 'kiosk-sw.js'),
+  globDirectory: dist,
+  globPatterns: [],
+  additionalManifestEntries: precached.map((name) => ({
+    url: `/static/web/${name}`,
+    revision: name.startsWith('chunks/') ? null : createHash('sha256').update(readFileSync(join(dist, name))).digest('hex').slice(0, 16),
+  })),
+  injectionPoint: 'self.__WB_MANIFEST',
+});
+rmSync(swTemp, { recursive: true, force: true });
+outputs.push('kiosk-sw.js');
+console.log(`web/dist/kiosk-sw.js: precaches ${count} files, ${(size / 1024).toFixed(1)} KiB`);
+
 for (const name of outputs.filter((n) => /\.(js|css)$/.test(n))) {
   const raw = readFileSync(join(dist, name));
   const gz = gzipSync(raw, { level: 9 });

@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_ADDRESS": 20,  # … and per client address
     "LOGIN_WINDOW_MINUTES": 15,
     "LOGIN_LOCK_MINUTES": 15,  # how long a locked user name or address waits
+    # Kiosks (server/kiosks): seconds between a kiosk page's heartbeats; staff see a kiosk offline after two
+    # missed ones, and a kiosk may not report more than twice per interval.
+    "KIOSK_HEARTBEAT_SECONDS": 60,
     # Source equirects of the demo scenes (rendered from the hall model at set-up; real photographs replace
     # them): assets/panoramas/<hall>/<scene>.jpg in the checkout. Published tiles live in the instance folder.
     "PANORAMA_SOURCES": str(Path(__file__).resolve().parents[1] / "assets" / "panoramas"),

@@ -448,7 +448,8 @@ class Kiosk(Base):
     # Filled by the kiosk's heartbeat: when, the version of the hall it shows, the errors it met.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     heartbeat_version: Mapped[str | None] = mapped_column(String(64))
-    heartbeat_errors: Mapped[list[Any] | None] = mapped_column(JSON)
+    heartbeat_errors: Mapped[list[Any] | None] = mapped_column(JSON)  # the latest [{at, text}], bounded
+    heartbeat_uptime: Mapped[int | None] = mapped_column(Integer)  # seconds since the page started
 
     hall: Mapped[Hall] = relationship(back_populates="kiosks")
     floor: Mapped[Floor] = relationship()

@@ -24,6 +24,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/admin/login"): "public",
     ("POST", "/admin/login"): "public",
     ("GET", "/admin/"): ALL,
+    ("GET", "/admin/kiosks"): ALL,
     ("POST", "/admin/logout"): ALL,
     ("GET", "/api/v1/admin/session"): ALL,
     ("POST", "/api/v1/admin/session"): "public",

@@ -179,7 +179,8 @@ def test_admins_register_change_and_remove_kiosks_over_the_api(staff):
     assert created.headers["Location"] == "/api/v1/admin/kiosks/gg-api-1"
     kiosk = created.get_json()
     assert kiosk["idle_seconds"] == 60 and kiosk["countdown_seconds"] == 30 and kiosk["audio"] is True
-    assert kiosk["heartbeat"] == {"at": None, "version": None, "errors": []}
+    assert kiosk["heartbeat"] == {"at": None, "version": None, "uptime": None, "errors": []}
+    assert kiosk["online"] is False
     assert client.post("/api/v1/admin/kiosks", json=body, headers=headers).status_code == 409
     changed = client.patch(
         "/api/v1/admin/kiosks/gg-api-1", json={"facing": 270, "audio": False}, headers=headers

@@ -82,3 +82,14 @@ def test_bundle_paths_cannot_escape_dist(api):
     assert api.get("/static/web/../pyproject.toml").status_code == 404
     assert api.get("/static/web/%2e%2e/pyproject.toml").status_code == 404
     assert api.get("/static/web/tour.js.gz").status_code == 404
+
+
+def test_the_kiosk_service_worker_may_control_kiosk_pages_only(api, built_web):
+    worker = api.get("/static/web/kiosk-sw.js")
+    assert worker.status_code == 200 and worker.headers["Content-Type"].startswith("text/javascript")
+    assert worker.headers["Service-Worker-Allowed"] == "/kiosk/"
+    assert worker.headers["Cache-Control"] == "no-cache"  # a new build's worker is seen at once
+    assert '"/static/web/kiosk.js"' in worker.text and "__WB_MANIFEST" not in worker.text  # manifest injected
+    assert "kiosk-sw.js" in api.get("/static/web/kiosk.js").text
+    assert "serviceWorker" not in api.get("/static/web/tour.js").text  # the public tour registers none
+    assert "Service-Worker-Allowed" not in api.get("/static/web/tour.js").headers

@@ -82,7 +82,8 @@ def add_command(
 def list_command(hall: str | None) -> None:
     """List the kiosks. / 列出自助终端。"""
     with cli_session() as session:
-        rows = [kiosk_dict(k) for k in list_kiosks(session, hall)]
+        interval = current_app.config["KIOSK_HEARTBEAT_SECONDS"]
+        rows = [kiosk_dict(k, now=now(), interval=interval) for k in list_kiosks(session, hall)]
     header = (
         "id/编号",
         "hall/大厅",
@@ -102,7 +103,7 @@ def list_command(hall: str | None) -> None:
             f"{r['facing']:g}",
             f"{r['idle_seconds']}s/{r['countdown_seconds']}s",
             "on" if r["audio"] else "off",
-            r["heartbeat"]["at"] or "-",
+            ("online " if r["online"] else "offline ") + (r["heartbeat"]["at"] or "-"),
         )
         for r in rows
     ]

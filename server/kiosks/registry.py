@@ -269,12 +269,88 @@ def remove_kiosk(session: Session, code: str) -> None:
     session.delete(get_kiosk(session, code))
 
 
+HEARTBEAT_BODY_LIMIT = 4096  # bytes of a heartbeat's JSON body
+HEARTBEAT_VERSION_LIMIT = 64  # characters of the version a kiosk says it shows
+HEARTBEAT_ERROR_LIMIT = 200  # characters of one error's text (longer ones are cut)
+HEARTBEAT_ERRORS_SENT = 10  # errors one heartbeat may carry
+HEARTBEAT_ERRORS_KEPT = 20  # the latest errors kept per kiosk, older ones dropped
+UPTIME_LIMIT = 10 * 365 * 86400  # seconds
+
+
+def check_heartbeat(data: Any) -> dict[str, Any]:
+    """A heartbeat body ``{version, uptime, errors}`` checked: the version shown (text), the seconds since
+    the page started, the texts of the errors met since the last heartbeat (control characters dropped,
+    each cut to ``HEARTBEAT_ERROR_LIMIT``). KioskError (400) naming the field at fault."""
+    if not isinstance(data, dict):
+        raise KioskError("bad_json", "请求内容不是 JSON 对象", "The body is not a JSON object")
+    unknown = sorted(set(data) - {"version", "uptime", "errors"})
+    if unknown:
+        raise KioskError(
+            "unknown_field",
+            f"未知字段：{', '.join(unknown)}",
+            f"Unknown field: {', '.join(unknown)}",
+            details={"field": unknown[0]},
+        )
+    version = data.get("version")
+    if not isinstance(version, str) or not 0 < len(version) <= HEARTBEAT_VERSION_LIMIT:
+        raise _field(
+            "version",
+            f"应为 1–{HEARTBEAT_VERSION_LIMIT} 个字符的版本号",
+            f"must be a version of 1–{HEARTBEAT_VERSION_LIMIT} characters",
+        )
+    uptime = data.get("uptime")
+    if isinstance(uptime, bool) or not isinstance(uptime, int | float) or not 0 <= uptime <= UPTIME_LIMIT:
+        raise _field("uptime", "应为页面运行的秒数（非负）", "must be the seconds the page has run (≥ 0)")
+    errors = data.get("errors", [])
+    if (
+        not isinstance(errors, list)
+        or len(errors) > HEARTBEAT_ERRORS_SENT
+        or not all(isinstance(e, str) for e in errors)
+    ):
+        raise _field(
+            "errors",
+            f"应为至多 {HEARTBEAT_ERRORS_SENT} 条文字",
+            f"must be a list of at most {HEARTBEAT_ERRORS_SENT} texts",
+        )
+    texts = ["".join(c for c in e if c.isprintable())[:HEARTBEAT_ERROR_LIMIT] for e in errors]
+    return {"version": version, "uptime": int(uptime), "errors": [t for t in texts if t]}
+
+
+def record_heartbeat(kiosk: Kiosk, fields: Mapping[str, Any], *, now: datetime, interval: float) -> None:
+    """Write checked heartbeat *fields* (``check_heartbeat``) to *kiosk*'s health row: last seen, version,
+    uptime, and its errors after the kept ones. KioskError (429) when the kiosk reported less than half
+    an *interval* ago: at most two heartbeats per interval are written. The caller commits."""
+    last = kiosk.heartbeat_at
+    if last is not None and (now - last).total_seconds() < interval / 2:
+        wait = max(1, math.ceil(interval / 2 - (now - last).total_seconds()))
+        raise KioskError(
+            "heartbeat_too_soon",
+            f"心跳过于频繁：请 {wait} 秒后再报",
+            f"Heartbeat too soon: report again in {wait} s",
+            status=429,
+            details={"retry_after": wait},
+        )
+    stamp = now.isoformat()
+    kept = list(kiosk.heartbeat_errors or []) + [{"at": stamp, "text": t} for t in fields["errors"]]
+    kiosk.heartbeat_at = now
+    kiosk.heartbeat_version = fields["version"]
+    kiosk.heartbeat_uptime = fields["uptime"]
+    kiosk.heartbeat_errors = kept[-HEARTBEAT_ERRORS_KEPT:]
+
+
+def is_online(kiosk: Kiosk, *, now: datetime, interval: float) -> bool:
+    """Whether *kiosk* was last seen within two heartbeat *interval*s of *now*."""
+    last = kiosk.heartbeat_at
+    return last is not None and (now - last).total_seconds() <= 2 * interval
+
+
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def kiosk_dict(kiosk: Kiosk) -> dict[str, Any]:
-    """The kiosk as the admin API and the command line give it."""
+def kiosk_dict(kiosk: Kiosk, *, now: datetime, interval: float) -> dict[str, Any]:
+    """The kiosk as the admin API and the command line give it; ``online`` says whether it was seen
+    within two heartbeat *interval*s of *now*."""
     return {
         "id": kiosk.code,
         "hall": kiosk.hall.slug,
@@ -287,9 +363,11 @@ def kiosk_dict(kiosk: Kiosk) -> dict[str, Any]:
         "audio": kiosk.audio,
         "created_at": _time(kiosk.created_at),
         "updated_at": _time(kiosk.updated_at),
+        "online": is_online(kiosk, now=now, interval=interval),
         "heartbeat": {
             "at": _time(kiosk.heartbeat_at),
             "version": kiosk.heartbeat_version,
+            "uptime": kiosk.heartbeat_uptime,
             "errors": kiosk.heartbeat_errors or [],
         },
     }

@@ -34,6 +34,7 @@ from .compression import static_variant
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 ASSET_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")  # a built file's name, or its folder's
 ASSET_DEPTH = 3  # folders and file of the deepest built file, e.g. chunks/<name>-<hash>.js
+KIOSK_WORKER = "kiosk-sw.js"  # the kiosk's service worker (web/src/kiosk/sw.js), scope /kiosk/
 START_SCENE = "entrance"  # the scene a tour opens at when the hall has one of that id
 
 bp = Blueprint("pages", __name__)
@@ -178,7 +179,16 @@ def kiosk(slug: str):
             hall=doc,
             scene=start_scene(doc),
             hall_json=json_script(doc),
-            kiosk_json=json_script({**page_config(row), "picks": kiosk_picks(hall.slug, doc)}),
+            kiosk_json=json_script(
+                {
+                    **page_config(row),
+                    "picks": kiosk_picks(hall.slug, doc),
+                    # The version the page shows (the heartbeat says it; a newer one is fetched whole by the
+                    # kiosk's service worker) and how often it reports.
+                    "version": current_revision(),
+                    "heartbeat_seconds": current_app.config["KIOSK_HEARTBEAT_SECONDS"],
+                }
+            ),
             floors=directory(hall, doc),
             asset_url=asset_url,
             statuses=COUNTER_STATUSES,
@@ -243,6 +253,10 @@ def web_asset(name: str):
     # Chunks carry a content hash in their names; the entry files are versioned by ?v=.
     hashed = name.startswith("chunks/") or request.args.get("v")
     response.headers["Cache-Control"] = IMMUTABLE_CACHE_CONTROL if hashed else "no-cache"
+    if name == KIOSK_WORKER:
+        # Served from here, the kiosk's worker may control the kiosk pages (and only them).
+        response.headers["Service-Worker-Allowed"] = "/kiosk/"
+        response.headers["Cache-Control"] = "no-cache"
     return response
 
 

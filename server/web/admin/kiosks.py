@@ -33,6 +33,10 @@ def _geometry(hall: Hall):
     return model.geometry if model else None
 
 
+def _dict(kiosk: Kiosk) -> dict[str, Any]:
+    return registry.kiosk_dict(kiosk, now=now(), interval=current_app.config["KIOSK_HEARTBEAT_SECONDS"])
+
+
 def _readable(kiosk: Kiosk) -> Kiosk:
     if not may_read_hall(current().user, kiosk.hall.slug):
         raise forbidden(
@@ -56,7 +60,7 @@ def list_kiosks():
     """The kiosks of every hall the caller may see."""
     user = current().user
     rows = registry.list_kiosks(get_session())
-    return {"kiosks": [registry.kiosk_dict(k) for k in rows if may_read_hall(user, k.hall.slug)]}
+    return {"kiosks": [_dict(k) for k in rows if may_read_hall(user, k.hall.slug)]}
 
 
 @api_bp.post("/kiosks")
@@ -68,7 +72,7 @@ def add_kiosk():
     hall = registry.get_hall(session, fields["hall"])
     kiosk = registry.add_kiosk(session, hall, fields, geometry=_geometry(hall), now=now())
     _commit("add", kiosk.code, fields)
-    response = jsonify(registry.kiosk_dict(kiosk))
+    response = jsonify(_dict(kiosk))
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/admin/kiosks/{kiosk.code}"
     return response
@@ -78,7 +82,7 @@ def add_kiosk():
 @require("viewer")
 def get_kiosk(kiosk: str):
     """One kiosk, with its last heartbeat."""
-    return registry.kiosk_dict(_readable(registry.get_kiosk(get_session(), kiosk)))
+    return _dict(_readable(registry.get_kiosk(get_session(), kiosk)))
 
 
 @api_bp.patch("/kiosks/<kiosk>")
@@ -89,7 +93,7 @@ def change_kiosk(kiosk: str):
     row = registry.get_kiosk(get_session(), kiosk)
     registry.change_kiosk(get_session(), row, fields, geometry=_geometry(row.hall), now=now())
     _commit("change", row.code, fields)
-    return registry.kiosk_dict(row)
+    return _dict(row)
 
 
 @api_bp.delete("/kiosks/<kiosk>")

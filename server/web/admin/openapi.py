@@ -155,20 +155,41 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "AdminKiosk": _obj(
-        [*KIOSK_FIELDS, "created_at", "updated_at", "heartbeat"],
+        [*KIOSK_FIELDS, "created_at", "updated_at", "online", "heartbeat"],
         {
             **KIOSK_PROPERTIES,
             "created_at": TIME,
             "updated_at": TIME,
+            "online": {"type": "boolean", "description": "Seen within two heartbeat intervals"},
             "heartbeat": _obj(
-                ["at", "version", "errors"],
+                ["at", "version", "uptime", "errors"],
                 {
                     "at": {"type": ["string", "null"], "format": "date-time"},
                     "version": {"type": ["string", "null"]},
-                    "errors": {"type": "array"},
+                    "uptime": {"type": ["integer", "null"], "description": "Seconds the page had run"},
+                    "errors": {
+                        "type": "array",
+                        "items": _obj(["at", "text"], {"at": TIME, "text": STRING}),
+                        "description": "The latest errors the kiosk reported (bounded)",
+                    },
                 },
             ),
         },
+    ),
+    "KioskHeartbeat": {
+        **_obj(
+            ["version", "uptime"],
+            {
+                "version": {"type": "string", "minLength": 1, "maxLength": 64},
+                "uptime": {"type": "number", "minimum": 0},
+                "errors": {"type": "array", "maxItems": 10, "items": STRING},
+            },
+        ),
+        "additionalProperties": False,
+    },
+    "KioskHeartbeatAnswer": _obj(
+        ["recorded", "version"],
+        {"recorded": {"type": "boolean"}, "version": {"type": "string", "description": "Published now"}},
     ),
     "AdminKioskInput": {
         **_obj(["id", "hall", "floor", "x", "z", "facing"], KIOSK_PROPERTIES),
@@ -763,6 +784,28 @@ PATHS.update(
         },
     }
 )
+
+PATHS["/kiosks/{kiosk}/heartbeat"] = {
+    "post": {
+        **_op(
+            "kioskHeartbeat",
+            "A registered kiosk reports version, uptime and errors (no session) / 自助终端心跳",
+            ("200", _json("KioskHeartbeatAnswer", "Recorded; the version published now")),
+            [
+                ("400", "A field is missing or wrong (the error names it)"),
+                ("403", "Sent from another site"),
+                ("404", "No such kiosk"),
+                ("413", "Body over 4096 bytes"),
+                ("415", "Not sent as JSON"),
+                ("429", "Reported less than half an interval ago; see Retry-After"),
+            ],
+            [],
+            parameters=[KIOSK],
+            requestBody=_body("KioskHeartbeat"),
+        ),
+        "tags": ["kiosk"],
+    }
+}
 
 TAG = {
     "name": "admin",

@@ -10,8 +10,12 @@ import hmac
 import secrets
 from typing import Any
 
-from flask import Response, make_response, redirect, render_template, request, url_for
+from flask import Response, current_app, make_response, redirect, render_template, request, url_for
 
+from ...accounts.users import may_read_hall
+from ...config import now
+from ...db import get_session
+from ...kiosks import registry
 from ...problems import HallError
 from ...vocabulary import ROLES
 from ..pages import asset_url
@@ -45,6 +49,20 @@ TEXT = {
         "nav_home": "概览",
         "nav_tour": "返回大厅首页",
         "read_only": "只读",
+        "nav_kiosks": "自助终端",
+        "kiosks_title": "自助终端状态",
+        "kiosk_id": "编号",
+        "kiosk_hall": "大厅",
+        "kiosk_floor": "楼层",
+        "kiosk_state": "状态",
+        "online": "在线",
+        "offline": "离线",
+        "last_seen": "最近心跳",
+        "never": "从未",
+        "version": "显示的版本",
+        "uptime": "已运行（秒）",
+        "errors": "最近的错误",
+        "no_kiosks": "尚未登记自助终端",
     },
     "en": {
         "title": "Staff sign-in",
@@ -62,10 +80,24 @@ TEXT = {
         "nav_home": "Overview",
         "nav_tour": "Back to the halls",
         "read_only": "read only",
+        "nav_kiosks": "Kiosks",
+        "kiosks_title": "Kiosk health",
+        "kiosk_id": "Id",
+        "kiosk_hall": "Hall",
+        "kiosk_floor": "Floor",
+        "kiosk_state": "State",
+        "online": "online",
+        "offline": "offline",
+        "last_seen": "Last seen",
+        "never": "never",
+        "version": "Version shown",
+        "uptime": "Uptime (s)",
+        "errors": "Latest errors",
+        "no_kiosks": "No kiosk registered yet",
     },
 }
 # The nav of the staff pages: (endpoint, text key). Later parts (counters, services …) add their rows.
-NAV: list[tuple[str, str]] = [("admin_pages.home", "nav_home")]
+NAV: list[tuple[str, str]] = [("admin_pages.home", "nav_home"), ("admin_pages.kiosks", "nav_kiosks")]
 
 
 def _lang() -> str:
@@ -134,6 +166,25 @@ def home():
             csrf_token=staff.csrf_token,
             nav=NAV,
         ),
+    )
+
+
+@pages_bp.get("/kiosks")
+@require("viewer")
+def kiosks():
+    """Each kiosk of the halls the caller may see: online or offline, last seen, version shown, errors
+    (rendered here; ``admin/kiosks.js`` refreshes the rows from the admin API while the page is open)."""
+    lang = _lang()
+    staff = current()
+    interval = current_app.config["KIOSK_HEARTBEAT_SECONDS"]
+    rows = [
+        registry.kiosk_dict(k, now=now(), interval=interval)
+        for k in registry.list_kiosks(get_session())
+        if may_read_hall(staff.user, k.hall.slug)
+    ]
+    return render_template(
+        "admin/kiosks.html",
+        **_context(lang, kiosks=rows, csrf_token=staff.csrf_token, nav=NAV, refresh=interval),
     )
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import hallmodel, halls, openapi, services  # noqa: E402,F401  (views register on bp)
+from . import hallmodel, halls, kiosks, openapi, services  # noqa: E402,F401  (views register on bp)

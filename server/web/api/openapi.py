@@ -1047,7 +1047,11 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": INFO,
         "servers": [{"url": "/api/v1"}],
-        "tags": [{"name": "public", "description": "The read-only public API"}, admin.TAG],
+        "tags": [
+            {"name": "public", "description": "The read-only public API"},
+            admin.TAG,
+            {"name": "kiosk", "description": "What kiosk pages send: their heartbeat"},
+        ],
         "paths": {**{op.path: build_operation(op) for op in OPERATIONS}, **admin.PATHS},
         "components": {"schemas": {**SCHEMAS, **admin.SCHEMAS}, "securitySchemes": admin.SECURITY_SCHEMES},
     }

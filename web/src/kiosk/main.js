@@ -6,6 +6,7 @@
 // only ever replaced, never pushed: nothing for a browser Back to go to.
 import { applyStrings } from '../i18n.js';
 import { Tour } from '../main.js';
+import { KioskHealth } from './offline.js';
 import { kioskPlugins } from './plugins.js';
 
 export class KioskPage extends Tour {
@@ -27,6 +28,8 @@ export class KioskPage extends Tour {
     }
     super.start();
     this.kioskPlugins = kioskPlugins(this).map((plugin) => this.use(plugin));
+    this.health = new KioskHealth(this.kiosk);
+    this.health.start();
     document.body.dataset.kiosk = 'ready';
   }
 
