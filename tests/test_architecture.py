@@ -34,7 +34,7 @@ ALLOWED = {
     "demo": {"catalogue"},
     "backup": set(),
     "accounts": set(),
-    "kiosks": {"hallmodel"},
+    "kiosks": {"hallmodel", "publishing"},
     "web": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "accounts", "kiosks"},
     "cli": {
         "catalogue",

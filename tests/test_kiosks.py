@@ -6,10 +6,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from sqlalchemy import select
 
 from server.kiosks import KioskError
 from server.kiosks.registry import check_fields, check_position
-from server.models import Hall
+from server.models import AuditEntry, Hall
 from tests.staff import Clock, sign_in, staff_app
 
 GOOD = {"id": "gg-test-1", "hall": "guigang", "floor": 1, "x": 0.0, "z": 3.0, "facing": 180}
@@ -107,6 +108,18 @@ def test_the_command_line_adds_lists_and_removes_kiosks(app):
     assert again.exit_code == 2 and "已存在" in again.output and "exists already" in again.output
     assert runner.invoke(args=["kiosk", "remove", "gg-cli-1"]).exit_code == 0
     assert "gg-cli-1" not in runner.invoke(args=["kiosk", "list"]).output
+    session = app.extensions["db"]()
+    try:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.object_id == "gg-cli-1").order_by(AuditEntry.id)
+        ).all()
+        assert [(r.action, r.user_name, r.scope) for r in rows] == [
+            ("add", None, "hall:guigang"),
+            ("remove", None, "hall:guigang"),
+        ]
+        assert rows[0].after["idle_seconds"] == 120 and rows[1].before["position"] == [-2.0, 9.0]
+    finally:
+        session.close()
 
 
 @pytest.mark.parametrize(
@@ -195,6 +208,17 @@ def test_admins_register_change_and_remove_kiosks_over_the_api(staff):
     assert client.delete("/api/v1/admin/kiosks/gg-api-1", headers=headers).status_code == 204
     gone = client.get("/api/v1/admin/kiosks/gg-api-1")
     assert gone.status_code == 404 and gone.get_json()["error"]["code"] == "no_such_kiosk"
+    log = client.get("/api/v1/admin/audit?object_type=kiosk&object_id=gg-api-1").get_json()
+    entries = sorted(log["entries"], key=lambda e: e["id"])
+    assert [(e["action"], e["user"], e["scope"]) for e in entries] == [
+        ("add", "boss", "hall:guigang"),
+        ("change", "boss", "hall:guigang"),
+        ("remove", "boss", "hall:guigang"),
+    ]
+    assert entries[0]["before"] is None and entries[0]["after"]["idle_seconds"] == 60
+    assert entries[1]["before"]["facing"] == 180 and entries[1]["before"]["audio"] is True
+    assert entries[1]["after"]["facing"] == 270 and entries[1]["after"]["audio"] is False
+    assert entries[2]["before"]["id"] == "gg-api-1" and entries[2]["after"] is None
 
 
 @pytest.mark.parametrize(("field", "value", "code"), BAD_FIELDS)

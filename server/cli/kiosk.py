@@ -13,7 +13,17 @@ from flask.cli import with_appcontext
 from ..config import now
 from ..db import bump_revision, upgrade
 from ..kiosks import KioskError
-from ..kiosks.registry import add_kiosk, check_fields, get_hall, kiosk_dict, list_kiosks, remove_kiosk
+from ..kiosks.registry import (
+    add_kiosk,
+    check_fields,
+    get_hall,
+    get_kiosk,
+    kiosk_dict,
+    list_kiosks,
+    page_config,
+    record_change,
+    remove_kiosk,
+)
 from . import kiosk_cli
 from .support import cli_error, cli_session
 
@@ -69,6 +79,15 @@ def add_command(
             row = get_hall(session, fields["hall"])
             model = current_app.extensions["hall_models"].get(row)
             kiosk = add_kiosk(session, row, fields, geometry=model.geometry if model else None, now=now())
+            record_change(
+                session,
+                user=None,
+                action="add",
+                kiosk_id=kiosk.code,
+                before=None,
+                after=page_config(kiosk),
+                now=now(),
+            )
             bump_revision(session, searchable=False)
             session.commit()
         except KioskError as exc:
@@ -119,7 +138,11 @@ def remove_command(kiosk_id: str) -> None:
     """Remove the kiosk KIOSK_ID. / 删除一台自助终端。"""
     with cli_session() as session:
         try:
+            before = page_config(get_kiosk(session, kiosk_id))
             remove_kiosk(session, kiosk_id)
+            record_change(
+                session, user=None, action="remove", kiosk_id=kiosk_id, before=before, after=None, now=now()
+            )
             bump_revision(session, searchable=False)
             session.commit()
         except KioskError as exc:

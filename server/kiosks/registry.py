@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..hallmodel.geometry import HallGeometry
 from ..models import Hall, Kiosk
+from ..publishing import audit
 from ..vocabulary import (
     KIOSK_COUNTDOWN_DEFAULT,
     KIOSK_COUNTDOWN_RANGE,
@@ -385,3 +386,38 @@ def page_config(kiosk: Kiosk) -> dict[str, Any]:
         "countdown_seconds": kiosk.countdown_seconds,
         "audio": kiosk.audio,
     }
+
+
+ACTION_WORDS = {
+    "add": ("登记自助终端", "registered kiosk"),
+    "change": ("修改自助终端", "changed kiosk"),
+    "remove": ("删除自助终端", "removed kiosk"),
+}
+
+
+def record_change(
+    session: Session,
+    *,
+    user: str | None,
+    action: str,
+    kiosk_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    """Record a kiosk's registration, change or removal in the staff audit log (its settings before and after,
+    as ``page_config`` gives them); *user* is None at the command line. The caller commits."""
+    hall = (after or before or {})["hall"]
+    zh, en = ACTION_WORDS[action]
+    audit.record(
+        session,
+        user=user,
+        scope=f"hall:{hall}",
+        object_type="kiosk",
+        object_id=kiosk_id,
+        action=action,
+        before=before,
+        after=after,
+        summary=f"{zh} / {en} {kiosk_id}" + ("" if user else "（命令行 / command line）"),
+        at=now,
+    )

@@ -45,11 +45,19 @@ def _readable(kiosk: Kiosk) -> Kiosk:
     return kiosk
 
 
-def _commit(action: str, kiosk_id: str, changes: dict[str, Any]) -> None:
-    """The one place every kiosk write ends: the catalogue revision moves (routes from a kiosk and kiosk
-    pages are cached per revision) and the transaction commits. AUDIT HOOK: the staff audit log's
-    ``record(...)`` belongs here, with *action* (add/change/remove), *kiosk_id* and *changes*."""
+def _commit(action: str, kiosk_id: str, before: dict | None, after: dict | None) -> None:
+    """The one place every kiosk write ends: recorded in the staff audit log, the catalogue revision moved
+    (routes from a kiosk and kiosk pages are cached per revision), and all of it committed at once."""
     session = get_session()
+    registry.record_change(
+        session,
+        user=current().user.name,
+        action=action,
+        kiosk_id=kiosk_id,
+        before=before,
+        after=after,
+        now=now(),
+    )
     bump_revision(session, searchable=False)
     session.commit()
 
@@ -71,7 +79,7 @@ def add_kiosk():
     session = get_session()
     hall = registry.get_hall(session, fields["hall"])
     kiosk = registry.add_kiosk(session, hall, fields, geometry=_geometry(hall), now=now())
-    _commit("add", kiosk.code, fields)
+    _commit("add", kiosk.code, None, registry.page_config(kiosk))
     response = jsonify(_dict(kiosk))
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/admin/kiosks/{kiosk.code}"
@@ -91,8 +99,9 @@ def change_kiosk(kiosk: str):
     """Change a kiosk's floor, position, facing, times or audio (its id and hall stay)."""
     fields = registry.check_fields(_body(), partial=True)
     row = registry.get_kiosk(get_session(), kiosk)
+    before = registry.page_config(row)
     registry.change_kiosk(get_session(), row, fields, geometry=_geometry(row.hall), now=now())
-    _commit("change", row.code, fields)
+    _commit("change", row.code, before, registry.page_config(row))
     return _dict(row)
 
 
@@ -100,6 +109,8 @@ def change_kiosk(kiosk: str):
 @require("admin")
 def remove_kiosk(kiosk: str):
     """Remove a kiosk (204)."""
+    row = registry.get_kiosk(get_session(), kiosk)
+    before = registry.page_config(row)
     registry.remove_kiosk(get_session(), kiosk)
-    _commit("remove", kiosk, {})
+    _commit("remove", kiosk, before, None)
     return Response(status=204)
