@@ -24,6 +24,7 @@ export class AttractLoop extends Plugin {
     this.stopped = stopped;
     this.audio = audio;
     this.running = false;
+    this.gesture = false;
     this.timer = 0;
     this.index = 0;
   }
@@ -40,23 +41,31 @@ export class AttractLoop extends Plugin {
           el('span', { lang: 'zh-CN', text: t('kioskTouchToStart', {}, 'zh') }),
           el('span', { lang: 'en', text: t('kioskTouchToStart', {}, 'en') }))));
     this.root.append(this.layer);
-    // Capture, so that the touch that ends the loop reaches nothing under it; nor does the click that follows
-    // that press (until the next press).
+    // Capture, so that the touch that ends the loop reaches nothing under it: neither the rest of that gesture
+    // (until the finger or button is up) nor the click that follows it (until the next press).
     this.listen(window, 'pointerdown', () => { this.swallowClick = false; }, { capture: true });
     const end = (e) => {
-      if (!this.running) return;
+      if (!this.absorbing) return;
       e.preventDefault();
       e.stopPropagation();
+      if (!this.running) return;
+      this.gesture = e.type !== 'keydown' && e.type !== 'wheel';
+      this.swallowClick = this.gesture;
       this.stop();
-      this.swallowClick = e.type !== 'keydown' && e.type !== 'wheel';
     };
     for (const type of ['pointerdown', 'touchstart', 'mousedown', 'keydown', 'wheel']) this.listen(window, type, end, { capture: true, passive: false });
+    for (const type of ['pointerup', 'pointercancel']) this.listen(window, type, () => { this.gesture = false; }, { capture: true });
     this.listen(window, 'click', (e) => {
       if (!this.swallowClick) return;
       e.preventDefault();
       e.stopPropagation();
       this.swallowClick = false;
     }, { capture: true });
+  }
+
+  /** Whether input now belongs to the loop: while it runs, and the rest of the gesture that ended it. */
+  get absorbing() {
+    return this.running || this.gesture;
   }
 
   destroy() {

@@ -69,7 +69,7 @@ export class IdleWatch extends Plugin {
 
   /** A touch, key or typing: the session goes on (during the countdown too); the idle time starts again. */
   onActivity(event) {
-    if (this.attract()?.running) return; // the attract loop takes that touch: it only wakes the kiosk
+    if (this.attract()?.absorbing) return; // the attract loop takes that touch: it only wakes the kiosk
     this.lastInput = Date.now();
     this.touched = true;
     if (this.state !== 'asking') return;

@@ -94,8 +94,16 @@ export class KioskPage extends Tour {
       if (node.scrollTop) node.scrollTop = 0;
       if (node.scrollLeft) node.scrollLeft = 0;
     }
+    this.plugin('minimap')?.centre(); // the plan's own scroll: the kiosk's position in the middle again
     document.activeElement?.blur?.();
     this.writeUrl();
+  }
+
+  /** The scenes of the attract loop: the kiosk's start scene first, then the others in the hall's order. */
+  attractScenes() {
+    const all = [...this.scenes.values()];
+    const first = Math.max(0, all.indexOf(this.startScene()));
+    return [...all.slice(first), ...all.slice(0, first)];
   }
 
   /** The scene nearest the kiosk on its floor (else the tour's start scene). */

@@ -37,7 +37,7 @@ export function kioskPlugins(page) {
     new AttractLoop({
       root: document.body,
       hall: page.hall,
-      scenes: () => [...page.scenes.values()],
+      scenes: () => page.attractScenes(),
       show: (scene) => page.showScene(scene),
       stopped: () => { page.resetToStart(); page.plugin('kiosk-idle')?.wake(); },
       audio: Boolean(page.kiosk.audio),
