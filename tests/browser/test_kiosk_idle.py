@@ -102,7 +102,10 @@ def test_still_there_then_a_clean_slate_then_the_attract_loop(browser, live_serv
     box = page.locator(".idle-continue").bounding_box()
     assert box["width"] >= 60 and box["height"] >= 60, box
     assert page.text_content(".idle-continue").replace(" ", "") == "继续Continue"
-    assert page.evaluate("document.querySelector('.kiosk-idle').getAttribute('aria-labelledby')") == "kiosk-idle-title"
+    assert (
+        page.evaluate("document.querySelector('.kiosk-idle').getAttribute('aria-labelledby')")
+        == "kiosk-idle-title"
+    )
     page.clock.run_for(10_000)
     later = int(page.get_attribute(".kiosk-idle", "data-seconds"))
     assert first - 11 <= later <= first - 10, (first, later)
@@ -113,7 +116,13 @@ def test_still_there_then_a_clean_slate_then_the_attract_loop(browser, live_serv
     page.touchscreen.tap(200, 500)
     assert page.is_hidden(".kiosk-idle")
     kept = page.evaluate(TRACES)
-    assert kept["search"] == "yyzz" and kept["panel"] and kept["route"] and kept["lang"] == "en" and kept["large"]
+    assert (
+        kept["search"] == "yyzz"
+        and kept["panel"]
+        and kept["route"]
+        and kept["lang"] == "en"
+        and kept["large"]
+    )
 
     # Idle again, and nobody answers: every trace of that person is cleared, then the attract loop runs.
     page.clock.run_for(IDLE_MS + 1000)
@@ -140,7 +149,12 @@ def test_still_there_then_a_clean_slate_then_the_attract_loop(browser, live_serv
     # The attract loop: captions (scene, the hall's line, touch to start; Chinese then English) change as the
     # scenes go by; reduced motion: nothing turns.
     caption = page.text_content(".attract-caption")
-    assert "入口" in caption and "Entrance" in caption and "触摸屏幕" in caption and "Touch the screen" in caption
+    assert (
+        "入口" in caption
+        and "Entrance" in caption
+        and "触摸屏幕" in caption
+        and "Touch the screen" in caption
+    )
     assert page.text_content(".attract-line").startswith("平南")
     yaw = page.evaluate("window.__tour.viewer.getView().yaw")
     page.clock.run_for(SCENE_MS)
@@ -185,7 +199,9 @@ def test_the_attract_loop_turns_slowly(browser, live_server, panoramas, built_we
     context.close()
 
 
-def test_the_watchdog_reloads_after_an_error_but_not_twice_in_a_minute(browser, live_server, panoramas, built_web):
+def test_the_watchdog_reloads_after_an_error_but_not_twice_in_a_minute(
+    browser, live_server, panoramas, built_web
+):
     context, page = kiosk_page(browser, live_server)
     loads: list[str] = []
     page.on("load", lambda p: loads.append(p.url))
@@ -221,7 +237,9 @@ def test_the_watchdog_reloads_after_an_error_but_not_twice_in_a_minute(browser, 
 
     # A frozen view: a frame is wanted and none comes (the browser stops calling the viewer back).
     page.clock.run_for(1000)
-    page.evaluate("() => { window.requestAnimationFrame = () => 1; window.__tour.viewer.setView({ yaw: 10 }); }")
+    page.evaluate(
+        "() => { window.requestAnimationFrame = () => 1; window.__tour.viewer.setView({ yaw: 10 }); }"
+    )
     page.clock.run_for(10_000)
     assert page.get_attribute("body", "data-kiosk-watchdog") is None  # not yet: FROZEN_MS is 15 s
     page.clock.run_for(11_000)
