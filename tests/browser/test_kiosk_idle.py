@@ -188,10 +188,17 @@ def test_the_attract_loop_turns_slowly(browser, live_server, panoramas, built_we
     context, page = kiosk_page(browser, live_server)
     page.goto(live_server + KIOSK)
     page.wait_for_selector("body[data-kiosk='ready'][data-tour='ready']")
+    # Audio on (as the registry would say): the captions are spoken in Chinese (speech recorded, not played).
+    page.evaluate(
+        "() => { window.__spoken = []; speechSynthesis.speak = (u) => window.__spoken.push([u.lang, u.text]);"
+        " window.__tour.plugin('kiosk-attract').audio = true; }"
+    )
     page.clock.run_for(IDLE_MS + 1000)
     page.wait_for_selector(".kiosk-attract[data-kiosk-attract='on']")
+    spoken = page.evaluate("window.__spoken")
+    assert spoken and spoken[0][0] == "zh-CN" and spoken[0][1].startswith("入口"), spoken
     yaw = page.evaluate("window.__tour.viewer.getView().yaw")
-    page.clock.run_for(3000)
+    page.clock.run_for(1000)  # each frame of the turn is drawn: kept short
     turned = page.evaluate("window.__tour.viewer.getView().yaw") - yaw
     assert 0 < (turned % 360) < 40, turned
     page.keyboard.press("a")
