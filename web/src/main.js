@@ -21,7 +21,7 @@ import { Controls } from './viewer/controls.js';
 import { CubeTiles } from './viewer/CubeTiles.js';
 import { Viewer } from './viewer/Viewer.js';
 
-const DEFAULT_FOV = 75;
+export const DEFAULT_FOV = 75;
 const MOVE_MS = 400; // the turn-and-zoom towards the next scene
 const MOVE_ZOOM = 0.6; // the field of view shrinks to this share of itself meanwhile
 const URL_DELAY_MS = 250;

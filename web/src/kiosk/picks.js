@@ -54,6 +54,13 @@ export class PickLists extends Plugin {
         key('clear', t('kioskClear')), key('space', t('kioskSpace')), key('backspace', '⌫', t('kioskBackspace'))));
   }
 
+  /** Back to the start: the popular services shown, no department open, the keyboard closed. */
+  reset() {
+    this.department = null;
+    this.render();
+    this.show('services');
+  }
+
   /** Show the list *name* (services, departments or keyboard). */
   show(name) {
     for (const button of this.section.querySelectorAll('[data-pick]')) button.setAttribute('aria-pressed', String(button.dataset.pick === name));

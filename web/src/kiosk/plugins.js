@@ -1,8 +1,11 @@
 // The kiosk plugin set: what the kiosk page (main.js) adds to the tour, each a plugin of the contract in
-// plugins/Plugin.js (id, init(viewer), destroy(); page elements and page calls passed in as options). The next
-// steps plug in here too: the idle overlay (“还在使用吗？”), the reset to a clean slate and the attract loop are
-// plugins of this list (they listen for touches on document and call page.panel / page.search / page.endRoute),
-// and the service worker registration sits beside the KioskPage's start in main.js.
+// plugins/Plugin.js (id, init(viewer), destroy(); page elements and page calls passed in as options): touch
+// guard, QR codes, pick-lists, you-are-here, route QR, then the idle question (“还在使用吗？”, which calls the
+// page's clean slate) and the attract loop (idle first: it must hear a touch before the loop swallows it). The
+// watchdog (watchdog.js) is set up by the KioskPage before the tour starts; the service worker registration sits
+// beside the KioskPage's start in main.js.
+import { AttractLoop } from './attract.js';
+import { IdleWatch } from './idle.js';
 import { PickLists } from './picks.js';
 import { QrLinks } from './qrlinks.js';
 import { RouteQr } from './routeqr.js';
@@ -24,5 +27,20 @@ export function kioskPlugins(page) {
     }),
     new YouAreHere({ here: page.here, minimap: () => page.plugin('minimap') }),
     new RouteQr({ panel: $('panel'), link: () => page.takeAlongUrl() }),
+    new IdleWatch({
+      root: document.body,
+      idleSeconds: page.kiosk.idle_seconds,
+      countdownSeconds: page.kiosk.countdown_seconds,
+      reset: () => page.resetToStart(),
+      attract: () => page.plugin('kiosk-attract'),
+    }),
+    new AttractLoop({
+      root: document.body,
+      hall: page.hall,
+      scenes: () => page.attractScenes(),
+      show: (scene) => page.showScene(scene),
+      stopped: () => { page.resetToStart(); page.plugin('kiosk-idle')?.wake(); },
+      audio: Boolean(page.kiosk.audio),
+    }),
   ];
 }

@@ -144,6 +144,16 @@ export class Search extends EventTarget {
     if (active && active.row < this.rows.length) this.setActive(active);
   }
 
+  /** Empty the box and forget the question and its answer (a search under way is dropped). */
+  clear() {
+    clearTimeout(this.timer);
+    this.abort?.abort();
+    this.input.value = '';
+    this.answer = null;
+    this.expanded = false;
+    this.hide();
+  }
+
   hide() {
     this.setActive(null);
     this.results.hidden = true;

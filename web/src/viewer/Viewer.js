@@ -1,7 +1,9 @@
 // The viewer core: renderer, three.js scene graph (scene3), camera, the hall scene shown, the render loop and a
 // plugin registry (see plugins/Plugin.js for the contract). It renders on demand only (requestRender schedules
 // one frame) until a loop owner (WebXR) takes the loop with setLoop(); each frame increments data-frame on the
-// container and dispatches RENDER. setScene() dispatches SCENE_CHANGE, setView() VIEW_CHANGE.
+// container and dispatches RENDER. setScene() dispatches SCENE_CHANGE, setView() VIEW_CHANGE. A heartbeat for
+// watchdogs: drawnAt (performance.now() of the last frame drawn) and stalledFor() (how long a frame that is
+// wanted has waited; 0 when none is: idle is normal when rendering on demand).
 //
 // Directions follow server/conventions.py: yaw 0 looks at the panorama's centre column, positive yaw turns
 // right (clockwise seen from above), pitch positive up. In viewer space the camera sits at the origin and
@@ -42,6 +44,8 @@ export class Viewer extends EventTarget {
     this.camera.rotation.order = 'YXZ';
     this.view = { yaw: wrapYaw(yaw), pitch: MathUtils.clamp(pitch, -PITCH_LIMIT, PITCH_LIMIT), fov };
     this._frame = 0;
+    this.requestedAt = 0; // performance.now() when the pending on-demand frame was first asked for
+    this.drawnAt = performance.now(); // when the last frame was drawn (the heartbeat)
     this.frames = 0; // frames drawn (also data-frame on the container)
     this._anim = null;
     this._loop = null;
@@ -155,7 +159,18 @@ export class Viewer extends EventTarget {
 
   /** Schedule one frame (several requests before it coalesce); nothing while a loop owner renders every frame. */
   requestRender() {
-    if (!this._frame && !this._loop) this._frame = requestAnimationFrame(this._renderNow);
+    if (this._frame || this._loop) return;
+    this.requestedAt = performance.now();
+    this._frame = requestAnimationFrame(this._renderNow);
+  }
+
+  /**
+   * Milliseconds a wanted frame has waited at *now*: since the pending on-demand frame was asked for, or (while a
+   * loop owner renders every frame) since the last frame; 0 when no frame is wanted.
+   */
+  stalledFor(now = performance.now()) {
+    if (this._loop) return Math.max(0, now - this.drawnAt);
+    return this._frame ? Math.max(0, now - this.requestedAt) : 0;
   }
 
   /** Whether a frame is scheduled (for tests and tools: the view is settled when none is). */
@@ -172,6 +187,7 @@ export class Viewer extends EventTarget {
       if (this._frame) cancelAnimationFrame(this._frame);
       this._frame = 0;
       this._loop = onFrame;
+      this.drawnAt = performance.now();
       this.renderer.setAnimationLoop((time, xrFrame) => {
         this._loop?.(time, xrFrame);
         this.drawFrame();
@@ -200,6 +216,7 @@ export class Viewer extends EventTarget {
   drawFrame() {
     this.renderer.render(this.scene3, this.camera);
     this.frames += 1;
+    this.drawnAt = performance.now();
     this.dispatchEvent(new CustomEvent(RENDER, { detail: { camera: this.camera, frame: this.frames } }));
     this.container.dataset.frame = String(this.frames); // after the listeners: frame N seen means N is placed
   }
