@@ -9,6 +9,8 @@ import math
 
 import pytest
 
+from .conftest import open_kiosk
+
 pytestmark = pytest.mark.browser
 
 # Problems in *root*: a visible target (an HTML control; the minimap's SVG plan only shows on a kiosk) under
@@ -65,8 +67,7 @@ def test_the_kiosk_page_is_touch_first_with_nowhere_to_escape(browser, live_serv
     page.set_default_timeout(10000)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server}/kiosk/pingnan?id=pn-entrance-1")
-    page.wait_for_selector("body[data-kiosk='ready'][data-tour='ready']")
+    open_kiosk(page, f"{live_server}/kiosk/pingnan?id=pn-entrance-1")
     page.wait_for_selector("#viewer[data-tiles='loaded']", timeout=20000)
     problems = measure(page, "start")
 
@@ -167,8 +168,7 @@ def test_the_other_hall_has_its_kiosk_too(browser, live_server, built_web):
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(10000)
-    page.goto(f"{live_server}/kiosk/guigang?id=gg-lobby-1")
-    page.wait_for_selector("body[data-kiosk='ready']")
+    open_kiosk(page, f"{live_server}/kiosk/guigang?id=gg-lobby-1")
     assert page.wait_for_selector("#minimap .mm-here").get_attribute("data-facing") == "180"
     assert prevented(page, "body", "contextmenu")
     context.close()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import open_kiosk
+
 pytestmark = pytest.mark.browser
 
 KIOSK = "/kiosk/pingnan?id=pn-entrance-1"
@@ -61,8 +63,7 @@ def test_still_there_then_a_clean_slate_then_the_attract_loop(browser, live_serv
     context, page = kiosk_page(browser, live_server, reduced_motion="reduce")
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(live_server + KIOSK)
-    page.wait_for_selector("body[data-kiosk='ready'][data-tour='ready']")
+    open_kiosk(page, live_server + KIOSK)
     page.wait_for_selector("#viewer[data-tiles='loaded']", timeout=20000)
     start = page.evaluate(TRACES)
     assert start["lang"] == "zh-CN" and start["scene"] == "entrance" and not start["panel"]
@@ -186,8 +187,7 @@ def test_still_there_then_a_clean_slate_then_the_attract_loop(browser, live_serv
 
 def test_the_attract_loop_turns_slowly(browser, live_server, panoramas, built_web):
     context, page = kiosk_page(browser, live_server)
-    page.goto(live_server + KIOSK)
-    page.wait_for_selector("body[data-kiosk='ready'][data-tour='ready']")
+    open_kiosk(page, live_server + KIOSK)
     # Audio on (as the registry would say): the captions are spoken in Chinese (speech recorded, not played).
     page.evaluate(
         "() => { window.__spoken = []; speechSynthesis.speak = (u) => window.__spoken.push([u.lang, u.text]);"
@@ -210,11 +210,9 @@ def test_the_watchdog_reloads_after_an_error_but_not_twice_in_a_minute(
     browser, live_server, panoramas, built_web
 ):
     context, page = kiosk_page(browser, live_server)
-    loads: list[str] = []
+    open_kiosk(page, live_server + KIOSK)
+    loads: list[str] = [page.url]
     page.on("load", lambda p: loads.append(p.url))
-    page.goto(live_server + KIOSK)
-    page.wait_for_selector("body[data-kiosk='ready']")
-    assert len(loads) == 1
     # Rendering on demand, an idle view draws nothing for long: that is not frozen.
     page.clock.run_for(40_000)
     assert page.get_attribute("body", "data-kiosk-watchdog") is None
