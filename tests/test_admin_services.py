@@ -30,7 +30,8 @@ def test_the_list_filters_by_text_and_department_and_pages(editor):
     slugs = [s["slug"] for s in everything["services"] + rest]
     assert slugs == sorted(slugs)
     first = everything["services"][0]
-    assert set(first) == {"slug", "code", "name", "department", "type", "updated_at", "url"}
+    assert set(first) == {"slug", "code", "name", "department", "type", "version", "changed", "url"}
+    assert not first["changed"] and not everything["draft"] and everything["removed"] == []
 
     pages = [editor.get(f"/api/v1/admin/services?per_page=7&page={n}").get_json() for n in (1, 2)]
     assert [s["slug"] for s in pages[0]["services"] + pages[1]["services"]] == slugs[:14]
