@@ -173,7 +173,11 @@ SCHEMAS: dict[str, Any] = {
                     },
                 ),
                 "description": "Every problem at its field; empty when the form may be saved.",
-            }
+            },
+            "preview": {
+                "type": "object",
+                "description": "The guide's summary_zh and summary_en as the token tree the panel renders",
+            },
         },
     ),
     "AdminKiosk": _obj(

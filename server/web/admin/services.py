@@ -19,6 +19,7 @@ from typing import Any
 from flask import Response, current_app, request
 from werkzeug.routing import BaseConverter
 
+from ...catalogue import markdown
 from ...catalogue.editing import catalogue_facts, refuse_in_use, validate_service
 from ...config import now
 from ...db import get_session
@@ -166,7 +167,8 @@ def delete_service(slug: str):
 @api_bp.post("/services/check")
 @require("editor")
 def check_service():
-    """Check a posted service form without saving it: ``{"problems": [{field, zh, en}]}`` (empty: it may be saved)."""
+    """Check a posted service form without saving it: ``{"problems": [{field, zh, en}]}`` (empty: it may be
+    saved), and ``preview``: the guide's summaries as the token tree the panel renders (``catalogue.markdown``)."""
     reject_unknown_args()
     if not request.is_json:
         raise ApiError(
@@ -179,7 +181,13 @@ def check_service():
         raise bad_parameter("body", "不是有效的 JSON", "is not valid JSON")
     if isinstance(form, dict):
         form = drafts.plain(form)  # a form read from GET /services/<slug> carries its version
-    return {"problems": validate_service(form, catalogue_facts(get_session()))}
+    guide = form.get("guide") if isinstance(form, dict) else None
+    preview = {
+        key: markdown.tree(guide[key])
+        for key in ("summary_zh", "summary_en")
+        if isinstance(guide, dict) and isinstance(guide.get(key), str)
+    }
+    return {"problems": validate_service(form, catalogue_facts(get_session())), "preview": preview}
 
 
 # ---- the catalogue's draft, publishing and versions ----
