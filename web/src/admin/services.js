@@ -61,8 +61,8 @@ async function drawBar() {
 async function act(run, done) {
   try {
     await run();
-    status(done);
     await drawBar();
+    status(done);
   } catch (error) {
     status(message(error), 'error');
   }
@@ -226,8 +226,8 @@ async function drawEditor(slug) {
     clearTimeout(timer);
     try {
       form = await api('PATCH', `/services/${encodeURIComponent(slug)}`, current());
-      status(`已保存到草稿（第 ${form.version} 版）/ Saved to the draft (version ${form.version})`);
       await drawBar();
+      status(`已保存到草稿（第 ${form.version} 版）/ Saved to the draft (version ${form.version})`);
     } catch (error) {
       status(message(error), 'error');
       for (const p of error.error?.details || []) {
