@@ -14,6 +14,7 @@ const isAdmin = root.dataset.role === 'admin';
 const host = root.querySelector('[data-services="root"]');
 const bar = root.querySelector('[data-draft="bar"]');
 const CHECK_DELAY_MS = 400;
+const MATERIAL_FORMS = [['原件', '原件 / Original'], ['复印件', '复印件 / Copy'], ['原件和复印件', '原件和复印件 / Original and copy']];
 
 function message(error) {
   return bilingual(error.error?.message, error.error?.message_en) || String(error);
@@ -120,7 +121,7 @@ function number(value) {
 }
 
 async function drawEditor(slug) {
-  let form = await api('GET', `/services/${encodeURIComponent(slug)}`);
+  const form = await api('GET', `/services/${encodeURIComponent(slug)}`);
   const inputs = {};
   const materials = el('ol', { class: 'admin-materials', 'data-services': 'materials' });
   const previews = { summary_zh: el('div', { 'data-preview': 'summary_zh' }), summary_en: el('div', { 'data-preview': 'summary_en' }) };
@@ -133,10 +134,25 @@ async function drawEditor(slug) {
     out.promised_limit_days = days(inputs.promised);
     out.online = { pc: inputs.pc.value, mobile: inputs.mobile.value };
     out.appointment = { ...out.appointment, url: inputs.appointment.value || null };
+    out.fees = { ...out.fees, charged: inputs.charged.checked, description: inputs.fees.value };
+    out.appointment = { ...out.appointment, supported: inputs.appointment_supported.checked };
     out.keywords = inputs.keywords.value.split(/[,，]/).map((k) => k.trim()).filter(Boolean);
     if (out.guide) out.guide = { ...out.guide, summary_zh: inputs.summary_zh.value, summary_en: inputs.summary_en.value };
     return out;
   }
+
+  const steps = el('ol', { class: 'admin-steps', 'data-services': 'process' }, form.process.map((step, i) => el('li', {},
+    ...['zh', 'en'].map((lang) => {
+      const name = text(step.name[lang]);
+      name.addEventListener('input', () => { step.name[lang] = name.value; scheduleCheck(); });
+      return field(`process[${i}].name.${lang}`, lang === 'zh' ? '环节（中文）/ Step (Chinese)' : '环节（英文）/ Step (English)', name);
+    }),
+    ...['zh', 'en'].map((lang) => {
+      const description = el('textarea', { rows: '2' });
+      description.value = step.description[lang];
+      description.addEventListener('input', () => { step.description[lang] = description.value; scheduleCheck(); });
+      return field(`process[${i}].description.${lang}`, lang === 'zh' ? '说明（中文）/ Description (Chinese)' : '说明（英文）/ Description (English)', description);
+    }))));
 
   function drawMaterials() {
     materials.replaceChildren(...form.materials.map((m, i) => {
@@ -158,12 +174,25 @@ async function drawEditor(slug) {
       const required = el('input', { type: 'checkbox' });
       required.checked = m.required;
       required.addEventListener('change', () => { m.required = required.checked; scheduleCheck(); });
+      const kind = el('select', {}, MATERIAL_FORMS.map(([value, label]) => el('option', { value, text: label })));
+      kind.value = m.form;
+      kind.addEventListener('change', () => { m.form = kind.value; scheduleCheck(); });
+      const notes = ['zh', 'en'].map((lang) => {
+        const input = text(m.notes?.[lang]);
+        input.addEventListener('input', () => {
+          const pair = { zh: m.notes?.zh ?? '', en: m.notes?.en ?? '', [lang]: input.value };
+          m.notes = pair.zh || pair.en ? pair : null;
+          scheduleCheck();
+        });
+        return field(`materials[${i}].notes.${lang}`, lang === 'zh' ? '备注（中文）/ Notes (Chinese)' : '备注（英文）/ Notes (English)', input);
+      });
       return el('li', { 'data-material': String(i) },
         el('span', { class: 'admin-material-name', text: `${m.name.zh} / ${m.name.en}` }),
         up, down,
         field(`materials[${i}].required`, '必需 / Required', required),
+        field(`materials[${i}].form`, '原件或复印件 / Original or copy', kind),
         field(`materials[${i}].copies`, '份数 / Copies', copies),
-        el('span', { text: ` ${m.form} · ${m.medium}` }));
+        ...notes);
     }));
   }
 
@@ -175,6 +204,11 @@ async function drawEditor(slug) {
   inputs.mobile = text(form.online.mobile);
   inputs.appointment = text(form.appointment.url);
   inputs.keywords = text(form.keywords.join('，'));
+  inputs.charged = el('input', { type: 'checkbox' });
+  inputs.charged.checked = form.fees.charged;
+  inputs.fees = text(form.fees.description);
+  inputs.appointment_supported = el('input', { type: 'checkbox' });
+  inputs.appointment_supported.checked = form.appointment.supported;
   inputs.summary_zh = el('textarea', { rows: '6' });
   inputs.summary_zh.value = form.guide?.summary_zh ?? '';
   inputs.summary_en = el('textarea', { rows: '6' });
@@ -190,8 +224,12 @@ async function drawEditor(slug) {
     field('promised_limit_days', '承诺时限（天）/ Promised limit (days)', inputs.promised),
     field('online.pc', '网上办理地址 / Online address', inputs.pc),
     field('online.mobile', '手机办理地址 / Mobile address', inputs.mobile),
+    field('appointment.supported', '支持预约 / Appointments', inputs.appointment_supported),
     field('appointment.url', '预约地址 / Appointment address', inputs.appointment),
-    field('keywords', '关键词 / Keywords', inputs.keywords),
+    field('keywords', '关键词（同义词，逗号分隔）/ Keywords and synonyms (comma-separated)', inputs.keywords),
+    field('fees.charged', '收费 / Charged', inputs.charged),
+    field('fees.description', '收费说明 / Fees', inputs.fees),
+    el('h3', { text: '办理流程 / Process' }), steps,
     el('h3', { text: '申请材料 / Materials' }), materials,
     el('h3', { text: '办事指南 / Guide' }),
     field('guide.summary_zh', '指南（中文，Markdown）/ Guide (Chinese)', inputs.summary_zh), previews.summary_zh,
@@ -220,14 +258,18 @@ async function drawEditor(slug) {
     clearTimeout(timer);
     timer = setTimeout(() => check().catch((error) => status(message(error), 'error')), CHECK_DELAY_MS);
   }
-  for (const input of Object.values(inputs)) input.addEventListener('input', scheduleCheck);
+  for (const input of Object.values(inputs)) {
+    input.addEventListener('input', scheduleCheck);
+    input.addEventListener('change', scheduleCheck);
+  }
 
   save.addEventListener('click', async () => {
     clearTimeout(timer);
     try {
-      form = await api('PATCH', `/services/${encodeURIComponent(slug)}`, current());
+      const saved = await api('PATCH', `/services/${encodeURIComponent(slug)}`, current());
       await drawBar();
-      status(`已保存到草稿（第 ${form.version} 版）/ Saved to the draft (version ${form.version})`);
+      await drawEditor(slug); // the form as saved, with its new version
+      status(`已保存到草稿（第 ${saved.version} 版）/ Saved to the draft (version ${saved.version})`);
     } catch (error) {
       status(message(error), 'error');
       for (const p of error.error?.details || []) {
