@@ -77,7 +77,7 @@ def test_an_edit_reaches_citizens_only_when_published_and_a_version_restores(app
         public.get(f"/api/v1/services/{SERVICE}").get_json()["name"]["zh"] == before.get_json()["name"]["zh"]
     )
 
-    log = boss.get("/api/v1/admin/audit", query_string={"scope": "catalogue"}).get_json()["entries"]
+    log = editor.get("/api/v1/admin/audit", query_string={"scope": "catalogue"}).get_json()["entries"]
     assert [(e["action"], e["object_type"], e["user"]) for e in log] == [
         ("restore", "version", "boss"),
         ("publish", "version", "boss"),

@@ -1,7 +1,7 @@
 """Drafts → publish → versions → restore, for any *scope* of editable data, with the audit log.
 
 A scope is a string: ``hall:<slug>`` (a hall's facts and counters, ``halldata``) or ``catalogue`` (the shared
-services, later). What differs per scope sits behind a :class:`ScopeKind` in a small registry: how to find
+services, ``cataloguedata``). What differs per scope sits behind a :class:`ScopeKind` in a small registry: how to find
 its target (a hall row), snapshot it from the live tables, apply a snapshot to them, check one object or the
 whole snapshot, and check it against the published hall model. Everything else is here, once:
 
