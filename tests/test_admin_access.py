@@ -25,6 +25,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("POST", "/admin/login"): "public",
     ("GET", "/admin/"): ALL,
     ("GET", "/admin/kiosks"): ALL,
+    ("GET", "/admin/services"): ALL,
+    ("GET", "/admin/services/<service:slug>"): ALL,
     ("POST", "/admin/logout"): ALL,
     ("GET", "/api/v1/admin/session"): ALL,
     ("POST", "/api/v1/admin/session"): "public",
@@ -35,6 +37,15 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/api/v1/admin/services"): ALL,
     ("GET", "/api/v1/admin/services/<service:slug>"): ALL,
     ("POST", "/api/v1/admin/services/check"): EDITORS_UP,
+    ("POST", "/api/v1/admin/services"): EDITORS_UP,
+    ("PATCH", "/api/v1/admin/services/<service:slug>"): EDITORS_UP,
+    ("DELETE", "/api/v1/admin/services/<service:slug>"): EDITORS_UP,
+    ("GET", "/api/v1/admin/catalogue/draft/diff"): ALL,
+    ("DELETE", "/api/v1/admin/catalogue/draft"): ADMIN_ONLY,
+    ("POST", "/api/v1/admin/catalogue/publish"): ADMIN_ONLY,
+    ("GET", "/api/v1/admin/catalogue/versions"): ALL,
+    ("GET", "/api/v1/admin/catalogue/versions/<int:number>"): ALL,
+    ("POST", "/api/v1/admin/catalogue/versions/<int:number>/restore"): ADMIN_ONLY,
     ("GET", "/api/v1/admin/kiosks"): ALL,
     ("POST", "/api/v1/admin/kiosks"): ADMIN_ONLY,
     ("GET", "/api/v1/admin/kiosks/<kiosk>"): READ_HALL,
@@ -165,6 +176,7 @@ def test_every_write_needs_the_csrf_token(app, method, rule):
         .replace("<kiosk>", _fresh_kiosk(app))
         .replace("<number>", "A01")
         .replace("<int:number>", "1")
+        .replace("<service:slug>", SERVICE)
     )
     response = client.open(path, method=method, headers={"Accept": "application/json"})
     assert response.status_code == 403

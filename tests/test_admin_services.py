@@ -30,7 +30,8 @@ def test_the_list_filters_by_text_and_department_and_pages(editor):
     slugs = [s["slug"] for s in everything["services"] + rest]
     assert slugs == sorted(slugs)
     first = everything["services"][0]
-    assert set(first) == {"slug", "code", "name", "department", "type", "updated_at", "url"}
+    assert set(first) == {"slug", "code", "name", "department", "type", "version", "changed", "url"}
+    assert not first["changed"] and not everything["draft"] and everything["removed"] == []
 
     pages = [editor.get(f"/api/v1/admin/services?per_page=7&page={n}").get_json() for n in (1, 2)]
     assert [s["slug"] for s in pages[0]["services"] + pages[1]["services"]] == slugs[:14]
@@ -66,7 +67,9 @@ def test_one_item_is_its_form_and_a_missing_one_is_404(editor):
 
 def test_check_answers_every_problem_at_its_field_and_saves_nothing(editor):
     form = editor.get("/api/v1/admin/services/bdc-dygh").get_json()
-    assert editor.post("/api/v1/admin/services/check", json=form).get_json() == {"problems": []}
+    checked = editor.post("/api/v1/admin/services/check", json=form).get_json()
+    assert checked["problems"] == [] and set(checked["preview"]) == {"summary_zh", "summary_en"}
+    assert checked["preview"]["summary_zh"][0]  # the token tree the panel renders
     form["materials"][1]["copies"] = -2
     form["guide"]["summary_en"] = "[click](javascript:alert(1))"
     form["online"]["pc"] = "https://evil.example.com/"

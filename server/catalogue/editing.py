@@ -454,19 +454,15 @@ def _apply_one(session: Session, form: dict[str, Any], departments: dict[str, De
     return True
 
 
-def apply_catalogue(session: Session, snapshot: dict[str, Any]) -> dict[str, list[str]]:
-    """Make the catalogue *snapshot* (``{"services": {slug: form}}``) the catalogue: services upserted by
-    slug, those not in it removed — refused (ServiceInUse) while a counter handles one. Every form is
-    checked first (CatalogueError); nothing is written unless all pass. Answers the slugs ``added``,
-    ``changed`` and ``removed``; the caller commits."""
+def catalogue_problems(session: Session, snapshot: Any) -> list[dict[str, str]]:
+    """Every problem of catalogue *snapshot* (``{"services": {slug: form}}``), each service's fields as
+    ``services.<slug>.<field>``: each form checked against the others (codes used twice) and the departments
+    of the database."""
     services = snapshot.get("services") if isinstance(snapshot, dict) else None
     if not isinstance(services, dict):
-        raise CatalogueError(
-            [_problem("services", "应为以事项标识为键的对象", "must be an object keyed by slug")]
-        )
-    existing = catalogue_facts(session)
+        return [_problem("services", "应为以事项标识为键的对象", "must be an object keyed by slug")]
     codes = {f.get("code"): slug for slug, f in services.items() if isinstance(f, dict)}
-    facts = Facts(existing.departments, codes)
+    facts = Facts(catalogue_facts(session).departments, codes)
     problems: list[dict[str, str]] = []
     for slug, form in services.items():
         found = validate_service(form, facts)
@@ -485,18 +481,33 @@ def apply_catalogue(session: Session, snapshot: dict[str, Any]) -> dict[str, lis
                 )
             )
         seen.setdefault(code, slug)
-    _refuse(problems)
+    return problems
+
+
+def refuse_in_use(session: Session, slug: str) -> None:
+    """ServiceInUse (409, naming the counters as ``<hall>/<number>``) while any counter handles *slug*."""
+    counters = session.execute(
+        select(Counter.number, Counter.hall_id)
+        .join(Counter.services)
+        .where(ServiceItem.slug == slug)
+        .order_by(Counter.hall_id, Counter.number)
+    ).all()
+    if counters:
+        halls = dict(session.execute(select(Hall.id, Hall.slug)).all())
+        raise ServiceInUse(slug, [f"{halls[h]}/{n}" for n, h in counters])
+
+
+def apply_catalogue(session: Session, snapshot: dict[str, Any]) -> dict[str, list[str]]:
+    """Make the catalogue *snapshot* (``{"services": {slug: form}}``) the catalogue: services upserted by
+    slug, those not in it removed — refused (ServiceInUse) while a counter handles one. Every form is
+    checked first (CatalogueError); nothing is written unless all pass. Answers the slugs ``added``,
+    ``changed`` and ``removed``; the caller commits."""
+    _refuse(catalogue_problems(session, snapshot))
+    services = snapshot["services"]
+    existing = catalogue_facts(session)
     removed = sorted(set(existing.codes.values()) - set(services))
     for slug in removed:
-        counters = session.execute(
-            select(Counter.number, Counter.hall_id)
-            .join(Counter.services)
-            .where(ServiceItem.slug == slug)
-            .order_by(Counter.hall_id, Counter.number)
-        ).all()
-        if counters:
-            halls = dict(session.execute(select(Hall.id, Hall.slug)).all())
-            raise ServiceInUse(slug, [f"{halls[h]}/{n}" for n, h in counters])
+        refuse_in_use(session, slug)
     departments = {d.code: d for d in session.scalars(select(Department))}
     for item in session.scalars(select(ServiceItem).where(ServiceItem.slug.in_(removed))):
         session.delete(item)

@@ -1,7 +1,7 @@
 """Drafts → publish → versions → restore, for any *scope* of editable data, with the audit log.
 
 A scope is a string: ``hall:<slug>`` (a hall's facts and counters, ``halldata``) or ``catalogue`` (the shared
-services, later). What differs per scope sits behind a :class:`ScopeKind` in a small registry: how to find
+services, ``cataloguedata``). What differs per scope sits behind a :class:`ScopeKind` in a small registry: how to find
 its target (a hall row), snapshot it from the live tables, apply a snapshot to them, check one object or the
 whole snapshot, and check it against the published hall model. Everything else is here, once:
 
@@ -246,7 +246,9 @@ def get_object(session: Session, scope: Scope, collection: str, key: str | None)
 
 def _missing(scope: Scope, collection: str, key: str | None) -> DraftError:
     kind = scope.kind.collections.get(collection, collection)
-    return DraftError("not_found", f"找不到 {kind}：{key}", f"{kind} not found: {key}", status=404, key=key)
+    return DraftError(
+        "not_found", f"找不到 {kind}：{key}", f"{kind} not found: {key}", status=404, details={"key": key}
+    )
 
 
 def _type(kind: ScopeKind, collection: str) -> str:
@@ -566,4 +568,5 @@ def version_doc(row: PublishedVersion, *, with_snapshot: bool = False) -> dict[s
     return doc
 
 
+from . import cataloguedata as _cataloguedata  # noqa: E402,F401  (registers the ``catalogue`` scope kind)
 from . import halldata as _halldata  # noqa: E402,F401  (registers the ``hall`` scope kind)

@@ -351,7 +351,8 @@ def _audit_filter() -> audit.Filter:
     user = current().user
     within = None
     if user.role == "editor":
-        within = tuple(f"hall:{h.slug}" for h in user.halls)
+        # Their halls, and the catalogue every editor may edit (services.py).
+        within = (*(f"hall:{h.slug}" for h in user.halls), "catalogue")
         if scope is not None and scope not in within:
             raise ApiError(
                 403,

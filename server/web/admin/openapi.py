@@ -112,14 +112,15 @@ SCHEMAS: dict[str, Any] = {
             "services": {
                 "type": "array",
                 "items": _obj(
-                    ["slug", "code", "name", "department", "type", "updated_at", "url"],
+                    ["slug", "code", "name", "department", "type", "version", "changed", "url"],
                     {
                         "slug": STRING,
                         "code": STRING,
                         "name": _ref("Bilingual"),
                         "department": STRING,
                         "type": STRING,
-                        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+                        "version": {"type": "integer"},
+                        "changed": {"type": "boolean", "description": "Added or changed in the draft"},
                         "url": STRING,
                     },
                 ),
@@ -127,6 +128,8 @@ SCHEMAS: dict[str, Any] = {
             "total": {"type": "integer", "minimum": 0},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
+            "draft": {"type": "boolean", "description": "Whether the catalogue has a draft"},
+            "removed": {"type": "array", "items": STRING, "description": "Slugs the draft removes"},
         },
     ),
     "AdminServiceForm": {
@@ -134,6 +137,25 @@ SCHEMAS: dict[str, Any] = {
         "description": "One service item's editable data. The guide's summaries are Markdown of the safe "
         "subset (bold, italic, lists, links to allowed government addresses).",
     },
+    "AdminService": {
+        **FORM_SCHEMA,
+        "required": [*FORM_SCHEMA["required"], "version"],
+        "properties": {
+            **FORM_SCHEMA["properties"],
+            "version": {"type": "integer", "description": "Raised by every saved change; send it back."},
+        },
+        "description": "A service item of the catalogue's draft, with its version.",
+    },
+    "AdminServiceEdit": {
+        "type": "object",
+        "description": "Fields of AdminServiceForm to change (each replaced whole), with the version read "
+        "(or send If-Match).",
+        "properties": {"version": {"type": "integer"}},
+    },
+    "AdminCatalogueVersionList": _obj(
+        ["scope", "versions"],
+        {"scope": STRING, "versions": {"type": "array", "items": _ref("AdminVersion")}},
+    ),
     "AdminServiceProblems": _obj(
         ["problems"],
         {
@@ -151,7 +173,11 @@ SCHEMAS: dict[str, Any] = {
                     },
                 ),
                 "description": "Every problem at its field; empty when the form may be saved.",
-            }
+            },
+            "preview": {
+                "type": "object",
+                "description": "The guide's summary_zh and summary_en as the token tree the panel renders",
+            },
         },
     ),
     "AdminKiosk": _obj(
@@ -479,17 +505,60 @@ PATHS.update(
                         "Page size",
                     ),
                 ],
-            )
+            ),
+            "post": _op(
+                "addAdminService",
+                "Add a service item to the catalogue's draft / 新增事项（草稿）",
+                ("201", _json("AdminService", "The item as saved; Location names it")),
+                [UNAUTHENTICATED, CSRF, BAD_JSON, NOT_JSON, ("409", "The slug is taken"), INVALID],
+                WRITE,
+                requestBody=_body("AdminServiceForm"),
+            ),
         },
         "/admin/services/{slug}": {
             "get": _op(
                 "getAdminService",
-                "One service item's editable form / 事项表单",
-                ("200", _json("AdminServiceForm", "The canonical form")),
+                "One service item's editable form in the catalogue's draft / 事项表单",
+                ("200", _json("AdminService", "The canonical form with its version (also as ETag)")),
                 [UNAUTHENTICATED, ("400", "Malformed slug"), ("404", "No such service item")],
                 READ,
                 parameters=[SLUG],
-            )
+            ),
+            "patch": _op(
+                "changeAdminService",
+                "Change a service item in the catalogue's draft / 修改事项（草稿）",
+                ("200", _json("AdminService", "The item as saved, with its new version")),
+                [
+                    UNAUTHENTICATED,
+                    CSRF,
+                    BAD_JSON,
+                    ("404", "No such service item"),
+                    NOT_JSON,
+                    CONFLICT,
+                    INVALID,
+                    NO_VERSION,
+                ],
+                WRITE,
+                parameters=[SLUG, IF_MATCH],
+                requestBody=_body("AdminServiceEdit"),
+            ),
+            "delete": _op(
+                "deleteAdminService",
+                "Remove a service item in the catalogue's draft / 删除事项（草稿）",
+                ("204", {"description": "Removed from the draft"}),
+                [
+                    UNAUTHENTICATED,
+                    CSRF,
+                    ("404", "No such service item"),
+                    (
+                        "409",
+                        "Changed since the version sent, or still handled by counters (details.counters)",
+                    ),
+                    NO_VERSION,
+                ],
+                WRITE,
+                parameters=[SLUG, IF_MATCH],
+            ),
         },
         "/admin/services/check": {
             "post": _op(
@@ -811,3 +880,81 @@ TAG = {
     "name": "admin",
     "description": "Staff administration: signed-in staff only, same origin, never cached.",
 }
+
+PATHS.update(
+    {
+        "/admin/catalogue/draft/diff": {
+            "get": _op(
+                "catalogueDraftDiff",
+                "The catalogue's draft against the published version / 事项草稿差异",
+                ("200", _json("AdminDiff", "Services added, changed field by field, removed")),
+                [UNAUTHENTICATED],
+                READ,
+            )
+        },
+        "/admin/catalogue/draft": {
+            "delete": _op(
+                "discardCatalogueDraft",
+                "Discard the catalogue's draft (admins) / 放弃事项草稿",
+                ("204", {"description": "Discarded"}),
+                [UNAUTHENTICATED, CSRF, ("404", "No draft")],
+                WRITE,
+            )
+        },
+        "/admin/catalogue/publish": {
+            "post": _op(
+                "publishCatalogue",
+                "Publish the catalogue's draft as a new version, atomically (admins) / 发布事项目录",
+                ("201", _json("AdminVersion", "The new version; Location names it")),
+                [
+                    UNAUTHENTICATED,
+                    CSRF,
+                    (
+                        "409",
+                        "No draft; published since the draft began; or a removed service is still handled "
+                        "by counters (details.counters)",
+                    ),
+                    INVALID,
+                ],
+                WRITE,
+                requestBody=_body("AdminPublish", required=False),
+            )
+        },
+        "/admin/catalogue/versions": {
+            "get": _op(
+                "listCatalogueVersions",
+                "The catalogue's published versions, newest first / 事项目录版本",
+                ("200", _json("AdminCatalogueVersionList", "Versions")),
+                [UNAUTHENTICATED],
+                READ,
+            )
+        },
+        "/admin/catalogue/versions/{number}": {
+            "get": _op(
+                "getCatalogueVersion",
+                "One published version of the catalogue with its snapshot / 事项目录版本内容",
+                ("200", _json("AdminVersion", "The version")),
+                [UNAUTHENTICATED, ("404", "No such version")],
+                READ,
+                parameters=[VERSION_N],
+            )
+        },
+        "/admin/catalogue/versions/{number}/restore": {
+            "post": _op(
+                "restoreCatalogueVersion",
+                "Publish an earlier version of the catalogue again as a new one (admins) / 恢复事项目录版本",
+                ("201", _json("AdminVersion", "The new version")),
+                [
+                    UNAUTHENTICATED,
+                    CSRF,
+                    ("404", "No such version"),
+                    ("409", "A service it removes is still handled by counters (details.counters)"),
+                    INVALID,
+                ],
+                WRITE,
+                parameters=[VERSION_N],
+                requestBody=_body("AdminPublish", required=False),
+            )
+        },
+    }
+)
