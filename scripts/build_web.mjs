@@ -32,6 +32,7 @@ const result = await esbuild.build({
     { in: 'src/admin.css', out: 'admin' }, // the staff pages (server/templates/admin)
     { in: 'src/admin/kiosks.js', out: 'admin-kiosks' }, // /admin/kiosks (server/templates/admin/kiosks.html)
     { in: 'src/admin/services.js', out: 'admin-services' }, // /admin/services (server/templates/admin/services.html)
+    { in: 'src/admin/main.js', out: 'admin' }, // their script (server/templates/admin/app.html)
   ],
   outdir: dist,
   bundle: true,

@@ -1,5 +1,10 @@
 """The staff pages: ``/admin/login`` (a plain form, no script), ``/admin`` (the shell: who is signed in,
-role, halls, a nav that later parts extend) and ``/admin/logout`` (POST with the CSRF token).
+role, halls, a nav that later parts extend), ``/admin/logout`` (POST with the CSRF token), and the pages of
+a hall's draft — ``/admin/halls/<hall>`` (its facts), ``…/counters``, ``…/versions`` — and ``/admin/audit``.
+
+The draft pages are one shell (``admin/app.html``) whose work is done by the module ``web/src/admin/main.js``
+against the admin API; the page passes it what it needs (hall, role, CSRF token, the hall's zones, floors and
+departments) as JSON in ``<script type="application/json" id="admin-data">``, as the tour passes its document.
 
 Chinese by default; ``?lang=en`` (kept through the form as a hidden field) switches to English.
 """
@@ -10,15 +15,17 @@ import hmac
 import secrets
 from typing import Any
 
-from flask import Response, current_app, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
+from sqlalchemy import select
 
-from ...accounts.users import may_read_hall
+from ...accounts.users import may_edit_hall, may_read_hall
 from ...config import now
 from ...db import get_session
 from ...kiosks import registry
+from ...models import Department, Hall
 from ...problems import HallError
 from ...vocabulary import ROLES
-from ..pages import asset_url
+from ..pages import asset_url, json_script
 from . import pages_bp
 from .auth import (
     LOGIN_CSRF_COOKIE,
@@ -63,6 +70,12 @@ TEXT = {
         "uptime": "已运行（秒）",
         "errors": "最近的错误",
         "no_kiosks": "尚未登记自助终端",
+        "nav_audit": "操作记录",
+        "nav_facts": "大厅信息",
+        "nav_counters": "窗口",
+        "nav_versions": "发布版本",
+        "manage": "管理",
+        "loading": "正在加载…",
     },
     "en": {
         "title": "Staff sign-in",
@@ -94,10 +107,26 @@ TEXT = {
         "uptime": "Uptime (s)",
         "errors": "Latest errors",
         "no_kiosks": "No kiosk registered yet",
+        "nav_audit": "Audit log",
+        "nav_facts": "Hall facts",
+        "nav_counters": "Counters",
+        "nav_versions": "Versions",
+        "manage": "Manage",
+        "loading": "Loading…",
     },
 }
 # The nav of the staff pages: (endpoint, text key). Later parts (counters, services …) add their rows.
-NAV: list[tuple[str, str]] = [("admin_pages.home", "nav_home"), ("admin_pages.kiosks", "nav_kiosks")]
+NAV: list[tuple[str, str]] = [
+    ("admin_pages.home", "nav_home"),
+    ("admin_pages.kiosks", "nav_kiosks"),
+    ("admin_pages.audit", "nav_audit"),
+]
+# The tabs of one hall's pages: (endpoint, text key).
+HALL_NAV: list[tuple[str, str]] = [
+    ("admin_pages.hall", "nav_facts"),
+    ("admin_pages.counters", "nav_counters"),
+    ("admin_pages.versions", "nav_versions"),
+]
 
 
 def _lang() -> str:
@@ -110,6 +139,9 @@ def _context(lang: str, **extra: Any) -> dict[str, Any]:
         "lang": lang,
         "t": TEXT[lang],
         "switch_args": {"lang": "en"} if other == "en" else {},
+        "switch_url": url_for(
+            request.endpoint, **(request.view_args or {}), **({"lang": "en"} if other == "en" else {})
+        ),
         "lang_args": {"lang": "en"} if lang == "en" else {},
         "asset_url": asset_url,
         **extra,
@@ -163,6 +195,11 @@ def home():
             user=user,
             role=getattr(ROLES[user.role], lang),
             halls=[{"slug": h.slug, "name": h.name_en if lang == "en" else h.name_zh} for h in user.halls],
+            readable=[
+                {"slug": h.slug, "name": h.name_en if lang == "en" else h.name_zh}
+                for h in get_session().scalars(select(Hall).order_by(Hall.slug))
+                if may_read_hall(user, h.slug)
+            ],
             csrf_token=staff.csrf_token,
             nav=NAV,
         ),
@@ -186,6 +223,89 @@ def kiosks():
         "admin/kiosks.html",
         **_context(lang, kiosks=rows, csrf_token=staff.csrf_token, nav=NAV, refresh=interval),
     )
+
+
+def _hall_facts(row: Hall) -> dict[str, Any]:
+    """What the counter form chooses from: the hall's floors, zones and every department."""
+    departments = get_session().scalars(select(Department).order_by(Department.code))
+    return {
+        "slug": row.slug,
+        "name": {"zh": row.name_zh, "en": row.name_en},
+        "floors": [{"level": f.level, "name": {"zh": f.name_zh, "en": f.name_en}} for f in row.floors],
+        "zones": [
+            {"code": z.code, "floor": z.floor.level, "name": {"zh": z.name_zh, "en": z.name_en}}
+            for z in sorted(row.zones, key=lambda z: z.code)
+        ],
+        "departments": [{"code": d.code, "name": {"zh": d.name_zh, "en": d.name_en}} for d in departments],
+    }
+
+
+def _app_page(page: str, hall: str | None = None):
+    """The shell of a page drawn by ``web/src/admin/main.js``, with its data as JSON."""
+    lang = _lang()
+    staff = current()
+    user = staff.user
+    row = None
+    if hall is not None:
+        row = get_session().scalar(select(Hall).where(Hall.slug == hall))
+        if row is None:
+            abort(404)
+    data = {
+        "page": page,
+        "lang": lang,
+        "user": user.name,
+        "role": user.role,
+        "csrf": staff.csrf_token,
+        "may_edit": bool(row is not None and may_edit_hall(user, row.slug)),
+        "hall": _hall_facts(row) if row is not None else None,
+        "halls": [
+            h.slug
+            for h in get_session().scalars(select(Hall).order_by(Hall.slug))
+            if may_read_hall(user, h.slug)
+        ],
+    }
+    hall_name = (row.name_en if lang == "en" else row.name_zh) if row is not None else None
+    return render_template(
+        "admin/app.html",
+        **_context(
+            lang,
+            page=page,
+            hall=row.slug if row is not None else None,
+            hall_name=hall_name,
+            csrf_token=staff.csrf_token,
+            nav=NAV,
+            hall_nav=HALL_NAV if row is not None else [],
+            data_json=json_script(data),
+        ),
+    )
+
+
+@pages_bp.get("/halls/<hall>")
+@require("viewer", hall_from="hall")
+def hall(hall: str):
+    """A hall's facts (hours, address, phone, transport) and the draft bar."""
+    return _app_page("facts", hall)
+
+
+@pages_bp.get("/halls/<hall>/counters")
+@require("viewer", hall_from="hall")
+def counters(hall: str):
+    """The draft's counters: table, filters, sort, the edit form; the draft bar."""
+    return _app_page("counters", hall)
+
+
+@pages_bp.get("/halls/<hall>/versions")
+@require("viewer", hall_from="hall")
+def versions(hall: str):
+    """The hall's published versions: view one, restore one as a new version; the draft bar."""
+    return _app_page("versions", hall)
+
+
+@pages_bp.get("/audit")
+@require("viewer")
+def audit():
+    """The audit log: filters, pages, CSV export."""
+    return _app_page("audit")
 
 
 @pages_bp.post("/logout")
