@@ -9,6 +9,13 @@ import { getLang, pair, s } from './strings.js';
 
 const SORTS = ['number', 'name', 'floor', 'zone', 'department', 'status'];
 
+/** A value as JSON with its keys sorted, so two objects compare equal whatever their key order. */
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  return JSON.stringify(value ?? null);
+}
+
 function typeLabel(type) {
   return getLang() === 'en' ? COUNTER_TYPES[type] || type : type;
 }
@@ -97,10 +104,10 @@ export class CountersPage {
     this.show(counter);
   }
 
-  show(counter, note = null) {
+  show(counter, note = null, overrides = null) {
     const { data } = this.context;
     this.editor.hidden = false;
-    this.editor.replaceChildren(data.may_edit ? this.form(counter, note) : this.readOnly(counter));
+    this.editor.replaceChildren(data.may_edit ? this.form(counter, note, overrides) : this.readOnly(counter));
     this.editor.scrollIntoView({ block: 'start' });
     this.editor.querySelector('input, select, button')?.focus();
   }
@@ -119,32 +126,34 @@ export class CountersPage {
       el('dl', { class: 'admin-who' }, rows.flatMap(([k, v]) => [el('dt', { text: s(k) }), el('dd', { text: show(v) })])), close);
   }
 
-  form(counter, note) {
+  /** The edit form of *counter* (null: a new one), its fields showing *overrides* where given. */
+  form(counter, note, overrides = null) {
     const { api, base } = this.context;
     const hall = this.hall;
     const c = counter ?? {
       number: '', name: { zh: '', en: '' }, type: Object.keys(COUNTER_TYPES)[0], department: null, zone: hall.zones[0]?.code,
       floor: hall.zones[0]?.floor, status: 'open', notice: null, hours: null, phone: null, low_counter: false, node: '', services: [],
     };
+    const v = { ...c, ...(overrides ?? {}) };
     const input = (value, attrs = {}) => el('input', { type: 'text', value: value ?? '', ...attrs });
     const f = {
-      number: input(c.number, { autocomplete: 'off', readonly: counter ? true : null }),
-      nameZh: input(c.name?.zh), nameEn: input(c.name?.en),
-      type: el('select', {}, options(Object.keys(COUNTER_TYPES).map((k) => [k, typeLabel(k)]), c.type)),
-      department: el('select', {}, options(hall.departments.map((d) => [d.code, `${pair(d.name)} (${d.code})`]), c.department, { blank: '—' })),
-      zone: el('select', {}, options(hall.zones.map((z) => [z.code, pair(z.name)]), c.zone)),
-      floor: el('select', {}, options(hall.floors.map((fl) => [fl.level, pair(fl.name)]), c.floor)),
-      status: el('select', {}, options(Object.entries(COUNTER_STATUSES).map(([k, v]) => [k, pair(v)]), c.status)),
-      noticeZh: input(c.notice?.zh, { placeholder: '系统升级，暂停至 14:00' }), noticeEn: input(c.notice?.en),
-      phone: input(c.phone, { type: 'tel' }),
-      low: el('input', { type: 'checkbox', checked: c.low_counter }),
-      node: input(c.node, { autocomplete: 'off' }),
+      number: input(v.number, { autocomplete: 'off', readonly: counter ? true : null }),
+      nameZh: input(v.name?.zh), nameEn: input(v.name?.en),
+      type: el('select', {}, options(Object.keys(COUNTER_TYPES).map((k) => [k, typeLabel(k)]), v.type)),
+      department: el('select', {}, options(hall.departments.map((d) => [d.code, `${pair(d.name)} (${d.code})`]), v.department, { blank: '—' })),
+      zone: el('select', {}, options(hall.zones.map((z) => [z.code, pair(z.name)]), v.zone)),
+      floor: el('select', {}, options(hall.floors.map((fl) => [fl.level, pair(fl.name)]), v.floor)),
+      status: el('select', {}, options(Object.entries(COUNTER_STATUSES).map(([k, label]) => [k, pair(label)]), v.status)),
+      noticeZh: input(v.notice?.zh, { placeholder: '系统升级，暂停至 14:00' }), noticeEn: input(v.notice?.en),
+      phone: input(v.phone, { type: 'tel' }),
+      low: el('input', { type: 'checkbox', checked: v.low_counter }),
+      node: input(v.node, { autocomplete: 'off' }),
     };
-    const own = el('input', { type: 'checkbox', checked: Boolean(c.hours) });
-    const week = weekEditor('hours', c.hours ?? this.facts?.hours, this.facts?.hour_presets ?? {});
-    week.node.hidden = !c.hours;
+    const own = el('input', { type: 'checkbox', checked: Boolean(v.hours) });
+    const week = weekEditor('hours', v.hours ?? this.facts?.hours, this.facts?.hour_presets ?? {});
+    week.node.hidden = !v.hours;
     own.addEventListener('change', () => { week.node.hidden = !own.checked; });
-    const services = this.servicePicker(c.services);
+    const services = this.servicePicker(v.services);
     const read = () => ({
       number: f.number.value.trim(),
       name: { zh: f.nameZh.value.trim(), en: f.nameEn.value.trim() },
@@ -195,7 +204,7 @@ export class CountersPage {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const mine = read();
-      const body = counter ? Object.fromEntries(Object.entries(mine).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(c[k]))) : mine;
+      const body = counter ? Object.fromEntries(Object.entries(mine).filter(([k, v]) => canonical(v) !== canonical(c[k]))) : mine;
       try {
         const saved = counter
           ? await api.call('PATCH', `${base}/counters/${encodeURIComponent(c.number)}`, { body, version: c.version })
@@ -229,10 +238,7 @@ export class CountersPage {
     const reapply = el('button', { type: 'button', 'data-conflict': 'reapply', text: s('reapply') });
     reload.addEventListener('click', () => this.show(current));
     reapply.addEventListener('click', () => {
-      const merged = { ...current };
-      for (const [k, v] of Object.entries(mine)) merged[k] = v;
-      merged.version = current.version;
-      this.show({ ...merged });
+      this.show(current, null, mine);
       this.editor.querySelector('form').requestSubmit();
     });
     return el('div', { class: 'admin-conflict', role: 'alert', 'data-conflict-by': who || '' },
