@@ -75,6 +75,7 @@ TEXT = {
         "nav_counters": "窗口",
         "nav_versions": "发布版本",
         "manage": "管理",
+        "nav_public": "市民看到的大厅",
         "loading": "正在加载…",
     },
     "en": {
@@ -112,6 +113,7 @@ TEXT = {
         "nav_counters": "Counters",
         "nav_versions": "Versions",
         "manage": "Manage",
+        "nav_public": "The hall as citizens see it",
         "loading": "Loading…",
     },
 }
