@@ -307,7 +307,9 @@ def test_the_sign_in_form_signs_in_and_out(app):
     assert good.status_code == 303 and good.headers["Location"].endswith("/admin/")
     home = client.get("/admin/").get_data(as_text=True)
     assert 'data-who="name">editor.pn<' in home and "编辑" in home and "平南县政务服务中心" in home
-    assert client.get("/admin/?lang=en").get_data(as_text=True).count("Pingnan County") == 1
+    english_home = client.get("/admin/?lang=en").get_data(as_text=True)
+    assert english_home.count("Pingnan County") == 2  # the account's halls, and the link to manage it
+    assert 'href="/admin/halls/pingnan/counters?lang=en"' in english_home
     logout_token = _form_token(home)
     assert client.post("/admin/logout", data={}).status_code == 403  # no CSRF token
     out = client.post("/admin/logout", data={"csrf_token": logout_token})
