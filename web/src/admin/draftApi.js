@@ -1,5 +1,5 @@
 // The admin API from the draft pages (counters, facts, versions, audit): JSON in and out, the CSRF token on
-// error that carries the API's code, its message in the page's language and its details.
+// every write, and an error that carries the API's code, its message in the page's language and its details.
 import { getLang } from './strings.js';
 
 export class ApiProblem extends Error {
