@@ -395,7 +395,9 @@ def _target(session: Session, slug: str | None) -> Hall:
 
     hall = session.scalar(select(Hall).where(Hall.slug == (slug or "")))
     if hall is None:
-        raise DraftError("not_found", f"找不到大厅：{slug}", f"Hall not found: {slug}", status=404, key=slug)
+        raise DraftError(
+            "not_found", f"找不到大厅：{slug}", f"Hall not found: {slug}", status=404, details={"key": slug}
+        )
     return hall
 
 
