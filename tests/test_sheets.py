@@ -239,7 +239,8 @@ def test_ten_thousand_rows_are_read(app):
     body = [head]
     for i in range(10_000):
         r = list(good)
-        r[0], r[14] = f"X{i:04d}", f"counter:X{i:04d}"
+        number = f"{chr(65 + i // 1000)}{chr(65 + i // 100 % 10)}{i % 100:02d}"  # AA00 … JJ99, all new
+        r[0], r[14] = number, f"counter:{number}"
         body.append(r)
     out = io.StringIO()
     csv.writer(out).writerows(body)
