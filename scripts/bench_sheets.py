@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import openpyxl  # noqa: E402
+import openpyxl
 
-from server.publishing.halldata import CounterFacts  # noqa: E402
-from server.sheets import counters, table  # noqa: E402
+from server.publishing.halldata import CounterFacts
+from server.sheets import counters, table
 
 
 def _counters(n: int) -> dict[str, dict]:
