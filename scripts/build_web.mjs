@@ -31,6 +31,7 @@ const result = await esbuild.build({
     { in: 'src/tour.css', out: 'tour' },
     { in: 'src/admin.css', out: 'admin' }, // the staff pages (server/templates/admin)
     { in: 'src/admin/kiosks.js', out: 'admin-kiosks' }, // /admin/kiosks (server/templates/admin/kiosks.html)
+    { in: 'src/admin/import.js', out: 'admin-import' }, // the spreadsheet page (admin/import.html)
   ],
   outdir: dist,
   bundle: true,

@@ -25,6 +25,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("POST", "/admin/login"): "public",
     ("GET", "/admin/"): ALL,
     ("GET", "/admin/kiosks"): ALL,
+    ("GET", "/admin/import"): ALL,
+    ("GET", "/admin/halls/<hall>/import"): READ_HALL,
     ("POST", "/admin/logout"): ALL,
     ("GET", "/api/v1/admin/session"): ALL,
     ("POST", "/api/v1/admin/session"): "public",

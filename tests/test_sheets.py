@@ -298,3 +298,16 @@ def test_audit_exports_as_xlsx_with_the_csv_filters(app):
         io.BytesIO(client.get("/api/v1/admin/audit.xlsx?hall=pingnan").data)
     ).active
     assert other.max_row == 1
+
+
+def test_the_import_page_is_linked_and_offers_downloads_and_upload(app):
+    client = _client(app)
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/import"' in home
+    start = client.get("/admin/import")
+    assert start.status_code == 302 and start.headers["Location"].endswith(f"/admin/halls/{HALL}/import")
+    page = client.get(f"/admin/halls/{HALL}/import").get_data(as_text=True)
+    assert f'href="/api/v1/admin/halls/{HALL}/counters.xlsx"' in page and 'data-sheet="file"' in page
+    assert 'data-sheet="apply" disabled' in page and "admin-import" in page and "<script>" not in page
+    viewer = _client(app, "looker").get(f"/admin/halls/{HALL}/import").get_data(as_text=True)
+    assert 'data-sheet="file"' not in viewer and "counters.csv" in viewer  # viewers download only
