@@ -33,6 +33,7 @@ const result = await esbuild.build({
     { in: 'src/admin/kiosks.js', out: 'admin-kiosks' }, // /admin/kiosks (server/templates/admin/kiosks.html)
     { in: 'src/admin/services.js', out: 'admin-services' }, // /admin/services (server/templates/admin/services.html)
     { in: 'src/admin/main.js', out: 'admin' }, // their script (server/templates/admin/app.html)
+    { in: 'src/admin/import.js', out: 'admin-import' }, // the spreadsheet page (admin/import.html)
   ],
   outdir: dist,
   bundle: true,

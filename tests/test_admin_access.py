@@ -27,6 +27,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/admin/kiosks"): ALL,
     ("GET", "/admin/services"): ALL,
     ("GET", "/admin/services/<service:slug>"): ALL,
+    ("GET", "/admin/import"): ALL,
+    ("GET", "/admin/halls/<hall>/import"): READ_HALL,
     ("POST", "/admin/logout"): ALL,
     ("GET", "/admin/audit"): ALL,
     ("GET", "/admin/halls/<hall>"): READ_HALL,
@@ -70,6 +72,9 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("POST", f"{H}/versions/<int:number>/restore"): EDIT_HALL,
     ("GET", "/api/v1/admin/audit"): ALL,
     ("GET", "/api/v1/admin/audit.csv"): ALL,
+    ("GET", "/api/v1/admin/audit.xlsx"): ALL,
+    ("GET", f"{H}/counters.<ext>"): READ_HALL,
+    ("POST", f"{H}/counters.<ext>"): EDIT_HALL,
 }
 # Writes allowed by role may still refuse what they are sent (no body here, a draft another caller
 # already published or discarded): anything but 401 and 403 (and never a 500) passes the access check.
@@ -117,6 +122,7 @@ def _call(client, method: str, rule: str, csrf: str | None):
         .replace("<service:slug>", SERVICE)
         .replace("<number>", "A01")
         .replace("<int:number>", "1")
+        .replace("<ext>", "csv")
     )
     if "<kiosk>" in rule:
         path = path.replace("<kiosk>", _fresh_kiosk(client.application))
@@ -181,6 +187,7 @@ def test_every_write_needs_the_csrf_token(app, method, rule):
         .replace("<number>", "A01")
         .replace("<int:number>", "1")
         .replace("<service:slug>", SERVICE)
+        .replace("<ext>", "csv")
     )
     response = client.open(path, method=method, headers={"Accept": "application/json"})
     assert response.status_code == 403

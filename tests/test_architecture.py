@@ -35,7 +35,17 @@ ALLOWED = {
     "backup": set(),
     "accounts": set(),
     "kiosks": {"hallmodel", "publishing"},
-    "web": {"catalogue", "hallmodel", "wayfinding", "panoramas", "publishing", "accounts", "kiosks"},
+    "sheets": {"publishing"},
+    "web": {
+        "catalogue",
+        "hallmodel",
+        "wayfinding",
+        "panoramas",
+        "publishing",
+        "accounts",
+        "kiosks",
+        "sheets",
+    },
     "cli": {
         "catalogue",
         "hallmodel",

@@ -324,6 +324,58 @@ def save(
     return saved
 
 
+def replace_collection(
+    session: Session,
+    scope: Scope,
+    collection: str,
+    objects: dict[str, dict[str, Any]],
+    *,
+    user: str,
+    now: datetime,
+    summary: str,
+) -> dict[str, Any]:
+    """Make *objects* (checked by the caller, no versions) the whole *collection* of the draft, creating the
+    draft if there is none; each changed object's version raised; one audit entry (action ``import``) with
+    the changes. The caller commits. Answers the changes (``compare``'s part for *collection*)."""
+    row = draft_row(session, scope, lock=True)
+    if row is None:
+        base = latest(session, scope)
+        row = Draft(
+            scope=scope.name,
+            snapshot=copy.deepcopy(base.snapshot),
+            base_version=base.number,
+            updated_by=user,
+            updated_at=now,
+        )
+    data = copy.deepcopy(row.snapshot)
+    before = data[collection]
+    after = {}
+    for key, obj in objects.items():
+        old = before.get(key)
+        version = (old or {}).get("version", 0)
+        after[key] = {**plain(obj), "version": version if old and plain(old) == plain(obj) else version + 1}
+    changes = compare(scope.kind, {**data, collection: before}, {**data, collection: after})[collection]
+    if not any(changes.values()):
+        return changes
+    data[collection] = after
+    row.snapshot = data
+    session.add(row)
+    row.updated_by, row.updated_at = user, now
+    audit.record(
+        session,
+        user=user,
+        scope=scope.name,
+        object_type=scope.kind.collections[collection],
+        object_id=None,
+        action="import",
+        before=None,
+        after=changes,
+        summary=summary,
+        at=now,
+    )
+    return changes
+
+
 def _conflict(
     session: Session, scope: Scope, object_type: str, object_id: str, obj: dict | None, expected: int | None
 ) -> Conflict:

@@ -338,6 +338,32 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     ),
+    "AdminSheetReport": _obj(
+        ["hall", "dry_run", "applied", "sheet", "notes", "rows", "changes", "bad_rows"],
+        {
+            "hall": STRING,
+            "dry_run": {"type": "boolean"},
+            "applied": {"type": "boolean"},
+            "sheet": {"type": ["string", "null"], "description": "The .xlsx sheet read (null for CSV)"},
+            "notes": {"type": "array", "items": _obj(["zh", "en"], {"zh": STRING, "en": STRING})},
+            "rows": {"type": "integer", "description": "Rows read below the header (empty rows skipped)"},
+            "changes": _obj(
+                ["added", "changed", "removed"],
+                {
+                    "added": {"type": "object", "description": "number: the counter"},
+                    "changed": {"type": "object", "description": "number: {field: {before, after}}"},
+                    "removed": {"type": "object", "description": "number: the counter"},
+                },
+            ),
+            "bad_rows": {
+                "type": "array",
+                "items": _obj(
+                    ["row", "field", "zh", "en"],
+                    {"row": {"type": "integer"}, "field": STRING, "zh": STRING, "en": STRING},
+                ),
+            },
+        },
+    ),
 }
 
 SECURITY_SCHEMES = {
@@ -402,6 +428,14 @@ IF_MATCH = {
     "required": False,
     "schema": {"type": "string"},
     "description": "The object's version the change started from (or a version field in the body).",
+}
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
+SHEET_FORMAT = {
+    "name": "format",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "enum": ["xlsx", "csv"]},
 }
 NO_HALL = ("404", "No such hall or object")
 CSRF = ("403", "The account's role or halls do not allow this, or the CSRF token is missing or wrong")
@@ -829,6 +863,75 @@ PATHS.update(
                     _query("page", {"type": "integer", "minimum": 1}, "Page (from 1)"),
                     _query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "Entries a page"),
                 ],
+            )
+        },
+        "/admin/halls/{hall}/counters.{format}": {
+            "get": _op(
+                "exportCounters",
+                "The draft's counters as .xlsx or .csv (UTF-8 with BOM) / 导出窗口表",
+                (
+                    "200",
+                    {
+                        "description": "One row per counter under a header row 中文 / English",
+                        "content": {SHEET_TYPE: {"schema": BINARY}, "text/csv": {"schema": STRING}},
+                    },
+                ),
+                [UNAUTHENTICATED, FORBIDDEN, NO_HALL],
+                READ,
+                parameters=[HALL, SHEET_FORMAT],
+            ),
+            "post": _op(
+                "importCounters",
+                "Read a counter sheet: dry run (what would change, bad rows) or into the draft / 导入窗口表",
+                ("200", _json("AdminSheetReport", "What changes (or would, on a dry run) and the bad rows")),
+                [
+                    UNAUTHENTICATED,
+                    CSRF,
+                    NO_HALL,
+                    ("400", "No file, or not an .xlsx / not CSV text, or a parameter is invalid"),
+                    ("415", "Not sent as multipart/form-data"),
+                    ("409", "Someone saved the draft at the same moment"),
+                    ("413", "Over 20 MB, or an .xlsx that unpacks too large, or too many rows"),
+                    (
+                        "422",
+                        "Bad rows (details.bad_rows: {row, field, zh, en}; nothing applied), merged "
+                        "cells or a formula without a saved value",
+                    ),
+                ],
+                WRITE,
+                parameters=[
+                    HALL,
+                    SHEET_FORMAT,
+                    _query("dry_run", {"type": "string", "enum": ["0", "1", "true", "false"]}, "Only report"),
+                ],
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": _obj(["file"], {"file": BINARY, "csrf_token": STRING})
+                        }
+                    },
+                },
+            ),
+        },
+        "/admin/audit.xlsx": {
+            "get": _op(
+                "exportAuditXlsx",
+                "Recorded changes as .xlsx (the filters of audit.csv) / 导出操作记录（Excel）",
+                (
+                    "200",
+                    {
+                        "description": "One sheet: at, user, scope, object_type, object_id, action, summary, before, after",
+                        "content": {SHEET_TYPE: {"schema": BINARY}},
+                    },
+                ),
+                [
+                    UNAUTHENTICATED,
+                    ("403", "An editor asking for another hall"),
+                    ("400", "A filter is invalid"),
+                ],
+                READ,
+                parameters=AUDIT_FILTERS,
             )
         },
         "/admin/audit.csv": {

@@ -319,3 +319,77 @@ def logout():
     )
     sign_out(response)
     return response
+
+
+IMPORT_TEXT = {
+    "zh": {
+        "nav_import": "表格导入导出",
+        "import_title": "窗口表导入导出",
+        "download": "下载",
+        "upload": "上传并预览（不会修改）",
+        "apply": "导入到草稿",
+        "file": "表格文件（.xlsx 或 .csv）",
+        "added": "新增",
+        "changed": "修改",
+        "removed": "删除",
+        "bad_rows": "有问题的行",
+        "row": "第 {row} 行",
+        "no_change": "没有变化",
+        "applied": "已导入草稿：发布后市民才能看到",
+        "draft_note": "导入只修改草稿；发布后才对市民生效。",
+    },
+    "en": {
+        "nav_import": "Spreadsheets",
+        "import_title": "Counters: import and export",
+        "download": "Download",
+        "upload": "Upload and preview (changes nothing)",
+        "apply": "Import into the draft",
+        "file": "Spreadsheet file (.xlsx or .csv)",
+        "added": "Added",
+        "changed": "Changed",
+        "removed": "Removed",
+        "bad_rows": "Rows to correct",
+        "row": "Row {row}",
+        "no_change": "Nothing changes",
+        "applied": "Imported into the draft: citizens see it once published",
+        "draft_note": "An import changes only the draft; citizens see it once it is published.",
+    },
+}
+for _lang_code, _texts in IMPORT_TEXT.items():
+    TEXT[_lang_code].update(_texts)
+NAV.append(("admin_pages.import_start", "nav_import"))
+
+
+@pages_bp.get("/import")
+@require("viewer")
+def import_start():
+    """The spreadsheet page of the first hall the caller may see (the nav's entry)."""
+    from sqlalchemy import select
+
+    from ...accounts.users import may_read_hall
+    from ...db import get_session
+    from ...models import Hall
+
+    user = current().user
+    slugs = [
+        s for s in get_session().scalars(select(Hall.slug).order_by(Hall.slug)) if may_read_hall(user, s)
+    ]
+    if not slugs:
+        return redirect(url_for("admin_pages.home", **({"lang": "en"} if _lang() == "en" else {})))
+    args = {"lang": "en"} if _lang() == "en" else {}
+    return redirect(url_for("admin_pages.hall_import", hall=slugs[0], **args))
+
+
+@pages_bp.get("/halls/<hall>/import")
+@require("viewer", hall_from="hall")
+def hall_import(hall: str):
+    """Download the hall draft's counters as .xlsx/.csv; upload one for a dry-run report, then apply it."""
+    from ...accounts.users import may_edit_hall
+
+    lang = _lang()
+    staff = current()
+    context = _context(
+        lang, hall=hall, may_edit=may_edit_hall(staff.user, hall), csrf_token=staff.csrf_token, nav=NAV
+    )
+    context["switch_args"] = {**context["switch_args"], "hall": hall}  # the language switch keeps the hall
+    return render_template("admin/import.html", **context)
