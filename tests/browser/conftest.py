@@ -111,6 +111,6 @@ def open_kiosk(page, url: str) -> None:
     """Open the kiosk page and wait until its service worker keeps the version the page shows: were the page
     older than the version published now (a test before this one changed data), the page reloads once, and a
     reload in the middle of this test would lose the state it checks."""
-    page.goto(url)
+    page.goto(url, timeout=60000)  # a page load: slow on a busy machine (other processes using the CPU)
     page.wait_for_selector("body[data-offline='ready']", timeout=60000)
     page.wait_for_selector("body[data-kiosk='ready'][data-tour='ready']")
