@@ -229,6 +229,21 @@ def draft_row(session: Session, scope: Scope, *, lock: bool = False) -> Draft | 
     return session.scalar(query.with_for_update() if lock else query)
 
 
+def _draft_for_writing(session: Session, scope: Scope, *, user: str, now: datetime) -> Draft:
+    """The scope's draft, locked for this transaction; a new one from the current version when there is none."""
+    row = draft_row(session, scope, lock=True)
+    if row is not None:
+        return row
+    base = latest(session, scope)
+    return Draft(
+        scope=scope.name,
+        snapshot=copy.deepcopy(base.snapshot),
+        base_version=base.number,
+        updated_by=user,
+        updated_at=now,
+    )
+
+
 def current(session: Session, scope: Scope) -> tuple[dict[str, Any], Draft | None]:
     """The snapshot being edited (the draft's, else the current version's) and the draft row if any."""
     row = draft_row(session, scope)
@@ -271,16 +286,7 @@ def save(
     from (None: the object must not exist yet). Conflict (409) when it is not the draft's; DraftError 422
     naming each field at fault. Returns the object as saved, with its new version."""
     kind = scope.kind
-    row = draft_row(session, scope, lock=True)
-    if row is None:
-        base = latest(session, scope)
-        row = Draft(
-            scope=scope.name,
-            snapshot=copy.deepcopy(base.snapshot),
-            base_version=base.number,
-            updated_by=user,
-            updated_at=now,
-        )
+    row = _draft_for_writing(session, scope, user=user, now=now)
     data = copy.deepcopy(row.snapshot)
     before = _get(kind, data, collection, key)
     object_type = _type(kind, collection)
@@ -337,16 +343,7 @@ def replace_collection(
     """Make *objects* (checked by the caller, no versions) the whole *collection* of the draft, creating the
     draft if there is none; each changed object's version raised; one audit entry (action ``import``) with
     the changes. The caller commits. Answers the changes (``compare``'s part for *collection*)."""
-    row = draft_row(session, scope, lock=True)
-    if row is None:
-        base = latest(session, scope)
-        row = Draft(
-            scope=scope.name,
-            snapshot=copy.deepcopy(base.snapshot),
-            base_version=base.number,
-            updated_by=user,
-            updated_at=now,
-        )
+    row = _draft_for_writing(session, scope, user=user, now=now)
     data = copy.deepcopy(row.snapshot)
     before = data[collection]
     after = {}
