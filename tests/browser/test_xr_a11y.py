@@ -204,9 +204,16 @@ def test_phone_portrait_layout_fits_and_offers_turning_the_phone(browser, live_s
         page.wait_for_function(
             f"Math.abs(parseFloat(document.querySelector('#viewer').dataset.yaw) - {expected}) < 0.5"
         )
-        page.mouse.move(300, 110)  # a drag takes over (high in the view, away from the hotspots)
+        # A drag on the view takes over: started where the view itself is under the finger (hotspots and
+        # labels move with the view, so a fixed point may land on one on a slow machine).
+        x, y = page.evaluate(
+            "() => { const canvas = document.querySelector('#viewer canvas');"
+            " for (let y = 100; y < 700; y += 20) for (let x = 40; x < 340; x += 20)"
+            " if (document.elementFromPoint(x, y) === canvas) return [x, y]; return null; }"
+        )
+        page.mouse.move(x, y)
         page.mouse.down()
-        page.mouse.move(320, 110)
+        page.mouse.move(x + 20, y)
         page.mouse.up()
         assert phone.get_attribute("aria-pressed") == "false"
         assert tab.errors == []

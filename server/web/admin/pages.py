@@ -337,6 +337,7 @@ IMPORT_TEXT = {
         "no_change": "没有变化",
         "applied": "已导入草稿：发布后市民才能看到",
         "draft_note": "导入只修改草稿；发布后才对市民生效。",
+        "network": "连不上服务器，未上传。请检查网络后再试。",
     },
     "en": {
         "nav_import": "Spreadsheets",
@@ -353,6 +354,7 @@ IMPORT_TEXT = {
         "no_change": "Nothing changes",
         "applied": "Imported into the draft: citizens see it once published",
         "draft_note": "An import changes only the draft; citizens see it once it is published.",
+        "network": "The server could not be reached; nothing was uploaded. Check the network and try again.",
     },
 }
 for _lang_code, _texts in IMPORT_TEXT.items():

@@ -9,6 +9,7 @@ const applyButton = root.querySelector('[data-sheet="apply"]');
 const t = root.dataset;
 const lang = t.lang === 'en' ? 'en' : 'zh';
 let lastFile = null;
+let asked = 0; // each request's number: only the latest one's answer is shown
 
 function el(tag, text, attrs = {}) {
   const node = document.createElement(tag);
@@ -67,18 +68,30 @@ function extension() {
   return lastFile && lastFile.name.toLowerCase().endsWith('.csv') ? 'csv' : 'xlsx';
 }
 
+// The report is emptied and marked busy while a file is on its way, so that an earlier sheet's report is never
+// read as this one's; an answer to an earlier request that arrives late is dropped.
+async function run(dryRun) {
+  const mine = ++asked;
+  applyButton.disabled = true;
+  report.replaceChildren();
+  report.setAttribute('aria-busy', 'true');
+  let answer;
+  try {
+    answer = await send(extension(), dryRun);
+  } catch {
+    answer = { status: 0, data: { error: { code: 'network', message: t.tNetwork, message_en: t.tNetwork } } };
+  }
+  if (mine !== asked) return;
+  show(answer.data, !dryRun && answer.status === 200);
+  report.setAttribute('aria-busy', 'false');
+  report.dataset.answered = String(mine); // which request the report shows
+}
+
 if (form) {
-  form.addEventListener('submit', async (event) => {
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
     lastFile = form.querySelector('[data-sheet="file"]').files[0];
-    if (!lastFile) return;
-    applyButton.disabled = true;
-    const { data } = await send(extension(), true);
-    show(data, false);
+    if (lastFile) run(true);
   });
-  applyButton.addEventListener('click', async () => {
-    applyButton.disabled = true;
-    const { status, data } = await send(extension(), false);
-    show(data, status === 200);
-  });
+  applyButton.addEventListener('click', () => run(false));
 }
