@@ -4,6 +4,7 @@ partial panoramas padded into their full equirect, and ``panorama add`` using an
 from __future__ import annotations
 
 import io
+import struct
 
 import numpy as np
 import pytest
@@ -219,6 +220,14 @@ def test_exif_orientation_warns_and_a_bad_capture_time_is_left_out():
     meta = read_metadata(photo(1024, 2048, exif=exif_bytes(orientation=6, taken="2026:13:45 99:00:00")))
     assert meta.orientation == 6 and [w["code"] for w in meta.warnings] == ["rotated"]
     assert meta.captured_at is None and meta.camera == {"make": "RICOH", "model": "THETA Z1"}
+
+
+def test_the_largest_panorama_header_is_read_without_pillows_bomb_warning():
+    # 16384×8192 (our hard limit) is past Pillow's own pixel limit, whose warning is an error in tests.
+    data = photo(2048, 1024, xmp=xmp_packet(**FULL, PoseHeadingDegrees=10))
+    at = data.index(b"\xff\xc0")
+    big = data[: at + 5] + struct.pack(">HH", 8192, 16384) + data[at + 9 :]
+    assert read_metadata(big).heading == 10
 
 
 def test_a_file_that_is_no_image_has_empty_metadata():

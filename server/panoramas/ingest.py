@@ -209,6 +209,12 @@ def sniff_format(data: bytes) -> str:
     raise _error("not_an_image")
 
 
+def open_header(data: bytes) -> Image.Image:
+    """*data*'s header parsed by its format's Pillow plugin, nothing decoded (the size check is ours, so
+    Pillow's decompression-bomb warning never fires); PanoramaError for what is no usable image."""
+    return _open(data, sniff_format(data), HARD_MAX_SIZE)
+
+
 def check_size(width: int, height: int, *, max_size: tuple[int, int] = MAX_SIZE) -> None:
     """Refuse an upright *width* × *height* that is not 2:1, too narrow or beyond *max_size*."""
     max_width, max_height = _check_max_size(max_size)

@@ -23,7 +23,6 @@ with the yaw/pitch range it covers, the capture time (ISO 8601) and the camera.
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from typing import Any
 from PIL import Image
 
 from ..conventions import wrap_degrees
-from .ingest import exif_orientation
+from .ingest import PanoramaError, exif_orientation, open_header
 
 GPANO = "http://ns.google.com/photos/1.0/panorama/"
 MAX_XMP_BYTES = 256 * 1024  # a GPano packet is ~1 KB; a JPEG APP1 segment holds 64 KB at most
@@ -171,10 +170,10 @@ def read_metadata(data: bytes) -> PanoramaMetadata:
     content: what cannot be used is a warning, and an unreadable header gives empty metadata."""
     meta = PanoramaMetadata()
     try:
-        image = Image.open(io.BytesIO(data))  # the header only: nothing is decoded
-        size = image.size
-    except (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError, Image.DecompressionBombError):
+        image = open_header(data)  # nothing decoded
+    except PanoramaError:  # ingest tells why
         return meta
+    size = image.size
     with image:
         _read_exif(image, meta)
         width, height = (size[1], size[0]) if meta.orientation >= 5 else size
