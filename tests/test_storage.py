@@ -113,6 +113,9 @@ def hall(tmp_path_factory):
     model_file(app, SHA["a"], 40)  # live
     model_file(app, SHA["b"], 100)  # named by version #1
     model_file(app, SHA["c"], 100)  # unreferenced, superseded by a (40 days ago)
+    (published_root(app) / "uploads").mkdir()
+    (published_root(app) / "uploads" / "job-1.jpg").write_bytes(b"12345")
+    age(published_root(app) / "uploads", 400)  # never removed by clean: the jobs' to manage
     incoming = model_path(app, "pingnan", SHA["a"]).with_name(".incoming-x1")
     incoming.write_bytes(b"half")
     age(incoming, 1)
@@ -184,6 +187,10 @@ def test_report_says_what_uses_space_and_what_refers_to_it(hall):
         ".incoming-x1": True,
     }
     assert pingnan["bytes"] == sum(i["bytes"] for i in pingnan["items"])
+    everything = json.loads(run(app, "report", "--json").output)
+    (uploads,) = [h for h in everything["halls"] if h["hall"] == "*"]
+    assert uploads["items"][0]["kind"] == "uploads" and uploads["bytes"] == 5
+    assert not uploads["items"][0]["removable"]
 
     text = run(app, "report")
     assert text.exit_code == 0, text.output
@@ -211,6 +218,7 @@ def test_clean_dry_run_then_clean_keeps_everything_still_named(hall):
         assert (root / "east" / names[kept]).is_dir(), kept
     assert (root / "entrance" / names["superseded_lately"]).is_dir()
     assert (root / "east" / ".6666666666666666.x2.partial").is_dir()  # may be a tiling job running now
+    assert (published_root(app) / "uploads" / "job-1.jpg").is_file()
     assert model_path(app, "pingnan", SHA["a"]).exists() and model_path(app, "pingnan", SHA["b"]).exists()
     # The live panorama is still served.
     with app.test_client().get(f"/panoramas/pingnan/east/{names['live']}/1/f0_0.jpg") as tile:

@@ -3,8 +3,8 @@
 Items, per hall, in the published-files folder (``config.published_root``): **tile sets**
 (``panoramas/<hall>/<scene>/<version>/``), **models** (``models/<hall>/<sha>.glb`` with its mapping and derived
 data beside it, one item per hash), **partials** (a tile folder ``.<version>.….partial`` or a model file
-``.incoming-…`` that a killed process left) and, read only, the job **uploads** folder of the instance
-(``uploads/``, the jobs' to manage).
+``.incoming-…`` that a killed process left) and, reported only, the upload jobs' **uploads** folder
+(``uploads/``: the jobs keep and remove those files).
 
 An item is *referenced* by the live tables (a scene's panorama version, the hall's model hash), by any
 published version's snapshot (``published_versions``: every one of them can be restored) or by a draft
@@ -45,7 +45,7 @@ from ..problems import HallError
 
 DEFAULT_RETENTION_DAYS = 30
 STALE_PARTIAL_SECONDS = 3600  # an unfinished folder or file untouched this long belongs to a killed process
-UPLOADS = "uploads"  # the instance's folder of kept uploads (the jobs')
+UPLOADS = "uploads"  # the upload jobs' folder of kept uploads, in the published-files folder
 _HEX = re.compile(r"[0-9a-f]{16,}")
 _VERSION = re.compile(r"^[0-9a-f]{16}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -142,7 +142,7 @@ def survey(app: Flask, session: Session, *, now: datetime, hall: str | None = No
         h.slug: h
         for h in session.scalars(select(Hall).options(selectinload(Hall.scenes)).order_by(Hall.slug))
     }
-    items = _tile_items(root) + _model_items(root) + _upload_items(Path(app.instance_path))
+    items = _tile_items(root) + _model_items(root) + _upload_items(root)
     if hall is not None:
         if hall not in halls and not any(i.hall == hall for i in items):
             raise StorageError("unknown_hall", f"没有这个大厅：{hall}", f"No such hall: {hall}", status=404)
@@ -229,8 +229,8 @@ def _model_items(root: Path) -> list[Item]:
     return items
 
 
-def _upload_items(instance: Path) -> list[Item]:
-    folder = instance / UPLOADS
+def _upload_items(root: Path) -> list[Item]:
+    folder = root / UPLOADS
     if not folder.is_dir():
         return []
     return [_item("*", "uploads", UPLOADS, [folder])]
