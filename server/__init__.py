@@ -37,6 +37,7 @@ def create_app(
     security.register(app)  # before the blueprints: every response, error and static file gets the headers
     register_caches(app)
     app.defer(lambda: register_blueprints(app))
+    app.defer(lambda: sweep_partials(app))
     register_commands(app)
     if eager:
         app.finish_setup()
@@ -84,9 +85,17 @@ def register_blueprints(app: Flask) -> None:
     compression.register(app)
 
 
+def sweep_partials(app: Flask) -> None:
+    """Remove what killed processes left unfinished in the published-files folder (with the web layer: at
+    start-up of a server, first use otherwise)."""
+    from .publishing.storage import sweep_partials as sweep
+
+    sweep(app)
+
+
 def register_commands(app: Flask) -> None:
     """The command groups; each command's module is imported only when that command runs (server/cli)."""
-    from .cli import backup_cli, kiosk_cli, model_cli, panorama_cli, user_cli
+    from .cli import backup_cli, kiosk_cli, model_cli, panorama_cli, storage_cli, user_cli
     from .cli.demo import demo_command
 
     app.cli.add_command(demo_command)
@@ -95,3 +104,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(kiosk_cli)
+    app.cli.add_command(storage_cli)

@@ -55,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     # the instance folder. Several app servers point it at one shared folder (NFS or the like) while each
     # keeps its own instance folder (published_root below; every path to a published file is built from it).
     "PUBLISHED_PATH": "",
+    # Days an unreferenced tile set or model is kept after it went out of use before `storage clean` removes
+    # it (server/publishing/storage.py); what a published, restorable or draft version names is never removed.
+    "STORAGE_RETENTION_DAYS": 30,
 }
 
 

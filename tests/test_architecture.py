@@ -23,6 +23,7 @@ CORE = {
     "lazy",
     "urls",
     "security",
+    "files",
 }
 # What each package may import besides the core (and itself).
 ALLOWED = {

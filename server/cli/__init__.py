@@ -1,4 +1,4 @@
-"""The command-line layer: ``flask --app server demo|model|panorama|backup|user|kiosk …``. Like the web layer it calls into
+"""The command-line layer: ``flask --app server demo|model|panorama|backup|user|kiosk|storage …``. Like the web layer it calls into
 the domain packages and is imported by none of them (docs/ARCHITECTURE.md).
 
 A command's module is imported when that command is asked for, not when the app starts: the groups below
@@ -61,4 +61,9 @@ kiosk_cli = LazyGroup(
     "kiosk",
     modules={name: "kiosk" for name in ("add", "list", "remove")},
     help="Kiosks (touch screens in a hall): add, list, remove. / 自助终端：登记、列出、删除。",
+)
+storage_cli = LazyGroup(
+    "storage",
+    modules={name: "storage" for name in ("report", "clean")},
+    help="Published files on disk: what uses the space, and freeing it. / 已发布文件的存储：占用报告与清理。",
 )

@@ -10,11 +10,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..conventions import wrap_degrees
 from ..db import bump_revision
 from ..hallmodel.check import load_scene
 from ..hallmodel.store import model_path
 from ..models import Hall
 from ..panoramas.ingest import PanoramaError, cannot_write, read_file
+from ..panoramas.metadata import PanoramaMetadata, read_metadata
 from ..panoramas.registration import Correspondence, RegistrationError, solve
 from ..panoramas.render import flatten_scene, render_equirect
 from ..panoramas.store import add_panorama, jpeg_bytes, panorama_root
@@ -43,29 +45,57 @@ def _progress_bar(label: str):
 @click.argument("hall")
 @click.argument("scene")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--heading",
+    type=click.FloatRange(-360, 360),
+    default=None,
+    help="Bearing of the panorama's centre column (default: the camera's pose heading, else unchanged). "
+    "/ 全景图中线的方位角（默认取相机记录的朝向，没有则不变）。",
+)
 @with_appcontext
-def add_command(hall: str, scene: str, source: Path) -> None:
+def add_command(hall: str, scene: str, source: Path, heading: float | None) -> None:
     """Ingest SOURCE as the panorama of SCENE in HALL and publish it. / 为场景导入并发布全景图。"""
     with cli_session() as session:
         record = require_hall(session, hall)
         target = _scene(record, scene)
+        app = current_app._get_current_object()
+        try:
+            data = read_file(source)
+        except PanoramaError as exc:
+            raise cli_error(exc, subject=str(source)) from None
+        metadata = read_metadata(data)
+        _echo_metadata(metadata)
+        if heading is not None or metadata.heading is not None:
+            target.heading = wrap_degrees(heading if heading is not None else metadata.heading)
+            origin = "命令行 / option" if heading is not None else "照片元数据 / the photo's metadata"
+            click.echo(f"朝向 / heading: {target.heading:g}°（{origin}）")
         bar, progress = _progress_bar("切片 / tiling")
         with bar:
-            app = current_app._get_current_object()
             try:
                 config = add_panorama(
                     app,
                     session,
                     target,
-                    read_file(source),
+                    data,
                     source={"kind": "upload", "name": source.name},
                     progress=progress,
+                    metadata=metadata,
                 )
             except PanoramaError as exc:
                 raise cli_error(exc, subject=str(source)) from None
             except OSError as exc:
                 raise cli_error(cannot_write(panorama_root(app), exc)) from None
         click.echo(f"{hall}/{scene}: 已发布 / published {config['version']} (maxLevel {config['maxLevel']})")
+
+
+def _echo_metadata(metadata: PanoramaMetadata) -> None:
+    """What the camera wrote about the photo, and each warning, in both languages."""
+    if metadata.captured_at:
+        click.echo(f"拍摄时间 / captured: {metadata.captured_at}")
+    if metadata.camera:
+        click.echo(f"相机 / camera: {' '.join(metadata.camera.values())}")
+    for warning in metadata.warnings:
+        click.echo(f"注意 / warning [{warning['code']}]: {warning['zh']} / {warning['en']}")
 
 
 def _rendered_from(scene, sha: str, width: int) -> dict:

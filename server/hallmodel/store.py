@@ -2,7 +2,8 @@
 unless ``PUBLISHED_PATH`` names a shared one): ``models/<hall>/<sha256>.glb`` (content-addressed,
 so a URL with the hash may be cached for ever) with an optional ``<sha256>.mapping.json`` beside it, and
 the mapping tables that translate a modeller's node names into ours. Files are written to a temporary
-name and renamed into place, so a crash never leaves half a file under a published name."""
+name and renamed into place, so a crash never leaves half a file under a published name; they are readable by
+everyone (``server/files.py``), whatever the umask."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from pathlib import Path
 from flask import Flask
 
 from ..config import published_root
+from ..files import FILE_MODE, make_folders
 from .check import ModelError
+
+INCOMING_PREFIX = ".incoming-"  # a file being written; one a killed process left is removed by storage clean
 
 
 def model_folder(app: Flask, hall: str) -> Path:
@@ -33,10 +37,11 @@ def write_atomically(path: Path, data: bytes, *, keep_existing: bool = False) ->
 
     *keep_existing*: a content-addressed file that is already there stays as it is (linked into place, so
     of several writers at once the first wins): readers and backups never see it replaced under them."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+    make_folders(path.parent)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=INCOMING_PREFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), FILE_MODE)  # mkstemp makes it 0600: the file is served to everyone
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

@@ -31,7 +31,7 @@ import os
 import stat
 import struct
 import zlib
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import simplejpeg
@@ -39,6 +39,9 @@ from PIL import Image, ImageCms, JpegImagePlugin, PngImagePlugin, WebPImagePlugi
 
 from ..problems import HallError
 from .limits import HARD_MAX_SIZE, MAX_FILE_BYTES, MAX_SIZE, MIN_WIDTH
+
+if TYPE_CHECKING:
+    from .metadata import Crop
 
 ASPECT_TOLERANCE = 0.01  # |width / height / 2 − 1| allowed: stitchers round sizes
 ALPHA_BACKGROUND = (0, 0, 0)  # transparent pixels become black, as Pannellum's default background
@@ -148,9 +151,16 @@ _MESSAGES = {
 
 
 def load_equirect(
-    source: bytes | str | os.PathLike | BinaryIO, *, max_size: tuple[int, int] = MAX_SIZE
+    source: bytes | str | os.PathLike | BinaryIO,
+    *,
+    max_size: tuple[int, int] = MAX_SIZE,
+    crop: Crop | None = None,
 ) -> np.ndarray:
-    """Read, validate and normalise an uploaded panorama into an upright sRGB ``(H, W, 3) uint8`` array."""
+    """Read, validate and normalise an uploaded panorama into an upright sRGB ``(H, W, 3) uint8`` array.
+
+    *crop* (``metadata.Crop``, from the file's GPano XMP): the upright image is that part of a full equirect,
+    which is checked in its place (2:1, size limits) and returned with the image at its place, black
+    elsewhere."""
     max_width, max_height = _check_max_size(max_size)
     data = _read(source)
     fmt = sniff_format(data)
@@ -159,11 +169,26 @@ def load_equirect(
     width, height = header.size
     if orientation >= 5:  # stored on its side: the upright image is height × width
         width, height = height, width
-    check_size(width, height, max_size=(max_width, max_height))
+    if crop is not None and (crop.width, crop.height) != (width, height):
+        raise ValueError(f"crop {crop.width}×{crop.height} is not the image's {width}×{height}")
+    full = (crop.full_width, crop.full_height) if crop is not None else (width, height)
+    check_size(*full, max_size=(max_width, max_height))
     if getattr(header, "n_frames", 1) > 1:
         raise _error("animated")
     rgb = _decode_jpeg(data, header) if fmt == "JPEG" else _decode_pillow(data, header, fmt)
-    return orient(rgb, orientation)
+    upright = orient(rgb, orientation)
+    return pad(upright, crop) if crop is not None else upright
+
+
+def pad(image: np.ndarray, crop: Crop) -> np.ndarray:
+    """The full ``(crop.full_height, crop.full_width, 3) uint8`` equirect with *image* (its cropped area,
+    ``(crop.height, crop.width, 3)``) at its place, wrapping across the ±180° seam, black elsewhere."""
+    full = np.zeros((crop.full_height, crop.full_width, 3), np.uint8)
+    rows = slice(crop.top, crop.top + crop.height)
+    first = min(crop.width, crop.full_width - crop.left)  # columns before the right edge
+    full[rows, crop.left : crop.left + first] = image[:, :first]
+    full[rows, : crop.width - first] = image[:, first:]
+    return full
 
 
 def sniff_format(data: bytes) -> str:
@@ -182,6 +207,12 @@ def sniff_format(data: bytes) -> str:
     if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
         raise _error("unsupported_format", format=HEIF_BRANDS[data[8:12]])
     raise _error("not_an_image")
+
+
+def open_header(data: bytes) -> Image.Image:
+    """*data*'s header parsed by its format's Pillow plugin, nothing decoded (the size check is ours, so
+    Pillow's decompression-bomb warning never fires); PanoramaError for what is no usable image."""
+    return _open(data, sniff_format(data), HARD_MAX_SIZE)
 
 
 def check_size(width: int, height: int, *, max_size: tuple[int, int] = MAX_SIZE) -> None:

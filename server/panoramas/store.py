@@ -20,6 +20,7 @@ from ..config import published_root
 from ..db import bump_revision
 from ..models import Scene
 from .ingest import MAX_SIZE, load_equirect
+from .metadata import PanoramaMetadata, read_metadata
 from .tiles import remove_stale_partials, tile_panorama
 
 RENDER_QUALITY = 92  # JPEG quality of a rendered demo panorama before it is tiled
@@ -37,10 +38,15 @@ def add_panorama(
     *,
     source: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    metadata: PanoramaMetadata | None = None,
 ) -> dict[str, Any]:
     """Validate, tile and publish *data* (an equirect JPEG/PNG/WebP) as *scene*'s panorama; return the
-    scene's new tiles config. A failure (PanoramaError, a crash) leaves the previous panorama published."""
-    image = load_equirect(data, max_size=app.config.get("PANORAMA_MAX_SIZE", MAX_SIZE))
+    scene's new tiles config. A failure (PanoramaError, a crash) leaves the previous panorama published.
+
+    The camera's metadata (*metadata*, else read from *data*) goes into the config's ``source`` under
+    ``metadata``; a partial panorama is padded into its full equirect (``ingest.pad``)."""
+    metadata = metadata if metadata is not None else read_metadata(data)
+    image = load_equirect(data, max_size=app.config.get("PANORAMA_MAX_SIZE", MAX_SIZE), crop=metadata.crop)
     version = hashlib.sha256(data).hexdigest()[:16]
     folder = panorama_root(app) / scene.hall.slug / scene.code / version
     remove_stale_partials(folder.parent)  # what a killed run left behind
@@ -50,11 +56,12 @@ def add_panorama(
         config = None
     if config is None:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    found = metadata.to_dict()
     scene.panorama = {
         **config,
         "basePath": f"/panoramas/{scene.hall.slug}/{scene.code}/{version}",
         "version": version,
-        "source": source or {"kind": "upload"},
+        "source": {**(source or {"kind": "upload"}), **({"metadata": found} if found else {})},
     }
     bump_revision(session)
     session.commit()

@@ -46,6 +46,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..files import make_folders, make_readable
 from .ingest import ASPECT_TOLERANCE
 from .limits import DEFAULT_QUALITY
 
@@ -276,7 +277,7 @@ def tile_panorama(
     target = Path(out_dir)
     if target.exists():
         raise FileExistsError(f"out_dir already exists: {target}")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(target.parent)
     partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=PARTIAL_SUFFIX, dir=target.parent))
     try:
         for level in range(1, plan.max_level + 1):
@@ -299,7 +300,7 @@ def tile_panorama(
         (partial / CONFIG_NAME).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
         if progress is not None:
             progress(total, total)
-        os.chmod(partial, 0o755)  # mkdtemp makes it private; the folder is served as static files
+        make_readable(partial)  # mkdtemp makes it private, the umask may too: the folder is served as files
         _publish(partial, target)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
