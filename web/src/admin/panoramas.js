@@ -95,7 +95,7 @@ function showProgress(status, label, fraction) {
 }
 
 function showError(status, error, job) {
-  status.replaceChildren(el('p', `${t.failed}: ${message(error)}`, { 'data-panorama': 'error', role: 'alert' }));
+  status.replaceChildren(el('p', `${t.failed}${message(error)}`, { 'data-panorama': 'error', role: 'alert' }));
   if (job && data.may_edit) {
     const button = el('button', t.retry, { type: 'button', 'data-panorama': 'retry' });
     button.addEventListener('click', () => retry(job, status));
