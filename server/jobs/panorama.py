@@ -46,7 +46,7 @@ def keep_upload(app: Flask, data: bytes) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.upload"
     partial = folder / f".{name}.partial"
-    with open(partial, "xb") as handle:
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
