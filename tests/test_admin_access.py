@@ -79,6 +79,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/api/v1/admin/jobs"): ALL,
     ("GET", "/api/v1/admin/jobs/<int:job_id>"): READ_HALL,
     ("POST", "/api/v1/admin/jobs/<int:job_id>/retry"): EDIT_HALL,
+    ("DELETE", "/api/v1/admin/jobs/<int:job_id>/upload"): EDIT_HALL,
     ("GET", "/admin/halls/<hall>/panoramas"): READ_HALL,
 }
 # Writes allowed by role may still refuse what they are sent (no body here, a draft another caller
@@ -98,7 +99,7 @@ def _fresh_kiosk(app) -> str:
 
 
 def _job(app) -> str:
-    """A queued panorama job of HALL (a retry of it is refused with 409: it has not failed)."""
+    """A queued panorama job of HALL (a retry or a discard is refused with 409: it has not failed)."""
     if "access_job" not in app.config:
         from server.jobs import queue
         from server.models import Hall

@@ -260,7 +260,14 @@ def test_retry_only_a_failed_job_whose_upload_is_kept(app, editor):
     assert done.status_code == 409
     bad = upload(editor, "lobby", BAD["truncated"]()).get_json()
     work_once(app)
-    panorama_job.discard_upload(app, app.extensions["db"]().get(Job, bad["id"]).upload)
+    kept = app.extensions["db"]().get(Job, bad["id"]).upload
+    assert editor.get(bad["url"]).get_json()["upload_kept"] and kept in uploads(app)
+    url = f"{bad['url']}/upload"
+    assert editor.delete(url).status_code == 403  # no CSRF token
+    assert editor.delete(f"{job['url']}/upload", headers={"X-CSRF-Token": editor.csrf}).status_code == 409
+    discarded = editor.delete(url, headers={"X-CSRF-Token": editor.csrf})
+    assert discarded.status_code == 200 and discarded.get_json()["upload_kept"] is False
+    assert kept not in uploads(app)
     gone = editor.post(f"{bad['url']}/retry", headers={"X-CSRF-Token": editor.csrf})
     assert (gone.status_code, gone.get_json()["error"]["code"]) == (410, "upload_gone")
     assert editor.get(bad["url"]).get_json()["state"] == "failed"  # nothing changed

@@ -266,6 +266,7 @@ def job_dict(job: Job) -> dict[str, Any]:
         "step": job.step,
         "error": error_body(job),
         "file": job.params.get("file"),
+        "upload_kept": job.upload is not None,
         "new_scene": job.params.get("new_scene"),
         "result": job.params.get("result"),
         "requested_by": job.requested_by,

@@ -7,7 +7,7 @@ the size is checked from Content-Length before the body is read (413), the type 
 (415); the rest of the checks are the job's ``validate`` step, run by the worker (``flask worker``).
 ``GET /api/v1/admin/jobs/<id>`` answers the job (state, progress, step, the ingest error in the one error
 shape when failed), ``GET /api/v1/admin/jobs?hall=`` the recent ones, ``POST …/jobs/<id>/retry`` queues a
-failed one again. Reads reap first, so a job whose worker died reads as failed.
+failed one again, ``DELETE …/jobs/<id>/upload`` discards a failed one's kept upload. Reads reap first, so a job whose worker died reads as failed.
 """
 
 from __future__ import annotations
@@ -195,3 +195,38 @@ def retry_job(job_id: int):
     response.status_code = 202
     response.headers["Location"] = f"/api/v1/admin/jobs/{job.id}"
     return response
+
+
+@api_bp.delete("/jobs/<int:job_id>/upload")
+@require("editor")
+def discard_job_upload(job_id: int):
+    """Discard a failed job's kept upload (it can no longer be retried): the job, without its upload."""
+    session = get_session()
+    job = _readable(queue.get_job(session, job_id))
+    user = current().user
+    if not may_edit_hall(user, job.hall.slug):
+        raise forbidden(
+            f"您的账号不能管理大厅 {job.hall.slug}", f"Your account may not manage hall {job.hall.slug}"
+        )
+    if job.state != "failed":
+        raise ApiError(
+            409,
+            "not_failed",
+            "只有失败任务的上传文件可以丢弃",
+            f"Only a failed job's upload can be discarded (this one is {job.state})",
+            state=job.state,
+        )
+    name, job.upload = job.upload, None
+    audit.record(
+        session,
+        user=user.name,
+        scope=f"hall:{job.hall.slug}",
+        object_type="job",
+        object_id=str(job.id),
+        action="discard",
+        summary=f"丢弃上传文件 / upload discarded: job {job.id}",
+        at=now(),
+    )
+    session.commit()
+    panorama_job.discard_upload(current_app, name)
+    return queue.job_dict(job)

@@ -1091,6 +1091,7 @@ SCHEMAS.update(
                     "of the API's one error shape (the ingest error, or worker_lost / job_crashed)",
                 },
                 "file": {"type": ["string", "null"]},
+                "upload_kept": {"type": "boolean", "description": "Whether the upload is kept for a retry"},
                 "new_scene": {"type": ["object", "null"]},
                 "result": {
                     "type": ["object", "null"],
@@ -1178,6 +1179,16 @@ PATHS["/admin/jobs/{job_id}/retry"] = {
             ("409", "The job has not failed"),
             ("410", "The upload is no longer kept; upload again"),
         ],
+        WRITE,
+        parameters=[JOB_ID],
+    )
+}
+PATHS["/admin/jobs/{job_id}/upload"] = {
+    "delete": _op(
+        "discardJobUpload",
+        "Discard a failed job's kept upload (no retry after it) / 丢弃失败任务的上传文件",
+        ("200", _json("AdminJob", "The job, without its upload")),
+        [UNAUTHENTICATED, CSRF, ("404", "No such job"), ("409", "The job has not failed")],
         WRITE,
         parameters=[JOB_ID],
     )
