@@ -34,6 +34,7 @@ const result = await esbuild.build({
     { in: 'src/admin/services.js', out: 'admin-services' }, // /admin/services (server/templates/admin/services.html)
     { in: 'src/admin/main.js', out: 'admin' }, // their script (server/templates/admin/app.html)
     { in: 'src/admin/import.js', out: 'admin-import' }, // the spreadsheet page (admin/import.html)
+    { in: 'src/admin/panoramas.js', out: 'admin-panoramas' }, // panorama uploads (admin/panoramas.html)
   ],
   outdir: dist,
   bundle: true,

@@ -97,6 +97,7 @@ def register_commands(app: Flask) -> None:
     """The command groups; each command's module is imported only when that command runs (server/cli)."""
     from .cli import backup_cli, kiosk_cli, model_cli, panorama_cli, storage_cli, user_cli
     from .cli.demo import demo_command
+    from .cli.worker import worker_command
 
     app.cli.add_command(demo_command)
     app.cli.add_command(model_cli)
@@ -105,3 +106,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(kiosk_cli)
     app.cli.add_command(storage_cli)
+    app.cli.add_command(worker_command)

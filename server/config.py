@@ -48,6 +48,12 @@ DEFAULTS: dict[str, Any] = {
     # Kiosks (server/kiosks): seconds between a kiosk page's heartbeats; staff see a kiosk offline after two
     # missed ones, and a kiosk may not report more than twice per interval.
     "KIOSK_HEARTBEAT_SECONDS": 60,
+    # Jobs (server/jobs): a running job whose worker sent no heartbeat for this long is failed (its worker is
+    # taken for dead; on the worker's own machine a vanished pid is noticed at once); an idle worker looks
+    # for work this often; the largest panorama upload (bytes, checked from Content-Length before reading).
+    "JOBS_STALE_SECONDS": 120,
+    "JOBS_POLL_SECONDS": 1.0,
+    "PANORAMA_UPLOAD_MAX_BYTES": 256 * 1024 * 1024,
     # Source equirects of the demo scenes (rendered from the hall model at set-up; real photographs replace
     # them): assets/panoramas/<hall>/<scene>.jpg in the checkout. Published tiles live in the instance folder.
     "PANORAMA_SOURCES": str(Path(__file__).resolve().parents[1] / "assets" / "panoramas"),

@@ -513,3 +513,31 @@ class AuditEntry(Base):
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
     summary: Mapped[str] = mapped_column(String(500))
+
+
+class Job(Base):
+    """A piece of slow work done by a worker process (``server/jobs``): what (``kind``, hall, ``target``),
+    where it stands (``state`` queued → running → done | failed, ``progress`` 0–1 in ``step``), the error it
+    ended with (a ``HallError``'s ``{code, zh, en, status}``), who asked and when, and which worker holds it
+    (``worker`` host:pid, ``heartbeat_at``; ``attempts`` counts the claims)."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    step: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)  # the kind's input (file name, a new scene's fields)
+    upload: Mapped[str | None] = mapped_column(String(200))  # the kept upload, relative to the uploads folder
+    requested_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    hall: Mapped[Hall] = relationship()

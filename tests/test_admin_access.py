@@ -75,6 +75,12 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/api/v1/admin/audit.xlsx"): ALL,
     ("GET", f"{H}/counters.<ext>"): READ_HALL,
     ("POST", f"{H}/counters.<ext>"): EDIT_HALL,
+    ("POST", f"{H}/scenes/<scene>/panorama"): EDIT_HALL,
+    ("GET", "/api/v1/admin/jobs"): ALL,
+    ("GET", "/api/v1/admin/jobs/<int:job_id>"): READ_HALL,
+    ("POST", "/api/v1/admin/jobs/<int:job_id>/retry"): EDIT_HALL,
+    ("DELETE", "/api/v1/admin/jobs/<int:job_id>/upload"): EDIT_HALL,
+    ("GET", "/admin/halls/<hall>/panoramas"): READ_HALL,
 }
 # Writes allowed by role may still refuse what they are sent (no body here, a draft another caller
 # already published or discarded): anything but 401 and 403 (and never a 500) passes the access check.
@@ -90,6 +96,49 @@ def _fresh_kiosk(app) -> str:
     )
     assert result.exit_code == 0, result.output
     return code
+
+
+def _job(app) -> str:
+    """A queued panorama job of HALL (a retry or a discard is refused with 409: it has not failed)."""
+    if "access_job" not in app.config:
+        from server.jobs import queue
+        from server.models import Hall
+
+        session = app.extensions["db"]()
+        try:
+            hall = session.query(Hall).filter_by(slug=HALL).one()
+            job = queue.enqueue(
+                session,
+                kind="panorama",
+                hall=hall,
+                target="entrance",
+                params={},
+                upload=None,
+                user=None,
+                now=Clock().now,
+            )
+            session.commit()
+            app.config["access_job"] = str(job.id)
+        finally:
+            session.close()
+    return app.config["access_job"]
+
+
+def _path(app, rule: str) -> str:
+    """*rule* with its variables filled (a fresh kiosk for <kiosk>)."""
+    path = (
+        rule.replace("<hall>", HALL)
+        .replace("<service:slug>", SERVICE)
+        .replace("<number>", "A01")
+        .replace("<int:number>", "1")
+        .replace("<ext>", "csv")
+        .replace("<scene>", "entrance")
+    )
+    if "<int:job_id>" in rule:
+        path = path.replace("<int:job_id>", _job(app))
+    if "<kiosk>" in rule:
+        path = path.replace("<kiosk>", _fresh_kiosk(app))
+    return path
 
 
 def admin_routes(app) -> dict[tuple[str, str], str]:
@@ -117,15 +166,7 @@ def test_every_admin_route_is_in_the_table_and_declares_its_access(app):
 
 
 def _call(client, method: str, rule: str, csrf: str | None):
-    path = (
-        rule.replace("<hall>", HALL)
-        .replace("<service:slug>", SERVICE)
-        .replace("<number>", "A01")
-        .replace("<int:number>", "1")
-        .replace("<ext>", "csv")
-    )
-    if "<kiosk>" in rule:
-        path = path.replace("<kiosk>", _fresh_kiosk(client.application))
+    path = _path(client.application, rule)
     # JSON errors from pages too (they answer HTML to a browser), so the code can be read.
     headers = {"Accept": "application/json", **({"X-CSRF-Token": csrf} if csrf else {})}
     if method == "POST" and rule.startswith("/api/v1/admin/services"):  # a JSON API: an (empty) form
@@ -181,14 +222,7 @@ WRITES = sorted(k for k, v in EXPECTED.items() if k[0] != "GET" and v != "public
 def test_every_write_needs_the_csrf_token(app, method, rule):
     client = app.test_client()
     sign_in(client, "boss")
-    path = (
-        rule.replace("<hall>", HALL)
-        .replace("<kiosk>", _fresh_kiosk(app))
-        .replace("<number>", "A01")
-        .replace("<int:number>", "1")
-        .replace("<service:slug>", SERVICE)
-        .replace("<ext>", "csv")
-    )
+    path = _path(app, rule)
     response = client.open(path, method=method, headers={"Accept": "application/json"})
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "csrf"

@@ -37,6 +37,7 @@ ALLOWED = {
     "accounts": set(),
     "kiosks": {"hallmodel", "publishing"},
     "sheets": {"publishing"},
+    "jobs": {"panoramas", "publishing"},
     "web": {
         "catalogue",
         "hallmodel",
@@ -46,6 +47,7 @@ ALLOWED = {
         "accounts",
         "kiosks",
         "sheets",
+        "jobs",
     },
     "cli": {
         "catalogue",
@@ -57,6 +59,7 @@ ALLOWED = {
         "backup",
         "accounts",
         "kiosks",
+        "jobs",
     },
 }
 

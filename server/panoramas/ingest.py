@@ -327,6 +327,11 @@ def _bounded(handle: BinaryIO, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def file_too_large(limit: int = MAX_FILE_BYTES) -> PanoramaError:
+    """The error for a file over *limit* bytes (413), e.g. an upload refused from its length alone."""
+    return _error("file_too_large", max_mb=limit // 2**20)
+
+
 def cannot_write(path: str | os.PathLike, exc: OSError) -> PanoramaError:
     """The error for an output folder (tiles, the instance's panoramas) that cannot be written."""
     return _error("cannot_write", path=str(path), reason=exc.strerror or str(exc))

@@ -46,9 +46,37 @@ def add_panorama(
     The camera's metadata (*metadata*, else read from *data*) goes into the config's ``source`` under
     ``metadata``; a partial panorama is padded into its full equirect (``ingest.pad``)."""
     metadata = metadata if metadata is not None else read_metadata(data)
-    image = load_equirect(data, max_size=app.config.get("PANORAMA_MAX_SIZE", MAX_SIZE), crop=metadata.crop)
+    image = load_equirect(data, max_size=max_size(app), crop=metadata.crop)
+    scene.panorama = tile_version(
+        app, scene.hall.slug, scene.code, data, image, source=source, progress=progress, metadata=metadata
+    )
+    bump_revision(session)
+    session.commit()
+    return scene.panorama
+
+
+def max_size(app: Flask) -> tuple[int, int]:
+    """The largest (width, height) of a panorama this app accepts (``PANORAMA_MAX_SIZE``)."""
+    return app.config.get("PANORAMA_MAX_SIZE", MAX_SIZE)
+
+
+def tile_version(
+    app: Flask,
+    hall: str,
+    scene: str,
+    data: bytes,
+    image: np.ndarray,
+    *,
+    source: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    metadata: PanoramaMetadata | None = None,
+) -> dict[str, Any]:
+    """Tile *image* (decoded from *data*, whose hash names the version) into the published-files folder of
+    scene *scene* of hall *hall*; the scene's tiles config, ready to be set on it (the camera's *metadata*
+    in its ``source``). Nothing points at the new version yet: until a caller sets it, the previous panorama
+    stays published."""
     version = hashlib.sha256(data).hexdigest()[:16]
-    folder = panorama_root(app) / scene.hall.slug / scene.code / version
+    folder = panorama_root(app) / hall / scene / version
     remove_stale_partials(folder.parent)  # what a killed run left behind
     try:
         config = tile_panorama(image, folder, progress=progress) if not folder.exists() else None
@@ -56,16 +84,13 @@ def add_panorama(
         config = None
     if config is None:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    found = metadata.to_dict()
-    scene.panorama = {
+    found = metadata.to_dict() if metadata is not None else {}
+    return {
         **config,
-        "basePath": f"/panoramas/{scene.hall.slug}/{scene.code}/{version}",
+        "basePath": f"/panoramas/{hall}/{scene}/{version}",
         "version": version,
         "source": {**(source or {"kind": "upload"}), **({"metadata": found} if found else {})},
     }
-    bump_revision(session)
-    session.commit()
-    return scene.panorama
 
 
 def jpeg_bytes(image: np.ndarray, quality: int = RENDER_QUALITY) -> bytes:

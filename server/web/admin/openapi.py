@@ -14,6 +14,7 @@ from ...vocabulary import (
     KIOSK_COUNTDOWN_RANGE,
     KIOSK_IDLE_DEFAULT,
     KIOSK_IDLE_RANGE,
+    PLACE_KEY_PATTERN,
     ROLES,
     SLUG_PATTERN,
     USER_NAME_PATTERN,
@@ -1061,3 +1062,134 @@ PATHS.update(
         },
     }
 )
+
+# Panorama uploads and their jobs (web/admin/jobs.py, server/jobs).
+JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+SCENE = {
+    "name": "scene",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": f"^{PLACE_KEY_PATTERN}$"},
+    "description": "A scene id of the hall; a new one creates the scene (send its fields)",
+}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+SCHEMAS.update(
+    {
+        "AdminJob": _obj(
+            ["id", "kind", "hall", "scene", "state", "progress", "step", "error", "url"],
+            {
+                "id": {"type": "integer"},
+                "kind": {"type": "string", "enum": ["panorama"]},
+                "hall": {"type": "string", "pattern": SLUG_PATTERN},
+                "scene": STRING,
+                "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+                "progress": {"type": "number", "minimum": 0, "maximum": 1},
+                "step": {"type": ["string", "null"], "enum": ["validate", "tile", "publish", None]},
+                "error": {
+                    "type": ["object", "null"],
+                    "description": "When failed: {status, code, message, message_en, details?} — the `error` "
+                    "of the API's one error shape (the ingest error, or worker_lost / job_crashed)",
+                },
+                "file": {"type": ["string", "null"]},
+                "upload_kept": {"type": "boolean", "description": "Whether the upload is kept for a retry"},
+                "new_scene": {"type": ["object", "null"]},
+                "result": {
+                    "type": ["object", "null"],
+                    "description": "When done: the new panorama's version and preview address",
+                },
+                "requested_by": {"type": ["string", "null"]},
+                "created_at": TIME,
+                "started_at": NULLABLE_TIME,
+                "finished_at": NULLABLE_TIME,
+                "attempts": {"type": "integer"},
+                "worker": {"type": ["string", "null"], "description": "host:pid of the worker holding it"},
+                "heartbeat_at": NULLABLE_TIME,
+                "url": STRING,
+            },
+        ),
+        "AdminJobList": _obj(["jobs"], {"jobs": {"type": "array", "items": _ref("AdminJob")}}),
+    }
+)
+PATHS["/admin/halls/{hall}/scenes/{scene}/panorama"] = {
+    "post": _op(
+        "uploadPanorama",
+        "Upload a scene's panorama: queued for the worker, answered at once / 上传场景全景图（后台处理）",
+        ("202", _json("AdminJob", "Queued; Location names the job")),
+        [
+            ("400", "No file field, or the file is empty"),
+            UNAUTHENTICATED,
+            CSRF,
+            NO_HALL,
+            ("413", "The file is over the upload limit (checked from Content-Length first)"),
+            ("415", "Not multipart/form-data, or the file is not a JPEG, PNG or WebP (sniffed)"),
+            ("422", "A bad scene id, or a new scene's fields missing or wrong (details.problems names each)"),
+        ],
+        WRITE,
+        parameters=[HALL, SCENE],
+        requestBody={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": _obj(
+                        ["file"],
+                        {
+                            "file": BINARY,
+                            "csrf_token": STRING,
+                            "floor": {"type": "integer", "description": "New scene: floor level"},
+                            "x": {"type": "number", "description": "New scene: plan x (m)"},
+                            "z": {"type": "number", "description": "New scene: plan z (m)"},
+                            "name_zh": STRING,
+                            "name_en": STRING,
+                        },
+                    )
+                }
+            },
+        },
+    )
+}
+PATHS["/admin/jobs"] = {
+    "get": _op(
+        "listJobs",
+        "Recent jobs of the halls the caller may see, newest first / 后台任务列表",
+        ("200", _json("AdminJobList", "Jobs")),
+        [UNAUTHENTICATED, ("403", "The caller may not see that hall"), ("404", "No such hall")],
+        READ,
+        parameters=[_query("hall", {"type": "string", "pattern": SLUG_PATTERN}, "Only this hall's jobs")],
+    )
+}
+PATHS["/admin/jobs/{job_id}"] = {
+    "get": _op(
+        "getJob",
+        "One job: state, progress, step, and the error when failed / 后台任务状态",
+        ("200", _json("AdminJob", "The job")),
+        [UNAUTHENTICATED, FORBIDDEN, ("404", "No such job")],
+        READ,
+        parameters=[JOB_ID],
+    )
+}
+PATHS["/admin/jobs/{job_id}/retry"] = {
+    "post": _op(
+        "retryJob",
+        "Queue a failed job again (its upload was kept) / 重试失败的任务",
+        ("202", _json("AdminJob", "Queued again")),
+        [
+            UNAUTHENTICATED,
+            CSRF,
+            ("404", "No such job"),
+            ("409", "The job has not failed"),
+            ("410", "The upload is no longer kept; upload again"),
+        ],
+        WRITE,
+        parameters=[JOB_ID],
+    )
+}
+PATHS["/admin/jobs/{job_id}/upload"] = {
+    "delete": _op(
+        "discardJobUpload",
+        "Discard a failed job's kept upload (no retry after it) / 丢弃失败任务的上传文件",
+        ("200", _json("AdminJob", "The job, without its upload")),
+        [UNAUTHENTICATED, CSRF, ("404", "No such job"), ("409", "The job has not failed")],
+        WRITE,
+        parameters=[JOB_ID],
+    )
+}

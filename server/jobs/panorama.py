@@ -1,0 +1,109 @@
+"""The ``panorama`` job: an uploaded equirect becomes a scene's panorama — validate (decode and check,
+``panoramas.ingest``), tile (``panoramas.store.tile_version``: a new version folder, nothing published yet),
+publish (``publishing.scenepanorama.attach``, in one transaction with the job marked done).
+
+The upload is kept in the published-files folder (``uploads/``, so a worker on another machine sharing that
+folder reads it) from the request until the job is done; a failed job keeps it for a retry. Any failure
+before publish leaves the previous panorama served: only ``attach`` points the scene at the new tiles.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from ..config import published_root
+from ..models import Job
+from ..panoramas.ingest import load_equirect, read_file
+from ..panoramas.limits import MAX_FILE_BYTES
+from ..panoramas.metadata import read_metadata
+from ..panoramas.store import max_size, tile_version
+from ..publishing.scenepanorama import attach
+from . import queue
+
+KIND = "panorama"
+# Where each step's progress starts and ends on the job's 0–1 scale (tiling is nearly all of the time).
+SPANS = {"validate": (0.0, 0.1), "tile": (0.1, 0.95), "publish": (0.95, 1.0)}
+REPORT_EVERY_S = 0.5  # progress written to the database at most this often (each write is a heartbeat)
+
+Report = Callable[[str, float], None]  # (step, fraction of that step) → None; raises JobLost
+
+
+def uploads_folder(app: Flask) -> Path:
+    return published_root(app) / "uploads"
+
+
+def keep_upload(app: Flask, data: bytes) -> str:
+    """Store *data* for a job (readable by the owner only, written whole or not at all); its name."""
+    folder = uploads_folder(app)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}.upload"
+    partial = folder / f".{name}.partial"
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(folder / name)
+    return name
+
+
+def discard_upload(app: Flask, name: str | None) -> None:
+    if name:
+        (uploads_folder(app) / name).unlink(missing_ok=True)
+
+
+def run(app: Flask, session: Session, job: Job, report: Report, *, worker: str, now: Callable) -> None:
+    """Do panorama job *job* (claimed by *worker*): validate, tile, publish; mark it done and commit.
+    A ``PanoramaError`` (or any other exception) propagates with nothing published."""
+    delay = float(app.config.get("JOBS_TEST_TILE_DELAY", 0) or 0)  # tests only: a slow tiling to kill
+    report("validate", 0.0)
+    data = read_file(uploads_folder(app) / job.upload, limit=MAX_FILE_BYTES)
+    metadata = read_metadata(data)  # a partial panorama (GPano crop) is padded into its full equirect
+    image = load_equirect(data, max_size=max_size(app), crop=metadata.crop)
+    report("validate", 1.0)
+
+    def tiled(done: int, total: int) -> None:
+        if delay:
+            time.sleep(delay)
+        report("tile", done / max(total, 1))
+
+    config = tile_version(
+        app,
+        job.hall.slug,
+        job.target,
+        data,
+        image,
+        source={"kind": "upload", "name": job.params.get("file")},
+        progress=tiled,
+        metadata=metadata,
+    )
+    del image, data
+    report("publish", 0.0)
+    if not queue.still_held(session, job, worker=worker):
+        raise queue.JobLost(job.id)
+    moment = now()
+    attach(
+        session,
+        job.hall,
+        job.target,
+        config,
+        new_scene=job.params.get("new_scene"),
+        user=job.requested_by,
+        now=moment,
+    )
+    job.params = {**job.params, "result": result(config)}
+    queue.finish(job, now=moment)
+    session.commit()
+    discard_upload(app, job.upload)
+
+
+def result(config: dict[str, Any]) -> dict[str, Any]:
+    """What a done panorama job produced: the version and its preview's address."""
+    return {"version": config["version"], "preview": f"{config['basePath']}{config['preview']}"}

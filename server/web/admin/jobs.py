@@ -1,0 +1,232 @@
+"""Panorama uploads and jobs over the admin API.
+
+``POST /api/v1/admin/halls/<hall>/scenes/<scene>/panorama`` (multipart field ``file``; for a scene the hall
+does not have yet, the form fields ``floor``, ``x``, ``z``, ``name_zh``, ``name_en`` too) keeps the upload and
+queues a ``panorama`` job: 202 with the job and its ``Location``. Nothing is decoded or tiled in the request:
+the size is checked from Content-Length before the body is read (413), the type sniffed from the first bytes
+(415); the rest of the checks are the job's ``validate`` step, run by the worker (``flask worker``).
+``GET /api/v1/admin/jobs/<id>`` answers the job (state, progress, step, the ingest error in the one error
+shape when failed), ``GET /api/v1/admin/jobs?hall=`` the recent ones, ``POST …/jobs/<id>/retry`` queues a
+failed one again, ``DELETE …/jobs/<id>/upload`` discards a failed one's kept upload. Reads reap first, so a job whose worker died reads as failed.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from sqlalchemy import select
+
+from ...accounts.users import may_edit_hall, may_read_hall
+from ...config import now
+from ...db import get_session
+from ...errors import ApiError, not_found
+from ...jobs import panorama as panorama_job
+from ...jobs import queue
+from ...jobs.worker import stale_after
+from ...models import Hall, Job
+from ...panoramas.ingest import file_too_large, sniff_format
+from ...publishing import audit
+from ...publishing.scenepanorama import check_new_scene, check_scene_code, find_scene
+from . import api_bp
+from .auth import current, forbidden, require
+
+SLACK = 64 * 1024  # multipart framing and the form fields around the file
+SNIFF_BYTES = 64  # enough for every magic number ingest knows
+
+
+def _upload_limit() -> int:
+    return int(current_app.config["PANORAMA_UPLOAD_MAX_BYTES"])
+
+
+@api_bp.before_request
+def _refuse_large_panoramas():
+    """413 from the request's length alone, before the body (even the CSRF field) is parsed."""
+    if request.method == "POST" and request.path.endswith("/panorama"):
+        length = request.content_length
+        if length is not None and length > _upload_limit() + SLACK:
+            raise file_too_large(_upload_limit())
+
+
+def _file() -> tuple[bytes, str]:
+    """The uploaded file's bytes and name: 415 unless multipart, 400 without ``file``, 413 over the limit."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "请以 multipart/form-data 表单上传全景图（字段 file）",
+            "Upload the panorama as multipart/form-data (field 'file')",
+        )
+    file = request.files.get("file")
+    if file is None:
+        raise ApiError(
+            400,
+            "no_file",
+            "请以表单字段 file 上传全景图",
+            "Upload the panorama as the multipart field 'file'",
+        )
+    try:
+        data = file.read(_upload_limit() + 1)
+    finally:
+        file.close()  # a large part is a temporary file
+    if len(data) > _upload_limit():
+        raise file_too_large(_upload_limit())
+    return data, (file.filename or "")[:200]
+
+
+def _hall(slug: str) -> Hall:
+    row = get_session().scalar(select(Hall).where(Hall.slug == slug))
+    if row is None:
+        raise not_found("大厅", "Hall", slug)
+    return row
+
+
+def _reap() -> None:
+    queue.reap(get_session(), now=now(), stale_after=stale_after(current_app))
+
+
+def _readable(job: Job) -> Job:
+    if not may_read_hall(current().user, job.hall.slug):
+        raise forbidden(
+            f"您的账号不能查看大厅 {job.hall.slug}", f"Your account may not see hall {job.hall.slug}"
+        )
+    return job
+
+
+@api_bp.post("/halls/<hall>/scenes/<scene>/panorama")
+@require("editor", hall_from="hall", edit=True)
+def upload_panorama(hall: str, scene: str):
+    """Queue a panorama upload for *scene* (a new scene with its fields): 202 with the job."""
+    check_scene_code(scene)
+    row = _hall(hall)
+    data, name = _file()
+    sniff_format(data[:SNIFF_BYTES])  # empty, not an image, or a format we do not take: said now
+    new_scene = None if find_scene(row, scene) is not None else check_new_scene(row, request.form.to_dict())
+    session = get_session()
+    upload = panorama_job.keep_upload(current_app, data)
+    user = current().user.name
+    job = queue.enqueue(
+        session,
+        kind=panorama_job.KIND,
+        hall=row,
+        target=scene,
+        params={"file": name, "size": len(data), "new_scene": new_scene},
+        upload=upload,
+        user=user,
+        now=now(),
+    )
+    session.flush()
+    audit.record(
+        session,
+        user=user,
+        scope=f"hall:{hall}",
+        object_type="job",
+        object_id=str(job.id),
+        action="create",
+        after={"kind": job.kind, "scene": scene, "file": name, "size": len(data), "new_scene": new_scene},
+        summary=f"上传全景图 / panorama uploaded for {scene} ({name}, {len(data)} bytes)",
+        at=now(),
+    )
+    try:
+        session.commit()
+    except Exception:
+        panorama_job.discard_upload(current_app, upload)
+        raise
+    response = jsonify(queue.job_dict(job))
+    response.status_code = 202
+    response.headers["Location"] = f"/api/v1/admin/jobs/{job.id}"
+    return response
+
+
+@api_bp.get("/jobs")
+@require("viewer")
+def list_jobs():
+    """The recent jobs (of ``?hall=`` only) of the halls the caller may see, newest first."""
+    _reap()
+    session, user = get_session(), current().user
+    slug = request.args.get("hall")
+    hall = None
+    if slug:
+        hall = _hall(slug)
+        if not may_read_hall(user, slug):
+            raise forbidden(f"您的账号不能查看大厅 {slug}", f"Your account may not see hall {slug}")
+    rows = queue.list_jobs(session, hall=hall)
+    return {"jobs": [queue.job_dict(j) for j in rows if may_read_hall(user, j.hall.slug)]}
+
+
+@api_bp.get("/jobs/<int:job_id>")
+@require("viewer")
+def get_job(job_id: int):
+    """One job: state, progress, step, and the error when failed."""
+    _reap()
+    return queue.job_dict(_readable(queue.get_job(get_session(), job_id)))
+
+
+@api_bp.post("/jobs/<int:job_id>/retry")
+@require("editor")
+def retry_job(job_id: int):
+    """Queue a failed job again (its upload was kept): 202 with the job."""
+    _reap()
+    session = get_session()
+    job = _readable(queue.get_job(session, job_id))
+    user = current().user
+    if not may_edit_hall(user, job.hall.slug):
+        raise forbidden(
+            f"您的账号不能管理大厅 {job.hall.slug}", f"Your account may not manage hall {job.hall.slug}"
+        )
+    queue.retry(job, now=now())  # 409 unless failed; nothing is committed when a check below refuses
+    if not job.upload or not (panorama_job.uploads_folder(current_app) / job.upload).is_file():
+        raise ApiError(
+            410,
+            "upload_gone",
+            "上传的文件已不在服务器上，请重新上传",
+            "The uploaded file is no longer on the server; upload it again",
+        )
+    audit.record(
+        session,
+        user=user.name,
+        scope=f"hall:{job.hall.slug}",
+        object_type="job",
+        object_id=str(job.id),
+        action="retry",
+        summary=f"重试任务 / job retried: {job.id}",
+        at=now(),
+    )
+    session.commit()
+    response = jsonify(queue.job_dict(job))
+    response.status_code = 202
+    response.headers["Location"] = f"/api/v1/admin/jobs/{job.id}"
+    return response
+
+
+@api_bp.delete("/jobs/<int:job_id>/upload")
+@require("editor")
+def discard_job_upload(job_id: int):
+    """Discard a failed job's kept upload (it can no longer be retried): the job, without its upload."""
+    session = get_session()
+    job = _readable(queue.get_job(session, job_id))
+    user = current().user
+    if not may_edit_hall(user, job.hall.slug):
+        raise forbidden(
+            f"您的账号不能管理大厅 {job.hall.slug}", f"Your account may not manage hall {job.hall.slug}"
+        )
+    if job.state != "failed":
+        raise ApiError(
+            409,
+            "not_failed",
+            "只有失败任务的上传文件可以丢弃",
+            f"Only a failed job's upload can be discarded (this one is {job.state})",
+            state=job.state,
+        )
+    name, job.upload = job.upload, None
+    audit.record(
+        session,
+        user=user.name,
+        scope=f"hall:{job.hall.slug}",
+        object_type="job",
+        object_id=str(job.id),
+        action="discard",
+        summary=f"丢弃上传文件 / upload discarded: job {job.id}",
+        at=now(),
+    )
+    session.commit()
+    panorama_job.discard_upload(current_app, name)
+    return queue.job_dict(job)

@@ -1,0 +1,122 @@
+"""The staff panorama page ``/admin/halls/<hall>/panoramas``: each scene with its current panorama's preview,
+an upload per scene (and one for a new scene), the upload's progress, then its job's (polled from the admin
+API, ``jobs.py``), and the result or the ingest error; a failed job offers Retry. The HTML is a shell filled
+by ``web/src/admin/panoramas.js`` from the JSON beside it (scenes, floors, texts), as text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, render_template
+from sqlalchemy import select
+
+from ...accounts.users import may_edit_hall
+from ...db import get_session
+from ...models import Hall
+from ..pages import json_script
+from . import pages_bp
+from .auth import current, require
+from .pages import HALL_NAV, NAV, TEXT, _context, _lang
+
+PAGE_TEXT = {
+    "zh": {
+        "nav_panoramas": "全景图",
+        "panoramas_title": "全景图上传",
+        "panoramas_note": "上传后由后台进程校验并切片，完成后立即替换市民看到的全景图；处理期间原全景图照常使用。",
+        "scene": "场景",
+        "preview": "当前全景图",
+        "no_panorama": "尚无全景图",
+        "file": "全景图文件（JPEG、PNG 或 WebP，宽:高 = 2:1）",
+        "upload": "上传",
+        "new_scene": "新场景",
+        "scene_id": "场景编号",
+        "floor": "楼层",
+        "x": "位置 x（米）",
+        "z": "位置 z（米）",
+        "name_zh": "中文名称",
+        "name_en": "英文名称",
+        "uploading": "上传中",
+        "queued": "排队等待处理",
+        "validate": "校验图像",
+        "tile": "切片",
+        "publish": "发布",
+        "done": "完成：新全景图已发布",
+        "failed": "处理失败：",
+        "retry": "重试",
+        "network": "连不上服务器，请检查网络后再试。",
+    },
+    "en": {
+        "nav_panoramas": "Panoramas",
+        "panoramas_title": "Panorama uploads",
+        "panoramas_note": "A worker checks and tiles each upload, then it replaces what citizens see at once; "
+        "until then the previous panorama is shown.",
+        "scene": "Scene",
+        "preview": "Current panorama",
+        "no_panorama": "No panorama yet",
+        "file": "Panorama file (JPEG, PNG or WebP, 2:1)",
+        "upload": "Upload",
+        "new_scene": "New scene",
+        "scene_id": "Scene id",
+        "floor": "Floor",
+        "x": "Position x (m)",
+        "z": "Position z (m)",
+        "name_zh": "Name (Chinese)",
+        "name_en": "Name (English)",
+        "uploading": "Uploading",
+        "queued": "Waiting to be processed",
+        "validate": "Checking the image",
+        "tile": "Tiling",
+        "publish": "Publishing",
+        "done": "Done: the new panorama is published",
+        "failed": "Processing failed: ",
+        "retry": "Retry",
+        "network": "The server could not be reached; check the network and try again.",
+    },
+}
+for _lang_code, _texts in PAGE_TEXT.items():
+    TEXT[_lang_code].update(_texts)
+HALL_NAV.append(("admin_pages.panoramas", "nav_panoramas"))
+
+
+def _scene_row(scene, lang: str) -> dict[str, Any]:
+    panorama = scene.panorama or {}
+    preview = panorama.get("preview")
+    return {
+        "code": scene.code,
+        "name": scene.name_en if lang == "en" else scene.name_zh,
+        "floor": scene.floor.level,
+        "preview": f"{panorama['basePath']}{preview}" if preview else None,
+    }
+
+
+@pages_bp.get("/halls/<hall>/panoramas")
+@require("viewer", hall_from="hall")
+def panoramas(hall: str):
+    """Each scene's panorama, with uploads and their jobs."""
+    row = get_session().scalar(select(Hall).where(Hall.slug == hall))
+    if row is None:
+        abort(404)
+    lang = _lang()
+    staff = current()
+    data = {
+        "hall": row.slug,
+        "lang": lang,
+        "csrf": staff.csrf_token,
+        "may_edit": may_edit_hall(staff.user, row.slug),
+        "scenes": [_scene_row(s, lang) for s in sorted(row.scenes, key=lambda s: s.code)],
+        "floors": [
+            {"level": f.level, "name": f.name_en if lang == "en" else f.name_zh}
+            for f in sorted(row.floors, key=lambda f: f.level)
+        ],
+        "t": {key: TEXT[lang][key] for key in PAGE_TEXT[lang]},
+    }
+    context = _context(
+        lang,
+        hall=row.slug,
+        hall_name=row.name_en if lang == "en" else row.name_zh,
+        nav=NAV,
+        hall_nav=HALL_NAV,
+        csrf_token=staff.csrf_token,
+        data_json=json_script(data),
+    )
+    return render_template("admin/panoramas.html", **context)

@@ -1,0 +1,114 @@
+"""The staff panorama page in real Chromium, with a worker running beside the server: a new scene's panorama
+uploaded on the page (upload progress, then the job's steps, to the end; the new preview shown), then a file
+that fails its check (the error in plain words with a Retry button, still there after a reload)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from server.jobs import worker
+from tests.conftest import _ClosingHandler, _remember_body
+from tests.staff import PASSWORD, Clock, staff_app
+from tests.test_panorama_ingest import encode, smooth
+
+from .conftest import open_tab
+
+pytestmark = pytest.mark.browser
+HALL = "guigang"
+
+
+@pytest.fixture(scope="module")
+def upload_server(tmp_path_factory):
+    """Its own app (its uploads change scenes), served, with a worker thread that tiles slowly enough for
+    the page to see each step."""
+    app = staff_app(tmp_path_factory.mktemp("uploads"), Clock(), JOBS_TEST_TILE_DELAY=0.05)
+    server = make_server("127.0.0.1", 0, _remember_body(app), threaded=True, request_handler=_ClosingHandler)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    stop = threading.Event()
+    working = threading.Thread(
+        target=worker.run_forever, args=(app,), kwargs={"poll_s": 0.1, "stop": stop.is_set}
+    )
+    working.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    stop.set()
+    working.join(timeout=30)
+    server.shutdown()
+    serving.join(timeout=5)
+
+
+RECORD_STEPS = """() => {
+  window.stepsSeen = [];
+  new MutationObserver(() => {
+    for (const node of document.querySelectorAll('[data-panorama="step"]')) {
+      const text = node.textContent;
+      if (window.stepsSeen.at(-1) !== text) window.stepsSeen.push(text);
+    }
+  }).observe(document.getElementById('panoramas'), { subtree: true, childList: true, characterData: true });
+}"""
+
+
+def test_upload_a_new_scene_then_a_bad_file(browser, built_web, upload_server):
+    picture = {
+        "name": "new.jpg",
+        "mimeType": "image/jpeg",
+        "buffer": encode(smooth(1024, 2048, seed=9), "JPEG"),
+    }
+    with open_tab(browser, upload_server) as tab:
+        page = tab.page
+        tab.goto("/admin/login")
+        page.fill("#username", "editor.gg")
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        tab.goto(f"/admin/halls/{HALL}")
+        page.get_by_role("link", name="全景图").click()
+        page.wait_for_url(f"**/admin/halls/{HALL}/panoramas")
+        page.wait_for_selector("#panoramas[aria-busy='false']")
+        assert page.locator("[data-scene='entrance'] [data-panorama='none']").inner_text() == "尚无全景图"
+
+        page.evaluate(RECORD_STEPS)
+        form = page.locator("li[data-scene=''] form")
+        form.locator("input[name='scene']").fill("web-new")
+        form.locator("select[name='floor']").select_option("2")
+        form.locator("input[name='x']").fill("3.5")
+        form.locator("input[name='z']").fill("-2")
+        form.locator("input[name='name_zh']").fill("新拍摄点")
+        form.locator("input[name='name_en']").fill("New spot")
+        form.locator("[data-panorama='file']").set_input_files(picture)
+        form.locator("[data-panorama='upload']").click()
+        page.wait_for_selector("[data-scene='web-new'] [data-panorama='done']", timeout=60000)
+
+        row = page.locator("[data-scene='web-new']")
+        assert row.locator("h2").inner_text() == "新拍摄点 · web-new"
+        assert row.locator("[data-panorama='done']").inner_text() == "完成：新全景图已发布"
+        preview = row.locator("img[data-panorama='preview']")
+        assert f"/panoramas/{HALL}/web-new/" in preview.get_attribute("src")
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth === 1024", arg=preview.element_handle()
+        )
+        steps = page.evaluate("window.stepsSeen")
+        kinds = [s.rsplit(" ", 1)[0] for s in steps]
+        assert kinds[0] == "上传中" and "切片" in kinds, steps
+        assert kinds.index("切片") > kinds.index("上传中")
+        job = [int(s.rsplit(" ", 1)[1].rstrip("%")) for s in steps[kinds.index("排队等待处理") :]]
+        assert job == sorted(job) and job[-1] > 10, steps  # the job's progress only goes forward
+
+        broken = {**picture, "buffer": picture["buffer"][: len(picture["buffer"]) // 2]}
+        entrance = page.locator("[data-scene='entrance']")
+        entrance.locator("[data-panorama='file']").set_input_files(broken)
+        entrance.locator("[data-panorama='upload']").click()
+        error = entrance.locator("[data-panorama='error']")
+        error.wait_for(timeout=60000)
+        assert error.inner_text() == "处理失败：图像文件不完整（可能上传中断），请重新上传"
+        assert entrance.locator("[data-panorama='retry']").inner_text() == "重试"
+
+        page.reload()  # the failed job is read back from the API
+        page.wait_for_selector("[data-scene='entrance'] [data-panorama='retry']")
+        assert "图像文件不完整" in entrance.locator("[data-panorama='error']").inner_text()
+        assert entrance.locator("[data-panorama='none']").is_visible()  # nothing was published
+        assert page.locator("[data-scene='web-new'] [data-panorama='error']").count() == 0
+        assert tab.errors == []

@@ -1,0 +1,199 @@
+// The staff panorama page (server/templates/admin/panoramas.html): each scene with its current panorama's
+// preview and an upload; a new scene's form. An upload shows its own progress (XHR upload.onprogress), then
+// its job's (polled: GET /api/v1/admin/jobs/<id>), then the new preview or the ingest error in plain words;
+// a failed job has a Retry button. On load the hall's recent jobs are read, so a reload shows running jobs
+// still. Text goes in with textContent only.
+
+const POLL_MS = 500;
+const data = JSON.parse(document.getElementById('panorama-data').textContent);
+const t = data.t;
+const root = document.getElementById('panoramas');
+const list = root.querySelector('[data-panoramas="scenes"]');
+const rows = new Map(); // scene code → its row's parts
+const polling = new Set(); // job ids being polled
+
+function el(tag, text, attrs = {}) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = text;
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  return node;
+}
+
+function message(error) {
+  return data.lang === 'en' ? error.message_en : error.message;
+}
+
+function apiUrl(scene) {
+  return `/api/v1/admin/halls/${encodeURIComponent(data.hall)}/scenes/${encodeURIComponent(scene)}/panorama`;
+}
+
+function field(label, input) {
+  const wrap = el('label', label);
+  wrap.append(input);
+  return wrap;
+}
+
+function uploadForm(scene, extra) {
+  const form = el('form', undefined, { 'data-panorama': 'form' });
+  for (const part of extra) form.append(part);
+  const file = el('input', undefined, {
+    type: 'file', name: 'file', accept: 'image/jpeg,image/png,image/webp', required: '', 'data-panorama': 'file',
+  });
+  form.append(field(t.file, file), el('button', t.upload, { type: 'submit', 'data-panorama': 'upload' }));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const code = scene ?? form.elements.scene.value.trim();
+    if (code) upload(code, new FormData(form), form);
+  });
+  return form;
+}
+
+function addRow(scene) {
+  const item = el('li', undefined, { 'data-scene': scene.code, class: 'admin-scene' });
+  const title = el('h2', `${scene.name} · ${scene.code}`);
+  const figure = el('figure');
+  const image = el('img', undefined, { alt: `${t.preview}: ${scene.name}`, 'data-panorama': 'preview', width: '512', height: '256' });
+  const none = el('p', t.no_panorama, { 'data-panorama': 'none' });
+  if (scene.preview) image.src = scene.preview; else image.hidden = true;
+  none.hidden = Boolean(scene.preview);
+  figure.append(image, none);
+  const status = el('div', undefined, { 'data-panorama': 'status', 'aria-live': 'polite' });
+  item.append(title, figure);
+  if (data.may_edit) item.append(uploadForm(scene.code, []));
+  item.append(status);
+  list.append(item);
+  rows.set(scene.code, { item, image, none, status });
+  return rows.get(scene.code);
+}
+
+function newSceneForm() {
+  const item = el('li', undefined, { 'data-scene': '', class: 'admin-scene' });
+  const floor = el('select', undefined, { name: 'floor' });
+  for (const f of data.floors) floor.append(el('option', `${f.level} · ${f.name}`, { value: String(f.level) }));
+  const parts = [
+    field(t.scene_id, el('input', undefined, { name: 'scene', required: '', pattern: '[A-Za-z0-9][A-Za-z0-9_\\-]{0,63}' })),
+    field(t.floor, floor),
+    field(t.x, el('input', undefined, { name: 'x', type: 'number', step: 'any', required: '' })),
+    field(t.z, el('input', undefined, { name: 'z', type: 'number', step: 'any', required: '' })),
+    field(t.name_zh, el('input', undefined, { name: 'name_zh', required: '', maxlength: '100' })),
+    field(t.name_en, el('input', undefined, { name: 'name_en', required: '', maxlength: '200' })),
+  ];
+  const status = el('div', undefined, { 'data-panorama': 'status', 'aria-live': 'polite' });
+  item.append(el('h2', t.new_scene), uploadForm(null, parts), status);
+  list.append(item);
+  return status;
+}
+
+function statusOf(scene, fallback) {
+  return rows.get(scene)?.status ?? fallback;
+}
+
+function showProgress(status, label, fraction) {
+  const percent = Math.round(fraction * 100);
+  const bar = el('progress', undefined, { max: '100', value: String(percent), 'data-panorama': 'progress' });
+  status.replaceChildren(el('p', `${label} ${percent}%`, { 'data-panorama': 'step' }), bar);
+}
+
+function showError(status, error, job) {
+  status.replaceChildren(el('p', `${t.failed}${message(error)}`, { 'data-panorama': 'error', role: 'alert' }));
+  if (job && data.may_edit) {
+    const button = el('button', t.retry, { type: 'button', 'data-panorama': 'retry' });
+    button.addEventListener('click', () => retry(job, status));
+    status.append(button);
+  }
+}
+
+function showJob(job, status) {
+  if (job.state === 'failed') return showError(status, job.error, job);
+  if (job.state === 'done') {
+    let row = rows.get(job.scene);
+    if (!row) {
+      row = addRow({ code: job.scene, name: job.new_scene?.[data.lang === 'en' ? 'name_en' : 'name_zh'] ?? job.scene, preview: null });
+      status.replaceChildren();
+    }
+    if (job.result) {
+      row.image.src = job.result.preview;
+      row.image.hidden = false;
+      row.none.hidden = true;
+    }
+    row.status.replaceChildren(el('p', t.done, { 'data-panorama': 'done' }));
+    return undefined;
+  }
+  return showProgress(status, job.state === 'queued' ? t.queued : t[job.step] ?? t.queued, job.progress);
+}
+
+async function poll(job, status) {
+  if (polling.has(job.id)) return;
+  polling.add(job.id);
+  try {
+    let current = job;
+    showJob(current, status);
+    while (current.state === 'queued' || current.state === 'running') {
+      await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
+      const response = await fetch(current.url, { headers: { Accept: 'application/json' } });
+      const body = await response.json();
+      if (!response.ok) return showError(status, body.error, null);
+      current = body;
+      showJob(current, status);
+    }
+  } catch {
+    status.replaceChildren(el('p', t.network, { 'data-panorama': 'error', role: 'alert' }));
+  } finally {
+    polling.delete(job.id);
+  }
+  return undefined;
+}
+
+async function retry(job, status) {
+  try {
+    const response = await fetch(`${job.url}/retry`, { method: 'POST', headers: { 'X-CSRF-Token': data.csrf, Accept: 'application/json' } });
+    const body = await response.json();
+    if (!response.ok) return showError(status, body.error, null);
+    return poll(body, status);
+  } catch {
+    status.replaceChildren(el('p', t.network, { 'data-panorama': 'error', role: 'alert' }));
+  }
+  return undefined;
+}
+
+function upload(scene, body, form) {
+  const status = statusOf(scene, form.parentElement.querySelector('[data-panorama="status"]'));
+  body.delete('scene');
+  const request = new XMLHttpRequest();
+  request.open('POST', apiUrl(scene));
+  request.setRequestHeader('X-CSRF-Token', data.csrf);
+  request.setRequestHeader('Accept', 'application/json');
+  request.responseType = 'json';
+  request.upload.onprogress = (event) => {
+    if (event.lengthComputable) showProgress(status, t.uploading, event.loaded / event.total);
+  };
+  request.onload = () => {
+    const answer = request.response;
+    if (request.status === 202 && answer) {
+      form.reset();
+      poll(answer, status);
+    } else {
+      showError(status, answer?.error ?? { message: t.network, message_en: t.network }, null);
+    }
+  };
+  request.onerror = () => status.replaceChildren(el('p', t.network, { 'data-panorama': 'error', role: 'alert' }));
+  showProgress(status, t.uploading, 0);
+  request.send(body);
+}
+
+async function resume(fallback) {
+  const response = await fetch(`/api/v1/admin/jobs?hall=${encodeURIComponent(data.hall)}`, { headers: { Accept: 'application/json' } });
+  if (!response.ok) return;
+  const { jobs } = await response.json();
+  const latest = new Map(); // the newest job of each scene (the list is newest first)
+  for (const job of jobs) if (!latest.has(job.scene)) latest.set(job.scene, job);
+  for (const job of latest.values()) {
+    if (job.state === 'done') continue;
+    poll(job, statusOf(job.scene, fallback));
+  }
+}
+
+for (const scene of data.scenes) addRow(scene);
+const newStatus = data.may_edit ? newSceneForm() : null;
+root.setAttribute('aria-busy', 'false');
+resume(newStatus ?? el('div'));
