@@ -75,6 +75,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/api/v1/admin/audit.xlsx"): ALL,
     ("GET", f"{H}/counters.<ext>"): READ_HALL,
     ("POST", f"{H}/counters.<ext>"): EDIT_HALL,
+    ("GET", "/api/v1/admin/services.<ext>"): ALL,
+    ("POST", "/api/v1/admin/services.<ext>"): EDITORS_UP,
 }
 # Writes allowed by role may still refuse what they are sent (no body here, a draft another caller
 # already published or discarded): anything but 401 and 403 (and never a 500) passes the access check.

@@ -28,8 +28,8 @@ from typing import Any
 from ..catalogue.editing import MATERIAL_FORMS, MATERIAL_MEDIA, Facts, validate_service
 from .columns import Layout, listed, no_header, yes_no
 
-SERVICES_SHEET = "事项 / Services"
-MATERIALS_SHEET = "材料 / Materials"
+SERVICES_SHEET = "事项 · Services"
+MATERIALS_SHEET = "材料 · Materials"
 SERVICE_SHEET_NAMES = (SERVICES_SHEET, "事项", "Services", "services")
 MATERIAL_SHEET_NAMES = (MATERIALS_SHEET, "材料", "Materials", "materials")
 

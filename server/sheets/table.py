@@ -194,13 +194,17 @@ def _read_sheet(data: bytes, archive: zipfile.ZipFile, book, chosen: str) -> Tab
         )
     rows, formulas = [], []
     for r in ws.iter_rows():
+        # read-only rows may start with EmptyCell, which has no row number: take it from a real cell
+        number = next((c.row for c in r if getattr(c, "row", None) is not None), None)
+        if number is None:
+            continue
         cells = []
         for cell in r:
             if getattr(cell, "data_type", None) == "f":
-                formulas.append((cell.coordinate, r[0].row))
+                formulas.append((cell.coordinate, number))
             cells.append(cell.value)
         if r:
-            rows.append((r[0].row, cells))
+            rows.append((number, cells))
             if len(rows) > MAX_ROWS * 2:
                 break
     if formulas:

@@ -235,7 +235,7 @@ def import_services(ext: str):
         elif materials is None:
             services.notes.append(
                 {
-                    "zh": "文件中没有“材料 / Materials”工作表：各事项的材料保持草稿中的样子",
+                    "zh": "文件中没有“材料 · Materials”工作表：各事项的材料保持草稿中的样子",
                     "en": "No 'Materials' sheet in the file: each service keeps its materials as in the draft",
                 }
             )
