@@ -44,8 +44,14 @@ async function drawBar() {
   );
   if (diff.draft) {
     const details = el('details', {}, el('summary', { text: '差异 / Difference' }));
+    const labels = diff.labels?.services || {};
     for (const [slug, fields] of Object.entries(changes.changed)) {
-      details.append(el('p', { text: `${slug}: ${Object.keys(fields).join(', ')}` }));
+      // field labels as staff read them (publishing.readable), both languages as the rest of this page
+      const named = Object.keys(fields).map((f) => {
+        const label = labels[slug]?.fields?.[f]?.label;
+        return label ? bilingual(label.zh, label.en) : f;
+      });
+      details.append(el('p', { 'data-diff': slug, text: `${slug}: ${named.join('，')}` }));
     }
     for (const slug of Object.keys(changes.added)) details.append(el('p', { text: `+ ${slug}` }));
     for (const slug of Object.keys(changes.removed)) details.append(el('p', { text: `− ${slug}` }));
