@@ -10,6 +10,7 @@ read (a ``before_request`` of the blueprint, so even the CSRF form field is not 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, request
@@ -110,7 +111,7 @@ def _flag(name: str) -> bool:
 def _base() -> str | None:
     """The ``base`` parameter: the draft version a dry run answered (a fingerprint), or None."""
     base = request.args.get("base") or request.form.get("base")
-    if base is not None and not (len(base) <= 64 and base.isalnum()):
+    if base is not None and not re.fullmatch(r"[0-9A-Za-z]{1,64}", base):
         raise ApiError(400, "bad_parameter", "base 参数无效", "base is not a draft version")
     return base
 
