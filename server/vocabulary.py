@@ -110,6 +110,20 @@ SERVICE_TYPES: list[str] = [
 AUDIENCES: list[str] = ["自然人", "法人", "其他组织"]
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_LABELS: dict[str, Label] = dict(
+    zip(
+        WEEKDAYS,
+        (
+            Label(zh, en)
+            for zh, en in zip(
+                ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+                ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+                strict=True,
+            )
+        ),
+        strict=True,
+    )
+)
 
 # Ids of halls, zones, facilities, scenes, departments and service items: in the layout format, the demo
 # data and the API's paths alike. 1–64 characters, so every id a layout may use is one the API accepts.

@@ -81,6 +81,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("POST", "/api/v1/admin/jobs/<int:job_id>/retry"): EDIT_HALL,
     ("DELETE", "/api/v1/admin/jobs/<int:job_id>/upload"): EDIT_HALL,
     ("GET", "/admin/halls/<hall>/panoramas"): READ_HALL,
+    ("GET", "/api/v1/admin/services.<ext>"): ALL,
+    ("POST", "/api/v1/admin/services.<ext>"): EDITORS_UP,
 }
 # Writes allowed by role may still refuse what they are sent (no body here, a draft another caller
 # already published or discarded): anything but 401 and 403 (and never a 500) passes the access check.

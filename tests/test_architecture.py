@@ -36,7 +36,7 @@ ALLOWED = {
     "backup": set(),
     "accounts": set(),
     "kiosks": {"hallmodel", "publishing"},
-    "sheets": {"publishing"},
+    "sheets": {"publishing", "catalogue"},
     "jobs": {"panoramas", "publishing"},
     "web": {
         "catalogue",

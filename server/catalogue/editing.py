@@ -484,17 +484,28 @@ def catalogue_problems(session: Session, snapshot: Any) -> list[dict[str, str]]:
     return problems
 
 
-def refuse_in_use(session: Session, slug: str) -> None:
-    """ServiceInUse (409, naming the counters as ``<hall>/<number>``) while any counter handles *slug*."""
-    counters = session.execute(
-        select(Counter.number, Counter.hall_id)
+def counters_using(session: Session, slugs: list[str]) -> dict[str, list[str]]:
+    """The counters (``<hall>/<number>``) that handle each of *slugs*, for those any counter handles."""
+    if not slugs:
+        return {}
+    rows = session.execute(
+        select(ServiceItem.slug, Counter.number, Counter.hall_id)
         .join(Counter.services)
-        .where(ServiceItem.slug == slug)
+        .where(ServiceItem.slug.in_(slugs))
         .order_by(Counter.hall_id, Counter.number)
     ).all()
+    halls = dict(session.execute(select(Hall.id, Hall.slug)).all()) if rows else {}
+    out: dict[str, list[str]] = {}
+    for slug, number, hall in rows:
+        out.setdefault(slug, []).append(f"{halls[hall]}/{number}")
+    return out
+
+
+def refuse_in_use(session: Session, slug: str) -> None:
+    """ServiceInUse (409, naming the counters as ``<hall>/<number>``) while any counter handles *slug*."""
+    counters = counters_using(session, [slug]).get(slug)
     if counters:
-        halls = dict(session.execute(select(Hall.id, Hall.slug)).all())
-        raise ServiceInUse(slug, [f"{halls[h]}/{n}" for n, h in counters])
+        raise ServiceInUse(slug, counters)
 
 
 def apply_catalogue(session: Session, snapshot: dict[str, Any]) -> dict[str, list[str]]:

@@ -23,6 +23,8 @@ Times are aware UTC passed in by the caller (``config.now()``).
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +39,7 @@ from ..config import now as clock_now
 from ..db import bump_revision
 from ..models import Draft, PublishedVersion
 from ..problems import HallError
-from . import audit
+from . import audit, readable
 
 SUMMARY_MAX = 500
 
@@ -330,6 +332,40 @@ def save(
     return saved
 
 
+def fingerprint(data: dict[str, Any]) -> str:
+    """A short fingerprint of snapshot *data* (the draft version a preview was computed against): equal
+    snapshots, equal fingerprints."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def editing_state(session: Session, scope: Scope, *, lock: bool = False) -> dict[str, Any]:
+    """The snapshot being edited as ``{version, changed_by, changed_at}``: its fingerprint and the last
+    change to it (the draft's last save, else the current version's publish)."""
+    row = draft_row(session, scope, lock=lock)
+    if row is not None:
+        data, who, at = row.snapshot, row.updated_by, row.updated_at
+    else:
+        base = latest(session, scope)
+        data, who, at = base.snapshot, base.created_by, base.created_at
+    return {"version": fingerprint(data), "changed_by": who, "changed_at": at.isoformat() if at else None}
+
+
+def refuse_stale(session: Session, scope: Scope, expected: str) -> None:
+    """Conflict (409 ``stale_preview``, naming who changed the draft and when) unless the snapshot being
+    edited is still the one of fingerprint *expected*; locks the draft for this transaction."""
+    state = editing_state(session, scope, lock=True)
+    if state["version"] != expected:
+        who = state["changed_by"] or "—"
+        raise Conflict(
+            "stale_preview",
+            f"预览之后草稿已被修改（{who}，{state['changed_at']}）：请重新预览后再导入",
+            f"The draft changed after the preview ({who}, {state['changed_at']}): preview again, then import",
+            status=409,
+            details={"base": expected, **state},
+        )
+
+
 def replace_collection(
     session: Session,
     scope: Scope,
@@ -474,17 +510,22 @@ def is_empty(changes: dict[str, Any]) -> bool:
     return not any(v for part in changes.values() for v in part.values())
 
 
-def diff(session: Session, scope: Scope) -> dict[str, Any]:
-    """The draft against the current published version (an empty difference without a draft)."""
+def diff(session: Session, scope: Scope, *, labelled: bool = False) -> dict[str, Any]:
+    """The draft against the current published version (an empty difference without a draft); with
+    *labelled*, ``labels``: the changes as staff read them (``readable.labels``)."""
     published = latest(session, scope)
     data, row = current(session, scope)
-    return {
+    changes = compare(scope.kind, published.snapshot, data)
+    out = {
         "scope": scope.name,
         "published_version": published.number,
         "base_version": row.base_version if row else published.number,
         "draft": row is not None,
-        "changes": compare(scope.kind, published.snapshot, data),
+        "changes": changes,
     }
+    if labelled:
+        out["labels"] = readable.labels(session, scope.kind.name, changes, data)
+    return out
 
 
 def summarise(changes: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..publishing.halldata import CounterFacts, problem, validate_counter
 from ..vocabulary import COUNTER_STATUSES, WEEKDAYS
+from .columns import Layout, listed, no_header, yes_no
 
 COLUMNS: list[tuple[str, str, int]] = [
     ("number", "窗口号 / Number", 10),
@@ -43,13 +44,13 @@ COLUMNS: list[tuple[str, str, int]] = [
     ("services", "事项编号 / Service ids", 36),
     ("service_names", "事项名称 / Service names", 48),
 ]
-INFORMATIVE = {"department_name", "service_names"}  # written for people, not read back
-REQUIRED = ("number", "name_zh", "name_en", "zone", "floor")
+LAYOUT = Layout(
+    COLUMNS,
+    required=("number", "name_zh", "name_en", "zone", "floor"),
+    informative=frozenset({"department_name", "service_names"}),  # written for people, not read back
+)
 SHEET_NAMES = ("窗口", "Counters", "counters")
 ZH_DAYS = dict(zip(("周一", "周二", "周三", "周四", "周五", "周六", "周日"), WEEKDAYS, strict=True))
-_YES = {"是", "yes", "y", "true", "1", "√"}
-_NO = {"否", "no", "n", "false", "0", ""}
-_SPLIT = re.compile(r"[,，、;；\n]+")
 # Which column a problem of validate_counter (a snapshot field path) belongs to.
 _FIELD_COLUMN = {
     "name.zh": "name_zh",
@@ -162,41 +163,15 @@ def rows(counters: dict[str, dict[str, Any]], departments: dict[str, str], servi
 
 def header() -> list[str]:
     """The header row."""
-    return [label for _key, label, _w in COLUMNS]
+    return LAYOUT.header()
 
 
 def widths() -> list[int]:
     """The column widths (characters)."""
-    return [w for _key, _label, w in COLUMNS]
+    return LAYOUT.widths()
 
 
 # ---- import ----
-
-
-def _header_keys(cells: list[str | None]) -> tuple[dict[int, str], list[dict[str, Any]]]:
-    """Column index → key for the header row; problems for unknown or missing columns (row 1)."""
-    names: dict[str, str] = {}
-    for key, label, _w in COLUMNS:
-        zh, _, en = label.partition(" / ")
-        for name in (label, zh, en, key):
-            names[name.strip().lower()] = key
-    found, bad, seen = {}, [], set()
-    for i, cell in enumerate(cells):
-        if cell is None:
-            continue
-        key = names.get(re.sub(r"\s+", " ", cell).strip().lower())
-        if key is None:
-            bad.append({"row": 1, "field": cell, "zh": f"未知的列：{cell}", "en": f"unknown column: {cell}"})
-        elif key in seen:
-            bad.append({"row": 1, "field": key, "zh": f"列重复：{cell}", "en": f"column twice: {cell}"})
-        else:
-            seen.add(key)
-            found[i] = key
-    for key in REQUIRED:
-        if key not in seen:
-            label = dict((k, lab) for k, lab, _w in COLUMNS)[key]
-            bad.append({"row": 1, "field": key, "zh": f"缺少列：{label}", "en": f"missing column: {label}"})
-    return found, bad
 
 
 def _counter(values: dict[str, str | None]) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -233,13 +208,11 @@ def _counter(values: dict[str, str | None]) -> tuple[dict[str, Any], list[dict[s
                 f"hours not understood: '{e}' (write like mon-fri 09:00-12:00,13:30-17:00; sat 09:00-12:00)",
             )
         )
-    low = (values.get("low_counter") or "").strip().lower()
-    if low in _YES or low in _NO:
-        counter["low_counter"] = low in _YES
-    else:
-        counter["low_counter"] = False
+    low = yes_no(values.get("low_counter"))
+    counter["low_counter"] = bool(low)
+    if low is None:
         found.append(problem("low_counter", "应为 是 或 否", "must be 是/否 (yes or no)"))
-    counter["services"] = sorted(s.strip() for s in _SPLIT.split(values.get("services") or "") if s.strip())
+    counter["services"] = sorted(listed(values.get("services")))
     return counter, found
 
 
@@ -248,24 +221,21 @@ def _column(field: str) -> str:
 
 
 def read_counters(
-    table_rows: list[tuple[int, list[str | None]]], facts: CounterFacts
+    table_rows: list[tuple[int, list[str | None]]], facts: CounterFacts, *, sheet: str | None = None
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """The counters of a sheet's rows (header first) by number, and every bad row ``{row, field, zh, en}``
-    (sorted by row). Each row is checked by ``validate_counter`` against *facts* (taken numbers ignored:
-    the sheet is the whole list), and numbers on two rows are named at both."""
+    """The counters of a sheet's rows (header first) by number, and every bad row ``{sheet, row, field, zh,
+    en}`` (sorted by row). Each row is checked by ``validate_counter`` against *facts* (taken numbers
+    ignored: the sheet is the whole list), and numbers on two rows are named at both."""
     if not table_rows:
-        return {}, [{"row": 1, "field": "(file)", "zh": "文件中没有表头", "en": "the file has no header row"}]
+        return {}, no_header(sheet)
     (head_row, head), *body = table_rows
-    keys, bad = _header_keys(head)
+    keys, bad = LAYOUT.keys(head)
     if bad:
-        return {}, [{**b, "row": head_row} for b in bad]
+        return {}, [{"sheet": sheet, "row": head_row, **b} for b in bad]
     counters: dict[str, dict[str, Any]] = {}
     first_row: dict[str, int] = {}
     for row_number, cells in body:
-        values = {
-            key: cells[i] if i < len(cells) else None for i, key in keys.items() if key not in INFORMATIVE
-        }
-        counter, found = _counter(values)
+        counter, found = _counter(LAYOUT.values(keys, cells))
         unread = {p["field"] for p in found}
         found += [p for p in validate_counter(counter, facts) if p["field"].split(".")[0] not in unread]
         number = counter["number"]
@@ -280,5 +250,5 @@ def read_counters(
         elif isinstance(number, str):
             first_row[number] = row_number
             counters[number] = counter
-        bad += [{"row": row_number, **p, "field": _column(p["field"])} for p in found]
+        bad += [{"sheet": sheet, "row": row_number, **p, "field": _column(p["field"])} for p in found]
     return counters, sorted(bad, key=lambda b: b["row"])

@@ -140,55 +140,76 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
 
 def read_xlsx(data: bytes, *, sheet: tuple[str, ...] = ()) -> Table:
     """The rows of the first sheet of .xlsx *data* named in *sheet* (else the first sheet)."""
+    return read_xlsx_sheets(data, [sheet])[0]  # type: ignore[return-value]
+
+
+def read_xlsx_sheets(data: bytes, wanted: list[tuple[str, ...]]) -> list[Table | None]:
+    """One table per entry of *wanted* (the names a sheet may have): the first sheet of .xlsx *data* so
+    named; for the first entry the workbook's first sheet when none is, for the others None. The first
+    table's notes name the sheets read and those left."""
     import openpyxl  # imported here: only imports pay for it
 
     archive = _open_zip(data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds for a damaged file; all mean the same to staff
+        archive.close()
         raise SheetError(
             "bad_xlsx", "无法读取该 .xlsx 文件（文件已损坏？）", "The .xlsx file cannot be read (damaged?)"
         ) from None
+    tables: list[Table | None] = []
     try:
         names = book.sheetnames
-        chosen = next((n for n in sheet if n in names), names[0])
-        ws = book[chosen]
-        notes = []
-        if len(names) > 1:
-            others = [n for n in names if n != chosen]
-            notes.append(
+        chosen: list[str | None] = [next((n for n in w if n in names), None) for w in wanted]
+        if chosen and chosen[0] is None:
+            chosen[0] = names[0]
+        for name in chosen:
+            tables.append(None if name is None else _read_sheet(data, archive, book, name))
+        others = [n for n in names if n not in chosen]
+        if tables and others:
+            read = [n for n in chosen if n]
+            tables[0].notes.append(  # type: ignore[union-attr]
                 {
-                    "zh": f"读取了工作表“{chosen}”，未读取：{'、'.join(others)}",
-                    "en": f"Read sheet '{chosen}'; not read: {', '.join(others)}",
+                    "zh": f"读取了工作表“{'”“'.join(read)}”，未读取：{'、'.join(others)}",
+                    "en": "Read sheet '" + "', '".join(read) + f"'; not read: {', '.join(others)}",
                 }
             )
-        merged = _MERGE.findall(archive.read(ws._worksheet_path))
-        if merged:
-            ranges = ", ".join(m.decode() for m in merged[:5])
-            raise SheetError(
-                "merged_cells",
-                f"工作表“{chosen}”有合并单元格（{ranges}），请取消合并后再导入",
-                f"Sheet '{chosen}' has merged cells ({ranges}): unmerge them, then import",
-                status=422,
-            )
-        rows, formulas = [], []
-        for r in ws.iter_rows():
-            cells = []
-            for cell in r:
-                if getattr(cell, "data_type", None) == "f":
-                    formulas.append((cell.coordinate, r[0].row))
-                cells.append(cell.value)
-            if r:
-                rows.append((r[0].row, cells))
-                if len(rows) > MAX_ROWS * 2:
-                    break
     finally:
         book.close()
         archive.close()
+    return tables
+
+
+def _read_sheet(data: bytes, archive: zipfile.ZipFile, book, chosen: str) -> Table:
+    """The table of sheet *chosen* of the open *book*."""
+    ws = book[chosen]
+    merged = _MERGE.findall(archive.read(ws._worksheet_path))
+    if merged:
+        ranges = ", ".join(m.decode() for m in merged[:5])
+        raise SheetError(
+            "merged_cells",
+            f"工作表“{chosen}”有合并单元格（{ranges}），请取消合并后再导入",
+            f"Sheet '{chosen}' has merged cells ({ranges}): unmerge them, then import",
+            status=422,
+        )
+    rows, formulas = [], []
+    for r in ws.iter_rows():
+        # read-only rows may start with EmptyCell, which has no row number: take it from a real cell
+        number = next((c.row for c in r if getattr(c, "row", None) is not None), None)
+        if number is None:
+            continue
+        cells = []
+        for cell in r:
+            if getattr(cell, "data_type", None) == "f":
+                formulas.append((cell.coordinate, number))
+            cells.append(cell.value)
+        if r:
+            rows.append((number, cells))
+            if len(rows) > MAX_ROWS * 2:
+                break
     if formulas:
         rows = _cached_values(data, chosen, rows, formulas)
-    table = Table(_keep([(n, [_text(v) for v in cells]) for n, cells in rows]), chosen, notes)
-    return table
+    return Table(_keep([(n, [_text(v) for v in cells]) for n, cells in rows]), chosen, [])
 
 
 def _cached_values(data: bytes, sheet: str, rows, formulas) -> list:
@@ -229,6 +250,17 @@ def read(data: bytes, kind: str, *, sheet: tuple[str, ...] = ()) -> Table:
     if not data.strip():
         raise SheetError("empty_file", "文件是空的", "The file is empty")
     return read_xlsx(data, sheet=sheet) if kind == "xlsx" else read_csv(data)
+
+
+def read_many(data: bytes, kind: str, wanted: list[tuple[str, ...]]) -> list[Table | None]:
+    """The tables of *wanted* sheets (see :func:`read_xlsx_sheets`); a CSV is the first and only one."""
+    if kind == "xlsx":
+        if len(data) > MAX_BYTES:
+            raise too_large(len(data))
+        if not data.strip():
+            raise SheetError("empty_file", "文件是空的", "The file is empty")
+        return read_xlsx_sheets(data, wanted)
+    return [read(data, kind), *(None for _ in wanted[1:])]
 
 
 # ---- writing ----

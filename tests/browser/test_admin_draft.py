@@ -94,7 +94,11 @@ def test_edit_publish_restore(browser, live_server, built_web, staff):
         assert page.locator("[data-counter='B01'] [data-badge]").count() == 0
         page.get_by_role("button", name="查看改动").click()
         change = page.locator("[data-diff='changed'][data-key='A01']")
-        assert change.locator("[data-change='status'] td").all_inner_texts() == ["open", "paused"]
+        assert change.locator("[data-change='status'] td").all_inner_texts() == [
+            "正在办公",
+            "暂停服务",
+        ]  # labels, not keys
+        assert change.locator("[data-change='status'] th").inner_text() == "状态"
         assert NOTICE in change.locator("[data-change='notice']").inner_text()
 
         assert _public_counter(tab, "A01")[0] == "open"  # citizens still see the published version

@@ -239,7 +239,7 @@ def change_facts(hall: str):
 def draft_diff(hall: str):
     """The draft against the published version: added, changed field by field, removed."""
     session = get_session()
-    result = drafts.diff(session, _scope(hall))
+    result = drafts.diff(session, _scope(hall), labelled=True)
     session.commit()
     return result
 

@@ -30,6 +30,12 @@ def _obj(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
 
 
 STRING = {"type": "string"}
+PAIR_TEXT = {"type": "object", "required": ["zh", "en"], "properties": {"zh": STRING, "en": STRING}}
+READABLE = {
+    "type": "object",
+    "description": "The changes as staff read them: key → {name: {zh, en}, fields: {field: {label, before, after}}} "
+    "(each {zh, en}): vocabulary labels, names beside codes, hours as text",
+}
 TIME = {"type": "string", "format": "date-time"}
 ROLE = {"type": "string", "enum": list(ROLES)}
 SLUGS = {"type": "array", "items": {"type": "string", "pattern": SLUG_PATTERN}}
@@ -293,6 +299,7 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Per collection (counters): added and removed {key: object}, changed {key: "
                 "{field: {before, after}}}; per single object (facts): changed {field: {before, after}}.",
             },
+            "labels": {**READABLE, "description": "Per collection or single: " + READABLE["description"]},
         },
     ),
     "AdminVersion": _obj(
@@ -340,9 +347,9 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "AdminSheetReport": _obj(
-        ["hall", "dry_run", "applied", "sheet", "notes", "rows", "changes", "bad_rows"],
+        ["dry_run", "applied", "sheet", "notes", "rows", "changes", "labels", "bad_rows", "base"],
         {
-            "hall": STRING,
+            "hall": {**STRING, "description": "The hall (counter sheets only)"},
             "dry_run": {"type": "boolean"},
             "applied": {"type": "boolean"},
             "sheet": {"type": ["string", "null"], "description": "The .xlsx sheet read (null for CSV)"},
@@ -351,17 +358,32 @@ SCHEMAS: dict[str, Any] = {
             "changes": _obj(
                 ["added", "changed", "removed"],
                 {
-                    "added": {"type": "object", "description": "number: the counter"},
-                    "changed": {"type": "object", "description": "number: {field: {before, after}}"},
-                    "removed": {"type": "object", "description": "number: the counter"},
+                    "added": {"type": "object", "description": "key (number, service id): the object"},
+                    "changed": {"type": "object", "description": "key: {field: {before, after}}"},
+                    "removed": {"type": "object", "description": "key: the object"},
                 },
             ),
+            "labels": READABLE,
             "bad_rows": {
                 "type": "array",
                 "items": _obj(
-                    ["row", "field", "zh", "en"],
-                    {"row": {"type": "integer"}, "field": STRING, "zh": STRING, "en": STRING},
+                    ["sheet", "row", "field", "zh", "en"],
+                    {
+                        "sheet": {"type": ["string", "null"], "description": "The sheet (null for CSV)"},
+                        "row": {
+                            "type": ["integer", "null"],
+                            "description": "As the spreadsheet numbers it; null for what is missing from the sheet",
+                        },
+                        "field": STRING,
+                        "zh": STRING,
+                        "en": STRING,
+                    },
                 ),
+            },
+            "base": {
+                "type": "string",
+                "description": "The draft version this report was computed against: send it back as ?base= "
+                "when applying (409 stale_preview when the draft changed since)",
             },
         },
     ),
@@ -439,6 +461,14 @@ SHEET_FORMAT = {
     "schema": {"type": "string", "enum": ["xlsx", "csv"]},
 }
 NO_HALL = ("404", "No such hall or object")
+BASE = {
+    "name": "base",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "pattern": "^[0-9A-Za-z]{1,64}$"},
+    "description": "The dry run's base (the draft version it was computed against); with it, 409 when the draft "
+    "changed since",
+}
 CSRF = ("403", "The account's role or halls do not allow this, or the CSRF token is missing or wrong")
 CONFLICT = ("409", "Changed by someone else since the version sent: details.current, changed_by, changed_at")
 INVALID = ("422", "Fields at fault: details is a list of {field, zh, en}")
@@ -891,7 +921,11 @@ PATHS.update(
                     NO_HALL,
                     ("400", "No file, or not an .xlsx / not CSV text, or a parameter is invalid"),
                     ("415", "Not sent as multipart/form-data"),
-                    ("409", "Someone saved the draft at the same moment"),
+                    (
+                        "409",
+                        "The draft changed since the dry run whose base was sent (stale_preview: details "
+                        "changed_by, changed_at), or someone saved it at the same moment",
+                    ),
                     ("413", "Over 20 MB, or an .xlsx that unpacks too large, or too many rows"),
                     (
                         "422",
@@ -904,12 +938,65 @@ PATHS.update(
                     HALL,
                     SHEET_FORMAT,
                     _query("dry_run", {"type": "string", "enum": ["0", "1", "true", "false"]}, "Only report"),
+                    BASE,
                 ],
                 requestBody={
                     "required": True,
                     "content": {
                         "multipart/form-data": {
                             "schema": _obj(["file"], {"file": BINARY, "csrf_token": STRING})
+                        }
+                    },
+                },
+            ),
+        },
+        "/admin/services.{format}": {
+            "get": _op(
+                "exportServices",
+                "The catalogue draft's services: .xlsx with a services and a materials sheet, .csv the services "
+                "sheet only / 导出事项表",
+                (
+                    "200",
+                    {
+                        "description": "事项 · Services (one row per service) and 材料 · Materials (one row per "
+                        "material); CSV: the services sheet",
+                        "content": {SHEET_TYPE: {"schema": BINARY}, "text/csv": {"schema": STRING}},
+                    },
+                ),
+                [UNAUTHENTICATED],
+                READ,
+                parameters=[SHEET_FORMAT],
+            ),
+            "post": _op(
+                "importServices",
+                "Read a services workbook: dry run or into the catalogue draft (a CSV keeps the materials) / "
+                "导入事项表",
+                ("200", _json("AdminSheetReport", "What changes (or would, on a dry run) and the bad rows")),
+                [
+                    UNAUTHENTICATED,
+                    CSRF,
+                    ("400", "No file, or not an .xlsx / not CSV text, or a parameter is invalid"),
+                    ("415", "Not sent as multipart/form-data"),
+                    ("409", "The draft changed since the dry run whose base was sent (stale_preview)"),
+                    ("413", "Over 20 MB, or an .xlsx that unpacks too large, or too many rows"),
+                    (
+                        "422",
+                        "Bad rows (details.bad_rows: {sheet, row, field, zh, en}; nothing applied): unknown "
+                        "type or department, an address off the allowlist, a material of no service, an id "
+                        "twice, a service counters handle left out …",
+                    ),
+                ],
+                WRITE,
+                parameters=[
+                    SHEET_FORMAT,
+                    _query("dry_run", {"type": "string", "enum": ["0", "1", "true", "false"]}, "Only report"),
+                    BASE,
+                ],
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": _obj(["file"], {"file": BINARY, "csrf_token": STRING, "base": STRING})
                         }
                     },
                 },

@@ -324,7 +324,14 @@ def logout():
 IMPORT_TEXT = {
     "zh": {
         "nav_import": "表格导入导出",
-        "import_title": "窗口表导入导出",
+        "import_title": "表格导入导出",
+        "counters_sheet": "本厅窗口表",
+        "services_sheet": "事项表（各厅共用的事项目录）",
+        "services_note": ".xlsx 含“事项”和“材料”两张工作表；.csv 只含事项表，导入 .csv 不改变各事项的材料。",
+        "stale": "预览之后草稿已被他人修改，未导入。请重新预览，确认改动后再导入。",
+        "preview_again": "重新预览",
+        "sheet_row": "{sheet} 第 {row} 行",
+        "not_in_sheet": "表中缺少",
         "download": "下载",
         "upload": "上传并预览（不会修改）",
         "apply": "导入到草稿",
@@ -341,7 +348,16 @@ IMPORT_TEXT = {
     },
     "en": {
         "nav_import": "Spreadsheets",
-        "import_title": "Counters: import and export",
+        "import_title": "Spreadsheets: import and export",
+        "counters_sheet": "This hall's counters",
+        "services_sheet": "Services (the catalogue all halls share)",
+        "services_note": "The .xlsx holds two sheets, Services and Materials; a .csv holds the services sheet only, "
+        "and importing one leaves each service's materials as they are.",
+        "stale": "The draft was changed by someone else after the preview: nothing was imported. Preview again, "
+        "check the changes, then import.",
+        "preview_again": "Preview again",
+        "sheet_row": "{sheet} row {row}",
+        "not_in_sheet": "Missing from the sheet",
         "download": "Download",
         "upload": "Upload and preview (changes nothing)",
         "apply": "Import into the draft",
@@ -385,13 +401,19 @@ def import_start():
 @pages_bp.get("/halls/<hall>/import")
 @require("viewer", hall_from="hall")
 def hall_import(hall: str):
-    """Download the hall draft's counters as .xlsx/.csv; upload one for a dry-run report, then apply it."""
+    """Download the hall draft's counters, or the catalogue draft's services, as .xlsx/.csv; upload one for a
+    dry-run report, then apply it."""
     from ...accounts.users import may_edit_hall
 
     lang = _lang()
     staff = current()
     context = _context(
-        lang, hall=hall, may_edit=may_edit_hall(staff.user, hall), csrf_token=staff.csrf_token, nav=NAV
+        lang,
+        hall=hall,
+        may_edit=may_edit_hall(staff.user, hall),
+        may_edit_services=staff.user.role in ("editor", "admin"),  # any editor edits the catalogue's draft
+        csrf_token=staff.csrf_token,
+        nav=NAV,
     )
     context["switch_args"] = {**context["switch_args"], "hall": hall}  # the language switch keeps the hall
     return render_template("admin/import.html", **context)

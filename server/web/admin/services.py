@@ -198,7 +198,7 @@ def check_service():
 def catalogue_diff():
     """The catalogue's draft against the published version: services added, changed field by field, removed."""
     session = get_session()
-    result = drafts.diff(session, _scope())
+    result = drafts.diff(session, _scope(), labelled=True)
     session.commit()
     return result
 

@@ -10,18 +10,21 @@ read (a ``before_request`` of the blueprint, so even the CSRF form field is not 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, request
 from sqlalchemy import select
 
+from ...catalogue.editing import catalogue_facts, counters_using
 from ...config import now
 from ...db import get_session
 from ...errors import ApiError
 from ...models import Department, ServiceItem
-from ...publishing import audit, drafts
+from ...publishing import audit, drafts, readable
 from ...publishing.halldata import counter_facts
 from ...sheets import counters as counter_sheet
+from ...sheets import services as service_sheet
 from ...sheets import table
 from . import api_bp
 from .auth import current, require
@@ -105,55 +108,153 @@ def _flag(name: str) -> bool:
     return value in ("1", "true")
 
 
-@api_bp.post("/halls/<hall>/counters.<ext>")
-@require("editor", hall_from="hall", edit=True)
-def import_counters(hall: str, ext: str):
-    """Read a counter sheet: with ``dry_run=1`` what would change and the bad rows; without, make it the
-    draft's counters (200 with the changes; 422 with the bad rows, nothing applied)."""
-    ext = _kind(ext)
-    dry_run = _flag("dry_run")
-    sheet = table.read(_upload(), ext, sheet=counter_sheet.SHEET_NAMES)
+def _base() -> str | None:
+    """The ``base`` parameter: the draft version a dry run answered (a fingerprint), or None."""
+    base = request.args.get("base") or request.form.get("base")
+    if base is not None and not re.fullmatch(r"[0-9A-Za-z]{1,64}", base):
+        raise ApiError(400, "bad_parameter", "base 参数无效", "base is not a draft version")
+    return base
+
+
+def _import(scope: drafts.Scope, collection: str, ext: str, read, what: str) -> dict[str, Any]:
+    """The import flow every sheet shares. *read* (called after the stale check) answers the sheet's
+    ``Table``, the wanted collection and the bad rows. A dry run answers the report with ``base``, the draft
+    version it was computed against; applying (with that ``base``: 409 when the draft changed since) makes
+    the collection the draft's in one transaction with one audit entry — never while a row is bad (422)."""
+    dry_run, base = _flag("dry_run"), _base()
     session = get_session()
-    scope = drafts.resolve(session, f"hall:{hall}")
+    if not dry_run and base is not None:
+        drafts.refuse_stale(session, scope, base)
     data, _row = drafts.current(session, scope)
-    wanted, bad = counter_sheet.read_counters(sheet.rows, counter_facts(session, scope.target))
-    before = data["counters"]
-    changes = drafts.compare(scope.kind, {**data, "counters": before}, {**data, "counters": wanted})
+    sheet, wanted, bad = read(session, data)
+    changes = drafts.compare(scope.kind, data, {**data, collection: wanted})[collection]
     report: dict[str, Any] = {
-        "hall": hall,
         "dry_run": dry_run,
         "applied": False,
         "sheet": sheet.sheet,
         "notes": sheet.notes,
         "rows": len(sheet.rows) - 1 if sheet.rows else 0,
-        "changes": changes["counters"],
+        "changes": changes,
+        "labels": readable.labels(session, scope.kind.name, {collection: changes}, {collection: wanted})[
+            collection
+        ],
         "bad_rows": bad,
+        "base": drafts.editing_state(session, scope)["version"],
     }
     if dry_run:
-        session.commit()
+        session.commit()  # the first version, if it was just recorded
         return report
     if bad:
         session.rollback()
         first = bad[0]
+        at = f"{first['sheet']} " if first.get("sheet") else ""
+        row = first["row"] if first["row"] is not None else "-"
         raise table.SheetError(
             "bad_rows",
-            f"表格有 {len(bad)} 处需要修改（第 {first['row']} 行 {first['field']}：{first['zh']}），未导入",
-            f"{len(bad)} problem(s) in the sheet (row {first['row']} {first['field']}: {first['en']}): "
+            f"表格有 {len(bad)} 处需要修改（{at}第 {row} 行 {first['field']}：{first['zh']}），未导入",
+            f"{len(bad)} problem(s) in the sheet ({at}row {row} {first['field']}: {first['en']}): "
             "nothing imported",
             status=422,
-            details={"bad_rows": bad, "changes": report["changes"], "notes": sheet.notes},
+            details={"bad_rows": bad, "changes": changes, "labels": report["labels"], "notes": sheet.notes},
         )
     applied = drafts.replace_collection(
         session,
         scope,
-        "counters",
+        collection,
         wanted,
         user=current().user.name,
         now=now(),
-        summary=f"import counters from {ext}: {drafts.summarise({'counters': changes['counters']})}",
+        summary=f"import {what} from {ext}: {drafts.summarise({collection: changes})}",
     )
+    session.flush()
+    report.update(applied=True, changes=applied)
+    report.update(base=drafts.editing_state(session, scope)["version"])
     drafts.commit(session)
-    return {**report, "applied": True, "changes": applied}
+    return report
+
+
+@api_bp.post("/halls/<hall>/counters.<ext>")
+@require("editor", hall_from="hall", edit=True)
+def import_counters(hall: str, ext: str):
+    """Read a counter sheet: with ``dry_run=1`` what would change, the bad rows and ``base``; without, make
+    it the draft's counters (200 with the changes; 422 with the bad rows, nothing applied; 409 when the draft
+    changed since the dry run whose ``base`` is sent)."""
+    ext = _kind(ext)
+    upload = _upload()
+    session = get_session()
+    scope = drafts.resolve(session, f"hall:{hall}")
+
+    def read(session, data):
+        sheet = table.read(upload, ext, sheet=counter_sheet.SHEET_NAMES)
+        facts = counter_facts(session, scope.target)
+        wanted, bad = counter_sheet.read_counters(sheet.rows, facts, sheet=sheet.sheet)
+        return sheet, wanted, bad
+
+    return {"hall": hall, **_import(scope, "counters", ext, read, "counters")}
+
+
+@api_bp.get("/services.<ext>")
+@require("viewer")
+def export_services(ext: str):
+    """The catalogue draft's services (the published ones without a draft): .xlsx with a services sheet and a
+    materials sheet; .csv the services sheet only."""
+    ext = _kind(ext)
+    session = get_session()
+    data, _row = drafts.current(session, drafts.resolve(session, "catalogue"))
+    session.commit()  # the first version, if it was just recorded
+    departments, _services = _names(session)
+    forms = {slug: drafts.plain(f) for slug, f in data["services"].items()}
+    books = service_sheet.sheets(forms, departments)
+    if ext == "csv":
+        _title, head, rows, _widths = books[0]
+        return _download(table.write_csv(head, rows), "services", ext)
+    return _download(table.write_xlsx(books), "services", ext)
+
+
+@api_bp.post("/services.<ext>")
+@require("editor", edit=True)
+def import_services(ext: str):
+    """Read a services workbook (.xlsx: services and materials; .csv: services only, materials kept) as
+    counters are read: dry run with ``base``, then apply (200; 422 bad rows; 409 stale ``base``). A service
+    left out that counters handle is a bad row naming the counters."""
+    ext = _kind(ext)
+    upload = _upload()
+    session = get_session()
+    scope = drafts.resolve(session, "catalogue")
+
+    def read(session, data):
+        services, materials = table.read_many(
+            upload, ext, [service_sheet.SERVICE_SHEET_NAMES, service_sheet.MATERIAL_SHEET_NAMES]
+        )
+        if ext == "csv":
+            services.notes.append(
+                {
+                    "zh": "CSV 只含事项表：各事项的材料保持草稿中的样子",
+                    "en": "A CSV holds the services sheet only: each service keeps its materials as in the draft",
+                }
+            )
+        elif materials is None:
+            services.notes.append(
+                {
+                    "zh": "文件中没有“材料 · Materials”工作表：各事项的材料保持草稿中的样子",
+                    "en": "No 'Materials' sheet in the file: each service keeps its materials as in the draft",
+                }
+            )
+        current = {slug: drafts.plain(f) for slug, f in data["services"].items()}
+        wanted, bad = service_sheet.read_services(
+            services.rows,
+            None if materials is None else materials.rows,
+            catalogue_facts(session).departments,
+            current,
+            services_sheet=services.sheet,
+            materials_sheet=None if materials is None else materials.sheet,
+        )
+        removed = [slug for slug in current if slug not in wanted]
+        if wanted or not bad:
+            bad += service_sheet.removal_problems(counters_using(session, removed), services.sheet)
+        return services, wanted, bad
+
+    return _import(scope, "services", ext, read, "services")
 
 
 @api_bp.get("/audit.xlsx")

@@ -63,10 +63,16 @@ export function when(iso) {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 }
 
-/** A table of fields changed: field, before, after. */
-export function changeTable(fields) {
+/** A table of fields changed: field, before, after — as staff read them when *labels* (the server's
+ * readable labels of this object's fields, {field: {label, before, after}} with {zh, en} each) has them. */
+export function changeTable(fields, labels = {}) {
   return el('table', { class: 'admin-table admin-changes' },
     el('thead', {}, el('tr', {}, el('th', { text: s('field') }), el('th', { text: s('before') }), el('th', { text: s('after') }))),
-    el('tbody', {}, Object.entries(fields).map(([name, change]) => el('tr', { 'data-change': name },
-      el('th', { scope: 'row', text: name }), el('td', { text: show(change.before) }), el('td', { text: show(change.after) })))));
+    el('tbody', {}, Object.entries(fields).map(([name, change]) => {
+      const label = labels[name];
+      return el('tr', { 'data-change': name },
+        el('th', { scope: 'row', text: label ? pair(label.label) : name }),
+        el('td', { text: label ? pair(label.before) : show(change.before) }),
+        el('td', { text: label ? pair(label.after) : show(change.after) }));
+    })));
 }

@@ -37,7 +37,7 @@ export class DraftBar {
     this.changedCounters = counters;
     const head = el('div', { class: 'admin-draft-head' },
       el('p', { class: 'admin-draft-count', 'data-draft-count': n, text: n ? s('draftCount', { n }) : s('draftNone') }));
-    const details = el('div', { class: 'admin-draft-diff', hidden: !this.open }, this.diffView(diff.changes));
+    const details = el('div', { class: 'admin-draft-diff', hidden: !this.open }, this.diffView(diff.changes, diff.labels));
     if (n) {
       const toggle = el('button', { type: 'button', 'aria-expanded': String(this.open), text: this.open ? s('hideDiff') : s('showDiff') });
       toggle.addEventListener('click', () => {
@@ -87,9 +87,10 @@ export class DraftBar {
     }
   }
 
-  diffView(changes) {
+  diffView(changes, labels = {}) {
     const parts = [];
     for (const [name, part] of Object.entries(changes)) {
+      const named = labels[name] || {};
       const title = name === 'counters' ? s('counters') : name === 'facts' ? s('facts') : name;
       if ('added' in part) {
         for (const [key, obj] of Object.entries(part.added)) {
@@ -98,7 +99,8 @@ export class DraftBar {
         }
         for (const [key, fields] of Object.entries(part.changed)) {
           parts.push(el('section', { 'data-diff': 'changed', 'data-key': key },
-            el('h3', { text: `${s('changed')} · ${title} ${key}` }), changeTable(fields)));
+            el('h3', { text: `${s('changed')} · ${title} ${key}${named[key] ? ` ${pair(named[key].name)}` : ''}` }),
+            changeTable(fields, named[key]?.fields)));
         }
         for (const [key, obj] of Object.entries(part.removed)) {
           parts.push(el('section', { 'data-diff': 'removed', 'data-key': key },
@@ -106,7 +108,7 @@ export class DraftBar {
         }
       } else if (Object.keys(part.changed).length) {
         parts.push(el('section', { 'data-diff': 'changed', 'data-key': name },
-          el('h3', { text: `${s('changed')} · ${title}` }), changeTable(part.changed)));
+          el('h3', { text: `${s('changed')} · ${title}` }), changeTable(part.changed, named[name]?.fields)));
       }
     }
     return parts;

@@ -3,7 +3,7 @@
 // departments) read from <script id="admin-data">. Everything from the database goes in as text (el()).
 // Viewers get no edit controls at all (the server refuses their writes anyway).
 import { el } from '../ui/dom.js';
-import { Api } from './draftApi.js';
+import { Api } from './api.js';
 import { AuditPage } from './audit.js';
 import { CountersPage } from './counters.js';
 import { DraftBar } from './draftbar.js';

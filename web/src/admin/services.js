@@ -5,10 +5,11 @@
 // publish). Everything from the server is set as text.
 import { guideText } from '../ui/guideText.js';
 import { el } from '../ui/dom.js';
-import { adminApi, bilingual } from './api.js';
+import { Api, bilingual } from './api.js';
 
 const root = document.getElementById('services');
-const api = adminApi(root.dataset.csrf);
+const client = new Api(root.dataset.csrf, '/api/v1/admin');
+const api = (method, path, body) => client.call(method, path, { body });
 const canEdit = root.dataset.role !== 'viewer';
 const isAdmin = root.dataset.role === 'admin';
 const host = root.querySelector('[data-services="root"]');
@@ -17,7 +18,7 @@ const CHECK_DELAY_MS = 400;
 const MATERIAL_FORMS = [['原件', '原件 / Original'], ['复印件', '复印件 / Copy'], ['原件和复印件', '原件和复印件 / Original and copy']];
 
 function message(error) {
-  return bilingual(error.error?.message, error.error?.message_en) || String(error);
+  return bilingual(error.zh, error.en) || String(error);
 }
 
 function status(text, kind = 'info') {
@@ -43,8 +44,14 @@ async function drawBar() {
   );
   if (diff.draft) {
     const details = el('details', {}, el('summary', { text: '差异 / Difference' }));
+    const labels = diff.labels?.services || {};
     for (const [slug, fields] of Object.entries(changes.changed)) {
-      details.append(el('p', { text: `${slug}: ${Object.keys(fields).join(', ')}` }));
+      // field labels as staff read them (publishing.readable), both languages as the rest of this page
+      const named = Object.keys(fields).map((f) => {
+        const label = labels[slug]?.fields?.[f]?.label;
+        return label ? bilingual(label.zh, label.en) : f;
+      });
+      details.append(el('p', { 'data-diff': slug, text: `${slug}: ${named.join('，')}` }));
     }
     for (const slug of Object.keys(changes.added)) details.append(el('p', { text: `+ ${slug}` }));
     for (const slug of Object.keys(changes.removed)) details.append(el('p', { text: `− ${slug}` }));
@@ -272,7 +279,7 @@ async function drawEditor(slug) {
       status(`已保存到草稿（第 ${saved.version} 版）/ Saved to the draft (version ${saved.version})`);
     } catch (error) {
       status(message(error), 'error');
-      for (const p of error.error?.details || []) {
+      for (const p of error.details || []) {
         const node = host.querySelector(`[data-problem="${CSS.escape(p.field || '')}"]`);
         if (node) node.textContent = bilingual(p.zh, p.en);
       }
