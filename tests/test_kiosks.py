@@ -221,6 +221,41 @@ def test_admins_register_change_and_remove_kiosks_over_the_api(staff):
     assert entries[2]["before"]["id"] == "gg-api-1" and entries[2]["after"] is None
 
 
+def test_a_change_based_on_an_older_version_is_refused_with_the_current_kiosk(staff):
+    client, headers = _admin(staff)
+    created = client.post("/api/v1/admin/kiosks", json={**GOOD, "id": "gg-api-v"}, headers=headers)
+    old = created.get_json()["version"]
+    first = client.patch(
+        "/api/v1/admin/kiosks/gg-api-v", json={"facing": 90, "version": old}, headers=headers
+    )
+    assert first.status_code == 200 and first.get_json()["version"] != old
+    stale = client.patch(
+        "/api/v1/admin/kiosks/gg-api-v", json={"facing": 45, "version": old}, headers=headers
+    )
+    assert stale.status_code == 409, stale.get_json()
+    error = stale.get_json()["error"]
+    assert error["code"] == "stale_kiosk" and "gg-api-v" in error["message"] and error["message_en"]
+    assert error["details"]["current"]["facing"] == 90
+    assert client.get("/api/v1/admin/kiosks/gg-api-v").get_json()["facing"] == 90  # nothing overwritten
+    assert client.delete("/api/v1/admin/kiosks/gg-api-v", headers=headers).status_code == 204
+
+
+def test_editors_manage_the_kiosks_of_their_own_halls_only(staff):
+    client = staff.test_client()
+    headers = {"X-CSRF-Token": sign_in(client, "editor.gg").get_json()["csrf_token"]}
+    own = client.post("/api/v1/admin/kiosks", json={**GOOD, "id": "gg-api-e"}, headers=headers)
+    assert own.status_code == 201, own.get_json()
+    other = client.post(
+        "/api/v1/admin/kiosks", json={**GOOD, "id": "pn-api-e", "hall": "pingnan"}, headers=headers
+    )
+    assert other.status_code == 403 and other.get_json()["error"]["message_en"]
+    assert (
+        client.patch("/api/v1/admin/kiosks/pn-entrance-1", json={"facing": 1}, headers=headers).status_code
+        == 403
+    )
+    assert client.delete("/api/v1/admin/kiosks/gg-api-e", headers=headers).status_code == 204
+
+
 @pytest.mark.parametrize(("field", "value", "code"), BAD_FIELDS)
 def test_the_api_refuses_each_bad_field_and_changes_nothing(staff, field, value, code):
     client, headers = _admin(staff)
