@@ -331,3 +331,26 @@ def test_a_qr_code_is_made_only_of_our_own_or_allowed_addresses(app, url, status
     else:
         code = "bad_parameter" if status == 400 else "address_not_allowed"
         assert response.get_json()["error"]["code"] == code
+
+
+def test_the_offline_search_index_holds_the_halls_entries_with_pinyin_worked_out(app):
+    client = app.test_client()
+    response = client.get("/api/v1/halls/pingnan/search-index")
+    assert response.status_code == 200 and response.headers["ETag"]
+    body = response.get_json()
+    entries = {e["key"]: e for e in body["entries"]}
+    assert body["hall"] == "pingnan"
+    # Only this hall's counters and facilities; services taken at one of its counters.
+    assert all(e["result"]["hall"] == "pingnan" for e in body["entries"] if e["kind"] != "service")
+    assert "pingnan/A01" in entries and not any(k.startswith("guigang/") for k in entries)
+    licence = entries["scjg-qykb"]
+    assert "yyzz" in licence["fields"]["initials"] and "qiyekaiban" in licence["fields"]["pinyin"]
+    assert entries["pingnan/A01"]["fields"]["number"] == "a01"
+    # Each entry's result is what the online search gives for it in this hall (but score and match).
+    online = client.get("/api/v1/search?q=yyzz&hall=pingnan").get_json()["services"][0]
+    assert online["id"] == "scjg-qykb"
+    kept = {k: v for k, v in online.items() if k not in ("score", "match")}
+    kept["counters"] = [{k: v for k, v in c.items() if k != "state"} for c in kept["counters"]]
+    assert licence["result"] == kept
+    assert client.get("/api/v1/halls/nowhere/search-index").status_code == 404
+    assert client.get("/api/v1/halls/pingnan/search-index?x=1").status_code == 400
