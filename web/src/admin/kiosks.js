@@ -6,7 +6,7 @@
 // field; a 409 shows the kiosk as it is now. Text only (textContent).
 import { el } from '../ui/dom.js';
 import { sanitize } from '../ui/planSvg.js';
-import { adminApi, ApiError } from './api.js';
+import { Api, ApiError } from './api.js';
 import { field, message, showProblems } from './common.js';
 import { getLang, pair, s, setLang } from './strings.js';
 
@@ -15,7 +15,8 @@ const table = document.querySelector('table.admin-kiosks');
 const dataNode = document.getElementById('kiosk-data');
 const data = dataNode ? JSON.parse(dataNode.textContent) : { halls: [] };
 setLang(data.lang);
-const api = adminApi(data.csrf);
+const client = new Api(data.csrf, '/api/v1/admin');
+const api = (method, path, body) => client.call(method, path, body === undefined ? {} : { body });
 const editable = new Map(data.halls.map((h) => [h.slug, h]));
 const tools = document.getElementById('kiosk-tools');
 const editorBox = document.getElementById('kiosk-editor');
@@ -97,9 +98,7 @@ async function remove(id) {
 }
 
 function errorText(error) {
-  if (error instanceof ApiError && error.error.message) {
-    return getLang() === 'en' ? error.error.message_en : `${error.error.message} / ${error.error.message_en}`;
-  }
+  if (error instanceof ApiError && error.zh) return getLang() === 'en' ? error.en : `${error.zh} / ${error.en}`;
   return error.message;
 }
 
@@ -288,16 +287,15 @@ class KioskForm {
       await refresh();
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      if (error.status === 409 && error.error.details?.current) {
-        const now = error.error.details.current;
+      if (error.status === 409 && error.details?.current) {
+        const now = error.details.current;
         this.kiosk = now;
         this.conflict.replaceChildren(el('p', { text: s('kStale') }),
           el('p', { 'data-current': '', text: `${now.floor} · (${now.x}, ${now.z}) · ${now.facing}° · ${now.idle_seconds}/${now.countdown_seconds} s` }));
         this.conflict.hidden = false;
         return;
       }
-      const name = error.error.details?.field;
-      const problem = { field: name || '', zh: error.error.message, en: error.error.message_en };
+      const problem = { field: error.details?.field || '', zh: error.zh, en: error.en };
       showProblems(this.form, [problem], this.fallback);
       this.fallback.hidden = !this.fallback.textContent;
     }
