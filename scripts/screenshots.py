@@ -3,7 +3,8 @@
 Builds a throwaway instance with the demo halls (no panoramas or models needed), creates one editor of the
 pingnan hall, serves the app on a free local port, and drives Debian's Chromium (Playwright) through the
 staff pages: sign in, the counters list, an edit refused with its problem at the field, the draft's changes
-with publish, and the versions after publishing. Needs the built front end (``node scripts/build_web.mjs``).
+with publish, the versions after publishing, and a kiosk registered on the hall's floor plan (the pingnan
+model is built for its plan, a few seconds). Needs the built front end (``node scripts/build_web.mjs``).
 
     python scripts/screenshots.py [--out docs/images]
 """
@@ -45,6 +46,9 @@ def demo_app(folder: Path):
     result = app.test_cli_runner().invoke(args=args, input=PASSWORD + "\n")
     if result.exit_code != 0:
         raise SystemExit(result.output)
+    result = app.test_cli_runner().invoke(args=["model", "build", HALL])  # the plan the kiosk form shows
+    if result.exit_code != 0:
+        raise SystemExit(result.output)
     return app
 
 
@@ -52,7 +56,7 @@ def shoot(page, out: Path, name: str) -> None:
     path = out / f"staff-{name}.png"
     page.screenshot(path=str(path))
     size = path.stat().st_size
-    print(f"{path.relative_to(ROOT)}: {size / 1024:.0f} KB")
+    print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {size / 1024:.0f} KB")
     if size > LIMIT:
         raise SystemExit(f"{path} is over 150 KB")
 
@@ -107,6 +111,27 @@ def main() -> None:
                 page.locator("[data-view]").nth(1).click()
                 page.evaluate("window.scrollTo(0, 0)")
                 shoot(page, out, "5-versions")
+
+                # A kiosk placed on the floor plan: a click where it stands, a second the way it faces.
+                page.goto(f"{base}/admin/kiosks")
+                page.wait_for_selector("body[data-kiosks='ready']")
+                page.click("[data-action='add']")
+                page.wait_for_selector(".admin-plan svg")
+                page.fill(".admin-kiosk-form [name='id']", "pn-hall-2")
+                for x, z in ((1.5, 6.0), (1.5, 9.0)):
+                    point = page.evaluate(
+                        """([x, z]) => {
+                          const svg = document.querySelector('.admin-plan svg');
+                          svg.scrollIntoView({ block: 'center' });
+                          const p = svg.createSVGPoint(); p.x = x; p.y = z;
+                          const s = p.matrixTransform(svg.getScreenCTM());
+                          return [s.x, s.y];
+                        }""",
+                        [x, z],
+                    )
+                    page.mouse.click(*point)
+                page.evaluate("document.querySelector('.admin-kiosk-form').scrollIntoView()")
+                shoot(page, out, "6-kiosk")
                 browser.close()
         finally:
             server.shutdown()

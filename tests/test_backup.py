@@ -166,6 +166,7 @@ def api_urls(app) -> list[str]:
     for slug in halls:
         document = client.get(f"/api/v1/halls/{slug}").get_json()
         urls += [f"/api/v1/halls/{slug}", f"/api/v1/halls/{slug}/states", f"/api/v1/halls/{slug}/model.glb"]
+        urls.append(f"/api/v1/halls/{slug}/search-index")
         urls.append(document["model_url"])
         for counter in document["counters"]:
             urls.append(f"/api/v1/halls/{slug}/counters/{counter['number']}")
@@ -192,6 +193,7 @@ def api_urls(app) -> list[str]:
     covered |= {
         "/halls/{hall}",
         "/halls/{hall}/states",
+        "/halls/{hall}/search-index",
         "/halls/{hall}/model.glb",
         "/halls/{hall}/counters/{number}",
         "/halls/{hall}/floors/{level}/plan.svg",

@@ -221,6 +221,41 @@ def test_admins_register_change_and_remove_kiosks_over_the_api(staff):
     assert entries[2]["before"]["id"] == "gg-api-1" and entries[2]["after"] is None
 
 
+def test_a_change_based_on_an_older_version_is_refused_with_the_current_kiosk(staff):
+    client, headers = _admin(staff)
+    created = client.post("/api/v1/admin/kiosks", json={**GOOD, "id": "gg-api-v"}, headers=headers)
+    old = created.get_json()["version"]
+    first = client.patch(
+        "/api/v1/admin/kiosks/gg-api-v", json={"facing": 90, "version": old}, headers=headers
+    )
+    assert first.status_code == 200 and first.get_json()["version"] != old
+    stale = client.patch(
+        "/api/v1/admin/kiosks/gg-api-v", json={"facing": 45, "version": old}, headers=headers
+    )
+    assert stale.status_code == 409, stale.get_json()
+    error = stale.get_json()["error"]
+    assert error["code"] == "stale_kiosk" and "gg-api-v" in error["message"] and error["message_en"]
+    assert error["details"]["current"]["facing"] == 90
+    assert client.get("/api/v1/admin/kiosks/gg-api-v").get_json()["facing"] == 90  # nothing overwritten
+    assert client.delete("/api/v1/admin/kiosks/gg-api-v", headers=headers).status_code == 204
+
+
+def test_editors_manage_the_kiosks_of_their_own_halls_only(staff):
+    client = staff.test_client()
+    headers = {"X-CSRF-Token": sign_in(client, "editor.gg").get_json()["csrf_token"]}
+    own = client.post("/api/v1/admin/kiosks", json={**GOOD, "id": "gg-api-e"}, headers=headers)
+    assert own.status_code == 201, own.get_json()
+    other = client.post(
+        "/api/v1/admin/kiosks", json={**GOOD, "id": "pn-api-e", "hall": "pingnan"}, headers=headers
+    )
+    assert other.status_code == 403 and other.get_json()["error"]["message_en"]
+    assert (
+        client.patch("/api/v1/admin/kiosks/pn-entrance-1", json={"facing": 1}, headers=headers).status_code
+        == 403
+    )
+    assert client.delete("/api/v1/admin/kiosks/gg-api-e", headers=headers).status_code == 204
+
+
 @pytest.mark.parametrize(("field", "value", "code"), BAD_FIELDS)
 def test_the_api_refuses_each_bad_field_and_changes_nothing(staff, field, value, code):
     client, headers = _admin(staff)
@@ -296,3 +331,26 @@ def test_a_qr_code_is_made_only_of_our_own_or_allowed_addresses(app, url, status
     else:
         code = "bad_parameter" if status == 400 else "address_not_allowed"
         assert response.get_json()["error"]["code"] == code
+
+
+def test_the_offline_search_index_holds_the_halls_entries_with_pinyin_worked_out(app):
+    client = app.test_client()
+    response = client.get("/api/v1/halls/pingnan/search-index")
+    assert response.status_code == 200 and response.headers["ETag"]
+    body = response.get_json()
+    entries = {e["key"]: e for e in body["entries"]}
+    assert body["hall"] == "pingnan"
+    # Only this hall's counters and facilities; services taken at one of its counters.
+    assert all(e["result"]["hall"] == "pingnan" for e in body["entries"] if e["kind"] != "service")
+    assert "pingnan/A01" in entries and not any(k.startswith("guigang/") for k in entries)
+    licence = entries["scjg-qykb"]
+    assert "yyzz" in licence["fields"]["initials"] and "qiyekaiban" in licence["fields"]["pinyin"]
+    assert entries["pingnan/A01"]["fields"]["number"] == "a01"
+    # Each entry's result is what the online search gives for it in this hall (but score and match).
+    online = client.get("/api/v1/search?q=yyzz&hall=pingnan").get_json()["services"][0]
+    assert online["id"] == "scjg-qykb"
+    kept = {k: v for k, v in online.items() if k not in ("score", "match")}
+    kept["counters"] = [{k: v for k, v in c.items() if k != "state"} for c in kept["counters"]]
+    assert licence["result"] == kept
+    assert client.get("/api/v1/halls/nowhere/search-index").status_code == 404
+    assert client.get("/api/v1/halls/pingnan/search-index?x=1").status_code == 400

@@ -423,6 +423,37 @@ class Index:
 
         return {kind: heapq.nsmallest(limit, items, key=order) for kind, items in candidates.items()}
 
+    def offline(self, hall: str) -> list[dict]:
+        """What a kiosk of *hall* needs to search without the server: each service taken at one of the hall's
+        counters, and each of its counters and facilities, as ``{kind, key, fields}`` where *fields* holds
+        this index's own searchable strings of the entry by field (names, keywords, pinyin and initials
+        already worked out, so the browser needs no pinyin dictionary: ``web/src/kiosk/offlineSearch.js``
+        scores them as ``search`` does, in a smaller way). The caller adds what a result shows."""
+        wanted = [i for i, e in enumerate(self.entries) if hall in e.halls]
+        by_field: dict[str, dict[int, list[str]]] = {}
+        for name in ("name", "keyword", "pinyin", "initials", "english", "department"):
+            blob = self.fields[name]
+            values: dict[int, list[str]] = defaultdict(list)
+            for owner, value in zip(blob.owners, blob.text.split(SEP) if blob.owners else (), strict=True):
+                if value not in values[owner]:
+                    values[owner].append(value)
+            by_field[name] = values
+        exact: dict[int, list[str]] = defaultdict(list)
+        for word, owners in self.keyword_exact.items():
+            for i in owners:
+                exact[i].append(word)
+        numbers = {i: number for number, owners in self.numbers.items() for i in owners}
+        out = []
+        for i in wanted:
+            entry = self.entries[i]
+            fields = {name: values[i] for name, values in by_field.items() if values.get(i)}
+            if exact.get(i):
+                fields["exact"] = sorted(exact[i])
+            if i in numbers:
+                fields["number"] = numbers[i]
+            out.append({"kind": entry.kind, "key": entry.key, "name": entry.name, "fields": fields})
+        return out
+
     def suggestions(self, *, hall: str | None = None, count: int = 6) -> list[dict]:
         """Popular starting points to offer when nothing matched: reform-plan services first."""
         picks = [e for e in self.entries if e.kind == "service" and (not hall or hall in e.halls)]

@@ -8,6 +8,8 @@ A position must lie on the kiosk's floor: inside the floor's outline and not ins
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -362,6 +364,7 @@ def kiosk_dict(kiosk: Kiosk, *, now: datetime, interval: float) -> dict[str, Any
         "idle_seconds": kiosk.idle_seconds,
         "countdown_seconds": kiosk.countdown_seconds,
         "audio": kiosk.audio,
+        "version": version_of(kiosk),
         "created_at": _time(kiosk.created_at),
         "updated_at": _time(kiosk.updated_at),
         "online": is_online(kiosk, now=now, interval=interval),
@@ -386,6 +389,28 @@ def page_config(kiosk: Kiosk) -> dict[str, Any]:
         "countdown_seconds": kiosk.countdown_seconds,
         "audio": kiosk.audio,
     }
+
+
+def version_of(kiosk: Kiosk) -> str:
+    """The kiosk's settings as a short hash: what a change says it was based on (``check_version``). The
+    settings themselves, not a time, so two saves within one clock tick still tell each other apart."""
+    text = json.dumps(page_config(kiosk), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def check_version(kiosk: Kiosk, version: Any, current: dict[str, Any]) -> None:
+    """Refuse (409, with the *current* kiosk in the details) a change based on an older *version* of *kiosk*
+    (``version_of``); no *version* (None) means the caller does not ask."""
+    if version is None:
+        return
+    if not isinstance(version, str) or version != version_of(kiosk):
+        raise KioskError(
+            "stale_kiosk",
+            f"自助终端 {kiosk.code} 已被他人修改：请查看对方的修改后再保存",
+            f"Kiosk {kiosk.code} was changed by someone else: look at their change, then save again",
+            status=409,
+            details={"current": current},
+        )
 
 
 ACTION_WORDS = {

@@ -125,6 +125,20 @@ def test_the_kiosk_works_offline_and_switches_to_a_new_version_whole(browser, ow
     page.fill("#search-input", "导办台")
     page.wait_for_selector("#search-results .counter-chip[data-counter='A01']")
     page.fill("#search-input", "")
+    # Services too, typed on the on-screen keyboard as pinyin initials and pinyin: the version's search index
+    # (pinyin worked out on the server) answers as the search does online.
+    page.click("[data-pick='keyboard']")
+    for query, service in (("yyzz", "scjg-qykb"), ("shebao", "rs-sbksl")):
+        page.click(".kiosk-key[data-key='clear']")
+        for key in query:
+            page.click(f".kiosk-key[data-key='{key}']")
+        page.wait_for_selector(f"#search-results .result-service[data-service='{service}']")
+        assert page.locator("#search-results .result-service").count() >= 1
+    page.click(".kiosk-key[data-key='clear']")
+    for key in "a01":
+        page.click(f".kiosk-key[data-key='{key}']")
+    page.wait_for_selector("#search-results .counter-chip[data-counter='A01']")
+    page.click(".kiosk-key[data-key='clear']")
     page.wait_for_selector("#minimap .mm-here")  # the floor plan, from the cache
     page.click("#toggle-3d")
     page.wait_for_selector("#dollhouse[data-state='ready']", timeout=30000)  # the model, from the cache

@@ -1,6 +1,7 @@
 """The kiosk registry over the admin API: ``/api/v1/admin/kiosks`` (list, register) and
 ``/api/v1/admin/kiosks/<kiosk>`` (read, change, remove). Every signed-in role reads the kiosks of the halls
-it may see; only admins register, change or remove one. Checks live in ``server/kiosks/registry.py``.
+it may see; admins register, change or remove any, editors those of their own halls. A change may name the
+``version`` it was based on (``kiosk_dict`` gives it): 409 with the current kiosk when it is stale. Checks live in ``server/kiosks/registry.py``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
-from ...accounts.users import may_read_hall
+from ...accounts.users import may_edit_hall, may_read_hall
 from ...config import now
 from ...db import bump_revision, get_session
 from ...errors import ApiError
@@ -45,6 +46,14 @@ def _readable(kiosk: Kiosk) -> Kiosk:
     return kiosk
 
 
+def _editable(slug: str) -> None:
+    if not may_edit_hall(current().user, slug):
+        raise forbidden(
+            f"您的账号不能管理大厅 {slug} 的自助终端",
+            f"Your account may not manage the kiosks of hall {slug}",
+        )
+
+
 def _commit(action: str, kiosk_id: str, before: dict | None, after: dict | None) -> None:
     """The one place every kiosk write ends: recorded in the staff audit log, the catalogue revision moved
     (routes from a kiosk and kiosk pages are cached per revision), and all of it committed at once."""
@@ -72,10 +81,11 @@ def list_kiosks():
 
 
 @api_bp.post("/kiosks")
-@require("admin")
+@require("editor")
 def add_kiosk():
     """Register a kiosk (201, with Location)."""
     fields = registry.check_fields(_body())
+    _editable(fields["hall"])
     session = get_session()
     hall = registry.get_hall(session, fields["hall"])
     kiosk = registry.add_kiosk(session, hall, fields, geometry=_geometry(hall), now=now())
@@ -94,11 +104,16 @@ def get_kiosk(kiosk: str):
 
 
 @api_bp.patch("/kiosks/<kiosk>")
-@require("admin")
+@require("editor")
 def change_kiosk(kiosk: str):
-    """Change a kiosk's floor, position, facing, times or audio (its id and hall stay)."""
-    fields = registry.check_fields(_body(), partial=True)
-    row = registry.get_kiosk(get_session(), kiosk)
+    """Change a kiosk's floor, position, facing, times or audio (its id and hall stay); 409 when the
+    ``version`` sent is not the kiosk's now."""
+    body = _body()
+    version = body.pop("version", None)
+    fields = registry.check_fields(body, partial=True)
+    row = _readable(registry.get_kiosk(get_session(), kiosk))
+    _editable(row.hall.slug)
+    registry.check_version(row, version, _dict(row))
     before = registry.page_config(row)
     registry.change_kiosk(get_session(), row, fields, geometry=_geometry(row.hall), now=now())
     _commit("change", row.code, before, registry.page_config(row))
@@ -106,10 +121,11 @@ def change_kiosk(kiosk: str):
 
 
 @api_bp.delete("/kiosks/<kiosk>")
-@require("admin")
+@require("editor")
 def remove_kiosk(kiosk: str):
     """Remove a kiosk (204)."""
-    row = registry.get_kiosk(get_session(), kiosk)
+    row = _readable(registry.get_kiosk(get_session(), kiosk))
+    _editable(row.hall.slug)
     before = registry.page_config(row)
     registry.remove_kiosk(get_session(), kiosk)
     _commit("remove", kiosk, before, None)

@@ -188,9 +188,10 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "AdminKiosk": _obj(
-        [*KIOSK_FIELDS, "created_at", "updated_at", "online", "heartbeat"],
+        [*KIOSK_FIELDS, "version", "created_at", "updated_at", "online", "heartbeat"],
         {
             **KIOSK_PROPERTIES,
+            "version": {"type": "string", "description": "The settings' version: send it with a change"},
             "created_at": TIME,
             "updated_at": TIME,
             "online": {"type": "boolean", "description": "Seen within two heartbeat intervals"},
@@ -231,7 +232,10 @@ SCHEMAS: dict[str, Any] = {
     "AdminKioskChange": {
         "type": "object",
         "description": "Any of the fields to change; id and hall stay (remove and register again to move halls).",
-        "properties": {k: v for k, v in KIOSK_PROPERTIES.items() if k not in ("id", "hall")},
+        "properties": {
+            **{k: v for k, v in KIOSK_PROPERTIES.items() if k not in ("id", "hall")},
+            "version": {"type": "string", "description": "The version the change is based on: 409 if stale"},
+        },
         "additionalProperties": False,
     },
     "AdminKioskList": _obj(["kiosks"], {"kiosks": {"type": "array", "items": _ref("AdminKiosk")}}),
@@ -665,7 +669,7 @@ PATHS["/admin/kiosks"] = {
     ),
     "post": _op(
         "addKiosk",
-        "Register a kiosk (admins) / 登记自助终端",
+        "Register a kiosk (admins; editors in their halls) / 登记自助终端",
         ("201", _json("AdminKiosk", "Registered; Location names it")),
         [
             BAD_KIOSK,
@@ -690,16 +694,23 @@ PATHS["/admin/kiosks/{kiosk}"] = {
     ),
     "patch": _op(
         "changeKiosk",
-        "Change a kiosk (admins) / 修改自助终端",
+        "Change a kiosk (admins; editors in their halls) / 修改自助终端",
         ("200", _json("AdminKiosk", "The kiosk as changed")),
-        [BAD_KIOSK, UNAUTHENTICATED, FORBIDDEN, NO_KIOSK, ("415", "Not sent as JSON")],
+        [
+            BAD_KIOSK,
+            UNAUTHENTICATED,
+            FORBIDDEN,
+            NO_KIOSK,
+            ("409", "Changed by someone else since the version sent"),
+            ("415", "Not sent as JSON"),
+        ],
         WRITE,
         parameters=[KIOSK],
         requestBody=_body("AdminKioskChange"),
     ),
     "delete": _op(
         "removeKiosk",
-        "Remove a kiosk (admins) / 删除自助终端",
+        "Remove a kiosk (admins; editors in their halls) / 删除自助终端",
         ("204", {"description": "Removed"}),
         [UNAUTHENTICATED, FORBIDDEN, NO_KIOSK],
         WRITE,

@@ -24,7 +24,13 @@ from ...db import get_session
 from ...kiosks import registry
 from ...models import Department, Hall
 from ...problems import HallError
-from ...vocabulary import ROLES
+from ...vocabulary import (
+    KIOSK_COUNTDOWN_DEFAULT,
+    KIOSK_COUNTDOWN_RANGE,
+    KIOSK_IDLE_DEFAULT,
+    KIOSK_IDLE_RANGE,
+    ROLES,
+)
 from ..pages import asset_url, json_script
 from . import pages_bp
 from .auth import (
@@ -57,7 +63,7 @@ TEXT = {
         "nav_tour": "返回大厅首页",
         "read_only": "只读",
         "nav_kiosks": "自助终端",
-        "kiosks_title": "自助终端状态",
+        "kiosks_title": "自助终端",
         "kiosk_id": "编号",
         "kiosk_hall": "大厅",
         "kiosk_floor": "楼层",
@@ -70,6 +76,7 @@ TEXT = {
         "uptime": "已运行（秒）",
         "errors": "最近的错误",
         "no_kiosks": "尚未登记自助终端",
+        "kiosk_actions": "操作",
         "nav_audit": "操作记录",
         "nav_facts": "大厅信息",
         "nav_counters": "窗口",
@@ -95,7 +102,7 @@ TEXT = {
         "nav_tour": "Back to the halls",
         "read_only": "read only",
         "nav_kiosks": "Kiosks",
-        "kiosks_title": "Kiosk health",
+        "kiosks_title": "Kiosks",
         "kiosk_id": "Id",
         "kiosk_hall": "Hall",
         "kiosk_floor": "Floor",
@@ -108,6 +115,7 @@ TEXT = {
         "uptime": "Uptime (s)",
         "errors": "Latest errors",
         "no_kiosks": "No kiosk registered yet",
+        "kiosk_actions": "Actions",
         "nav_audit": "Audit log",
         "nav_facts": "Hall facts",
         "nav_counters": "Counters",
@@ -212,18 +220,55 @@ def home():
 @require("viewer")
 def kiosks():
     """Each kiosk of the halls the caller may see: online or offline, last seen, version shown, errors
-    (rendered here; ``admin/kiosks.js`` refreshes the rows from the admin API while the page is open)."""
+    (rendered here; ``admin/kiosks.js`` refreshes the rows from the admin API while the page is open), and
+    the halls the caller may register kiosks in, with their floors and plans (the form's choices)."""
     lang = _lang()
     staff = current()
+    user = staff.user
     interval = current_app.config["KIOSK_HEARTBEAT_SECONDS"]
     rows = [
         registry.kiosk_dict(k, now=now(), interval=interval)
         for k in registry.list_kiosks(get_session())
-        if may_read_hall(staff.user, k.hall.slug)
+        if may_read_hall(user, k.hall.slug)
     ]
+    models = current_app.extensions["hall_models"]
+    halls = [
+        {
+            "slug": h.slug,
+            "name": {"zh": h.name_zh, "en": h.name_en},
+            "floors": [
+                {
+                    "level": f.level,
+                    "name": {"zh": f.name_zh, "en": f.name_en},
+                    # The tour's own plan (model metres in its viewBox); none without a published model.
+                    "plan_url": f"/api/v1/halls/{h.slug}/floors/{f.level}/plan.svg"
+                    if models.get(h) is not None
+                    else None,
+                }
+                for f in sorted(h.floors, key=lambda f: f.level)
+            ],
+        }
+        for h in get_session().scalars(select(Hall).order_by(Hall.slug))
+        if may_edit_hall(user, h.slug)
+    ]
+    data = {
+        "lang": lang,
+        "csrf": staff.csrf_token,
+        "halls": halls,
+        "idle": {"default": KIOSK_IDLE_DEFAULT, "range": list(KIOSK_IDLE_RANGE)},
+        "countdown": {"default": KIOSK_COUNTDOWN_DEFAULT, "range": list(KIOSK_COUNTDOWN_RANGE)},
+    }
     return render_template(
         "admin/kiosks.html",
-        **_context(lang, kiosks=rows, csrf_token=staff.csrf_token, nav=NAV, refresh=interval),
+        **_context(
+            lang,
+            kiosks=rows,
+            csrf_token=staff.csrf_token,
+            nav=NAV,
+            refresh=interval,
+            editable={h["slug"] for h in halls},
+            data_json=json_script(data),
+        ),
     )
 
 

@@ -639,6 +639,32 @@ SCHEMAS: dict[str, Any] = {
             "steps": {"type": "array", "items": ref("Bilingual")},
         },
     ),
+    "SearchIndex": obj(
+        ["hall", "entries"],
+        {
+            "hall": STRING,
+            "entries": {
+                "type": "array",
+                "items": obj(
+                    ["kind", "key", "name", "fields", "result"],
+                    {
+                        "kind": {"enum": ["service", "counter", "facility"]},
+                        "key": STRING,
+                        "name": {"type": "string", "description": "The normalized Chinese name"},
+                        "fields": {
+                            "type": "object",
+                            "description": "The search index's strings by field: name, keyword, exact, "
+                            "pinyin, initials, english, department (lists), number (a counter's)",
+                        },
+                        "result": {
+                            "type": "object",
+                            "description": "The entry as /search?hall= answers it, without score and match",
+                        },
+                    },
+                ),
+            },
+        },
+    ),
     "SearchResults": obj(
         ["query", "hall", "services", "counters", "facilities", "suggestions", "changes_at"],
         {
@@ -957,6 +983,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "SearchResults",
         ("q", "hall?", "limit"),
         (("400", "Missing, too long or malformed parameter"), ("404", "No such hall (the hall parameter)")),
+    ),
+    Operation(
+        "/halls/{hall}/search-index",
+        "getSearchIndex",
+        "A hall's search index for a kiosk without the server / 自助终端离线搜索索引",
+        "SearchIndex",
+        ("hall",),
+        (("400", "Malformed hall slug or unknown parameter"), ("404", "No such hall")),
     ),
     Operation(
         "/halls/{hall}/model.glb",

@@ -134,56 +134,61 @@ def request_hall() -> str | None:
     return hall
 
 
+def _service_result(p: dict, hall: str | None) -> dict:
+    """A service item as a search result (without its score): its counters, of *hall* when given, best first."""
+    counters = search_module.rank_counters(p, [c for c in p["counters"] if hall is None or c["hall"] == hall])
+    return {
+        "id": p["id"],
+        "name": {"zh": p["name_zh"], "en": p["name_en"]},
+        "department": p["department"],
+        "available_here": None if hall is None else bool(counters),
+        "counters": counters,  # the best place to go first
+        "best_counter": f"counter:{counters[0]['number']}" if hall and counters else None,
+        "url": f"/api/v1/services/{p['id']}",
+    }
+
+
+def _counter_result(p: dict) -> dict:
+    return {
+        "hall": p["hall"],
+        "number": p["number"],
+        "name": {"zh": p["name_zh"], "en": p["name_en"]},
+        "department": p["department"],
+        "floor": p["floor"],
+        "floor_name": p["floor_name"],
+        "status": p["status"],
+        "url": f"/api/v1/halls/{p['hall']}/counters/{p['number']}",
+    }
+
+
+def _facility_result(p: dict) -> dict:
+    return {
+        "hall": p["hall"],
+        "id": p["id"],
+        "type": p["type"],
+        "name": {"zh": p["name_zh"], "en": p["name_en"]},
+        "floor": p["floor"],
+        "floor_name": p["floor_name"],
+        "target": f"facility:{p['id']}",
+    }
+
+
+def result(kind: str, payload: dict, hall: str | None) -> dict:
+    """An index entry's payload as the search answers it (without score and match); *hall* as asked."""
+    if kind == "service":
+        return _service_result(payload, hall)
+    return _counter_result(payload) if kind == "counter" else _facility_result(payload)
+
+
 def _results(index: search_module.Index, q: str, hall: str | None, limit: int) -> dict:
     ranked = index.search(q, hall=hall, limit=limit)
-    services = []
-    for score, how, entry in ranked["services"]:
-        p = entry.payload
-        counters = search_module.rank_counters(
-            p, [c for c in p["counters"] if hall is None or c["hall"] == hall]
-        )
-        services.append(
-            {
-                "id": p["id"],
-                "name": {"zh": p["name_zh"], "en": p["name_en"]},
-                "department": p["department"],
-                "score": round(score, 2),
-                "match": how,
-                "available_here": None if hall is None else bool(counters),
-                "counters": counters,  # the best place to go first
-                "best_counter": f"counter:{counters[0]['number']}" if hall and counters else None,
-                "url": f"/api/v1/services/{p['id']}",
-            }
-        )
-    counters = [
-        {
-            "hall": e.payload["hall"],
-            "number": e.payload["number"],
-            "name": {"zh": e.payload["name_zh"], "en": e.payload["name_en"]},
-            "department": e.payload["department"],
-            "floor": e.payload["floor"],
-            "floor_name": e.payload["floor_name"],
-            "status": e.payload["status"],
-            "score": round(score, 2),
-            "match": how,
-            "url": f"/api/v1/halls/{e.payload['hall']}/counters/{e.payload['number']}",
-        }
-        for score, how, e in ranked["counters"]
-    ]
-    facilities = [
-        {
-            "hall": e.payload["hall"],
-            "id": e.payload["id"],
-            "type": e.payload["type"],
-            "name": {"zh": e.payload["name_zh"], "en": e.payload["name_en"]},
-            "floor": e.payload["floor"],
-            "floor_name": e.payload["floor_name"],
-            "score": round(score, 2),
-            "match": how,
-            "target": f"facility:{e.payload['id']}",
-        }
-        for score, how, e in ranked["facilities"]
-    ]
+    services, counters, facilities = (
+        [
+            {**result(e.kind, e.payload, hall), "score": round(score, 2), "match": how}
+            for score, how, e in ranked[plural]
+        ]
+        for plural in ("services", "counters", "facilities")
+    )
     suggestions = []
     if not services and not counters and not facilities:
         suggestions = [
@@ -202,6 +207,27 @@ def _results(index: search_module.Index, q: str, hall: str | None, limit: int) -
         "facilities": facilities,
         "suggestions": suggestions,
     }
+
+
+@bp.get("/halls/<slug>/search-index")
+def search_index(slug: str):
+    """A hall's search for a kiosk without the server: its services, counters and facilities with the search
+    index's strings (pinyin and initials worked out) and each one's result as ``/search?hall=`` gives it.
+    Kept by the kiosk's service worker with the rest of a version (``web/src/kiosk/offlineSet.js``)."""
+    reject_unknown_args()
+    hall = slug_arg(slug, "hall")
+    if get_session().scalar(select(Hall.id).where(Hall.slug == hall)) is None:
+        raise not_found("大厅", "Hall", hall)
+
+    def build() -> dict:
+        index = current_index()
+        payloads = {e.key: e for e in index.entries}
+        entries = index.offline(hall)
+        for entry in entries:
+            entry["result"] = result(entry["kind"], payloads[entry["key"]].payload, hall)
+        return {"hall": hall, "entries": entries}
+
+    return cached_json(("search-index", hall), build)
 
 
 QR_TARGETS = ("mobile", "pc", "appointment")

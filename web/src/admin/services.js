@@ -15,6 +15,8 @@ const isAdmin = root.dataset.role === 'admin';
 const host = root.querySelector('[data-services="root"]');
 const bar = root.querySelector('[data-draft="bar"]');
 const CHECK_DELAY_MS = 400;
+// The page's language (?lang=en): the list's words in it alone; the editor still shows both.
+const inLang = (zh, en) => (root.dataset.lang === 'en' ? en : zh);
 const MATERIAL_FORMS = [['原件', '原件 / Original'], ['复印件', '复印件 / Copy'], ['原件和复印件', '原件和复印件 / Original and copy']];
 
 function message(error) {
@@ -80,9 +82,9 @@ async function act(run, done) {
 
 async function drawList() {
   const params = new URLSearchParams(window.location.search);
-  const q = el('input', { type: 'search', name: 'q', value: params.get('q') || '', 'aria-label': '搜索 / Search' });
-  const department = el('input', { type: 'text', name: 'department', value: params.get('department') || '', 'aria-label': '部门代码 / Department code' });
-  const form = el('form', { class: 'admin-filter', role: 'search' }, q, department, el('button', { type: 'submit', text: '筛选 / Filter' }));
+  const q = el('input', { type: 'search', name: 'q', value: params.get('q') || '', 'aria-label': inLang('搜索', 'Search') });
+  const department = el('input', { type: 'text', name: 'department', value: params.get('department') || '', 'aria-label': inLang('部门代码', 'Department code') });
+  const form = el('form', { class: 'admin-filter', role: 'search' }, q, department, el('button', { type: 'submit', text: inLang('筛选', 'Filter') }));
   const table = el('ul', { class: 'admin-list', 'data-services': 'list' });
   host.replaceChildren(form, table);
   async function load() {

@@ -4,7 +4,7 @@
 //
 // The set: the kiosk page, the model, each floor plan (both languages), every scene's preview, fallback cube
 // and tiles of every level (finest levels dropped first past MAX_TILES), each counter's detail, the popular
-// services' details, and the opening states.
+// services' details, the opening states, and the hall's search index (offlineSearch.js searches it offline).
 
 export const MAX_TILES = 4000; // tile URLs per version at most: a bound on what one kiosk keeps
 
@@ -49,6 +49,7 @@ export function offlineUrls(hall, kiosk) {
     for (const lang of ['zh', 'en']) urls.add(`${floor.plan_url}${join}lang=${lang}`);
   }
   urls.add(hall.opening?.url ?? `/api/v1/halls/${hall.slug}/states`);
+  urls.add(searchIndexUrl(hall.slug));
   for (const counter of hall.counters || []) urls.add(`/api/v1/halls/${hall.slug}/counters/${encodeURIComponent(counter.number)}`);
   for (const service of kiosk.picks?.services || []) urls.add(`/api/v1/services/${encodeURIComponent(service.id)}`);
   const levels = [];
@@ -68,8 +69,13 @@ export function offlineUrls(hall, kiosk) {
   return [...urls];
 }
 
-/** A search answer over the hall document alone (what the kiosk can say offline): counters by number, name
- * or department, facilities by name; no services (their index lives on the server). */
+/** Where the hall's offline search index is (server/web/api/services.py: search_index). */
+export function searchIndexUrl(slug) {
+  return `/api/v1/halls/${encodeURIComponent(slug)}/search-index`;
+}
+
+/** A search answer over the hall document alone, for a version kept before the search index was (what the kiosk can say offline): counters by number, name
+ * (offlineSearch.js searches that): counters by number, name or department, facilities by name; no services. */
 export function offlineSearch(hall, query) {
   const q = query.trim().toLowerCase();
   const has = (name) => !!name && [name.zh, name.en].some((text) => text && text.toLowerCase().includes(q));

@@ -8,10 +8,12 @@
 //   reload once. A failed fetch (the server went away) drops the half-built cache: no half-old, half-new set.
 // - the page and the set are answered from the current version's cache first (what the page shows stays one
 //   version), everything else from the network first, kept in that cache for when the network is gone.
-// - offline, a search is answered from the cached hall document (offlineSet.js: offlineSearch).
+// - offline, a search is answered from the version's search index (offlineSearch.js: services by pinyin,
+//   initials and names, counters by number, as online), or from the cached hall document without one.
 import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, precacheAndRoute } from 'workbox-precaching';
-import { embeddedJson, offlineSearch, offlineUrls } from './offlineSet.js';
+import { searchIndex } from './offlineSearch.js';
+import { embeddedJson, offlineSearch, offlineUrls, searchIndexUrl } from './offlineSet.js';
 
 const PREFIX = 'vhall-kiosk-';
 const META = `${PREFIX}meta`;
@@ -94,6 +96,8 @@ async function answer(request) {
     const hit = cache && (await cache.match(key, { ignoreVary: true }));
     if (hit) return hit;
     if (cache && url.pathname === '/api/v1/search') {
+      const index = now.hall && (await cache.match(searchIndexUrl(now.hall), { ignoreVary: true }));
+      if (index) return Response.json(searchIndex(await index.json(), url.searchParams.get('q') || ''));
       const page = await cache.match(now.page);
       const hall = page && embeddedJson(await page.text(), 'hall-data');
       if (hall) return Response.json(offlineSearch(hall, url.searchParams.get('q') || ''));

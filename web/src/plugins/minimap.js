@@ -9,6 +9,7 @@
 import { HOTSPOT_SELECT, LANG_CHANGE, RENDER, SCENE_CHANGE } from '../events.js';
 import { getLang, i18nEvents, pick, t } from '../i18n.js';
 import { el } from '../ui/dom.js';
+import { sanitize } from '../ui/planSvg.js';
 import { Plugin } from './Plugin.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -25,17 +26,6 @@ function svg(tag, attrs = {}) {
   const node = document.createElementNS(SVG, tag);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
   return node;
-}
-
-/** Drop what a plan must not bring into the page: scripts, foreign content, event-handler attributes. */
-function sanitize(root) {
-  for (const node of root.querySelectorAll('script, foreignObject, iframe')) node.remove();
-  for (const node of [root, ...root.querySelectorAll('*')]) {
-    for (const attr of [...node.attributes]) {
-      if (/^on/i.test(attr.name) || (/href$/i.test(attr.name) && /^\s*javascript:/i.test(attr.value))) node.removeAttribute(attr.name);
-    }
-  }
-  return root;
 }
 
 export class Minimap extends Plugin {
