@@ -134,9 +134,12 @@ def test_edit_publish_restore(browser, live_server, built_web, staff):
 
         tab.goto("/admin/audit")
         page.wait_for_selector("body[data-admin='ready']")
+        page.wait_for_selector("[data-answered]")
+        table = page.locator("[data-answered]")
+        answered = int(table.get_attribute("data-answered"))
         page.get_by_label("用户").fill("draft.ed1")
         page.get_by_role("button", name="查询").click()
-        page.wait_for_selector("text=draft.ed1")
+        page.wait_for_selector(f"[data-answered='{answered + 1}']")  # the filtered answer, not the first one
         rows = page.locator("tbody [data-entry]").all_inner_texts()
         assert rows and all("draft.ed1" in r for r in rows)
         assert page.locator("[data-export='csv']").get_attribute("href").endswith("user=draft.ed1")

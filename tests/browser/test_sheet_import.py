@@ -150,3 +150,10 @@ def test_import_with_errors_then_a_good_sheet(browser, live_server, built_web, s
             "Status: Open → Paused"
         )
         assert tab.errors == ["Failed to load resource: the server responded with a status of 409 (CONFLICT)"]
+
+        # leave the hall's draft as it was found: the browser tests share one server
+        csrf = page.request.get(f"{live_server}/api/v1/admin/session").json()["csrf_token"]
+        gone = page.request.delete(
+            f"{live_server}/api/v1/admin/halls/{HALL}/draft", headers={"X-CSRF-Token": csrf}
+        )
+        assert gone.status == 204

@@ -53,7 +53,11 @@ export class AuditPage {
     this.exports.replaceChildren(el('a', { href: `/api/v1/admin/audit.csv?${query}`, download: 'audit.csv', 'data-export': 'csv', text: s('exportCsv') }));
     query.set('page', String(this.page));
     query.set('per_page', String(PER_PAGE));
+    // Each load is numbered: an earlier filter's answer arriving late is dropped, and the table says which
+    // load it shows.
+    const mine = (this.asked = (this.asked || 0) + 1);
     const answer = await api.get(`/api/v1/admin/audit?${query}`);
+    if (mine !== this.asked) return;
     const pages = Math.max(1, Math.ceil(answer.total / answer.per_page));
     const prev = el('button', { type: 'button', disabled: this.page <= 1, text: s('prev') });
     const next = el('button', { type: 'button', disabled: this.page >= pages, text: s('next') });
@@ -68,5 +72,6 @@ export class AuditPage {
           el('td', { text: e.summary || show(e.after) }))))),
       el('nav', { class: 'admin-pager', 'aria-label': s('page', { page: this.page, pages, total: answer.total }) },
         prev, el('span', { 'data-page': this.page, text: s('page', { page: this.page, pages, total: answer.total }) }), next));
+    this.table.dataset.answered = String(mine);
   }
 }
