@@ -34,14 +34,19 @@ class Clock:
 def staff_app(folder: Path, clock: Clock, **config):
     """A demo app (no models) with the staff USERS created through the command line."""
     app = make_app(folder, CLOCK=clock, PASSWORD_SCRYPT_N=2**10, **config)
+    create_users(app, USERS)
+    return app
+
+
+def create_users(app, users: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+    """Create each user ``name: (role, halls)`` with PASSWORD through the command line, as staff would."""
     runner = app.test_cli_runner()
-    for name, (role, halls) in USERS.items():
+    for name, (role, halls) in users.items():
         args = ["user", "create", name, "--role", role, "--password-stdin"]
         for hall in halls:
             args += ["--hall", hall]
         result = runner.invoke(args=args, input=PASSWORD + "\n")
         assert result.exit_code == 0, result.output
-    return app
 
 
 def sign_in(client, name: str, password: str = PASSWORD, address: str = "127.0.0.1"):

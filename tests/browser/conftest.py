@@ -114,3 +114,17 @@ def open_kiosk(page, url: str) -> None:
     page.goto(url, timeout=60000)  # a page load: slow on a busy machine (other processes using the CPU)
     page.wait_for_selector("body[data-offline='ready']", timeout=60000)
     page.wait_for_selector("body[data-kiosk='ready'][data-tour='ready']")
+
+
+def sign_in_page(tab: Tab, name: str, path: str | None = None) -> None:
+    """Sign *name* in on the staff sign-in page with the tests' password (Enter in the password field), then
+    open *path* if given."""
+    from tests.staff import PASSWORD
+
+    tab.goto("/admin/login")
+    tab.page.fill("#username", name)
+    tab.page.fill("#password", PASSWORD)
+    with tab.page.expect_navigation():
+        tab.page.press("#password", "Enter")
+    if path:
+        tab.goto(path)

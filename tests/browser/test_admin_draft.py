@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from tests.staff import PASSWORD
+from tests.staff import create_users
 
-from .conftest import open_tab
+from .conftest import open_tab, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -20,22 +20,14 @@ NOTICE = "系统升级，暂停至 14:00"
 
 @pytest.fixture(scope="module")
 def staff(app) -> None:
-    runner = app.test_cli_runner()
-    for name, role in (("draft.ed1", "editor"), ("draft.ed2", "editor"), ("draft.view", "viewer")):
-        args = ["user", "create", name, "--role", role, "--password-stdin"]
-        if role == "editor":
-            args += ["--hall", HALL]
-        result = runner.invoke(args=args, input=PASSWORD + "\n")
-        assert result.exit_code == 0, result.output
+    create_users(
+        app,
+        {"draft.ed1": ("editor", (HALL,)), "draft.ed2": ("editor", (HALL,)), "draft.view": ("viewer", ())},
+    )
 
 
 def _sign_in(tab, name: str, path: str) -> None:
-    tab.goto("/admin/login")
-    tab.page.fill("#username", name)
-    tab.page.fill("#password", PASSWORD)
-    with tab.page.expect_navigation():
-        tab.page.press("#password", "Enter")
-    tab.goto(path)
+    sign_in_page(tab, name, path)
     tab.page.wait_for_selector("body[data-admin='ready']")
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.staff import PASSWORD
+from tests.staff import PASSWORD, create_users
 
-from .conftest import open_tab
+from .conftest import open_tab, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -19,22 +19,13 @@ SPOT = (1.5, 6.0)  # pn-entrance-1's place on floor 1: on the floor, clear of de
 
 @pytest.fixture(scope="module")
 def staff(app) -> None:
-    runner = app.test_cli_runner()
-    for name, role in (("kiosk.ed", "editor"), ("kiosk.view", "viewer"), ("kiosk.other", "admin")):
-        args = ["user", "create", name, "--role", role, "--password-stdin"]
-        if role == "editor":
-            args += ["--hall", HALL]
-        result = runner.invoke(args=args, input=PASSWORD + "\n")
-        assert result.exit_code == 0, result.output
+    create_users(
+        app, {"kiosk.ed": ("editor", (HALL,)), "kiosk.view": ("viewer", ()), "kiosk.other": ("admin", ())}
+    )
 
 
 def _sign_in(tab, name: str) -> None:
-    tab.goto("/admin/login")
-    tab.page.fill("#username", name)
-    tab.page.fill("#password", PASSWORD)
-    with tab.page.expect_navigation():
-        tab.page.press("#password", "Enter")
-    tab.goto("/admin/kiosks")
+    sign_in_page(tab, name, "/admin/kiosks")
     tab.page.wait_for_selector("body[data-kiosks='ready']")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.staff import PASSWORD
 
-from .conftest import open_tab
+from .conftest import open_tab, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -31,11 +31,7 @@ def test_edit_a_service_by_keyboard_publish_and_see_it_in_the_panel(
 ):
     with open_tab(browser, live_server) as tab:
         page = tab.page
-        tab.goto("/admin/login")
-        page.fill("#username", catalogue_admin)
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
+        sign_in_page(tab, catalogue_admin)
         try:
             tab.goto(f"/admin/services/{SERVICE}")
             names = page.locator("[data-services='materials'] .admin-material-name")

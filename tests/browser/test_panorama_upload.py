@@ -11,10 +11,10 @@ from werkzeug.serving import make_server
 
 from server.jobs import worker
 from tests.conftest import _ClosingHandler, _remember_body
-from tests.staff import PASSWORD, Clock, staff_app
+from tests.staff import Clock, staff_app
 from tests.test_panorama_ingest import encode, smooth
 
-from .conftest import open_tab
+from .conftest import open_tab, sign_in_page
 
 pytestmark = pytest.mark.browser
 HALL = "guigang"
@@ -59,11 +59,7 @@ def test_upload_a_new_scene_then_a_bad_file(browser, built_web, upload_server):
     }
     with open_tab(browser, upload_server) as tab:
         page = tab.page
-        tab.goto("/admin/login")
-        page.fill("#username", "editor.gg")
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
+        sign_in_page(tab, "editor.gg")
         tab.goto(f"/admin/halls/{HALL}")
         page.get_by_role("link", name="全景图").click()
         page.wait_for_url(f"**/admin/halls/{HALL}/panoramas")

@@ -12,7 +12,7 @@ import pytest
 
 from tests.staff import PASSWORD
 
-from .conftest import open_tab
+from .conftest import open_tab, sign_in_page
 
 pytestmark = pytest.mark.browser
 HALL = "pingnan"
@@ -54,11 +54,7 @@ def _rows(page, url: str) -> list[list[str]]:
 def test_import_with_errors_then_a_good_sheet(browser, live_server, built_web, sheet_editor):
     with open_tab(browser, live_server) as tab:
         page = tab.page
-        tab.goto("/admin/login")
-        page.fill("#username", "web.sheets")
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
+        sign_in_page(tab, "web.sheets")
         page.get_by_role("link", name="表格导入导出").click()
         page.wait_for_url(f"**/admin/halls/{HALL}/import")
         counters = page.locator("[data-sheet-section='counters']")

@@ -160,18 +160,38 @@ def get_job(job_id: int):
     return queue.job_dict(_readable(queue.get_job(get_session(), job_id)))
 
 
-@api_bp.post("/jobs/<int:job_id>/retry")
-@require("editor")
-def retry_job(job_id: int):
-    """Queue a failed job again (its upload was kept): 202 with the job."""
-    _reap()
-    session = get_session()
+def _editable(session, job_id: int):
+    """The job *job_id* and the caller, who must be allowed to change its hall (403 otherwise)."""
     job = _readable(queue.get_job(session, job_id))
     user = current().user
     if not may_edit_hall(user, job.hall.slug):
         raise forbidden(
             f"您的账号不能管理大厅 {job.hall.slug}", f"Your account may not manage hall {job.hall.slug}"
         )
+    return job, user
+
+
+def _record(session, job, user, action: str, summary: str) -> None:
+    """The audit entry of a staff action on *job*."""
+    audit.record(
+        session,
+        user=user.name,
+        scope=f"hall:{job.hall.slug}",
+        object_type="job",
+        object_id=str(job.id),
+        action=action,
+        summary=summary,
+        at=now(),
+    )
+
+
+@api_bp.post("/jobs/<int:job_id>/retry")
+@require("editor")
+def retry_job(job_id: int):
+    """Queue a failed job again (its upload was kept): 202 with the job."""
+    _reap()
+    session = get_session()
+    job, user = _editable(session, job_id)
     queue.retry(job, now=now())  # 409 unless failed; nothing is committed when a check below refuses
     if not job.upload or not (panorama_job.uploads_folder(current_app) / job.upload).is_file():
         raise ApiError(
@@ -180,16 +200,7 @@ def retry_job(job_id: int):
             "上传的文件已不在服务器上，请重新上传",
             "The uploaded file is no longer on the server; upload it again",
         )
-    audit.record(
-        session,
-        user=user.name,
-        scope=f"hall:{job.hall.slug}",
-        object_type="job",
-        object_id=str(job.id),
-        action="retry",
-        summary=f"重试任务 / job retried: {job.id}",
-        at=now(),
-    )
+    _record(session, job, user, "retry", f"重试任务 / job retried: {job.id}")
     session.commit()
     response = jsonify(queue.job_dict(job))
     response.status_code = 202
@@ -202,12 +213,7 @@ def retry_job(job_id: int):
 def discard_job_upload(job_id: int):
     """Discard a failed job's kept upload (it can no longer be retried): the job, without its upload."""
     session = get_session()
-    job = _readable(queue.get_job(session, job_id))
-    user = current().user
-    if not may_edit_hall(user, job.hall.slug):
-        raise forbidden(
-            f"您的账号不能管理大厅 {job.hall.slug}", f"Your account may not manage hall {job.hall.slug}"
-        )
+    job, user = _editable(session, job_id)
     if job.state != "failed":
         raise ApiError(
             409,
@@ -217,16 +223,7 @@ def discard_job_upload(job_id: int):
             state=job.state,
         )
     name, job.upload = job.upload, None
-    audit.record(
-        session,
-        user=user.name,
-        scope=f"hall:{job.hall.slug}",
-        object_type="job",
-        object_id=str(job.id),
-        action="discard",
-        summary=f"丢弃上传文件 / upload discarded: job {job.id}",
-        at=now(),
-    )
+    _record(session, job, user, "discard", f"丢弃上传文件 / upload discarded: job {job.id}")
     session.commit()
     panorama_job.discard_upload(current_app, name)
     return queue.job_dict(job)
