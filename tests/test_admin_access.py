@@ -83,6 +83,13 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/admin/halls/<hall>/panoramas"): READ_HALL,
     ("GET", "/api/v1/admin/services.<ext>"): ALL,
     ("POST", "/api/v1/admin/services.<ext>"): EDITORS_UP,
+    ("GET", f"{H}/scenes"): READ_HALL,
+    ("GET", f"{H}/scenes/check"): READ_HALL,
+    ("GET", f"{H}/scenes/<scene>"): READ_HALL,
+    ("PUT", f"{H}/scenes/<scene>"): EDIT_HALL,
+    ("DELETE", f"{H}/scenes/<scene>"): EDIT_HALL,
+    ("PUT", f"{H}/scenes/<scene>/hotspots/<target>"): EDIT_HALL,
+    ("DELETE", f"{H}/scenes/<scene>/hotspots/<target>"): EDIT_HALL,
 }
 # Writes allowed by role may still refuse what they are sent (no body here, a draft another caller
 # already published or discarded): anything but 401 and 403 (and never a 500) passes the access check.
@@ -169,6 +176,17 @@ def test_every_admin_route_is_in_the_table_and_declares_its_access(app):
 
 def _call(client, method: str, rule: str, csrf: str | None):
     path = _path(client.application, rule)
+    path = (
+        rule.replace("<hall>", HALL)
+        .replace("<service:slug>", SERVICE)
+        .replace("<number>", "A01")
+        .replace("<int:number>", "1")
+        .replace("<ext>", "csv")
+        .replace("<scene>", "lobby")
+        .replace("<target>", "counter:A01")
+    )
+    if "<kiosk>" in rule:
+        path = path.replace("<kiosk>", _fresh_kiosk(client.application))
     # JSON errors from pages too (they answer HTML to a browser), so the code can be read.
     headers = {"Accept": "application/json", **({"X-CSRF-Token": csrf} if csrf else {})}
     if method == "POST" and rule.startswith("/api/v1/admin/services"):  # a JSON API: an (empty) form
