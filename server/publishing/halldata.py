@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -96,7 +96,7 @@ def _view(yaw: float | None, pitch: float | None) -> dict[str, float] | None:
     return None if yaw is None or pitch is None else {"yaw": yaw, "pitch": pitch}
 
 
-def _link_rows(session: Session, hall: Hall) -> dict[tuple[int, int], tuple[float | None, float | None]]:
+def link_rows(session: Session, hall: Hall) -> dict[tuple[int, int], tuple[float | None, float | None]]:
     """The hall's scene links: (scene id, target id): (arrival yaw, arrival pitch)."""
     ids = [s.id for s in hall.scenes if s.id is not None]
     if not ids:
@@ -116,7 +116,7 @@ def scenes_snapshot(session: Session, hall: Hall) -> dict[str, Any]:
     """The hall's scenes in snapshot form, by code."""
     codes = {s.id: s.code for s in hall.scenes}
     links: dict[int, dict[str, Any]] = {}
-    for (source, target), (yaw, pitch) in _link_rows(session, hall).items():
+    for (source, target), (yaw, pitch) in link_rows(session, hall).items():
         if target in codes:
             links.setdefault(source, {})[codes[target]] = {"arrival": _view(yaw, pitch)}
     return {
@@ -204,11 +204,19 @@ def apply_scenes(session: Session, hall: Hall, scenes: dict[str, Any]) -> None:
     *scenes* deleted), their overrides, and their links with the arrival views (only what differs is written)."""
     floors = {f.level: f for f in hall.floors}
     existing = {s.code: s for s in hall.scenes}
-    for code, row in existing.items():
-        if code not in scenes:
-            hall.scenes.remove(row)
-            session.delete(row)
-    session.flush()
+    gone = [row.id for code, row in existing.items() if code not in scenes]
+    if gone:
+        # By statement: the links to and from them, their overrides, then the scenes (the ORM would have to
+        # untangle the self-referencing links of rows it still holds).
+        link = scene_links.c
+        session.execute(delete(scene_links).where(link.scene_id.in_(gone) | link.target_id.in_(gone)))
+        session.execute(delete(HotspotOverride).where(HotspotOverride.scene_id.in_(gone)))
+        session.execute(delete(Scene).where(Scene.id.in_(gone)))
+        for row in existing.values():
+            if row.id not in gone:
+                session.expire(row, ["links"])
+        session.expire(hall, ["scenes"])
+        existing = {s.code: s for s in hall.scenes}
     rows = {}
     for code, s in scenes.items():
         row = existing.get(code) or Scene(code=code)
@@ -232,7 +240,7 @@ def apply_scenes(session: Session, hall: Hall, scenes: dict[str, Any]) -> None:
             hall.scenes.append(row)
         rows[code] = row
     session.flush()
-    have = _link_rows(session, hall)
+    have = link_rows(session, hall)
     want = {
         (rows[code].id, rows[target].id): (
             (link.get("arrival") or {}).get("yaw"),
@@ -502,6 +510,7 @@ SCENE_FIELDS = frozenset(
     }
 )
 OVERRIDE_FIELDS = frozenset({"yaw", "pitch", "hidden"})
+TARGET_KINDS = ("counter", "facility", "scene")
 TARGET_PATTERN = rf"^(counter|facility|scene):({PLACE_KEY_PATTERN})$"
 ENTRANCE_SCENE = "entrance"  # the scene the tour opens at (else the first by floor and code), as web/src
 
@@ -830,9 +839,19 @@ def _check_object(
     if collection == "facts":
         return validate_facts(obj)
     if collection == "scenes":
-        found = validate_scene(
-            obj, scene_facts(session, hall, {**data, "scenes": {**data["scenes"], key: obj}})
+        facts = scene_facts(session, hall, {**data, "scenes": {**data["scenes"], key: obj}})
+        # References the scene already had stay saveable though their target is gone since: the check before
+        # publishing lists them (and refuses the publish); only new ones are refused here.
+        before = data["scenes"].get(key) or {"links": {}, "overrides": {}}
+        had = [f"scene:{c}" for c in before["links"]] + list(before["overrides"])
+        kept = {kind: {t.partition(":")[2] for t in had if t.startswith(f"{kind}:")} for kind in TARGET_KINDS}
+        facts = replace(
+            facts,
+            scenes=facts.scenes | kept["scene"],
+            counters=facts.counters | kept["counter"],
+            facilities=facts.facilities | kept["facility"],
         )
+        found = validate_scene(obj, facts)
         if obj.get("code") != key and not any(p["field"] == "code" for p in found):
             found.append(problem("code", "场景编号不能在编辑中修改", "the code cannot be changed by an edit"))
         return found
