@@ -312,3 +312,24 @@ def test_a_counter_hidden_in_every_scene_is_warned_of(app, editor):
         assert hidden.status_code == 200
     warnings = editor.get(f"{BASE}/scenes/check").get_json()["warnings"]
     assert ("seen_from_no_scene", target) in {(w["code"], w["target"]) for w in warnings}
+
+
+def test_a_panorama_added_by_the_command_line_is_not_taken_back_by_a_publish(app, editor, tmp_path):
+    from tests.test_panorama_store import equirect_file
+
+    lobby = editor.get(f"{BASE}/scenes/lobby").get_json()
+    renamed = {"zh": "中庭导办台（新）", "en": "Atrium desk"}
+    assert (
+        editor.put(f"{BASE}/scenes/lobby", json={"name": renamed, "version": lobby["version"]}).status_code
+        == 200
+    )
+    image = equirect_file(tmp_path / "lobby.jpg")
+    result = app.test_cli_runner().invoke(args=["panorama", "add", HALL, "lobby", str(image)])
+    assert result.exit_code == 0, result.output
+    tiles = public_hall(app)[0]["lobby"]["tiles"]
+    assert tiles is not None and tiles["version"] != (lobby["panorama"] or {}).get("version")
+    assert editor.get(f"{BASE}/scenes/lobby").get_json()["panorama"]["version"] == tiles["version"]
+    published = editor.post(f"{BASE}/publish")
+    assert published.status_code == 201, published.get_json()
+    after = public_hall(app)[0]["lobby"]
+    assert after["name"] == renamed and after["tiles"] == tiles

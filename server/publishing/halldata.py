@@ -22,6 +22,7 @@ starting before it ends, none overlapping.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -269,6 +270,28 @@ def apply_scenes(session: Session, hall: Hall, scenes: dict[str, Any]) -> None:
     if have != want:
         for row in rows.values():
             session.expire(row, ["links"])
+
+
+LIVE_SCENE_FIELDS = ("position", "heading", "panorama")
+
+
+def follow_live_scenes(session: Session, hall: Hall) -> None:
+    """After a scene's panorama or pose was written straight into the live tables (the command line's
+    ``panorama add``/``render-demo``/``register``): the same in the current version's snapshot and the draft's
+    (the caller commits), so that publishing a draft or restoring the current version does not take it back."""
+    from .drafts import draft_row, latest, resolve
+
+    scope = resolve(session, f"hall:{hall.slug}")
+    live = scenes_snapshot(session, hall)
+    for holder in (latest(session, scope), draft_row(session, scope)):
+        if holder is None or "scenes" not in holder.snapshot:
+            continue
+        data = copy.deepcopy(holder.snapshot)
+        for code, scene in data["scenes"].items():
+            for name in LIVE_SCENE_FIELDS if code in live else ():
+                scene[name] = live[code][name]
+        if data != holder.snapshot:
+            holder.snapshot = data
 
 
 # ---- checks: each problem named at its field ----
