@@ -333,3 +333,42 @@ def test_a_panorama_added_by_the_command_line_is_not_taken_back_by_a_publish(app
     assert published.status_code == 201, published.get_json()
     after = public_hall(app)[0]["lobby"]
     assert after["name"] == renamed and after["tiles"] == tiles
+
+
+def test_a_version_recorded_before_scenes_were_in_drafts_keeps_the_scenes(app, editor):
+    from server.db import get_session
+    from server.models import PublishedVersion
+    from server.publishing import drafts
+
+    with app.app_context():
+        session = get_session()
+        scope = drafts.resolve(session, f"hall:{HALL}")
+        current = drafts.latest(session, scope)
+        old = {k: v for k, v in current.snapshot.items() if k != "scenes"}
+        session.add(
+            PublishedVersion(
+                scope=scope.name,
+                number=current.number + 1,
+                snapshot=old,
+                created_by=None,
+                created_at=current.created_at,
+                summary="before scenes",
+                restored_from=None,
+            )
+        )
+        session.commit()
+        number = current.number + 1
+    before, _ = public_hall(app)
+    listed = editor.get(f"{BASE}/scenes").get_json()
+    assert {s["code"] for s in listed["scenes"]} == set(before)  # from the live tables, each at version 1
+    assert all(s["version"] == 1 for s in listed["scenes"])
+    sw = editor.get(f"{BASE}/scenes/sw").get_json()
+    assert editor.put(f"{BASE}/scenes/sw", json={"heading": 85.0, "version": 1}).status_code == 200
+    assert editor.get(f"{BASE}/draft/diff").get_json()["changes"]["scenes"]["changed"] == {
+        "sw": {"heading": {"before": sw["heading"], "after": 85.0}}
+    }
+    assert editor.post(f"{BASE}/publish").status_code == 201
+    assert public_hall(app)[0]["sw"]["heading"] == 85.0
+    restored = editor.post(f"{BASE}/versions/{number}/restore")
+    assert restored.status_code == 201, restored.get_json()
+    assert set(public_hall(app)[0]) == set(before)  # the scenes kept (as live when restored)
