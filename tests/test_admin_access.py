@@ -85,11 +85,11 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("POST", "/api/v1/admin/services.<ext>"): EDITORS_UP,
     ("GET", f"{H}/scenes"): READ_HALL,
     ("GET", f"{H}/scenes/check"): READ_HALL,
-    ("GET", f"{H}/scenes/<scene>"): READ_HALL,
-    ("PUT", f"{H}/scenes/<scene>"): EDIT_HALL,
-    ("DELETE", f"{H}/scenes/<scene>"): EDIT_HALL,
-    ("PUT", f"{H}/scenes/<scene>/hotspots/<target>"): EDIT_HALL,
-    ("DELETE", f"{H}/scenes/<scene>/hotspots/<target>"): EDIT_HALL,
+    ("GET", f"{H}/scenes/<scene_code:scene>"): READ_HALL,
+    ("PUT", f"{H}/scenes/<scene_code:scene>"): EDIT_HALL,
+    ("DELETE", f"{H}/scenes/<scene_code:scene>"): EDIT_HALL,
+    ("PUT", f"{H}/scenes/<scene_code:scene>/hotspots/<target>"): EDIT_HALL,
+    ("DELETE", f"{H}/scenes/<scene_code:scene>/hotspots/<target>"): EDIT_HALL,
 }
 # Writes allowed by role may still refuse what they are sent (no body here, a draft another caller
 # already published or discarded): anything but 401 and 403 (and never a 500) passes the access check.
@@ -182,7 +182,7 @@ def _call(client, method: str, rule: str, csrf: str | None):
         .replace("<number>", "A01")
         .replace("<int:number>", "1")
         .replace("<ext>", "csv")
-        .replace("<scene>", "lobby")
+        .replace("<scene_code:scene>", "lobby")
         .replace("<target>", "counter:A01")
     )
     if "<kiosk>" in rule:

@@ -14,6 +14,7 @@ import copy
 from typing import Any
 
 from flask import Response, request
+from werkzeug.routing import BaseConverter
 
 from ...config import now
 from ...db import get_session
@@ -23,6 +24,16 @@ from ...publishing.scenes import draft_scene_hotspots
 from . import api_bp
 from .auth import require
 from .drafts import _body, _expected, _object, _scope, _user
+
+
+class SceneCode(BaseConverter):
+    """A scene code in an admin path, never ``check``: so ``/scenes/check`` is only the check (GET), and its
+    ``Allow`` header says so (as ``services.ServiceSlug``)."""
+
+    regex = r"(?!check$)[^/]+"
+
+
+api_bp.record_once(lambda state: state.app.url_map.converters.setdefault("scene_code", SceneCode))
 
 SCENE_EDITABLE = ("name", "floor", "position", "heading", "initial_view", "links")
 NEW_SCENE = {"initial_view": None, "links": {}, "overrides": {}, "panorama": None}
@@ -65,7 +76,7 @@ def check_scenes(hall: str):
     return {"hall": hall, **halldata.scene_check(scope.target, drafts.strip(scope.kind, data))}
 
 
-@api_bp.get("/halls/<hall>/scenes/<scene>")
+@api_bp.get("/halls/<hall>/scenes/<scene_code:scene>")
 @require("viewer", hall_from="hall")
 def draft_scene(hall: str, scene: str):
     """One scene of the draft, with its version (also as ETag)."""
@@ -79,7 +90,7 @@ def _refuse(field: str, zh: str, en: str) -> drafts.Invalid:
     return drafts.invalid([{"field": field, "zh": zh, "en": en}])
 
 
-@api_bp.put("/halls/<hall>/scenes/<scene>")
+@api_bp.put("/halls/<hall>/scenes/<scene_code:scene>")
 @require("editor", hall_from="hall", edit=True)
 def put_scene(hall: str, scene: str):
     """Add a scene to the draft (201; no version sent) or change one (200; its version sent): name, floor,
@@ -108,7 +119,7 @@ def put_scene(hall: str, scene: str):
     return response
 
 
-@api_bp.delete("/halls/<hall>/scenes/<scene>")
+@api_bp.delete("/halls/<hall>/scenes/<scene_code:scene>")
 @require("editor", hall_from="hall", edit=True)
 def delete_scene(hall: str, scene: str):
     """Remove a scene from the draft (204); links to it are then listed by the check (and refuse publishing)."""
@@ -121,7 +132,7 @@ def delete_scene(hall: str, scene: str):
     return Response(status=204)
 
 
-@api_bp.put("/halls/<hall>/scenes/<scene>/hotspots/<target>")
+@api_bp.put("/halls/<hall>/scenes/<scene_code:scene>/hotspots/<target>")
 @require("editor", hall_from="hall", edit=True)
 def put_hotspot(hall: str, scene: str, target: str):
     """Correct one hotspot of a scene in the draft: ``yaw``, ``pitch`` and/or ``hidden`` (the rest kept);
@@ -142,7 +153,7 @@ def put_hotspot(hall: str, scene: str, target: str):
     return _object(saved)
 
 
-@api_bp.delete("/halls/<hall>/scenes/<scene>/hotspots/<target>")
+@api_bp.delete("/halls/<hall>/scenes/<scene_code:scene>/hotspots/<target>")
 @require("editor", hall_from="hall", edit=True)
 def reset_hotspot(hall: str, scene: str, target: str):
     """Reset one hotspot to its computed position (drop the override); answers the scene. 404 when the
