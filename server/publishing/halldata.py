@@ -279,11 +279,19 @@ def follow_live_scenes(session: Session, hall: Hall) -> None:
     """After a scene's panorama or pose was written straight into the live tables (the command line's
     ``panorama add``/``render-demo``/``register``): the same in the current version's snapshot and the draft's
     (the caller commits), so that publishing a draft or restoring the current version does not take it back."""
-    from .drafts import draft_row, latest, resolve
+    from ..models import PublishedVersion
+    from .drafts import draft_row, resolve
 
     scope = resolve(session, f"hall:{hall.slug}")
     live = scenes_snapshot(session, hall)
-    for holder in (latest(session, scope), draft_row(session, scope)):
+    # None recorded yet: the live data become the first version on first use, nothing to follow.
+    current = session.scalar(
+        select(PublishedVersion)
+        .where(PublishedVersion.scope == scope.name)
+        .order_by(PublishedVersion.number.desc())
+        .limit(1)
+    )
+    for holder in (current, draft_row(session, scope)):
         if holder is None or "scenes" not in holder.snapshot:
             continue
         data = copy.deepcopy(holder.snapshot)
