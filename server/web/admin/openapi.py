@@ -1440,7 +1440,6 @@ PATHS["/admin/jobs/{job_id}/upload"] = {
         parameters=[JOB_ID],
     )
 }
-}
 TARGET = {
     "name": "target",
     "in": "path",
