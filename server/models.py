@@ -64,6 +64,10 @@ scene_links = Table(
     Base.metadata,
     Column("scene_id", ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True),
     Column("target_id", ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True),
+    # The view a citizen gets on arriving through this link (degrees, as the scene's yaw/pitch), or None:
+    # the view turns as it was. Written by ``publishing.halldata.apply``.
+    Column("arrival_yaw", Float, nullable=True),
+    Column("arrival_pitch", Float, nullable=True),
 )
 
 
@@ -305,6 +309,9 @@ class Scene(OnFloor, Base):
     y: Mapped[float] = mapped_column(Float)
     z: Mapped[float] = mapped_column(Float)
     heading: Mapped[float] = mapped_column(Float)
+    # The view the scene opens at (yaw/pitch in degrees), or None: straight along the heading.
+    initial_yaw: Mapped[float | None] = mapped_column(Float)
+    initial_pitch: Mapped[float | None] = mapped_column(Float)
     # The published panorama: its tiles config (Pannellum multires names plus ours), or None.
     panorama: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

@@ -83,6 +83,13 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/admin/halls/<hall>/panoramas"): READ_HALL,
     ("GET", "/api/v1/admin/services.<ext>"): ALL,
     ("POST", "/api/v1/admin/services.<ext>"): EDITORS_UP,
+    ("GET", f"{H}/scenes"): READ_HALL,
+    ("GET", f"{H}/scenes/check"): READ_HALL,
+    ("GET", f"{H}/scenes/<scene_code:scene>"): READ_HALL,
+    ("PUT", f"{H}/scenes/<scene_code:scene>"): EDIT_HALL,
+    ("DELETE", f"{H}/scenes/<scene_code:scene>"): EDIT_HALL,
+    ("PUT", f"{H}/scenes/<scene_code:scene>/hotspots/<target>"): EDIT_HALL,
+    ("DELETE", f"{H}/scenes/<scene_code:scene>/hotspots/<target>"): EDIT_HALL,
 }
 # Writes allowed by role may still refuse what they are sent (no body here, a draft another caller
 # already published or discarded): anything but 401 and 403 (and never a 500) passes the access check.
@@ -135,6 +142,8 @@ def _path(app, rule: str) -> str:
         .replace("<int:number>", "1")
         .replace("<ext>", "csv")
         .replace("<scene>", "entrance")
+        .replace("<scene_code:scene>", "lobby")
+        .replace("<target>", "counter:A01")
     )
     if "<int:job_id>" in rule:
         path = path.replace("<int:job_id>", _job(app))

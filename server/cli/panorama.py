@@ -20,6 +20,7 @@ from ..panoramas.metadata import PanoramaMetadata, read_metadata
 from ..panoramas.registration import Correspondence, RegistrationError, solve
 from ..panoramas.render import flatten_scene, render_equirect
 from ..panoramas.store import add_panorama, jpeg_bytes, panorama_root
+from ..publishing.halldata import follow_live_scenes
 from . import panorama_cli
 from .support import cli_error, cli_session, require_hall
 
@@ -85,6 +86,8 @@ def add_command(hall: str, scene: str, source: Path, heading: float | None) -> N
                 raise cli_error(exc, subject=str(source)) from None
             except OSError as exc:
                 raise cli_error(cannot_write(panorama_root(app), exc)) from None
+        follow_live_scenes(session, record)
+        session.commit()
         click.echo(f"{hall}/{scene}: 已发布 / published {config['version']} (maxLevel {config['maxLevel']})")
 
 
@@ -146,6 +149,8 @@ def render_demo_command(halls: tuple[str, ...], width: int, if_changed: bool) ->
                 source_file.parent.mkdir(parents=True, exist_ok=True)
                 source_file.write_bytes(data)
                 config = add_panorama(app, session, scene, data, source=wanted)
+                follow_live_scenes(session, hall)
+                session.commit()
                 click.echo(f"{slug}/{scene.code}: 已渲染并发布 / rendered and published {config['version']}")
 
 
@@ -194,6 +199,7 @@ def register_command(hall: str, scene: str, points: tuple[str, ...], apply: bool
         click.echo(json.dumps(pose.to_dict(), ensure_ascii=False))
         if apply:
             target.x, target.z, target.heading = pose.x, pose.z, pose.heading
+            follow_live_scenes(session, record)
             bump_revision(session)
             session.commit()
             click.echo(f"{hall}/{scene}: 已保存 / saved")

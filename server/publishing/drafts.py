@@ -95,6 +95,11 @@ class ScopeKind:
     problems: Callable[[Session, Any, dict[str, Any]], list]
     # The one-to-one report (an object with ``publishable`` and ``to_dict()``) or None when not applicable.
     model_report: Callable[[Flask, Any, dict[str, Any]], Any] = lambda app, target, data: None
+    # What would mislead a citizen: ``{"errors": [...], "warnings": [...]}``; errors refuse a publish.
+    publish_check: Callable[[Any, dict[str, Any]], dict[str, list]] = lambda target, data: {
+        "errors": [],
+        "warnings": [],
+    }
     # The number of the version the live data are when none is recorded yet; and after a publish as *n*.
     live_number: Callable[[Any], int] = lambda target: 1
     published: Callable[[Any, int, datetime], None] = lambda target, number, now: None
@@ -158,6 +163,20 @@ def versioned(kind: ScopeKind, data: dict[str, Any], base: dict[str, Any] | None
         before = _get(kind, base, collection, key) if base else None
         version = before.get("version", 1) if before else 0
         obj["version"] = version if before and plain(before) == obj else version + 1
+    return out
+
+
+def complete(session: Session, scope: Scope, data: dict[str, Any]) -> dict[str, Any]:
+    """Snapshot *data* with every collection of its kind: one recorded before a collection joined the scope
+    (a hall's scenes) gets that collection from the live tables, each object at version 1 (*data* itself
+    when nothing is missing)."""
+    missing = [c for c in scope.kind.collections if c not in data]
+    if not missing:
+        return data
+    live = scope.kind.snapshot(session, scope.target)
+    out = copy.deepcopy(data)
+    for collection in missing:
+        out[collection] = {k: {**plain(o), "version": 1} for k, o in live[collection].items()}
     return out
 
 
@@ -235,11 +254,12 @@ def _draft_for_writing(session: Session, scope: Scope, *, user: str, now: dateti
     """The scope's draft, locked for this transaction; a new one from the current version when there is none."""
     row = draft_row(session, scope, lock=True)
     if row is not None:
+        row.snapshot = complete(session, scope, row.snapshot)
         return row
     base = latest(session, scope)
     return Draft(
         scope=scope.name,
-        snapshot=copy.deepcopy(base.snapshot),
+        snapshot=copy.deepcopy(complete(session, scope, base.snapshot)),
         base_version=base.number,
         updated_by=user,
         updated_at=now,
@@ -249,7 +269,7 @@ def _draft_for_writing(session: Session, scope: Scope, *, user: str, now: dateti
 def current(session: Session, scope: Scope) -> tuple[dict[str, Any], Draft | None]:
     """The snapshot being edited (the draft's, else the current version's) and the draft row if any."""
     row = draft_row(session, scope)
-    return (row.snapshot if row else latest(session, scope).snapshot), row
+    return complete(session, scope, row.snapshot if row else latest(session, scope).snapshot), row
 
 
 def get_object(session: Session, scope: Scope, collection: str, key: str | None) -> dict[str, Any]:
@@ -515,7 +535,7 @@ def diff(session: Session, scope: Scope, *, labelled: bool = False) -> dict[str,
     *labelled*, ``labels``: the changes as staff read them (``readable.labels``)."""
     published = latest(session, scope)
     data, row = current(session, scope)
-    changes = compare(scope.kind, published.snapshot, data)
+    changes = compare(scope.kind, complete(session, scope, published.snapshot), data)
     out = {
         "scope": scope.name,
         "published_version": published.number,
@@ -568,8 +588,18 @@ def _publish_snapshot(
             status=409,
             details={"report": report.to_dict()},
         )
+    check = kind.publish_check(scope.target, strip(kind, data))
+    if check["errors"]:
+        first = check["errors"][0]
+        raise DraftError(
+            "misleading",
+            f"有 {len(check['errors'])} 处会误导市民，不能发布：{first['zh']}",
+            f"{len(check['errors'])} thing(s) would mislead citizens, not published: {first['en']}",
+            status=409,
+            details={"check": check},
+        )
     base = latest(session, scope)
-    changes = compare(kind, base.snapshot, data)
+    changes = compare(kind, complete(session, scope, base.snapshot), data)
     number = max(base.number, kind.live_number(scope.target)) + 1
     kind.apply(session, scope.target, strip(kind, data))
     kind.published(scope.target, number, now)
@@ -619,7 +649,14 @@ def publish(
             details={"base_version": row.base_version, "published_version": base.number},
         )
     published = _publish_snapshot(
-        app, session, scope, row.snapshot, user=user, now=now, summary=summary, restored_from=None
+        app,
+        session,
+        scope,
+        complete(session, scope, row.snapshot),
+        user=user,
+        now=now,
+        summary=summary,
+        restored_from=None,
     )
     session.delete(row)
     return published
@@ -631,7 +668,11 @@ def restore(
     """Publish version *number*'s snapshot again as a new version (the caller commits). A draft, if any, is
     kept: it now begins before the current version, so publishing it is refused until it is discarded."""
     old = version(session, scope, number)
-    data = versioned(scope.kind, old.snapshot, latest(session, scope).snapshot)
+    data = versioned(
+        scope.kind,
+        complete(session, scope, old.snapshot),
+        complete(session, scope, latest(session, scope).snapshot),
+    )
     return _publish_snapshot(
         app,
         session,

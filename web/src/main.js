@@ -221,6 +221,10 @@ export class Tour {
     const wanted = params.get('scene');
     const scene = this.scenes.get(wanted) || (initial || !this.scene ? this.startScene() : this.scene);
     if (scene && scene !== this.scene) this.showScene(scene);
+    // A link without a view opens the scene at the view staff set for it (the hall document's initial_view).
+    if (initial && this.viewer && scene?.initial_view && !params.has('yaw')) {
+      this.viewer.setView({ ...scene.initial_view, fov: this.viewer.getView().fov }, { silent: true });
+    }
     if (!initial && this.viewer) {
       this.viewer.setView({ yaw: number(params.get('yaw'), 0), pitch: number(params.get('pitch'), 0), fov: number(params.get('fov'), DEFAULT_FOV) }, { silent: true });
     }
@@ -273,8 +277,10 @@ export class Tour {
       const bearing = (Math.atan2(dx, -dz) * 180) / Math.PI; // plan bearing: 0 along −z, clockwise
       await this.viewer.animateTo({ yaw: bearing - (from.heading || 0), pitch: 0, fov: view.fov * MOVE_ZOOM }, MOVE_MS);
     }
-    // The new scene opens with the view as it was (set first: the route guide may turn it on arrival).
-    if (view) this.viewer.setView(view, { silent: true });
+    // The new scene opens at the arrival view staff set for this link (the hall document's arrivals), else
+    // with the view as it was (set first: the route guide may turn it on arrival).
+    const arrival = from?.arrivals?.[scene.id];
+    if (view) this.viewer.setView(arrival ? { ...arrival, fov: view.fov } : view, { silent: true });
     this.showScene(scene);
     this.moving = false;
     if (hadFocus) this.$('viewer').focus(); // the pressed hotspot is gone: keyboard users go on from the view

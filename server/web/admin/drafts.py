@@ -276,7 +276,13 @@ def publish_draft(hall: str):
         current_app._get_current_object(), session, scope, user=_user(), now=now(), summary=_summary()
     )
     drafts.commit(session)
-    response = current_app.json.response(drafts.version_doc(row))
+    return _published(scope, row, hall)
+
+
+def _published(scope: drafts.Scope, row, hall: str) -> Response:
+    """201 with the new version and the warnings of the check before publishing (``check.warnings``)."""
+    check = scope.kind.publish_check(scope.target, drafts.strip(scope.kind, row.snapshot))
+    response = current_app.json.response({**drafts.version_doc(row), "check": check})
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/admin/halls/{hall}/versions/{row.number}"
     return response
@@ -307,20 +313,18 @@ def hall_version(hall: str, number: int):
 def restore_version(hall: str, number: int):
     """Publish version *number* again as a new version (201)."""
     session = get_session()
+    scope = _scope(hall)
     row = drafts.restore(
         current_app._get_current_object(),
         session,
-        _scope(hall),
+        scope,
         number,
         user=_user(),
         now=now(),
         summary=_summary(),
     )
     drafts.commit(session)
-    response = current_app.json.response(drafts.version_doc(row))
-    response.status_code = 201
-    response.headers["Location"] = f"/api/v1/admin/halls/{hall}/versions/{row.number}"
-    return response
+    return _published(scope, row, hall)
 
 
 # ---- the audit log ----

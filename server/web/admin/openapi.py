@@ -314,7 +314,14 @@ SCHEMAS: dict[str, Any] = {
             "created_at": TIME,
             "summary": STRING,
             "restored_from": {"type": ["integer", "null"]},
-            "snapshot": {"type": "object", "description": "GET …/versions/{n} only: {facts, counters}"},
+            "snapshot": {
+                "type": "object",
+                "description": "GET …/versions/{n} only: {facts, counters, scenes}",
+            },
+            "check": {
+                "$ref": "#/components/schemas/AdminSceneCheck",
+                "description": "Publish and restore only: the check before publishing (its warnings; errors refuse)",
+            },
         },
     ),
     "AdminVersionList": _obj(
@@ -842,8 +849,8 @@ PATHS.update(
                     NO_HALL,
                     (
                         "409",
-                        "No draft; published since the draft began; or counters and the published model are "
-                        "not one-to-one (details.report)",
+                        "No draft; published since the draft began; counters and the published model are "
+                        "not one-to-one (details.report); or the scene check found errors (details.check)",
                     ),
                     INVALID,
                 ],
@@ -1163,6 +1170,148 @@ PATHS.update(
 
 # Panorama uploads and their jobs (web/admin/jobs.py, server/jobs).
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+VIEW_OR_NULL = {"anyOf": [{"$ref": "#/components/schemas/View"}, {"type": "null"}]}
+SCENE_PROPERTIES: dict[str, Any] = {
+    "code": {"type": "string", "pattern": f"^{PLACE_KEY_PATTERN}$"},
+    "name": {"$ref": "#/components/schemas/Bilingual"},
+    "floor": {"type": "integer"},
+    "position": {
+        "type": "array",
+        "items": {"type": "number"},
+        "minItems": 3,
+        "maxItems": 3,
+        "description": "Camera position, model metres; on its floor's walkable outline of the published model",
+    },
+    "heading": {"type": "number", "minimum": -180, "maximum": 180},
+    "initial_view": {**VIEW_OR_NULL, "description": "The view the scene opens at; null: along the heading"},
+    "links": {
+        "type": "object",
+        "additionalProperties": _obj(["arrival"], {"arrival": VIEW_OR_NULL}),
+        "description": "Linked scenes of this hall by code, each with the view a citizen gets on arrival",
+    },
+    "overrides": {
+        "type": "object",
+        "additionalProperties": _obj(
+            [],
+            {
+                "yaw": {"type": ["number", "null"]},
+                "pitch": {"type": ["number", "null"]},
+                "hidden": {"type": "boolean"},
+            },
+        ),
+        "description": "Hotspot corrections by target (counter:<n>, facility:<id>, scene:<code>)",
+    },
+    "panorama": {
+        "type": ["object", "null"],
+        "description": "The tiles config: read-only here (uploads set it)",
+    },
+    "version": {"type": "integer"},
+}
+FINDING = _obj(
+    ["scene", "target", "code", "zh", "en"],
+    {
+        "scene": {"type": ["string", "null"]},
+        "target": {"type": ["string", "null"]},
+        "code": {
+            "type": "string",
+            "enum": [
+                "link_to_deleted_scene",
+                "override_of_deleted_target",
+                "unreachable_scene",
+                "seen_from_no_scene",
+            ],
+        },
+        "zh": STRING,
+        "en": STRING,
+    },
+)
+SCHEMAS.update(
+    {
+        "AdminScene": _obj(
+            [
+                "code",
+                "name",
+                "floor",
+                "position",
+                "heading",
+                "initial_view",
+                "links",
+                "overrides",
+                "panorama",
+            ],
+            SCENE_PROPERTIES,
+        ),
+        "AdminSceneInput": {
+            "type": "object",
+            "properties": {k: v for k, v in SCENE_PROPERTIES.items() if k != "panorama"},
+            "description": "A new scene needs name, floor, position and heading; a change sends its version",
+        },
+        "AdminHotspotInput": {
+            "type": "object",
+            "properties": {
+                "yaw": {"type": ["number", "null"], "minimum": -180, "exclusiveMaximum": 180},
+                "pitch": {"type": ["number", "null"], "minimum": -90, "maximum": 90},
+                "hidden": {"type": "boolean"},
+                "version": {"type": "integer", "description": "The scene's version (or If-Match)"},
+            },
+        },
+        "AdminSceneList": _obj(
+            ["hall", "draft", "base_version", "entrance", "scenes"],
+            {
+                "hall": STRING,
+                "draft": {"type": "boolean"},
+                "base_version": {"type": "integer"},
+                "entrance": {"type": ["string", "null"], "description": "The scene a citizen starts in"},
+                "scenes": {
+                    "type": "array",
+                    "items": {
+                        "allOf": [
+                            _ref("AdminScene"),
+                            _obj(
+                                ["hotspots"],
+                                {
+                                    "hotspots": {
+                                        "type": "array",
+                                        "items": _obj(
+                                            [
+                                                "target",
+                                                "kind",
+                                                "yaw",
+                                                "pitch",
+                                                "computed",
+                                                "overridden",
+                                                "hidden",
+                                            ],
+                                            {
+                                                "target": STRING,
+                                                "kind": {
+                                                    "type": "string",
+                                                    "enum": ["counter", "facility", "scene"],
+                                                },
+                                                "yaw": {"type": ["number", "null"]},
+                                                "pitch": {"type": ["number", "null"]},
+                                                "computed": VIEW_OR_NULL,
+                                                "overridden": {"type": "boolean"},
+                                                "hidden": {"type": "boolean"},
+                                            },
+                                        ),
+                                    }
+                                },
+                            ),
+                        ]
+                    },
+                },
+            },
+        ),
+        "AdminSceneCheck": _obj(
+            ["errors", "warnings"],
+            {
+                "errors": {"type": "array", "items": FINDING, "description": "Refuse publishing"},
+                "warnings": {"type": "array", "items": FINDING},
+            },
+        ),
+    }
+)
 SCENE = {
     "name": "scene",
     "in": "path",
@@ -1291,3 +1440,85 @@ PATHS["/admin/jobs/{job_id}/upload"] = {
         parameters=[JOB_ID],
     )
 }
+TARGET = {
+    "name": "target",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": f"^(counter|facility|scene):{PLACE_KEY_PATTERN}$"},
+}
+PATHS.update(
+    {
+        "/admin/halls/{hall}/scenes": {
+            "get": _op(
+                "listDraftScenes",
+                "The draft's scenes with their hotspots / 草稿中的场景",
+                ("200", _json("AdminSceneList", "Scenes")),
+                [UNAUTHENTICATED, FORBIDDEN, NO_HALL],
+                READ,
+                parameters=[HALL],
+            )
+        },
+        "/admin/halls/{hall}/scenes/check": {
+            "get": _op(
+                "checkDraftScenes",
+                "What in the draft's scenes would mislead a citizen / 发布前检查",
+                ("200", _json("AdminSceneCheck", "Errors (refuse publishing) and warnings")),
+                [UNAUTHENTICATED, FORBIDDEN, NO_HALL],
+                READ,
+                parameters=[HALL],
+            )
+        },
+        "/admin/halls/{hall}/scenes/{scene}": {
+            "get": _op(
+                "getDraftScene",
+                "One scene of the draft (ETag: its version) / 场景（草稿）",
+                ("200", _json("AdminScene", "The scene")),
+                [UNAUTHENTICATED, FORBIDDEN, NO_HALL],
+                READ,
+                parameters=[HALL, SCENE],
+            ),
+            "put": _op(
+                "putDraftScene",
+                "Add (201) or change a scene in the draft / 新增或修改场景（草稿）",
+                ("200", _json("AdminScene", "As saved, with its new version (201 when added)")),
+                [UNAUTHENTICATED, CSRF, NO_HALL, BAD_JSON, CONFLICT, NOT_JSON, INVALID, NO_VERSION],
+                WRITE,
+                parameters=[HALL, SCENE, IF_MATCH],
+                requestBody=_body("AdminSceneInput"),
+            ),
+            "delete": _op(
+                "deleteDraftScene",
+                "Remove a scene from the draft / 删除场景（草稿）",
+                ("204", {"description": "Removed from the draft"}),
+                [UNAUTHENTICATED, CSRF, NO_HALL, CONFLICT, NO_VERSION],
+                WRITE,
+                parameters=[HALL, SCENE, IF_MATCH],
+            ),
+        },
+        "/admin/halls/{hall}/scenes/{scene}/hotspots/{target}": {
+            "put": _op(
+                "putHotspotOverride",
+                "Correct a hotspot: yaw, pitch and/or hidden / 修正热点（草稿）",
+                ("200", _json("AdminScene", "The scene as saved")),
+                [UNAUTHENTICATED, CSRF, NO_HALL, BAD_JSON, CONFLICT, NOT_JSON, INVALID, NO_VERSION],
+                WRITE,
+                parameters=[HALL, SCENE, TARGET, IF_MATCH],
+                requestBody=_body("AdminHotspotInput"),
+            ),
+            "delete": _op(
+                "resetHotspotOverride",
+                "Reset a hotspot to its computed position / 恢复热点计算位置（草稿）",
+                ("200", _json("AdminScene", "The scene as saved")),
+                [
+                    UNAUTHENTICATED,
+                    CSRF,
+                    ("404", "No such hall or scene, or no correction"),
+                    CONFLICT,
+                    NO_VERSION,
+                ],
+                WRITE,
+                parameters=[HALL, SCENE, TARGET, IF_MATCH],
+            ),
+        },
+    }
+)

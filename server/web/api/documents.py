@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from ...catalogue import hours, markdown
 from ...models import Counter, Department, Facility, Floor, Hall, Scene, ServiceItem, counter_services
+from ...publishing.halldata import link_rows
 from ...publishing.scenes import scene_hotspots
 from ...urls import panorama_problem, safe_link
 
@@ -141,8 +142,13 @@ def hall_doc(hall: Hall, model=None) -> dict[str, Any]:
         }
         for f in sorted(hall.facilities, key=lambda f: (f.floor.level, f.code))
     ]
+    codes = {s.id: s.code for s in hall.scenes}
+    arrivals: dict[int, dict[str, Any]] = {}
+    for (source, target), (yaw, pitch) in link_rows(object_session(hall), hall).items():
+        if target in codes and yaw is not None and pitch is not None:
+            arrivals.setdefault(source, {})[codes[target]] = {"yaw": yaw, "pitch": pitch}
     doc["scenes"] = [
-        {**scene_doc(s), "hotspots": scene_hotspots(model, hall, s)}
+        {**scene_doc(s, arrivals.get(s.id, {})), "hotspots": scene_hotspots(model, hall, s)}
         for s in sorted(hall.scenes, key=lambda s: (s.floor.level, s.code))
     ]
     doc["model_url"] = (
@@ -153,7 +159,14 @@ def hall_doc(hall: Hall, model=None) -> dict[str, Any]:
     return doc
 
 
-def scene_doc(scene: Scene) -> dict[str, Any]:
+def scene_doc(scene: Scene, arrivals: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A scene for the tour: ``initial_view`` the view it opens at (or null), ``arrivals`` the view on
+    arriving through each of its links that has one (link target code: {yaw, pitch})."""
+    initial = (
+        {"yaw": scene.initial_yaw, "pitch": scene.initial_pitch}
+        if scene.initial_yaw is not None and scene.initial_pitch is not None
+        else None
+    )
     return {
         "id": scene.code,
         "name": pair(scene.name_zh, scene.name_en),
@@ -161,6 +174,8 @@ def scene_doc(scene: Scene) -> dict[str, Any]:
         "position": [scene.x, scene.y, scene.z],
         "heading": scene.heading,
         "links": [s.code for s in scene.links],
+        "initial_view": initial,
+        "arrivals": dict(sorted((arrivals or {}).items())),
         # A stored config whose placeholder or path fails the rule (written past the ORM) is not shown.
         "tiles": dict(scene.panorama)
         if scene.panorama and panorama_problem(scene.panorama) is None

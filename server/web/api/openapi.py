@@ -331,7 +331,18 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "Scene": obj(
-        ["id", "name", "floor", "position", "heading", "links", "tiles", "hotspots"],
+        [
+            "id",
+            "name",
+            "floor",
+            "position",
+            "heading",
+            "links",
+            "initial_view",
+            "arrivals",
+            "tiles",
+            "hotspots",
+        ],
         {
             "id": STRING,
             "name": ref("Bilingual"),
@@ -348,6 +359,16 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Model bearing (degrees clockwise from −Z) of the panorama centre.",
             },
             "links": {"type": "array", "items": STRING},
+            "initial_view": {
+                "anyOf": [ref("View"), {"type": "null"}],
+                "description": "The view the scene opens at; null: along its heading.",
+            },
+            "arrivals": {
+                "type": "object",
+                "additionalProperties": ref("View"),
+                "description": "The view on arriving at a linked scene through this scene's link to it, by "
+                "that scene's id (links without one keep the view as it was).",
+            },
             "tiles": {
                 "type": ["object", "null"],
                 "description": "The multires cube tile config (Pannellum's names: tileResolution, maxLevel, "
@@ -355,6 +376,13 @@ SCHEMAS: dict[str, Any] = {
                 "null until a panorama is published.",
             },
             "hotspots": {"type": "array", "items": ref("Hotspot")},
+        },
+    ),
+    "View": obj(
+        ["yaw", "pitch"],
+        {
+            "yaw": {"type": "number", "minimum": -180, "exclusiveMaximum": 180},
+            "pitch": {"type": "number", "minimum": -90, "maximum": 90},
         },
     ),
     "Hotspot": obj(
