@@ -169,6 +169,32 @@ def test_a_new_scene_needs_its_fields_and_is_created_by_the_job(app, editor):
     assert scene.panorama["version"] == editor.get(job["url"]).get_json()["result"]["version"]
 
 
+def test_an_uploaded_new_scene_survives_publishing_a_draft_made_before_it(app, editor):
+    """The upload publishes its picture at once; the draft and the current version follow it, so publishing
+    a draft started before the upload neither drops the new scene nor takes the picture back."""
+    base = f"/api/v1/admin/halls/{HALL}"
+    entrance = editor.get(f"{base}/scenes/entrance").get_json()
+    renamed = {"name": {**entrance["name"], "zh": "大门（草稿）"}, "version": entrance["version"]}
+    csrf = {"X-CSRF-Token": editor.csrf}
+    assert editor.put(f"{base}/scenes/entrance", json=renamed, headers=csrf).status_code == 200
+    fields = {"floor": "1", "x": "2", "z": "3", "name_zh": "新大堂", "name_en": "New lobby"}
+    job = upload(editor, "new-lobby", jpeg(seed=4), **fields).get_json()
+    work_once(app)
+    version = editor.get(job["url"]).get_json()["result"]["version"]
+    listed = editor.get(f"{base}/scenes").get_json()
+    assert listed["draft"] is True
+    drafted = {s["code"]: s for s in listed["scenes"]}
+    assert drafted["new-lobby"]["panorama"]["version"] == version
+    assert drafted["entrance"]["name"]["zh"] == "大门（草稿）"
+
+    published = editor.post(f"{base}/publish", json={"summary": "改名"}, headers=csrf)
+    assert published.status_code == 201, published.get_json()
+    scenes = {s["id"]: s for s in editor.get(f"/api/v1/halls/{HALL}").get_json()["scenes"]}
+    assert scenes["new-lobby"]["tiles"]["version"] == version
+    assert scenes["entrance"]["name"]["zh"] == "大门（草稿）"
+    assert scene_row(app, "new-lobby").panorama["version"] == version
+
+
 def _gif() -> bytes:
     return encode(Image.new("RGB", (W, H)), "GIF")
 

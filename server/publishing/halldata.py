@@ -277,7 +277,8 @@ LIVE_SCENE_FIELDS = ("position", "heading", "panorama")
 
 def follow_live_scenes(session: Session, hall: Hall) -> None:
     """After a scene's panorama or pose was written straight into the live tables (the command line's
-    ``panorama add``/``render-demo``/``register``): the same in the current version's snapshot and the draft's
+    ``panorama add``/``render-demo``/``register``, a staff upload's ``scenepanorama.attach``): the same in the
+    current version's snapshot and the draft's
     (the caller commits), so that publishing a draft or restoring the current version does not take it back."""
     from ..models import PublishedVersion
     from .drafts import draft_row, resolve
@@ -291,6 +292,8 @@ def follow_live_scenes(session: Session, hall: Hall) -> None:
         .order_by(PublishedVersion.number.desc())
         .limit(1)
     )
+    # A scene new to the live tables (an upload for a new scene id) joins both, unless the draft removed it.
+    known = set((current.snapshot.get("scenes") or {}) if current is not None else ())
     for holder in (current, draft_row(session, scope)):
         if holder is None or "scenes" not in holder.snapshot:
             continue
@@ -298,6 +301,8 @@ def follow_live_scenes(session: Session, hall: Hall) -> None:
         for code, scene in data["scenes"].items():
             for name in LIVE_SCENE_FIELDS if code in live else ():
                 scene[name] = live[code][name]
+        for code in live.keys() - known - data["scenes"].keys():
+            data["scenes"][code] = copy.deepcopy(live[code])
         if data != holder.snapshot:
             holder.snapshot = data
 

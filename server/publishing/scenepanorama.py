@@ -2,9 +2,11 @@
 (creating the scene when it is new), and the check of a new scene's fields that an upload sends.
 
 ``attach`` is the last step of a panorama upload job (``server/jobs``). It sets the live scene's tiles config
-and moves the catalogue revision, with an audit entry, inside the caller's transaction (the caller commits).
-A new scene ``{floor, x, z, name_zh, name_en}`` stands at eye height above its floor, facing north, linked to
-nothing yet. (When scenes move into the staff draft, this is the one place to rewire.)
+— a new picture is published at once, as the command line's ``panorama add`` does — and the same in the
+current version's and the draft's snapshots (``halldata.follow_live_scenes``: no later publish or restore
+takes it back), moving the catalogue revision, with an audit entry, inside the caller's transaction (the
+caller commits). A new scene ``{floor, x, z, name_zh, name_en}`` stands at eye height above its floor, facing
+north, linked to nothing yet; staff place and link it in the draft.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..models import Hall, Scene
 from ..problems import HallError
 from ..vocabulary import PLACE_KEY_PATTERN
 from . import audit
+from .halldata import follow_live_scenes
 
 NEW_SCENE_FIELDS = ("floor", "x", "z", "name_zh", "name_en")
 NAME_LIMITS = {"name_zh": 100, "name_en": 200}
@@ -149,5 +152,7 @@ def attach(
         summary=f"全景图 / panorama {scene_code}: {tiles_config.get('version')}",
         at=now,
     )
+    session.flush()  # a new scene's id, for its snapshot
+    follow_live_scenes(session, hall)
     bump_revision(session)
     return scene

@@ -1,7 +1,7 @@
 """jobs: slow work (panorama tiling) done by a worker process, with state, progress and the worker's heartbeat
 
 Revision ID: 0012
-Revises: 0010 (0011 is taken by another branch: the merge sets down_revision to "0011")
+Revises: 0011
 """
 
 import sqlalchemy as sa
