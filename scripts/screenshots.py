@@ -3,8 +3,8 @@
 Builds a throwaway instance with the demo halls (no panoramas or models needed), creates one editor of the
 pingnan hall, serves the app on a free local port, and drives Debian's Chromium (Playwright) through the
 staff pages: sign in, the counters list, an edit refused with its problem at the field, the draft's changes
-with publish, the versions after publishing, and a kiosk registered on the hall's floor plan (the pingnan
-model is built for its plan, a few seconds). Needs the built front end (``node scripts/build_web.mjs``).
+with publish, the versions after publishing, a kiosk registered on the hall's floor plan (the pingnan
+model is built for its plan, a few seconds), a counter sheet previewed, and the panorama uploads. Needs the built front end (``node scripts/build_web.mjs``).
 
     python scripts/screenshots.py [--out docs/images]
 """
@@ -132,6 +132,34 @@ def main() -> None:
                     page.mouse.click(*point)
                 page.evaluate("document.querySelector('.admin-kiosk-form').scrollIntoView()")
                 shoot(page, out, "6-kiosk")
+
+                # The spreadsheet page: the counter sheet as exported, one name changed, previewed.
+                page.goto(f"{base}/admin/halls/{HALL}/import")
+                sheet = (
+                    page.request.get(f"{base}/api/v1/admin/halls/{HALL}/counters.csv")
+                    .body()
+                    .decode("utf-8-sig")
+                )
+                lines = sheet.splitlines()
+                first = lines[1].split(",")
+                first[1] = "综合受理（一号）"
+                lines[1] = ",".join(first)
+                counters = page.locator("[data-sheet-section='counters']")
+                counters.locator("[data-sheet='file']").set_input_files(
+                    {
+                        "name": "counters.csv",
+                        "mimeType": "text/csv",
+                        "buffer": "\n".join(lines).encode("utf-8"),
+                    }
+                )
+                counters.locator("[data-sheet='preview']").click()
+                counters.locator("[data-sheet='report'][data-answered='1']").wait_for(state="attached")
+                shoot(page, out, "7-import")
+
+                # The panorama page: each scene with its upload, and a new scene's form.
+                page.goto(f"{base}/admin/halls/{HALL}/panoramas")
+                page.wait_for_selector("#panoramas[aria-busy='false']")
+                shoot(page, out, "8-panoramas")
                 browser.close()
         finally:
             server.shutdown()

@@ -68,3 +68,16 @@ def test_viewer_reads_and_other_hall_and_unknown(app):
     assert _data(editor.get("/admin/audit").get_data(as_text=True))["halls"] == ["pingnan"]
     home = editor.get("/admin/").get_data(as_text=True)
     assert 'href="/admin/halls/pingnan/counters"' in home and "/admin/halls/guigang" not in home
+
+
+def test_two_admin_pages_cannot_give_one_string_key_two_meanings():
+    """The import page's file label once showed the panorama page's words: a key used with other words is
+    refused when the pages are composed, and a page adding its own keys changes nothing else."""
+    from server.web.admin.pages import TEXT, add_texts
+
+    before = {lang: dict(texts) for lang, texts in TEXT.items()}
+    with pytest.raises(ValueError, match="'file'"):
+        add_texts({"zh": {"file": "别的意思"}})
+    assert before == TEXT
+    add_texts({"zh": {"file": TEXT["zh"]["file"]}})  # the same words again are fine
+    assert before == TEXT

@@ -366,6 +366,16 @@ def logout():
     return response
 
 
+def add_texts(texts: dict[str, dict[str, str]]) -> None:
+    """Add a page's strings to the shared TEXT; a key another page already uses with other words is refused
+    (two pages sharing one key showed one page's label on the other)."""
+    for lang, more in texts.items():
+        for key, words in more.items():
+            if TEXT[lang].get(key, words) != words:
+                raise ValueError(f"admin text {key!r} ({lang}) is already used with other words")
+        TEXT[lang].update(more)
+
+
 IMPORT_TEXT = {
     "zh": {
         "nav_import": "表格导入导出",
@@ -418,8 +428,7 @@ IMPORT_TEXT = {
         "network": "The server could not be reached; nothing was uploaded. Check the network and try again.",
     },
 }
-for _lang_code, _texts in IMPORT_TEXT.items():
-    TEXT[_lang_code].update(_texts)
+add_texts(IMPORT_TEXT)
 NAV.append(("admin_pages.import_start", "nav_import"))
 
 

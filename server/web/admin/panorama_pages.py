@@ -16,7 +16,7 @@ from ...models import Hall
 from ..pages import json_script
 from . import pages_bp
 from .auth import current, require
-from .pages import HALL_NAV, NAV, TEXT, _context, _lang
+from .pages import HALL_NAV, NAV, TEXT, _context, _lang, add_texts
 
 PAGE_TEXT = {
     "zh": {
@@ -26,8 +26,8 @@ PAGE_TEXT = {
         "scene": "场景",
         "preview": "当前全景图",
         "no_panorama": "尚无全景图",
-        "file": "全景图文件（JPEG、PNG 或 WebP，宽:高 = 2:1）",
-        "upload": "上传",
+        "panorama_file": "全景图文件（JPEG、PNG 或 WebP，宽:高 = 2:1）",
+        "panorama_upload": "上传",
         "new_scene": "新场景",
         "scene_id": "场景编号",
         "floor": "楼层",
@@ -43,7 +43,7 @@ PAGE_TEXT = {
         "done": "完成：新全景图已发布",
         "failed": "处理失败：",
         "retry": "重试",
-        "network": "连不上服务器，请检查网络后再试。",
+        "panorama_network": "连不上服务器，请检查网络后再试。",
     },
     "en": {
         "nav_panoramas": "Panoramas",
@@ -53,8 +53,8 @@ PAGE_TEXT = {
         "scene": "Scene",
         "preview": "Current panorama",
         "no_panorama": "No panorama yet",
-        "file": "Panorama file (JPEG, PNG or WebP, 2:1)",
-        "upload": "Upload",
+        "panorama_file": "Panorama file (JPEG, PNG or WebP, 2:1)",
+        "panorama_upload": "Upload",
         "new_scene": "New scene",
         "scene_id": "Scene id",
         "floor": "Floor",
@@ -70,11 +70,10 @@ PAGE_TEXT = {
         "done": "Done: the new panorama is published",
         "failed": "Processing failed: ",
         "retry": "Retry",
-        "network": "The server could not be reached; check the network and try again.",
+        "panorama_network": "The server could not be reached; check the network and try again.",
     },
 }
-for _lang_code, _texts in PAGE_TEXT.items():
-    TEXT[_lang_code].update(_texts)
+add_texts(PAGE_TEXT)
 HALL_NAV.append(("admin_pages.panoramas", "nav_panoramas"))
 
 

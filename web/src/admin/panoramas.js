@@ -39,7 +39,7 @@ function uploadForm(scene, extra) {
   const file = el('input', undefined, {
     type: 'file', name: 'file', accept: 'image/jpeg,image/png,image/webp', required: '', 'data-panorama': 'file',
   });
-  form.append(field(t.file, file), el('button', t.upload, { type: 'submit', 'data-panorama': 'upload' }));
+  form.append(field(t.panorama_file, file), el('button', t.panorama_upload, { type: 'submit', 'data-panorama': 'upload' }));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const code = scene ?? form.elements.scene.value.trim();
@@ -137,7 +137,7 @@ async function poll(job, status) {
       showJob(current, status);
     }
   } catch {
-    status.replaceChildren(el('p', t.network, { 'data-panorama': 'error', role: 'alert' }));
+    status.replaceChildren(el('p', t.panorama_network, { 'data-panorama': 'error', role: 'alert' }));
   } finally {
     polling.delete(job.id);
   }
@@ -151,7 +151,7 @@ async function retry(job, status) {
     if (!response.ok) return showError(status, body.error, null);
     return poll(body, status);
   } catch {
-    status.replaceChildren(el('p', t.network, { 'data-panorama': 'error', role: 'alert' }));
+    status.replaceChildren(el('p', t.panorama_network, { 'data-panorama': 'error', role: 'alert' }));
   }
   return undefined;
 }
@@ -173,10 +173,10 @@ function upload(scene, body, form) {
       form.reset();
       poll(answer, status);
     } else {
-      showError(status, answer?.error ?? { message: t.network, message_en: t.network }, null);
+      showError(status, answer?.error ?? { message: t.panorama_network, message_en: t.panorama_network }, null);
     }
   };
-  request.onerror = () => status.replaceChildren(el('p', t.network, { 'data-panorama': 'error', role: 'alert' }));
+  request.onerror = () => status.replaceChildren(el('p', t.panorama_network, { 'data-panorama': 'error', role: 'alert' }));
   showProgress(status, t.uploading, 0);
   request.send(body);
 }
