@@ -80,6 +80,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("GET", "/api/v1/admin/jobs/<int:job_id>"): READ_HALL,
     ("POST", "/api/v1/admin/jobs/<int:job_id>/retry"): EDIT_HALL,
     ("DELETE", "/api/v1/admin/jobs/<int:job_id>/upload"): EDIT_HALL,
+    ("POST", f"{H}/model"): EDIT_HALL,
+    ("POST", "/api/v1/admin/jobs/<int:job_id>/publish-model"): EDIT_HALL,
     ("GET", "/admin/halls/<hall>/panoramas"): READ_HALL,
     ("GET", "/api/v1/admin/services.<ext>"): ALL,
     ("POST", "/api/v1/admin/services.<ext>"): EDITORS_UP,

@@ -73,7 +73,11 @@ def _read_mapping(path: Path) -> str:
         os.close(fd)
         raise _mapping_error("不是普通文件", "is not a regular file")
     with os.fdopen(fd, "rb") as handle:
-        data = handle.read(MAX_MAPPING_BYTES + 1)
+        return _mapping_text(handle.read(MAX_MAPPING_BYTES + 1))
+
+
+def _mapping_text(data: bytes) -> str:
+    """*data* of a mapping table as text: bounded, UTF-8."""
     if len(data) > MAX_MAPPING_BYTES:
         raise _mapping_error(
             f"超过 {MAX_MAPPING_BYTES // 1024} KB 上限", f"is over the {MAX_MAPPING_BYTES // 1024} KB limit"
@@ -88,8 +92,18 @@ def _read_mapping(path: Path) -> str:
 
 def load_mapping(path: Path) -> dict[str, str]:
     """A mapping table from a modeller's node names to ours: JSON object, or CSV/TSV with two columns."""
-    text = _read_mapping(path)
-    if path.suffix.lower() == ".json":
+    return _parse_mapping(_read_mapping(path), json_text=path.suffix.lower() == ".json")
+
+
+def parse_mapping(data: bytes, *, name: str = "mapping.json") -> dict[str, str]:
+    """The mapping table in *data* (an upload named *name*: CSV/TSV when it ends so, JSON otherwise),
+    checked as ``load_mapping`` checks a file."""
+    csv = name.lower().endswith((".csv", ".tsv", ".txt"))
+    return _parse_mapping(_mapping_text(data), json_text=not csv)
+
+
+def _parse_mapping(text: str, *, json_text: bool) -> dict[str, str]:
+    if json_text:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:

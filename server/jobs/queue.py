@@ -269,6 +269,8 @@ def job_dict(job: Job) -> dict[str, Any]:
         "upload_kept": job.upload is not None,
         "new_scene": job.params.get("new_scene"),
         "result": job.params.get("result"),
+        "report": job.params.get("report"),  # a model check's one-to-one report
+        "published": job.params.get("published"),  # when a checked model was published, and by whom
         "requested_by": job.requested_by,
         "created_at": iso(job.created_at),
         "started_at": iso(job.started_at),

@@ -18,10 +18,10 @@ from flask import Flask
 
 from ..config import now
 from ..problems import HallError
-from . import panorama, queue
+from . import modelcheck, panorama, queue
 
 log = logging.getLogger(__name__)
-KINDS: dict[str, Callable] = {panorama.KIND: panorama.run}
+KINDS = {panorama.KIND: panorama, modelcheck.KIND: modelcheck}  # kind → its module (run, SPANS)
 LOCK_NAME = "jobs-tiling.lock"
 
 
@@ -69,7 +69,7 @@ def _run(app: Flask, session, job, worker: str) -> None:
     last = [0.0]
 
     def report(step: str, fraction: float) -> None:
-        start, end = panorama.SPANS[step]
+        start, end = KINDS[job.kind].SPANS[step]
         moment = time.monotonic()
         if fraction in (0.0, 1.0) or moment - last[0] >= panorama.REPORT_EVERY_S:
             last[0] = moment
@@ -83,7 +83,7 @@ def _run(app: Flask, session, job, worker: str) -> None:
             )
 
     try:
-        KINDS[job.kind](app, session, job, report, worker=worker, now=now)
+        KINDS[job.kind].run(app, session, job, report, worker=worker, now=now)
         log.info("job %s done", job.id)
     except queue.JobLost:
         session.rollback()

@@ -1,17 +1,22 @@
 """The staff panorama page in real Chromium, with a worker running beside the server: a new scene's panorama
 uploaded on the page (upload progress, then the job's steps, to the end; the new preview shown), then a file
-that fails its check (the error in plain words with a Retry button, still there after a reload)."""
+that fails its check (the error in plain words with a Retry button, still there after a reload); and a hall
+model: one missing a counter (its report, no Publish button), then a clean one published."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
+import yaml
 from werkzeug.serving import make_server
 
+from server.hallmodel.build import build_glb
+from server.hallmodel.layout import layout_path, parse
 from server.jobs import worker
 from tests.conftest import _ClosingHandler, _remember_body
 from tests.staff import Clock, staff_app
+from tests.test_model_upload import renamed
 from tests.test_panorama_ingest import encode, smooth
 
 from .conftest import open_tab, sign_in_page
@@ -107,4 +112,39 @@ def test_upload_a_new_scene_then_a_bad_file(browser, built_web, upload_server):
         assert "图像文件不完整" in entrance.locator("[data-panorama='error']").inner_text()
         assert entrance.locator("[data-panorama='none']").is_visible()  # nothing was published
         assert page.locator("[data-scene='web-new'] [data-panorama='error']").count() == 0
+        assert tab.errors == []
+
+
+def test_upload_a_model_see_its_report_and_publish_it(browser, built_web, upload_server):
+    model = build_glb(parse(yaml.safe_load(layout_path(HALL).read_text(encoding="utf-8"))))
+    with open_tab(browser, upload_server) as tab:
+        page = tab.page
+        sign_in_page(tab, "editor.gg")
+        tab.goto(f"/admin/halls/{HALL}/panoramas")
+        page.wait_for_selector("#panoramas[aria-busy='false']")
+        section = page.locator("[data-model='section']")
+        assert section.locator("h2").inner_text() == "大厅模型"
+        assert section.locator("[data-model='current']").inner_text() == "尚无模型"
+
+        def send(data: bytes) -> None:
+            section.locator("[data-model='file']").set_input_files(
+                {"name": "hall.glb", "mimeType": "model/gltf-binary", "buffer": data}
+            )
+            section.locator("[data-model='upload']").click()
+
+        send(renamed(model, "counter:A02", "Desk_A02"))
+        section.locator("[data-model='refused']").wait_for(timeout=60000)
+        problems = section.locator("[data-model='problems'] li").all_inner_texts()
+        assert "[missing] counter:A02: 模型中缺少该节点" in problems
+        assert section.locator("[data-model='publish']").count() == 0
+
+        send(model)
+        section.locator("[data-model='clean']").wait_for(timeout=60000)
+        assert section.locator("[data-model='clean']").inner_text().startswith("检查通过")
+        section.get_by_role("button", name="发布模型").click()
+        section.locator("[data-model='published']").wait_for()
+        current = section.locator("[data-model='current']").inner_text()
+        assert current.startswith("当前模型：") and len(current.removeprefix("当前模型：")) == 12
+        public = page.evaluate(f"fetch('/api/v1/halls/{HALL}').then(r => r.json())")
+        assert f"?v={current.removeprefix('当前模型：')}" in public["model_url"]  # the next request sees it
         assert tab.errors == []

@@ -8,6 +8,12 @@ the size is checked from Content-Length before the body is read (413), the type 
 ``GET /api/v1/admin/jobs/<id>`` answers the job (state, progress, step, the ingest error in the one error
 shape when failed), ``GET /api/v1/admin/jobs?hall=`` the recent ones, ``POST …/jobs/<id>/retry`` queues a
 failed one again, ``DELETE …/jobs/<id>/upload`` discards a failed one's kept upload. Reads reap first, so a job whose worker died reads as failed.
+
+``POST /api/v1/admin/halls/<hall>/model`` (multipart ``file``: a .glb; optional ``mapping``: the name mapping
+``flask model check --mapping`` takes, as a file part or a form field) keeps the upload and queues a
+``model_check`` job (202): the worker checks it safely and one-to-one against the hall, and the job shows the
+``report``. ``POST …/jobs/<id>/publish-model`` publishes a checked model whose report is clean (409 with the
+report otherwise), through ``hallmodels.publish`` as ``flask model publish`` does.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from ...accounts.users import may_edit_hall, may_read_hall
 from ...config import now
 from ...db import get_session
 from ...errors import ApiError, not_found
+from ...hallmodel.store import parse_mapping
+from ...jobs import modelcheck, queue
 from ...jobs import panorama as panorama_job
-from ...jobs import queue
 from ...jobs.worker import stale_after
 from ...models import Hall, Job
 from ...panoramas.ingest import file_too_large, sniff_format
@@ -31,37 +38,40 @@ from .auth import current, forbidden, require
 
 SLACK = 64 * 1024  # multipart framing and the form fields around the file
 SNIFF_BYTES = 64  # enough for every magic number ingest knows
+MAPPING_READ = 1024 * 1024 + 1  # a mapping part is read at most this far (parse_mapping refuses over 1 MB)
 
 
 def _upload_limit() -> int:
+    if request.path.endswith("/model"):
+        return modelcheck.MAX_BYTES
     return int(current_app.config["PANORAMA_UPLOAD_MAX_BYTES"])
 
 
 @api_bp.before_request
-def _refuse_large_panoramas():
+def _refuse_large_uploads():
     """413 from the request's length alone, before the body (even the CSRF field) is parsed."""
-    if request.method == "POST" and request.path.endswith("/panorama"):
+    if request.method == "POST" and request.path.endswith(("/panorama", "/model")):
         length = request.content_length
         if length is not None and length > _upload_limit() + SLACK:
             raise file_too_large(_upload_limit())
 
 
-def _file() -> tuple[bytes, str]:
+def _file(what: tuple[str, str] = ("全景图", "panorama")) -> tuple[bytes, str]:
     """The uploaded file's bytes and name: 415 unless multipart, 400 without ``file``, 413 over the limit."""
     if request.mimetype != "multipart/form-data":
         raise ApiError(
             415,
             "unsupported_media_type",
-            "请以 multipart/form-data 表单上传全景图（字段 file）",
-            "Upload the panorama as multipart/form-data (field 'file')",
+            f"请以 multipart/form-data 表单上传{what[0]}（字段 file）",
+            f"Upload the {what[1]} as multipart/form-data (field 'file')",
         )
     file = request.files.get("file")
     if file is None:
         raise ApiError(
             400,
             "no_file",
-            "请以表单字段 file 上传全景图",
-            "Upload the panorama as the multipart field 'file'",
+            f"请以表单字段 file 上传{what[0]}",
+            f"Upload the {what[1]} as the multipart field 'file'",
         )
     try:
         data = file.read(_upload_limit() + 1)
@@ -70,6 +80,23 @@ def _file() -> tuple[bytes, str]:
     if len(data) > _upload_limit():
         raise file_too_large(_upload_limit())
     return data, (file.filename or "")[:200]
+
+
+def _mapping() -> dict[str, str] | None:
+    """The optional name mapping sent with a model (file part or form field ``mapping``), checked now: a
+    bad one is refused (422 ``bad_mapping``) before anything is kept."""
+    part = request.files.get("mapping")
+    if part is not None:
+        try:
+            data = part.read(MAPPING_READ)
+        finally:
+            part.close()
+        name = part.filename or "mapping.json"
+    else:
+        data, name = request.form.get("mapping", "").encode(), "mapping.json"
+    if not data.strip():
+        return None
+    return parse_mapping(data, name=name) or None
 
 
 def _hall(slug: str) -> Hall:
@@ -134,6 +161,108 @@ def upload_panorama(hall: str, scene: str):
     response.status_code = 202
     response.headers["Location"] = f"/api/v1/admin/jobs/{job.id}"
     return response
+
+
+@api_bp.post("/halls/<hall>/model")
+@require("editor", hall_from="hall", edit=True)
+def upload_model(hall: str):
+    """Queue a hall model (.glb, optional name mapping) for its one-to-one check: 202 with the job."""
+    row = _hall(hall)
+    data, name = _file(("模型文件（.glb）", "model (.glb)"))
+    mapping = _mapping()
+    session = get_session()
+    upload = panorama_job.keep_upload(current_app, data)
+    user = current().user.name
+    job = queue.enqueue(
+        session,
+        kind=modelcheck.KIND,
+        hall=row,
+        target=modelcheck.TARGET,
+        params={"file": name, "size": len(data), "mapping": mapping},
+        upload=upload,
+        user=user,
+        now=now(),
+    )
+    session.flush()
+    audit.record(
+        session,
+        user=user,
+        scope=f"hall:{hall}",
+        object_type="job",
+        object_id=str(job.id),
+        action="create",
+        after={"kind": job.kind, "file": name, "size": len(data), "mapping": bool(mapping)},
+        summary=f"上传模型 / model uploaded ({name}, {len(data)} bytes)",
+        at=now(),
+    )
+    try:
+        session.commit()
+    except Exception:
+        panorama_job.discard_upload(current_app, upload)
+        raise
+    response = jsonify(queue.job_dict(job))
+    response.status_code = 202
+    response.headers["Location"] = f"/api/v1/admin/jobs/{job.id}"
+    return response
+
+
+@api_bp.post("/jobs/<int:job_id>/publish-model")
+@require("editor")
+def publish_model(job_id: int):
+    """Publish a checked model whose one-to-one report is clean: the job, with the fresh report."""
+    session = get_session()
+    job, user = _editable(session, job_id)
+    if job.kind != modelcheck.KIND or job.state != "done" or job.params.get("published"):
+        raise ApiError(
+            409,
+            "not_publishable_job",
+            "只有检查完成且尚未发布的模型任务可以发布",
+            "Only a model job that was checked and not yet published can be published",
+            state=job.state,
+            kind=job.kind,
+        )
+    if not job.params.get("report", {}).get("publishable"):
+        raise _not_one_to_one(job.params.get("report"))
+    if not job.upload or not (panorama_job.uploads_folder(current_app) / job.upload).is_file():
+        raise ApiError(
+            410,
+            "upload_gone",
+            "上传的文件已不在服务器上，请重新上传",
+            "The uploaded file is no longer on the server; upload it again",
+        )
+    previous = job.hall.model_sha
+    audit.record(
+        session,
+        user=user.name,
+        scope=f"hall:{job.hall.slug}",
+        object_type="hall_model",
+        object_id=job.hall.slug,
+        action="publish",
+        before={"sha": previous},
+        after={"job": job.id, "file": job.params.get("file")},
+        summary=f"发布模型 / model published: job {job.id} ({job.params.get('file')})",
+        at=now(),
+    )
+    report = modelcheck.publish(  # commits when clean
+        current_app._get_current_object(),
+        session,
+        job,
+        published={"by": user.name, "at": now().isoformat()},
+    )
+    if not report.publishable:  # the hall changed since the check
+        session.rollback()
+        raise _not_one_to_one(report.to_dict())
+    return {**queue.job_dict(job), "report": report.to_dict(), "model_sha": job.hall.model_sha}
+
+
+def _not_one_to_one(report) -> ApiError:
+    return ApiError(
+        409,
+        "not_one_to_one",
+        "模型与大厅的窗口和设施不是一一对应，不能发布",
+        "The model is not one-to-one with the hall's counters and facilities; it cannot be published",
+        report=report,
+    )
 
 
 @api_bp.get("/jobs")
@@ -214,11 +343,11 @@ def discard_job_upload(job_id: int):
     """Discard a failed job's kept upload (it can no longer be retried): the job, without its upload."""
     session = get_session()
     job, user = _editable(session, job_id)
-    if job.state != "failed":
+    if job.state != "failed" and not (job.kind == modelcheck.KIND and job.state == "done"):
         raise ApiError(
             409,
             "not_failed",
-            "只有失败任务的上传文件可以丢弃",
+            "只有失败任务（或已检查的模型）的上传文件可以丢弃",
             f"Only a failed job's upload can be discarded (this one is {job.state})",
             state=job.state,
         )

@@ -1326,7 +1326,7 @@ SCHEMAS.update(
             ["id", "kind", "hall", "scene", "state", "progress", "step", "error", "url"],
             {
                 "id": {"type": "integer"},
-                "kind": {"type": "string", "enum": ["panorama"]},
+                "kind": {"type": "string", "enum": ["panorama", "model_check"]},
                 "hall": {"type": "string", "pattern": SLUG_PATTERN},
                 "scene": STRING,
                 "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
@@ -1343,6 +1343,16 @@ SCHEMAS.update(
                 "result": {
                     "type": ["object", "null"],
                     "description": "When done: the new panorama's version and preview address",
+                },
+                "report": {
+                    "type": ["object", "null"],
+                    "description": "A done model_check job: the one-to-one report {hall, publishable, counts, "
+                    "problems: [{kind: missing|extra|duplicate|wrong_floor|no_floor|unreachable, node, message, "
+                    "message_en}]}",
+                },
+                "published": {
+                    "type": ["object", "null"],
+                    "description": "A model_check job whose model was published: {by, at}",
                 },
                 "requested_by": {"type": ["string", "null"]},
                 "created_at": TIME,
@@ -1522,3 +1532,57 @@ PATHS.update(
         },
     }
 )
+PATHS["/admin/halls/{hall}/model"] = {
+    "post": _op(
+        "uploadModel",
+        "Upload a hall model (.glb, optional name mapping) for its one-to-one check by the worker "
+        "/ 上传大厅模型（后台检查）",
+        ("202", _json("AdminJob", "Queued (kind model_check); Location names the job; its report when done")),
+        [
+            ("400", "No file field"),
+            UNAUTHENTICATED,
+            CSRF,
+            NO_HALL,
+            ("413", "The file is over the model limit (checked from Content-Length first)"),
+            ("415", "Not multipart/form-data"),
+            ("422", "The mapping is not a valid name mapping (bad_mapping)"),
+        ],
+        WRITE,
+        parameters=[HALL],
+        requestBody={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": _obj(
+                        ["file"],
+                        {
+                            "file": BINARY,
+                            "mapping": {
+                                "description": "Optional: the name mapping `flask model check --mapping` takes "
+                                "({modeller's node name: counter:<n> | facility:<code>}, JSON; CSV when a "
+                                "file named .csv), as a file part or a form field",
+                            },
+                            "csrf_token": STRING,
+                        },
+                    )
+                }
+            },
+        },
+    )
+}
+PATHS["/admin/jobs/{job_id}/publish-model"] = {
+    "post": _op(
+        "publishModel",
+        "Publish a checked model whose report is clean (checked again first) / 发布已检查的模型",
+        ("200", _json("AdminJob", "The job, with the fresh report and the hall's new model_sha")),
+        [
+            UNAUTHENTICATED,
+            CSRF,
+            ("404", "No such job"),
+            ("409", "Not a checked, unpublished model job, or not one-to-one (details.report)"),
+            ("410", "The upload is no longer kept; upload again"),
+        ],
+        WRITE,
+        parameters=[JOB_ID],
+    )
+}

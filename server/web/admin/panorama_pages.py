@@ -1,6 +1,7 @@
 """The staff panorama page ``/admin/halls/<hall>/panoramas``: each scene with its current panorama's preview,
 an upload per scene (and one for a new scene), the upload's progress, then its job's (polled from the admin
-API, ``jobs.py``), and the result or the ingest error; a failed job offers Retry. The HTML is a shell filled
+API, ``jobs.py``), and the result or the ingest error; a failed job offers Retry. A section below uploads a hall model (.glb, optional mapping) for its
+one-to-one check and shows the report, with Publish model when it is clean. The HTML is a shell filled
 by ``web/src/admin/panoramas.js`` from the JSON beside it (scenes, floors, texts), as text."""
 
 from __future__ import annotations
@@ -44,6 +45,19 @@ PAGE_TEXT = {
         "failed": "处理失败：",
         "retry": "重试",
         "panorama_network": "连不上服务器，请检查网络后再试。",
+        "model_title": "大厅模型",
+        "model_note": "上传新的大厅模型（.glb，可附节点名称映射表）：后台进程检查它是否与本大厅的窗口和设施一一对应，"
+        "检查通过后才能发布。",
+        "model_current": "当前模型：",
+        "model_none": "尚无模型",
+        "model_file": "模型文件（.glb）",
+        "model_mapping": "节点名称映射表（可选，JSON 或 CSV）",
+        "model_check": "上传并检查",
+        "model_checking": "检查模型",
+        "model_clean": "检查通过：模型与大厅一一对应，可以发布。",
+        "model_problems": "检查发现问题，不能发布：",
+        "model_publish": "发布模型",
+        "model_published": "模型已发布，市民下次打开大厅时即可看到。",
     },
     "en": {
         "nav_panoramas": "Panoramas",
@@ -71,6 +85,19 @@ PAGE_TEXT = {
         "failed": "Processing failed: ",
         "retry": "Retry",
         "panorama_network": "The server could not be reached; check the network and try again.",
+        "model_title": "Hall model",
+        "model_note": "Upload a new hall model (.glb, with an optional node name mapping): a worker checks that it "
+        "is one-to-one with this hall's counters and facilities; only then can it be published.",
+        "model_current": "Current model: ",
+        "model_none": "No model yet",
+        "model_file": "Model file (.glb)",
+        "model_mapping": "Node name mapping (optional, JSON or CSV)",
+        "model_check": "Upload and check",
+        "model_checking": "Checking the model",
+        "model_clean": "Checked: the model is one-to-one with the hall and can be published.",
+        "model_problems": "The check found problems; it cannot be published:",
+        "model_publish": "Publish model",
+        "model_published": "The model is published; citizens see it the next time they open the hall.",
     },
 }
 add_texts(PAGE_TEXT)
@@ -102,6 +129,7 @@ def panoramas(hall: str):
         "lang": lang,
         "csrf": staff.csrf_token,
         "may_edit": may_edit_hall(staff.user, row.slug),
+        "model": row.model_sha[:12] if row.model_sha else None,
         "scenes": [_scene_row(s, lang) for s in sorted(row.scenes, key=lambda s: s.code)],
         "floors": [
             {"level": f.level, "name": f.name_en if lang == "en" else f.name_zh}

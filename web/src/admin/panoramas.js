@@ -3,6 +3,8 @@
 // its job's (polled: GET /api/v1/admin/jobs/<id>), then the new preview or the ingest error in plain words;
 // a failed job has a Retry button. On load the hall's recent jobs are read, so a reload shows running jobs
 // still. Text goes in with textContent only.
+// The hall model section: a .glb (and an optional name mapping) is uploaded (progress), checked by a
+// model_check job (polled), and its one-to-one report shown; 发布模型 / Publish model only when it is clean.
 
 const POLL_MS = 500;
 const data = JSON.parse(document.getElementById('panorama-data').textContent);
@@ -186,12 +188,114 @@ async function resume(fallback) {
   if (!response.ok) return;
   const { jobs } = await response.json();
   const latest = new Map(); // the newest job of each scene (the list is newest first)
-  for (const job of jobs) if (!latest.has(job.scene)) latest.set(job.scene, job);
+  for (const job of jobs) if (job.kind === 'panorama' && !latest.has(job.scene)) latest.set(job.scene, job);
+  const model = jobs.find((job) => job.kind === 'model_check');
+  if (model && !model.published && (model.state !== 'done' || model.upload_kept)) pollModel(model);
   for (const job of latest.values()) {
     if (job.state === 'done') continue;
     poll(job, statusOf(job.scene, fallback));
   }
 }
+
+// The hall model: upload, check, report, publish.
+const modelSection = root.querySelector('[data-model="section"]');
+const modelCurrent = el('p', data.model ? `${t.model_current}${data.model}` : t.model_none, { 'data-model': 'current' });
+const modelStatus = el('div', undefined, { 'data-model': 'status', 'aria-live': 'polite' });
+
+function showReport(job) {
+  const report = job.report;
+  if (report.publishable) {
+    modelStatus.replaceChildren(el('p', t.model_clean, { 'data-model': 'clean' }));
+    if (data.may_edit && job.upload_kept) {
+      const button = el('button', t.model_publish, { type: 'button', 'data-model': 'publish' });
+      button.addEventListener('click', () => publishModel(job));
+      modelStatus.append(button);
+    }
+    return;
+  }
+  const problems = el('ul', undefined, { 'data-model': 'problems' });
+  for (const p of report.problems) {
+    problems.append(el('li', `[${p.kind}] ${p.node}: ${data.lang === 'en' ? p.message_en : p.message}`));
+  }
+  modelStatus.replaceChildren(el('p', t.model_problems, { 'data-model': 'refused', role: 'alert' }), problems);
+}
+
+function showModelJob(job) {
+  if (job.state === 'failed') return showError(modelStatus, job.error, null);
+  if (job.state === 'done') return showReport(job);
+  return showProgress(modelStatus, job.state === 'queued' ? t.queued : t.model_checking, job.progress);
+}
+
+async function pollModel(job) {
+  try {
+    let current = job;
+    showModelJob(current);
+    while (current.state === 'queued' || current.state === 'running') {
+      await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
+      const response = await fetch(current.url, { headers: { Accept: 'application/json' } });
+      const body = await response.json();
+      if (!response.ok) return showError(modelStatus, body.error, null);
+      current = body;
+      showModelJob(current);
+    }
+  } catch {
+    modelStatus.replaceChildren(el('p', t.panorama_network, { 'data-model': 'error', role: 'alert' }));
+  }
+  return undefined;
+}
+
+async function publishModel(job) {
+  try {
+    const response = await fetch(`${job.url}/publish-model`, { method: 'POST', headers: { 'X-CSRF-Token': data.csrf, Accept: 'application/json' } });
+    const body = await response.json();
+    if (!response.ok) {
+      if (body.error?.details?.report) showReport({ ...job, report: body.error.details.report });
+      else showError(modelStatus, body.error, null);
+      return;
+    }
+    modelCurrent.textContent = `${t.model_current}${body.model_sha.slice(0, 12)}`;
+    modelStatus.replaceChildren(el('p', t.model_published, { 'data-model': 'published' }));
+  } catch {
+    modelStatus.replaceChildren(el('p', t.panorama_network, { 'data-model': 'error', role: 'alert' }));
+  }
+}
+
+function modelForm() {
+  const form = el('form', undefined, { 'data-model': 'form' });
+  const file = el('input', undefined, { type: 'file', name: 'file', accept: '.glb,model/gltf-binary', required: '', 'data-model': 'file' });
+  const mapping = el('input', undefined, { type: 'file', name: 'mapping', accept: '.json,.csv,.tsv,application/json,text/csv', 'data-model': 'mapping' });
+  form.append(field(t.model_file, file), field(t.model_mapping, mapping), el('button', t.model_check, { type: 'submit', 'data-model': 'upload' }));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const body = new FormData(form);
+    if (!mapping.files.length) body.delete('mapping');
+    const request = new XMLHttpRequest();
+    request.open('POST', `/api/v1/admin/halls/${encodeURIComponent(data.hall)}/model`);
+    request.setRequestHeader('X-CSRF-Token', data.csrf);
+    request.setRequestHeader('Accept', 'application/json');
+    request.responseType = 'json';
+    request.upload.onprogress = (e) => {
+      if (e.lengthComputable) showProgress(modelStatus, t.uploading, e.loaded / e.total);
+    };
+    request.onload = () => {
+      const answer = request.response;
+      if (request.status === 202 && answer) {
+        form.reset();
+        pollModel(answer);
+      } else {
+        showError(modelStatus, answer?.error ?? { message: t.panorama_network, message_en: t.panorama_network }, null);
+      }
+    };
+    request.onerror = () => modelStatus.replaceChildren(el('p', t.panorama_network, { 'data-model': 'error', role: 'alert' }));
+    showProgress(modelStatus, t.uploading, 0);
+    request.send(body);
+  });
+  return form;
+}
+
+modelSection.append(modelCurrent);
+if (data.may_edit) modelSection.append(modelForm());
+modelSection.append(modelStatus);
 
 for (const scene of data.scenes) addRow(scene);
 const newStatus = data.may_edit ? newSceneForm() : null;
