@@ -231,7 +231,7 @@ function blankService() {
     slug: '', code: '', name: emptyPair(), department: '', audience: [AUDIENCES[0]], type: SERVICE_TYPES[0],
     legal_limit_days: null, promised_limit_days: 0, conditions: [emptyPair()],
     process: [{ name: emptyPair(), description: emptyPair() }],
-    fees: { charged: false, description: '' }, online: { pc: '', mobile: '' },
+    fees: { charged: false, description: '', items: [] }, online: { pc: '', mobile: '' },
     appointment: { supported: false, url: null }, phones: { enquiry: '', complaint: '' }, keywords: [],
     visits: 1, reform_2023: false, materials: [], guide: null,
   };
