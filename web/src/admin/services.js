@@ -373,6 +373,7 @@ async function drawEditor(slug) {
 
   host.replaceChildren(
     el('h2', { 'data-services': 'title', text: creating ? s('svNewTitle') : inLang(form.name.zh, form.name.en) }),
+    el('p', { class: 'admin-problem', 'data-problem': '(form)', role: 'alert' }),
     field('slug', s('svSlug'), inputs.slug),
     field('code', s('svCode'), inputs.code),
     field('name.zh', s('svNameZh'), inputs.name_zh),
@@ -404,12 +405,17 @@ async function drawEditor(slug) {
     save,
   );
 
+  // Each problem at its field; one with no field of its own on the page (the form as a whole, a field the
+  // editor does not show) above the form, with its path.
   function showProblems(problems) {
     for (const node of host.querySelectorAll('[data-problem]')) node.textContent = '';
+    const elsewhere = [];
     for (const p of problems) {
       const node = host.querySelector(`[data-problem="${CSS.escape(p.field || '')}"]`);
       if (node) node.textContent = inLang(p.zh, p.en);
+      else elsewhere.push(`${p.field || ''} ${inLang(p.zh, p.en)}`.trim());
     }
+    host.querySelector('[data-problem="(form)"]').textContent = elsewhere.join('；');
   }
 
   let timer = null;
