@@ -181,6 +181,8 @@ def browser_payload() -> dict:
         "COUNTER_STATUSES": {k: {"zh": v.zh, "en": v.en} for k, v in COUNTER_STATUSES.items()},
         "COUNTER_STATES": {k: {"zh": v.zh, "en": v.en} for k, v in COUNTER_STATES.items()},
         "WEEKDAYS": list(WEEKDAYS),
+        "SERVICE_TYPES": list(SERVICE_TYPES),
+        "AUDIENCES": list(AUDIENCES),
         "SLUG_PATTERN": SLUG_PATTERN,
         "COUNTER_NUMBER_PATTERN": COUNTER_NUMBER_PATTERN,
         "PLACE_KEY_PATTERN": PLACE_KEY_PATTERN,

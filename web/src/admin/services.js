@@ -1,11 +1,14 @@
-// /admin/services and /admin/services/<slug>: the catalogue's draft as a list (text and department filters)
-// and the editor of one service item — fields, materials (reordered with buttons), the guide's Markdown with
-// its preview (the token tree the panel renders, from /services/check), the addresses checked as staff type
-// (debounced), each problem shown at its field as the server names it — and the draft bar (diff, discard,
-// publish). Everything from the server is set as text.
+// /admin/services and /admin/services/<slug>: the catalogue's draft as a list (text and department filters,
+// a new service) and the editor of one service item — fields, the lists (conditions, process steps, materials,
+// the guide's steps and questions: added, removed and reordered with buttons by one list editor), the guide's
+// Markdown with its preview (the token tree the panel renders, from /services/check), everything checked as
+// staff type (debounced), each problem shown at its field as the server names it — and the draft bar (diff,
+// discard, publish). Words in the page's language (?lang=en); everything from the server is set as text.
+import { AUDIENCES, SERVICE_TYPES } from '../generated/vocabulary.js';
 import { guideText } from '../ui/guideText.js';
 import { el } from '../ui/dom.js';
-import { Api, bilingual } from './api.js';
+import { Api } from './api.js';
+import { s, setLang } from './strings.js';
 
 const root = document.getElementById('services');
 const client = new Api(root.dataset.csrf, '/api/v1/admin');
@@ -15,12 +18,14 @@ const isAdmin = root.dataset.role === 'admin';
 const host = root.querySelector('[data-services="root"]');
 const bar = root.querySelector('[data-draft="bar"]');
 const CHECK_DELAY_MS = 400;
-// The page's language (?lang=en): the list's words in it alone; the editor still shows both.
-const inLang = (zh, en) => (root.dataset.lang === 'en' ? en : zh);
-const MATERIAL_FORMS = [['原件', '原件 / Original'], ['复印件', '复印件 / Copy'], ['原件和复印件', '原件和复印件 / Original and copy']];
+setLang(root.dataset.lang);
+// The page's language (?lang=en): every word and every problem in it alone.
+const inLang = (zh, en) => (root.dataset.lang === 'en' ? en || zh : zh || en);
+const MATERIAL_FORMS = [['原件', 'Original'], ['复印件', 'Copy'], ['原件和复印件', 'Original and copy']];
+const MATERIAL_MEDIA = [['纸质', 'Paper'], ['电子', 'Electronic'], ['纸质或电子', 'Paper or electronic']];
 
 function message(error) {
-  return bilingual(error.zh, error.en) || String(error);
+  return inLang(error.zh, error.en) || error.message || String(error);
 }
 
 function status(text, kind = 'info') {
@@ -41,17 +46,17 @@ async function drawBar() {
   const counts = [Object.keys(changes.added).length, Object.keys(changes.changed).length, Object.keys(changes.removed).length];
   bar.replaceChildren(
     el('span', { 'data-draft': 'summary', text: diff.draft
-      ? `草稿：新增 ${counts[0]}，修改 ${counts[1]}，删除 ${counts[2]} / Draft: ${counts[0]} added, ${counts[1]} changed, ${counts[2]} removed`
-      : `没有草稿，显示第 ${diff.published_version} 版 / No draft: version ${diff.published_version}` }),
+      ? s('svDraft', { a: counts[0], c: counts[1], r: counts[2] })
+      : s('svNoDraft', { n: diff.published_version }) }),
   );
   if (diff.draft) {
-    const details = el('details', {}, el('summary', { text: '差异 / Difference' }));
+    const details = el('details', {}, el('summary', { text: s('svDiff') }));
     const labels = diff.labels?.services || {};
     for (const [slug, fields] of Object.entries(changes.changed)) {
-      // field labels as staff read them (publishing.readable), both languages as the rest of this page
+      // field labels as staff read them (publishing.readable), in the page's language
       const named = Object.keys(fields).map((f) => {
         const label = labels[slug]?.fields?.[f]?.label;
-        return label ? bilingual(label.zh, label.en) : f;
+        return label ? inLang(label.zh, label.en) : f;
       });
       details.append(el('p', { 'data-diff': slug, text: `${slug}: ${named.join('，')}` }));
     }
@@ -59,10 +64,10 @@ async function drawBar() {
     for (const slug of Object.keys(changes.removed)) details.append(el('p', { text: `− ${slug}` }));
     bar.append(details);
     if (isAdmin) {
-      const publish = el('button', { type: 'button', 'data-draft': 'publish', text: '发布 / Publish' });
-      publish.addEventListener('click', () => act(() => api('POST', '/catalogue/publish', {}), '已发布 / Published'));
-      const discard = el('button', { type: 'button', 'data-draft': 'discard', text: '放弃草稿 / Discard draft' });
-      discard.addEventListener('click', () => act(() => api('DELETE', '/catalogue/draft'), '已放弃草稿 / Draft discarded'));
+      const publish = el('button', { type: 'button', 'data-draft': 'publish', text: s('publish') });
+      publish.addEventListener('click', () => act(() => api('POST', '/catalogue/publish', {}), s('svPublished')));
+      const discard = el('button', { type: 'button', 'data-draft': 'discard', text: s('discard') });
+      discard.addEventListener('click', () => act(() => api('DELETE', '/catalogue/draft'), s('svDiscarded')));
       bar.append(publish, discard);
     }
   }
@@ -82,21 +87,24 @@ async function act(run, done) {
 
 async function drawList() {
   const params = new URLSearchParams(window.location.search);
-  const q = el('input', { type: 'search', name: 'q', value: params.get('q') || '', 'aria-label': inLang('搜索', 'Search') });
-  const department = el('input', { type: 'text', name: 'department', value: params.get('department') || '', 'aria-label': inLang('部门代码', 'Department code') });
-  const form = el('form', { class: 'admin-filter', role: 'search' }, q, department, el('button', { type: 'submit', text: inLang('筛选', 'Filter') }));
+  const q = el('input', { type: 'search', name: 'q', value: params.get('q') || '', 'aria-label': s('svSearch') });
+  const department = el('input', { type: 'text', name: 'department', value: params.get('department') || '', 'aria-label': s('svDepartment') });
+  const form = el('form', { class: 'admin-filter', role: 'search' }, q, department, el('button', { type: 'submit', text: s('svFilter') }));
   const table = el('ul', { class: 'admin-list', 'data-services': 'list' });
-  host.replaceChildren(form, table);
+  const add = el('button', { type: 'button', 'data-services': 'new', text: s('svNew') });
+  add.disabled = !canEdit;
+  add.addEventListener('click', () => drawEditor(null).catch((error) => status(message(error), 'error')));
+  host.replaceChildren(add, form, table);
   async function load() {
     const query = new URLSearchParams({ per_page: '100' });
     if (q.value.trim()) query.set('q', q.value.trim());
     if (department.value.trim()) query.set('department', department.value.trim());
     try {
       const data = await api('GET', `/services?${query}`);
-      table.replaceChildren(...data.services.map((s) => el('li', {},
-        el('a', { href: `/admin/services/${encodeURIComponent(s.slug)}`, text: `${s.name.zh} / ${s.name.en}` }),
-        el('span', { text: ` ${s.code} · ${s.department}` }),
-        s.changed ? el('span', { class: 'admin-changed', 'data-changed': s.slug, text: ' 草稿中已修改 / changed in draft' }) : null)));
+      table.replaceChildren(...data.services.map((item) => el('li', {},
+        el('a', { href: pageUrl(`/admin/services/${encodeURIComponent(item.slug)}`), text: inLang(item.name.zh, item.name.en) }),
+        el('span', { text: ` ${item.code} · ${item.department}` }),
+        item.changed ? el('span', { class: 'admin-changed', 'data-changed': item.slug, text: ` ${s('svChangedBadge')}` }) : null)));
     } catch (error) {
       status(message(error), 'error');
     }
@@ -114,6 +122,11 @@ async function drawList() {
 
 // ---- the editor ----
 
+// A staff page's address in the page's language.
+function pageUrl(path) {
+  return root.dataset.lang === 'en' ? `${path}?lang=en` : path;
+}
+
 function field(path, label, input) {
   const problem = el('span', { class: 'admin-problem', 'data-problem': path, role: 'alert' });
   input.dataset.field = path;
@@ -129,86 +142,215 @@ function number(value) {
   return el('input', { type: 'number', value: value ?? '' });
 }
 
-async function drawEditor(slug) {
-  const form = await api('GET', `/services/${encodeURIComponent(slug)}`);
-  const inputs = {};
-  const materials = el('ol', { class: 'admin-materials', 'data-services': 'materials' });
-  const previews = { summary_zh: el('div', { 'data-preview': 'summary_zh' }), summary_en: el('div', { 'data-preview': 'summary_en' }) };
+function area(value, rows = 2) {
+  const node = el('textarea', { rows: String(rows) });
+  node.value = value ?? '';
+  return node;
+}
 
-  function current() {
-    const out = structuredClone(form);
-    out.name = { zh: inputs.name_zh.value, en: inputs.name_en.value };
-    const days = (input) => (input.value === '' ? null : Number(input.value));
-    out.legal_limit_days = days(inputs.legal);
-    out.promised_limit_days = days(inputs.promised);
-    out.online = { pc: inputs.pc.value, mobile: inputs.mobile.value };
-    out.appointment = { ...out.appointment, url: inputs.appointment.value || null };
-    out.fees = { ...out.fees, charged: inputs.charged.checked, description: inputs.fees.value };
-    out.appointment = { ...out.appointment, supported: inputs.appointment_supported.checked };
-    out.keywords = inputs.keywords.value.split(/[,，]/).map((k) => k.trim()).filter(Boolean);
-    if (out.guide) out.guide = { ...out.guide, summary_zh: inputs.summary_zh.value, summary_en: inputs.summary_en.value };
-    return out;
+function select(options, value) {
+  const node = el('select', {}, options.map(([v, label]) => el('option', { value: v, text: label })));
+  node.value = value;
+  return node;
+}
+
+// A {zh, en} text of *owner[key]* as two fields at *path*.zh / .en, labelled *labels* = [zh key, en key].
+function pairFields(owner, key, path, labels, onChange, multiline = false) {
+  return ['zh', 'en'].map((lang, i) => {
+    const input = multiline ? area(owner[key]?.[lang]) : text(owner[key]?.[lang]);
+    input.addEventListener('input', () => {
+      owner[key] = { zh: owner[key]?.zh ?? '', en: owner[key]?.en ?? '', [lang]: input.value };
+      onChange();
+    });
+    return field(`${path}.${lang}`, s(labels[i]), input);
+  });
+}
+
+/**
+ * One editable list of the form (conditions, process steps, materials, the guide's steps and questions): *items*
+ * is the form's own array, changed in place. Each item is drawn by *render(item, path)* inside its <li>, with
+ * buttons to move it up and down and to remove it, each naming the item (*title(item)*); *blank()* is what the
+ * add button appends. Focus follows the moved item, goes to the next item after a removal, to the new one after
+ * an addition (*draw(focus)*: a selector, null for the add button, undefined for nowhere). *changed()* is called
+ * after every change.
+ */
+function listEditor({ key, items, render, title, blank, addLabel, changed }) {
+  const list = el('ol', { class: 'admin-list-editor', 'data-list': key });
+  const add = el('button', { type: 'button', 'data-add': key, text: s(addLabel) });
+  add.disabled = !canEdit;
+  const problem = el('span', { class: 'admin-problem', 'data-problem': key, role: 'alert' });
+  const name = (item, i) => title(item) || s('svUntitled', { n: i + 1 });
+
+  function button(action, i, label, glyph) {
+    const node = el('button', { type: 'button', 'data-move': `${action}-${i}`, 'aria-label': label, title: label, text: glyph });
+    node.disabled = !canEdit;
+    return node;
   }
-
-  const steps = el('ol', { class: 'admin-steps', 'data-services': 'process' }, form.process.map((step, i) => el('li', {},
-    ...['zh', 'en'].map((lang) => {
-      const name = text(step.name[lang]);
-      name.addEventListener('input', () => { step.name[lang] = name.value; scheduleCheck(); });
-      return field(`process[${i}].name.${lang}`, lang === 'zh' ? '环节（中文）/ Step (Chinese)' : '环节（英文）/ Step (English)', name);
-    }),
-    ...['zh', 'en'].map((lang) => {
-      const description = el('textarea', { rows: '2' });
-      description.value = step.description[lang];
-      description.addEventListener('input', () => { step.description[lang] = description.value; scheduleCheck(); });
-      return field(`process[${i}].description.${lang}`, lang === 'zh' ? '说明（中文）/ Description (Chinese)' : '说明（英文）/ Description (English)', description);
-    }))));
-
-  function drawMaterials() {
-    materials.replaceChildren(...form.materials.map((m, i) => {
-      const up = el('button', { type: 'button', 'data-move': `up-${i}`, 'aria-label': `上移 ${m.name.zh} / Move up`, text: '↑' });
-      const down = el('button', { type: 'button', 'data-move': `down-${i}`, 'aria-label': `下移 ${m.name.zh} / Move down`, text: '↓' });
-      up.disabled = !canEdit || i === 0;
-      down.disabled = !canEdit || i === form.materials.length - 1;
+  function draw(focus) {
+    list.replaceChildren(...items.map((item, i) => {
+      const named = name(item, i);
+      const up = button('up', i, s('svMoveUp', { name: named }), '↑');
+      const down = button('down', i, s('svMoveDown', { name: named }), '↓');
+      const remove = button('remove', i, s('svRemoveItem', { name: named }), s('svRemove'));
+      up.disabled ||= i === 0;
+      down.disabled ||= i === items.length - 1;
       const move = (by) => {
-        const list = form.materials;
-        [list[i], list[i + by]] = [list[i + by], list[i]];
-        drawMaterials();
-        materials.querySelector(`[data-move="${by < 0 ? 'up' : 'down'}-${i + by}"]`)?.focus();
-        scheduleCheck();
+        [items[i], items[i + by]] = [items[i + by], items[i]];
+        draw(`[data-move="${by < 0 ? 'up' : 'down'}-${i + by}"]`);
+        changed();
       };
       up.addEventListener('click', () => move(-1));
       down.addEventListener('click', () => move(1));
-      const copies = number(m.copies);
-      copies.addEventListener('input', () => { m.copies = copies.value === '' ? null : Number(copies.value); scheduleCheck(); });
-      const required = el('input', { type: 'checkbox' });
-      required.checked = m.required;
-      required.addEventListener('change', () => { m.required = required.checked; scheduleCheck(); });
-      const kind = el('select', {}, MATERIAL_FORMS.map(([value, label]) => el('option', { value, text: label })));
-      kind.value = m.form;
-      kind.addEventListener('change', () => { m.form = kind.value; scheduleCheck(); });
-      const notes = ['zh', 'en'].map((lang) => {
-        const input = text(m.notes?.[lang]);
-        input.addEventListener('input', () => {
-          const pair = { zh: m.notes?.zh ?? '', en: m.notes?.en ?? '', [lang]: input.value };
-          m.notes = pair.zh || pair.en ? pair : null;
-          scheduleCheck();
-        });
-        return field(`materials[${i}].notes.${lang}`, lang === 'zh' ? '备注（中文）/ Notes (Chinese)' : '备注（英文）/ Notes (English)', input);
+      remove.addEventListener('click', () => {
+        items.splice(i, 1);
+        draw(items.length ? `[data-move="remove-${Math.min(i, items.length - 1)}"]` : null);
+        status(s('svRemoved', { name: named }));
+        changed();
       });
-      return el('li', { 'data-material': String(i) },
-        el('span', { class: 'admin-material-name', text: `${m.name.zh} / ${m.name.en}` }),
-        up, down,
-        field(`materials[${i}].required`, '必需 / Required', required),
-        field(`materials[${i}].form`, '原件或复印件 / Original or copy', kind),
-        field(`materials[${i}].copies`, '份数 / Copies', copies),
-        ...notes);
+      return el('li', { 'data-item': String(i) },
+        el('span', { class: 'admin-item-title', text: named }), up, down, remove,
+        ...render(item, `${key}[${i}]`));
     }));
+    if (focus !== undefined) (focus ? list.querySelector(focus) : add)?.focus();
+  }
+  add.addEventListener('click', () => {
+    items.push(blank());
+    draw(undefined);
+    list.lastElementChild?.querySelector('input, textarea, select')?.focus();
+    changed();
+  });
+  draw(undefined);
+  return el('div', { class: 'admin-list-block' }, problem, list, add);
+}
+
+const emptyPair = () => ({ zh: '', en: '' });
+
+// What a new service item starts as: every field there, the lists with one empty line where one is needed.
+function blankService() {
+  return {
+    slug: '', code: '', name: emptyPair(), department: '', audience: [AUDIENCES[0]], type: SERVICE_TYPES[0],
+    legal_limit_days: null, promised_limit_days: 0, conditions: [emptyPair()],
+    process: [{ name: emptyPair(), description: emptyPair() }],
+    fees: { charged: false, description: '', items: [] }, online: { pc: '', mobile: '' },
+    appointment: { supported: false, url: null }, phones: { enquiry: '', complaint: '' }, keywords: [],
+    visits: 1, reform_2023: false, materials: [], guide: null,
+  };
+}
+
+/** The editor of service *slug*, or of a new one (*slug* null: saved with POST /services). */
+async function drawEditor(slug) {
+  const creating = slug === null;
+  const form = creating ? blankService() : await api('GET', `/services/${encodeURIComponent(slug)}`);
+  const inputs = {};
+  const guide = form.guide ?? { summary_zh: '', summary_en: '', steps: [], faq: [] };
+  const previews = { summary_zh: el('div', { 'data-preview': 'summary_zh' }), summary_en: el('div', { 'data-preview': 'summary_en' }) };
+  const later = () => scheduleCheck(); // the lists call it before the check is defined below
+
+  function current() {
+    const out = structuredClone(form);
+    if (creating) {
+      out.slug = inputs.slug.value.trim();
+      out.code = inputs.code.value.trim();
+    }
+    out.name = { zh: inputs.name_zh.value, en: inputs.name_en.value };
+    out.type = inputs.type.value;
+    out.department = inputs.department.value.trim();
+    out.audience = AUDIENCES.filter((a) => inputs[`audience_${a}`].checked);
+    const days = (input) => (input.value === '' ? null : Number(input.value));
+    out.legal_limit_days = days(inputs.legal);
+    out.promised_limit_days = days(inputs.promised);
+    out.visits = days(inputs.visits);
+    out.online = { pc: inputs.pc.value, mobile: inputs.mobile.value };
+    out.appointment = { supported: inputs.appointment_supported.checked, url: inputs.appointment.value || null };
+    out.fees = { ...out.fees, charged: inputs.charged.checked, description: inputs.fees.value };
+    out.phones = { enquiry: inputs.enquiry.value.trim(), complaint: inputs.complaint.value.trim() };
+    out.keywords = inputs.keywords.value.split(/[,，]/).map((k) => k.trim()).filter(Boolean);
+    const summaries = { summary_zh: inputs.summary_zh.value, summary_en: inputs.summary_en.value };
+    const empty = !summaries.summary_zh && !summaries.summary_en && !guide.steps.length && !guide.faq.length;
+    out.guide = form.guide === null && empty ? null : structuredClone({ ...guide, ...summaries });
+    return out;
   }
 
+  const conditions = listEditor({
+    key: 'conditions', items: form.conditions, addLabel: 'svAddCondition', changed: later, blank: emptyPair,
+    title: (c) => inLang(c.zh, c.en),
+    render: (c, path) => ['zh', 'en'].map((lang) => {
+      const input = area(c[lang]);
+      input.addEventListener('input', () => { c[lang] = input.value; later(); });
+      return field(`${path}.${lang}`, s(lang === 'zh' ? 'svConditionZh' : 'svConditionEn'), input);
+    }),
+  });
+  const steps = listEditor({
+    key: 'process', items: form.process, addLabel: 'svAddStep', changed: later,
+    blank: () => ({ name: emptyPair(), description: emptyPair() }),
+    title: (step) => inLang(step.name.zh, step.name.en),
+    render: (step, path) => [
+      ...pairFields(step, 'name', `${path}.name`, ['svStepNameZh', 'svStepNameEn'], later),
+      ...pairFields(step, 'description', `${path}.description`, ['svStepDescZh', 'svStepDescEn'], later, true),
+    ],
+  });
+  const materials = listEditor({
+    key: 'materials', items: form.materials, addLabel: 'svAddMaterial', changed: later,
+    blank: () => ({ name: emptyPair(), required: true, form: '原件', medium: '纸质', copies: 1, notes: null }),
+    title: (m) => inLang(m.name.zh, m.name.en),
+    render: (m, path) => {
+      const copies = number(m.copies);
+      copies.addEventListener('input', () => { m.copies = copies.value === '' ? null : Number(copies.value); later(); });
+      const required = el('input', { type: 'checkbox' });
+      required.checked = m.required;
+      required.addEventListener('change', () => { m.required = required.checked; later(); });
+      const kind = select(MATERIAL_FORMS.map(([v, en]) => [v, inLang(v, en)]), m.form);
+      kind.addEventListener('change', () => { m.form = kind.value; later(); });
+      const medium = select(MATERIAL_MEDIA.map(([v, en]) => [v, inLang(v, en)]), m.medium);
+      medium.addEventListener('change', () => { m.medium = medium.value; later(); });
+      const notes = pairFields(m, 'notes', `${path}.notes`, ['svNotesZh', 'svNotesEn'], () => {
+        if (!m.notes.zh && !m.notes.en) m.notes = null;
+        later();
+      });
+      return [
+        ...pairFields(m, 'name', `${path}.name`, ['svMaterialNameZh', 'svMaterialNameEn'], later),
+        field(`${path}.required`, s('svRequired'), required),
+        field(`${path}.form`, s('svForm'), kind),
+        field(`${path}.medium`, s('svMedium'), medium),
+        field(`${path}.copies`, s('svCopies'), copies),
+        ...notes,
+      ];
+    },
+  });
+  const guideSteps = listEditor({
+    key: 'guide.steps', items: guide.steps, addLabel: 'svAddGuideStep', changed: later, blank: emptyPair,
+    title: (g) => inLang(g.zh, g.en),
+    render: (g, path) => ['zh', 'en'].map((lang) => {
+      const input = text(g[lang]);
+      input.addEventListener('input', () => { g[lang] = input.value; later(); });
+      return field(`${path}.${lang}`, s(lang === 'zh' ? 'svGuideStepZh' : 'svGuideStepEn'), input);
+    }),
+  });
+  const faq = listEditor({
+    key: 'guide.faq', items: guide.faq, addLabel: 'svAddFaq', changed: later,
+    blank: () => ({ q: emptyPair(), a: emptyPair() }),
+    title: (f) => inLang(f.q.zh, f.q.en),
+    render: (f, path) => [
+      ...pairFields(f, 'q', `${path}.q`, ['svQuestionZh', 'svQuestionEn'], later),
+      ...pairFields(f, 'a', `${path}.a`, ['svAnswerZh', 'svAnswerEn'], later, true),
+    ],
+  });
+
+  inputs.slug = text(form.slug);
+  inputs.code = text(form.code);
   inputs.name_zh = text(form.name.zh);
   inputs.name_en = text(form.name.en);
+  inputs.type = select(SERVICE_TYPES.map((t) => [t, t]), form.type);
+  inputs.department = text(form.department);
+  const audience = AUDIENCES.map((a) => {
+    inputs[`audience_${a}`] = el('input', { type: 'checkbox' });
+    inputs[`audience_${a}`].checked = form.audience.includes(a);
+    inputs[`audience_${a}`].disabled = !canEdit;
+    return el('label', {}, inputs[`audience_${a}`], el('span', { text: a }));
+  });
   inputs.legal = number(form.legal_limit_days);
   inputs.promised = number(form.promised_limit_days);
+  inputs.visits = number(form.visits);
   inputs.pc = text(form.online.pc);
   inputs.mobile = text(form.online.mobile);
   inputs.appointment = text(form.appointment.url);
@@ -216,36 +358,65 @@ async function drawEditor(slug) {
   inputs.charged = el('input', { type: 'checkbox' });
   inputs.charged.checked = form.fees.charged;
   inputs.fees = text(form.fees.description);
+  inputs.enquiry = el('input', { type: 'tel', value: form.phones.enquiry ?? '' });
+  inputs.complaint = el('input', { type: 'tel', value: form.phones.complaint ?? '' });
   inputs.appointment_supported = el('input', { type: 'checkbox' });
   inputs.appointment_supported.checked = form.appointment.supported;
-  inputs.summary_zh = el('textarea', { rows: '6' });
-  inputs.summary_zh.value = form.guide?.summary_zh ?? '';
-  inputs.summary_en = el('textarea', { rows: '6' });
-  inputs.summary_en.value = form.guide?.summary_en ?? '';
-  const save = el('button', { type: 'button', 'data-services': 'save', text: '保存到草稿 / Save to draft' });
+  inputs.summary_zh = area(guide.summary_zh, 6);
+  inputs.summary_en = area(guide.summary_en, 6);
+  const save = el('button', { type: 'button', 'data-services': 'save', text: s(creating ? 'svCreate' : 'svSave') });
   save.disabled = !canEdit;
+  if (!creating) {
+    inputs.slug.readOnly = true;
+    inputs.code.readOnly = true;
+  }
 
   host.replaceChildren(
-    el('h2', { 'data-services': 'title', text: `${form.name.zh} / ${form.name.en}` }),
-    field('name.zh', '名称 / Name (中文)', inputs.name_zh),
-    field('name.en', '名称 / Name (English)', inputs.name_en),
-    field('legal_limit_days', '法定时限（天）/ Legal limit (days)', inputs.legal),
-    field('promised_limit_days', '承诺时限（天）/ Promised limit (days)', inputs.promised),
-    field('online.pc', '网上办理地址 / Online address', inputs.pc),
-    field('online.mobile', '手机办理地址 / Mobile address', inputs.mobile),
-    field('appointment.supported', '支持预约 / Appointments', inputs.appointment_supported),
-    field('appointment.url', '预约地址 / Appointment address', inputs.appointment),
-    field('keywords', '关键词（同义词，逗号分隔）/ Keywords and synonyms (comma-separated)', inputs.keywords),
-    field('fees.charged', '收费 / Charged', inputs.charged),
-    field('fees.description', '收费说明 / Fees', inputs.fees),
-    el('h3', { text: '办理流程 / Process' }), steps,
-    el('h3', { text: '申请材料 / Materials' }), materials,
-    el('h3', { text: '办事指南 / Guide' }),
-    field('guide.summary_zh', '指南（中文，Markdown）/ Guide (Chinese)', inputs.summary_zh), previews.summary_zh,
-    field('guide.summary_en', '指南（英文，Markdown）/ Guide (English)', inputs.summary_en), previews.summary_en,
+    el('h2', { 'data-services': 'title', text: creating ? s('svNewTitle') : inLang(form.name.zh, form.name.en) }),
+    el('p', { class: 'admin-problem', 'data-problem': '(form)', role: 'alert' }),
+    field('slug', s('svSlug'), inputs.slug),
+    field('code', s('svCode'), inputs.code),
+    field('name.zh', s('svNameZh'), inputs.name_zh),
+    field('name.en', s('svNameEn'), inputs.name_en),
+    field('type', s('svType'), inputs.type),
+    field('department', s('svDepartment'), inputs.department),
+    el('fieldset', { class: 'admin-field', 'data-field': 'audience' }, el('legend', { text: s('svAudience') }), ...audience,
+      el('span', { class: 'admin-problem', 'data-problem': 'audience', role: 'alert' })),
+    field('legal_limit_days', s('svLegal'), inputs.legal),
+    field('promised_limit_days', s('svPromised'), inputs.promised),
+    field('visits', s('svVisits'), inputs.visits),
+    field('online.pc', s('svPc'), inputs.pc),
+    field('online.mobile', s('svMobile'), inputs.mobile),
+    field('appointment.supported', s('svAppointment'), inputs.appointment_supported),
+    field('appointment.url', s('svAppointmentUrl'), inputs.appointment),
+    field('phones.enquiry', s('svEnquiry'), inputs.enquiry),
+    field('phones.complaint', s('svComplaint'), inputs.complaint),
+    field('keywords', s('svKeywords'), inputs.keywords),
+    field('fees.charged', s('svCharged'), inputs.charged),
+    field('fees.description', s('svFees'), inputs.fees),
+    el('h3', { text: s('svConditions') }), conditions,
+    el('h3', { text: s('svProcess') }), steps,
+    el('h3', { text: s('svMaterials') }), materials,
+    el('h3', { text: s('svGuide') }),
+    field('guide.summary_zh', s('svSummaryZh'), inputs.summary_zh), previews.summary_zh,
+    field('guide.summary_en', s('svSummaryEn'), inputs.summary_en), previews.summary_en,
+    el('h4', { text: s('svGuideSteps') }), guideSteps,
+    el('h4', { text: s('svFaq') }), faq,
     save,
   );
-  drawMaterials();
+
+  // Each problem at its field; one with no field of its own on the page (the form as a whole, a field the
+  // editor does not show) above the form, with its path.
+  function showProblems(problems) {
+    for (const node of host.querySelectorAll('[data-problem]')) node.textContent = '';
+    const elsewhere = [];
+    for (const p of problems) {
+      const node = host.querySelector(`[data-problem="${CSS.escape(p.field || '')}"]`);
+      if (node) node.textContent = inLang(p.zh, p.en);
+      else elsewhere.push(`${p.field || ''} ${inLang(p.zh, p.en)}`.trim());
+    }
+    host.querySelector('[data-problem="(form)"]').textContent = elsewhere.join('；');
+  }
 
   let timer = null;
   let asked = 0;
@@ -253,11 +424,7 @@ async function drawEditor(slug) {
     const mine = ++asked;
     const result = await api('POST', '/services/check', current());
     if (mine !== asked) return; // an older answer than the last question
-    for (const node of host.querySelectorAll('[data-problem]')) node.textContent = '';
-    for (const p of result.problems) {
-      const node = host.querySelector(`[data-problem="${CSS.escape(p.field)}"]`);
-      if (node) node.textContent = bilingual(p.zh, p.en);
-    }
+    showProblems(result.problems);
     for (const [key, tree] of Object.entries(result.preview || {})) {
       previews[key].replaceChildren(guideText(tree, '', 'admin-preview'));
     }
@@ -274,20 +441,23 @@ async function drawEditor(slug) {
 
   save.addEventListener('click', async () => {
     clearTimeout(timer);
+    asked += 1; // an answer to a check still on its way is stale now
     try {
-      const saved = await api('PATCH', `/services/${encodeURIComponent(slug)}`, current());
+      const body = current();
+      const saved = creating
+        ? await api('POST', '/services', body)
+        : await api('PATCH', `/services/${encodeURIComponent(slug)}`, body);
+      const next = creating ? body.slug : slug;
+      if (creating) window.history.pushState(null, '', pageUrl(`/admin/services/${encodeURIComponent(next)}`));
       await drawBar();
-      await drawEditor(slug); // the form as saved, with its new version
-      status(`已保存到草稿（第 ${saved.version} 版）/ Saved to the draft (version ${saved.version})`);
+      await drawEditor(next); // the form as saved, with its new version
+      status(creating ? s('svCreated', { slug: next }) : s('svSaved', { n: saved.version }));
     } catch (error) {
       status(message(error), 'error');
-      for (const p of error.details || []) {
-        const node = host.querySelector(`[data-problem="${CSS.escape(p.field || '')}"]`);
-        if (node) node.textContent = bilingual(p.zh, p.en);
-      }
+      showProblems(error.details || []);
     }
   });
-  if (canEdit) check().catch((error) => status(message(error), 'error'));
+  if (canEdit && !creating) check().catch((error) => status(message(error), 'error'));
 }
 
 async function start() {
