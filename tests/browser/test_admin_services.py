@@ -153,6 +153,11 @@ def test_create_a_service_with_its_lists_and_read_it_in_english(
                 ("a.en", "Yes"),
             ):
                 fill(f"[data-field='guide.faq[0].{path}']", value)
+            page.click("[data-add='fees.items']")
+            fill("[data-field='fees.items[0].name.zh']", "工本费")
+            fill("[data-field='fees.items[0].name.en']", "Certificate fee")
+            fill("[data-field='fees.items[0].amount']", "10.5")
+            fill("[data-field='fees.items[0].basis']", "桂价费〔2020〕1号")
             fill("[data-field='guide.summary_zh']", "**带上**身份证")
             fill("[data-field='guide.summary_en']", "Bring your **identity card**")
             # The step moved up by keyboard: the two swap.
@@ -174,6 +179,14 @@ def test_create_a_service_with_its_lists_and_read_it_in_english(
             assert [m["name"] for m in saved["materials"]] == [{"zh": "身份证", "en": "Identity card"}]
             assert saved["guide"]["faq"] == [
                 {"q": {"zh": "要钱吗", "en": "Is it free?"}, "a": {"zh": "不要", "en": "Yes"}}
+            ]
+            assert saved["fees"]["items"] == [
+                {
+                    "name": {"zh": "工本费", "en": "Certificate fee"},
+                    "amount": 10.5,
+                    "unit": {"zh": "元", "en": "yuan"},
+                    "basis": "桂价费〔2020〕1号",
+                }
             ]
             assert saved["phones"] == {"enquiry": "0591-12333", "complaint": "0591-12345"}
             assert "新增 1" in page.inner_text("[data-draft='summary']")

@@ -317,6 +317,25 @@ async function drawEditor(slug) {
       ];
     },
   });
+  const feeItems = listEditor({
+    key: 'fees.items', items: form.fees.items, addLabel: 'svAddFee', changed: later,
+    blank: () => ({ name: emptyPair(), amount: 0, unit: { zh: '元', en: 'yuan' }, basis: '' }),
+    title: (f) => inLang(f.name.zh, f.name.en),
+    render: (f, path) => {
+      const amount = number(f.amount);
+      amount.min = '0';
+      amount.step = 'any';
+      amount.addEventListener('input', () => { f.amount = amount.value === '' ? null : Number(amount.value); later(); });
+      const basis = text(f.basis);
+      basis.addEventListener('input', () => { f.basis = basis.value; later(); });
+      return [
+        ...pairFields(f, 'name', `${path}.name`, ['svFeeNameZh', 'svFeeNameEn'], later),
+        field(`${path}.amount`, s('svFeeAmount'), amount),
+        ...pairFields(f, 'unit', `${path}.unit`, ['svFeeUnitZh', 'svFeeUnitEn'], later),
+        field(`${path}.basis`, s('svFeeBasis'), basis),
+      ];
+    },
+  });
   const guideSteps = listEditor({
     key: 'guide.steps', items: guide.steps, addLabel: 'svAddGuideStep', changed: later, blank: emptyPair,
     title: (g) => inLang(g.zh, g.en),
@@ -394,6 +413,7 @@ async function drawEditor(slug) {
     field('keywords', s('svKeywords'), inputs.keywords),
     field('fees.charged', s('svCharged'), inputs.charged),
     field('fees.description', s('svFees'), inputs.fees),
+    el('h4', { text: s('svFeeItems') }), feeItems,
     el('h3', { text: s('svConditions') }), conditions,
     el('h3', { text: s('svProcess') }), steps,
     el('h3', { text: s('svMaterials') }), materials,
