@@ -25,6 +25,7 @@ let scene = null; // the draft's scene (with version)
 let spots = []; // its hotspots: {target, yaw, pitch, computed, overridden, hidden}
 let selected = null;
 let saving = Promise.resolve();
+let saves = 0; // calls answered (also data-saves on the page's root, for tools and tests)
 let viewer = null;
 let editor = null;
 
@@ -56,6 +57,8 @@ function save(call, after) {
     } catch (error) {
       failed(error);
     }
+    saves += 1;
+    root.dataset.saves = String(saves);
   });
   return saving;
 }

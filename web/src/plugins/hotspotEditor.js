@@ -61,18 +61,32 @@ export class HotspotEditor extends Plugin {
    * ones shown; the selection is kept when its target is still there.
    */
   setHotspots(spots) {
-    for (const { button } of this.items.values()) button.remove();
-    this.items.clear();
+    // Buttons are kept by target (updated in place), so the one with the keyboard focus keeps it.
+    const wanted = new Set();
     for (const spot of [...spots].sort((a, b) => (a.yaw ?? 0) - (b.yaw ?? 0))) {
       if (spot.yaw === null || spot.yaw === undefined) continue;
-      const button = el('button', {
-        type: 'button', class: 'hotspot hotspot-edit', 'data-target': spot.target, 'aria-label': spot.label,
-        'aria-pressed': String(spot.target === this.selected), 'data-hidden': spot.hidden ? 'true' : null,
-        'data-overridden': spot.overridden ? 'true' : null,
-      }, el('span', { class: 'hs-number', text: spot.label }));
-      button.hidden = true;
-      this.layer.append(button);
-      this.items.set(spot.target, { spot, button, dir: directionOf(spot.yaw, spot.pitch) });
+      wanted.add(spot.target);
+      let item = this.items.get(spot.target);
+      if (!item) {
+        const button = el('button', { type: 'button', class: 'hotspot hotspot-edit', 'data-target': spot.target }, el('span', { class: 'hs-number' }));
+        button.hidden = true;
+        this.layer.append(button);
+        item = { button, dir: directionOf(spot.yaw, spot.pitch) };
+        this.items.set(spot.target, item);
+      }
+      item.spot = spot;
+      directionOf(spot.yaw, spot.pitch, item.dir);
+      const { button } = item;
+      button.setAttribute('aria-label', spot.label);
+      button.firstChild.textContent = spot.label;
+      button.setAttribute('aria-pressed', String(spot.target === this.selected));
+      button.toggleAttribute('data-hidden', Boolean(spot.hidden));
+      button.toggleAttribute('data-overridden', Boolean(spot.overridden));
+    }
+    for (const [target, { button }] of this.items) {
+      if (wanted.has(target)) continue;
+      button.remove();
+      this.items.delete(target);
     }
     this.viewer.requestRender();
   }
@@ -114,7 +128,7 @@ export class HotspotEditor extends Plugin {
       _dir.copy(dir).project(camera);
       const x = ((_dir.x + 1) / 2) * width;
       const y = ((1 - _dir.y) / 2) * height;
-      const shown = front && x > -40 && x < width + 40 && y > -40 && y < height + 40;
+      const shown = front && x >= 0 && x <= width && y >= 0 && y <= height; // where it is, so inside the view
       if (button.hidden === shown) button.hidden = !shown;
       if (shown) button.style.transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px) translate(-50%, -50%)`;
     }
