@@ -35,6 +35,7 @@ const result = await esbuild.build({
     { in: 'src/admin/main.js', out: 'admin' }, // their script (server/templates/admin/app.html)
     { in: 'src/admin/import.js', out: 'admin-import' }, // the spreadsheet page (admin/import.html)
     { in: 'src/admin/panoramas.js', out: 'admin-panoramas' }, // panorama uploads (admin/panoramas.html)
+    { in: 'src/admin/scenes.js', out: 'admin-scenes' }, // the scene editor (admin/scene_editor.html)
   ],
   outdir: dist,
   bundle: true,

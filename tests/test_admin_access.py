@@ -83,6 +83,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("POST", f"{H}/model"): EDIT_HALL,
     ("POST", "/api/v1/admin/jobs/<int:job_id>/publish-model"): EDIT_HALL,
     ("GET", "/admin/halls/<hall>/panoramas"): READ_HALL,
+    ("GET", "/admin/halls/<hall>/scenes"): READ_HALL,
+    ("GET", "/admin/halls/<hall>/scenes/<scene>"): READ_HALL,
     ("GET", "/api/v1/admin/services.<ext>"): ALL,
     ("POST", "/api/v1/admin/services.<ext>"): EDITORS_UP,
     ("GET", f"{H}/scenes"): READ_HALL,

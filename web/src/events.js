@@ -15,3 +15,4 @@ export const XR_END = 'xrend'; // xr: the immersive session ended
 export const ROUTE_END = 'routeend'; // route-guide: the user ended the route
 export const ROUTE_REPLAN = 'routereplan'; // route-guide: the citizen left the route's scenes; detail {from}
 export const STATES_CHANGE = 'stateschange'; // Opening: the counters' opening states changed (hall.counters[].state)
+export const HOTSPOT_MOVE = 'hotspotmove'; // hotspot-editor: a hotspot dragged or nudged; detail {target, yaw, pitch}

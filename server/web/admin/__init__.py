@@ -10,4 +10,17 @@ from flask import Blueprint
 pages_bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
 api_bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 
-from . import api, auth, drafts, jobs, kiosks, pages, panorama_pages, scenes, service_pages, services, sheets  # noqa: E402,F401  (views register on the blueprints)
+from . import (  # noqa: E402,F401  (views register on the blueprints)
+    api,
+    auth,
+    drafts,
+    jobs,
+    kiosks,
+    pages,
+    panorama_pages,
+    scene_pages,
+    scenes,
+    service_pages,
+    services,
+    sheets,
+)

@@ -1,0 +1,156 @@
+"""The staff scene pages: ``/admin/halls/<hall>/scenes`` (the draft's scenes, each a link to its editor) and
+``/admin/halls/<hall>/scenes/<scene>``, the scene editor: the tour's viewer showing the scene's panorama (the
+draft's tiles config) with the editing plugin (``web/src/plugins/hotspotEditor.js``) composed by
+``web/src/admin/scenes.js``. Hotspots are moved, reset, hidden and shown, and the initial view set, through
+the admin API of ``scenes.py``; everything goes into the draft. Links and the floor plan are not edited here
+yet. The page passes its module what it needs (hall, scene, role, CSRF token, texts) as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, render_template
+
+from ...accounts.users import may_edit_hall
+from ...db import get_session
+from ...publishing import drafts
+from ..pages import json_script
+from . import pages_bp
+from .auth import current, require
+from .drafts import _scope
+from .pages import HALL_NAV, NAV, TEXT, _context, _lang
+
+PAGE_TEXT = {
+    "zh": {
+        "nav_scenes": "场景",
+        "scenes_title": "场景与热点",
+        "scenes_note": "选择一个场景，校正热点位置、隐藏或显示热点、设置初始视角。修改保存在草稿中，发布后市民可见。",
+        "scene_floor": "楼层",
+        "scene_hotspots": "热点",
+        "scene_no_panorama": "尚无全景图",
+        "no_scenes": "草稿中没有场景",
+        "editor_title": "场景编辑",
+        "back": "返回场景列表",
+        "hotspot_list": "热点",
+        "yaw": "水平角（度）",
+        "pitch": "俯仰角（度）",
+        "apply": "应用",
+        "centre": "放到视野中心",
+        "reset": "恢复计算位置",
+        "hide": "隐藏",
+        "show": "显示",
+        "hidden": "已隐藏",
+        "overridden": "已校正",
+        "initial_view": "初始视角",
+        "set_initial": "把当前视角设为初始视角",
+        "no_initial": "未设置",
+        "check": "发布前检查",
+        "check_ok": "本场景没有问题",
+        "error": "错误",
+        "warning": "提醒",
+        "saved": "已保存到草稿",
+        "conflict": "其他人刚修改了这个场景。",
+        "reload": "重新加载",
+        "network": "连不上服务器，请检查网络后再试。",
+        "select_hint": "选中热点后可拖动，或用方向键微调（0.5°，按住 Shift 为 5°）。",
+        "view_label": "全景视图",
+    },
+    "en": {
+        "nav_scenes": "Scenes",
+        "scenes_title": "Scenes and hotspots",
+        "scenes_note": "Choose a scene to correct its hotspots, hide or show them and set its initial view. "
+        "Changes go into the draft; citizens see them once published.",
+        "scene_floor": "Floor",
+        "scene_hotspots": "Hotspots",
+        "scene_no_panorama": "No panorama yet",
+        "no_scenes": "The draft has no scene",
+        "editor_title": "Scene editor",
+        "back": "Back to the scenes",
+        "hotspot_list": "Hotspots",
+        "yaw": "Yaw (°)",
+        "pitch": "Pitch (°)",
+        "apply": "Apply",
+        "centre": "Place at view centre",
+        "reset": "Reset to computed position",
+        "hide": "Hide",
+        "show": "Show",
+        "hidden": "hidden",
+        "overridden": "corrected",
+        "initial_view": "Initial view",
+        "set_initial": "Set the current view as initial view",
+        "no_initial": "not set",
+        "check": "Check before publishing",
+        "check_ok": "No problem in this scene",
+        "error": "Error",
+        "warning": "Warning",
+        "saved": "Saved to the draft",
+        "conflict": "Someone else has just changed this scene.",
+        "reload": "Reload",
+        "network": "The server could not be reached; check the network and try again.",
+        "select_hint": "Drag a selected hotspot, or nudge it with the arrow keys (0.5°, with Shift 5°).",
+        "view_label": "Panorama view",
+    },
+}
+for _lang_code, _texts in PAGE_TEXT.items():
+    TEXT[_lang_code].update(_texts)
+HALL_NAV.append(("admin_pages.scenes", "nav_scenes"))
+
+
+def _hall_context(hall: str, lang: str, **extra: Any) -> dict[str, Any]:
+    row = _scope(hall).target
+    return _context(
+        lang,
+        hall=row.slug,
+        hall_name=row.name_en if lang == "en" else row.name_zh,
+        nav=NAV,
+        hall_nav=HALL_NAV,
+        csrf_token=current().csrf_token,
+        **extra,
+    )
+
+
+@pages_bp.get("/halls/<hall>/scenes")
+@require("viewer", hall_from="hall")
+def scenes(hall: str):
+    """The draft's scenes, each a link to its editor."""
+    lang = _lang()
+    session = get_session()
+    data, _row = drafts.current(session, _scope(hall))
+    session.commit()
+    rows = [
+        {
+            "code": s["code"],
+            "name": s["name"]["en" if lang == "en" else "zh"],
+            "floor": s["floor"],
+            "panorama": s.get("panorama") is not None,
+        }
+        for s in sorted(data["scenes"].values(), key=lambda s: (s["floor"], s["code"]))
+    ]
+    return render_template("admin/scenes.html", **_hall_context(hall, lang, scenes=rows))
+
+
+@pages_bp.get("/halls/<hall>/scenes/<scene>")
+@require("viewer", hall_from="hall")
+def scene_editor(hall: str, scene: str):
+    """One scene of the draft in the viewer, with its hotspots to correct and its initial view to set."""
+    lang = _lang()
+    session = get_session()
+    data, _row = drafts.current(session, _scope(hall))
+    session.commit()
+    obj = data["scenes"].get(scene)
+    if obj is None:
+        abort(404)
+    staff = current()
+    page = {
+        "hall": hall,
+        "scene": scene,
+        "lang": lang,
+        "csrf": staff.csrf_token,
+        "may_edit": may_edit_hall(staff.user, hall),
+        "t": {key: TEXT[lang][key] for key in PAGE_TEXT[lang]},
+    }
+    name = obj["name"]["en" if lang == "en" else "zh"]
+    return render_template(
+        "admin/scene_editor.html",
+        **_hall_context(hall, lang, scene=scene, scene_name=name, data_json=json_script(page)),
+    )
