@@ -118,6 +118,21 @@ def _readable(job: Job) -> Job:
     return job
 
 
+def _accepted(session, job: Job, upload: str | None = None):
+    """Commit the queued *job* and answer 202 with it and where to follow it; a kept *upload* is removed
+    when the commit fails (nothing refers to it then)."""
+    try:
+        session.commit()
+    except Exception:
+        if upload is not None:
+            panorama_job.discard_upload(current_app, upload)
+        raise
+    response = jsonify(queue.job_dict(job))
+    response.status_code = 202
+    response.headers["Location"] = f"/api/v1/admin/jobs/{job.id}"
+    return response
+
+
 @api_bp.post("/halls/<hall>/scenes/<scene>/panorama")
 @require("editor", hall_from="hall", edit=True)
 def upload_panorama(hall: str, scene: str):
@@ -152,15 +167,7 @@ def upload_panorama(hall: str, scene: str):
         summary=f"上传全景图 / panorama uploaded for {scene} ({name}, {len(data)} bytes)",
         at=now(),
     )
-    try:
-        session.commit()
-    except Exception:
-        panorama_job.discard_upload(current_app, upload)
-        raise
-    response = jsonify(queue.job_dict(job))
-    response.status_code = 202
-    response.headers["Location"] = f"/api/v1/admin/jobs/{job.id}"
-    return response
+    return _accepted(session, job, upload)
 
 
 @api_bp.post("/halls/<hall>/model")
@@ -195,15 +202,7 @@ def upload_model(hall: str):
         summary=f"上传模型 / model uploaded ({name}, {len(data)} bytes)",
         at=now(),
     )
-    try:
-        session.commit()
-    except Exception:
-        panorama_job.discard_upload(current_app, upload)
-        raise
-    response = jsonify(queue.job_dict(job))
-    response.status_code = 202
-    response.headers["Location"] = f"/api/v1/admin/jobs/{job.id}"
-    return response
+    return _accepted(session, job, upload)
 
 
 @api_bp.post("/jobs/<int:job_id>/publish-model")
@@ -330,11 +329,7 @@ def retry_job(job_id: int):
             "The uploaded file is no longer on the server; upload it again",
         )
     _record(session, job, user, "retry", f"重试任务 / job retried: {job.id}")
-    session.commit()
-    response = jsonify(queue.job_dict(job))
-    response.status_code = 202
-    response.headers["Location"] = f"/api/v1/admin/jobs/{job.id}"
-    return response
+    return _accepted(session, job)
 
 
 @api_bp.delete("/jobs/<int:job_id>/upload")
