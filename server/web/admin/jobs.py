@@ -133,6 +133,30 @@ def _accepted(session, job: Job, upload: str | None = None):
     return response
 
 
+def _queue_upload(row: Hall, kind: str, target: str, data: bytes, *, params: dict, after: dict, summary: str):
+    """Keep an uploaded file, queue a *kind* job for it with its audit entry, and answer 202 (the upload is
+    removed again when nothing could be committed)."""
+    session = get_session()
+    upload = panorama_job.keep_upload(current_app, data)
+    user = current().user.name
+    job = queue.enqueue(
+        session, kind=kind, hall=row, target=target, params=params, upload=upload, user=user, now=now()
+    )
+    session.flush()
+    audit.record(
+        session,
+        user=user,
+        scope=f"hall:{row.slug}",
+        object_type="job",
+        object_id=str(job.id),
+        action="create",
+        after={"kind": kind, "file": params["file"], "size": params["size"], **after},
+        summary=summary,
+        at=now(),
+    )
+    return _accepted(session, job, upload)
+
+
 @api_bp.post("/halls/<hall>/scenes/<scene>/panorama")
 @require("editor", hall_from="hall", edit=True)
 def upload_panorama(hall: str, scene: str):
@@ -142,32 +166,15 @@ def upload_panorama(hall: str, scene: str):
     data, name = _file()
     sniff_format(data[:SNIFF_BYTES])  # empty, not an image, or a format we do not take: said now
     new_scene = None if find_scene(row, scene) is not None else check_new_scene(row, request.form.to_dict())
-    session = get_session()
-    upload = panorama_job.keep_upload(current_app, data)
-    user = current().user.name
-    job = queue.enqueue(
-        session,
-        kind=panorama_job.KIND,
-        hall=row,
-        target=scene,
+    return _queue_upload(
+        row,
+        panorama_job.KIND,
+        scene,
+        data,
         params={"file": name, "size": len(data), "new_scene": new_scene},
-        upload=upload,
-        user=user,
-        now=now(),
-    )
-    session.flush()
-    audit.record(
-        session,
-        user=user,
-        scope=f"hall:{hall}",
-        object_type="job",
-        object_id=str(job.id),
-        action="create",
-        after={"kind": job.kind, "scene": scene, "file": name, "size": len(data), "new_scene": new_scene},
+        after={"scene": scene, "new_scene": new_scene},
         summary=f"上传全景图 / panorama uploaded for {scene} ({name}, {len(data)} bytes)",
-        at=now(),
     )
-    return _accepted(session, job, upload)
 
 
 @api_bp.post("/halls/<hall>/model")
@@ -177,32 +184,15 @@ def upload_model(hall: str):
     row = _hall(hall)
     data, name = _file(("模型文件（.glb）", "model (.glb)"))
     mapping = _mapping()
-    session = get_session()
-    upload = panorama_job.keep_upload(current_app, data)
-    user = current().user.name
-    job = queue.enqueue(
-        session,
-        kind=modelcheck.KIND,
-        hall=row,
-        target=modelcheck.TARGET,
+    return _queue_upload(
+        row,
+        modelcheck.KIND,
+        modelcheck.TARGET,
+        data,
         params={"file": name, "size": len(data), "mapping": mapping},
-        upload=upload,
-        user=user,
-        now=now(),
-    )
-    session.flush()
-    audit.record(
-        session,
-        user=user,
-        scope=f"hall:{hall}",
-        object_type="job",
-        object_id=str(job.id),
-        action="create",
-        after={"kind": job.kind, "file": name, "size": len(data), "mapping": bool(mapping)},
+        after={"mapping": bool(mapping)},
         summary=f"上传模型 / model uploaded ({name}, {len(data)} bytes)",
-        at=now(),
     )
-    return _accepted(session, job, upload)
 
 
 @api_bp.post("/jobs/<int:job_id>/publish-model")
