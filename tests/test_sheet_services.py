@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 
-import openpyxl
 import pytest
 
 from server.sheets import table
+from tests.sheetfiles import book as _book
+from tests.sheetfiles import post_sheet
+from tests.sheetfiles import save as _save
 from tests.staff import Clock, sign_in, staff_app
 
 URL = "/api/v1/admin/services"
@@ -34,24 +36,7 @@ def client(app):
 
 
 def _post(client, data: bytes, ext="xlsx", *, dry_run=True, base=None, url=URL):
-    query = "&".join(q for q in ("dry_run=1" if dry_run else "", f"base={base}" if base else "") if q)
-    response = client.post(
-        f"{url}.{ext}" + (f"?{query}" if query else ""),
-        data={"file": (io.BytesIO(data), f"s.{ext}")},
-        content_type="multipart/form-data",
-    )
-    response.request.environ["wsgi.input"].close()
-    return response
-
-
-def _book(data: bytes):
-    return openpyxl.load_workbook(io.BytesIO(data))
-
-
-def _save(book) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return post_sheet(client, url, data, ext, dry_run=dry_run, base=base)
 
 
 def _columns(ws) -> dict[str, int]:

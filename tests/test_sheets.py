@@ -11,6 +11,9 @@ import pytest
 
 from server.sheets import table
 from server.sheets.counters import hours_text, parse_hours
+from tests.sheetfiles import book as _book
+from tests.sheetfiles import post_sheet
+from tests.sheetfiles import save as _save
 from tests.staff import Clock, sign_in, staff_app
 
 HALL = "guigang"
@@ -30,25 +33,7 @@ def _client(app, name="editor.gg"):
 
 
 def _post(client, data: bytes, ext="xlsx", dry_run=True):
-    response = client.post(
-        f"{URL}.{ext}" + ("?dry_run=1" if dry_run else ""),
-        data={"file": (io.BytesIO(data), f"c.{ext}")},
-        content_type="multipart/form-data",
-    )
-    # Werkzeug's test client spools a body over 500 KB to a temporary file and leaves it open: close it here,
-    # not in the garbage collector during some later test (a ResourceWarning, an error under filterwarnings).
-    response.request.environ["wsgi.input"].close()
-    return response
-
-
-def _book(data: bytes):
-    return openpyxl.load_workbook(io.BytesIO(data))
-
-
-def _save(book) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return post_sheet(client, URL, data, ext, dry_run=dry_run)
 
 
 def _rows(client, ext="csv") -> list[list[str]]:
