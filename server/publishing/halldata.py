@@ -531,20 +531,19 @@ def validate_facts(facts: Any) -> list[dict[str, str]]:
 
 # ---- scenes ----
 
-SCENE_FIELDS = frozenset(
-    {
-        "code",
-        "name",
-        "floor",
-        "position",
-        "heading",
-        "initial_view",
-        "links",
-        "overrides",
-        "panorama",
-        "version",
-    }
+# A scene's snapshot keys, in the order the admin API documents them; the draft adds its object version.
+SCENE_KEYS = (
+    "code",
+    "name",
+    "floor",
+    "position",
+    "heading",
+    "initial_view",
+    "links",
+    "overrides",
+    "panorama",
 )
+SCENE_FIELDS = frozenset({*SCENE_KEYS, "version"})
 OVERRIDE_FIELDS = frozenset({"yaw", "pitch", "hidden"})
 TARGET_KINDS = ("counter", "facility", "scene")
 TARGET_PATTERN = rf"^(counter|facility|scene):({PLACE_KEY_PATTERN})$"

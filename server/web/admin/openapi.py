@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...catalogue.editing import FORM_SCHEMA
+from ...publishing.halldata import SCENE_KEYS
 from ...vocabulary import (
     COUNTER_NUMBER_PATTERN,
     COUNTER_STATUSES,
@@ -1227,20 +1228,7 @@ FINDING = _obj(
 )
 SCHEMAS.update(
     {
-        "AdminScene": _obj(
-            [
-                "code",
-                "name",
-                "floor",
-                "position",
-                "heading",
-                "initial_view",
-                "links",
-                "overrides",
-                "panorama",
-            ],
-            SCENE_PROPERTIES,
-        ),
+        "AdminScene": _obj(list(SCENE_KEYS), SCENE_PROPERTIES),
         "AdminSceneInput": {
             "type": "object",
             "properties": {k: v for k, v in SCENE_PROPERTIES.items() if k != "panorama"},
