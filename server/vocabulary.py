@@ -95,19 +95,27 @@ COUNTER_STATES: dict[str, Label] = {
 # States in which a counter serves people (the tour shows the others greyed).
 SERVING_STATES: tuple[str, ...] = ("open",)
 
-SERVICE_TYPES: list[str] = [
-    "行政许可",
-    "行政确认",
-    "行政给付",
-    "行政征收",
-    "行政裁决",
-    "行政奖励",
-    "行政检查",
-    "其他行政权力",
-    "公共服务",
-]
+# A service item's type (the national catalogue's 事项类型) and audiences, as the catalogue stores them (in
+# Chinese), with their English names for pages in English.
+SERVICE_TYPE_LABELS: dict[str, str] = {
+    "行政许可": "Administrative licence",
+    "行政确认": "Administrative confirmation",
+    "行政给付": "Administrative benefit",
+    "行政征收": "Administrative levy",
+    "行政裁决": "Administrative ruling",
+    "行政奖励": "Administrative award",
+    "行政检查": "Administrative inspection",
+    "其他行政权力": "Other administrative power",
+    "公共服务": "Public service",
+}
+SERVICE_TYPES: list[str] = list(SERVICE_TYPE_LABELS)
 
-AUDIENCES: list[str] = ["自然人", "法人", "其他组织"]
+AUDIENCE_LABELS: dict[str, str] = {
+    "自然人": "Individuals",
+    "法人": "Legal persons",
+    "其他组织": "Other organisations",
+}
+AUDIENCES: list[str] = list(AUDIENCE_LABELS)
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS: dict[str, Label] = dict(
@@ -181,8 +189,8 @@ def browser_payload() -> dict:
         "COUNTER_STATUSES": {k: {"zh": v.zh, "en": v.en} for k, v in COUNTER_STATUSES.items()},
         "COUNTER_STATES": {k: {"zh": v.zh, "en": v.en} for k, v in COUNTER_STATES.items()},
         "WEEKDAYS": list(WEEKDAYS),
-        "SERVICE_TYPES": list(SERVICE_TYPES),
-        "AUDIENCES": list(AUDIENCES),
+        "SERVICE_TYPES": dict(SERVICE_TYPE_LABELS),
+        "AUDIENCES": dict(AUDIENCE_LABELS),
         "SLUG_PATTERN": SLUG_PATTERN,
         "COUNTER_NUMBER_PATTERN": COUNTER_NUMBER_PATTERN,
         "PLACE_KEY_PATTERN": PLACE_KEY_PATTERN,

@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from server import vocabulary as V
 from server.sheets import table
 from tests.sheetfiles import book as _book
 from tests.sheetfiles import post_sheet
@@ -211,3 +212,16 @@ def test_diff_labels_read_as_staff_read_them(client):
     assert diff["labels"]["counters"]["A01"]["fields"]["status"]["before"]["en"] == "Open"
     department = diff["labels"]["counters"]["A01"]["fields"]
     assert set(department) == {"status", "hours"}
+
+
+def test_service_types_and_audiences_read_in_both_languages():
+    from server.publishing.readable import value
+
+    assert value("type", "行政许可", None, service=True) == {"zh": "行政许可", "en": "Administrative licence"}
+    assert value("type", "综合受理", None) == {"zh": "综合受理", "en": "One-stop reception"}
+    assert value("audience", ["自然人", "法人"], None, service=True) == {
+        "zh": "自然人、法人",
+        "en": "Individuals, Legal persons",
+    }
+    assert set(V.SERVICE_TYPE_LABELS) == set(V.SERVICE_TYPES) and all(V.SERVICE_TYPE_LABELS.values())
+    assert set(V.AUDIENCE_LABELS) == set(V.AUDIENCES) and all(V.AUDIENCE_LABELS.values())

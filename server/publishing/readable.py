@@ -16,7 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Department, ServiceItem
-from ..vocabulary import COUNTER_STATUSES, COUNTER_TYPES, WEEKDAY_LABELS, WEEKDAYS
+from ..vocabulary import (
+    AUDIENCE_LABELS,
+    COUNTER_STATUSES,
+    COUNTER_TYPES,
+    SERVICE_TYPE_LABELS,
+    WEEKDAY_LABELS,
+    WEEKDAYS,
+)
 
 Pair = dict[str, str]
 
@@ -150,8 +157,10 @@ def value(field: str, raw: Any, names: _Names, *, service: bool = False) -> Pair
     if field == "status" and raw in COUNTER_STATUSES:
         label = COUNTER_STATUSES[raw]
         return _pair(label.zh, label.en)
-    if field == "type" and not service and raw in COUNTER_TYPES:
-        return _pair(raw, COUNTER_TYPES[raw])
+    if field == "type" and raw in (labels := SERVICE_TYPE_LABELS if service else COUNTER_TYPES):
+        return _pair(raw, labels[raw])
+    if field == "audience" and isinstance(raw, list) and all(a in AUDIENCE_LABELS for a in raw):
+        return _join([_pair(a, AUDIENCE_LABELS[a]) for a in raw])
     if field == "department" and isinstance(raw, str):
         return names.named(names.departments, raw)
     if field == "services" and isinstance(raw, list):

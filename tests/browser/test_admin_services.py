@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from server import vocabulary as V
 from tests.staff import PASSWORD
 
 from .conftest import open_tab, sign_in_page
@@ -199,6 +200,14 @@ def test_create_a_service_with_its_lists_and_read_it_in_english(
             labels = page.locator("label.admin-field > span:first-child").all_inner_texts()
             assert len(labels) > 20
             assert not [label for label in labels if any("\u4e00" <= ch <= "\u9fff" for ch in label)]
+            # The service's type and audiences are words of the page's language too (the values stay Chinese).
+            types = page.locator("select[data-field='type'] option").all_inner_texts()
+            assert "Administrative licence" in types and not [
+                t for t in types if any("\u4e00" <= ch <= "\u9fff" for ch in t)
+            ]
+            audiences = page.locator("[data-field='audience'] label span").all_inner_texts()
+            assert audiences == ["Individuals", "Legal persons", "Other organisations"]
+            assert page.input_value("select[data-field='type']") in V.SERVICE_TYPES
             assert page.inner_text("[data-draft='summary']").startswith("Draft: 1 added")
             assert tab.errors == []
         finally:

@@ -228,7 +228,7 @@ const emptyPair = () => ({ zh: '', en: '' });
 // What a new service item starts as: every field there, the lists with one empty line where one is needed.
 function blankService() {
   return {
-    slug: '', code: '', name: emptyPair(), department: '', audience: [AUDIENCES[0]], type: SERVICE_TYPES[0],
+    slug: '', code: '', name: emptyPair(), department: '', audience: [Object.keys(AUDIENCES)[0]], type: Object.keys(SERVICE_TYPES)[0],
     legal_limit_days: null, promised_limit_days: 0, conditions: [emptyPair()],
     process: [{ name: emptyPair(), description: emptyPair() }],
     fees: { charged: false, description: '', items: [] }, online: { pc: '', mobile: '' },
@@ -255,7 +255,7 @@ async function drawEditor(slug) {
     out.name = { zh: inputs.name_zh.value, en: inputs.name_en.value };
     out.type = inputs.type.value;
     out.department = inputs.department.value.trim();
-    out.audience = AUDIENCES.filter((a) => inputs[`audience_${a}`].checked);
+    out.audience = Object.keys(AUDIENCES).filter((a) => inputs[`audience_${a}`].checked);
     const days = (input) => (input.value === '' ? null : Number(input.value));
     out.legal_limit_days = days(inputs.legal);
     out.promised_limit_days = days(inputs.promised);
@@ -359,13 +359,13 @@ async function drawEditor(slug) {
   inputs.code = text(form.code);
   inputs.name_zh = text(form.name.zh);
   inputs.name_en = text(form.name.en);
-  inputs.type = select(SERVICE_TYPES.map((t) => [t, t]), form.type);
+  inputs.type = select(Object.entries(SERVICE_TYPES).map(([zh, en]) => [zh, inLang(zh, en)]), form.type);
   inputs.department = text(form.department);
-  const audience = AUDIENCES.map((a) => {
+  const audience = Object.entries(AUDIENCES).map(([a, en]) => {
     inputs[`audience_${a}`] = el('input', { type: 'checkbox' });
     inputs[`audience_${a}`].checked = form.audience.includes(a);
     inputs[`audience_${a}`].disabled = !canEdit;
-    return el('label', {}, inputs[`audience_${a}`], el('span', { text: a }));
+    return el('label', {}, inputs[`audience_${a}`], el('span', { text: inLang(a, en) }));
   });
   inputs.legal = number(form.legal_limit_days);
   inputs.promised = number(form.promised_limit_days);
