@@ -123,7 +123,7 @@ def test_each_kind_of_bad_row_is_named_and_nothing_is_applied(client):
     assert len(removal) == 1 and "guigang/A01" in removal[0]["en"]  # which counters take it
     assert all(b["zh"] and b["en"] for b in report["bad_rows"])
     before = client.get(f"{URL}.csv").data
-    refused = _post(client, data, dry_run=False)
+    refused = _post(client, data, dry_run=False, base=report["base"])
     assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "bad_rows"
     assert client.get(f"{URL}.csv").data == before
 
@@ -206,7 +206,7 @@ def test_diff_labels_read_as_staff_read_them(client):
     }
     assert fields["hours"]["after"] == {"zh": "周一至周五 09:00-12:00", "en": "Mon–Fri 09:00-12:00"}
     assert report["labels"]["A01"]["name"]["zh"]
-    applied = _post(client, out.getvalue().encode(), "csv", dry_run=False, url=COUNTERS)
+    applied = _post(client, out.getvalue().encode(), "csv", dry_run=False, base=report["base"], url=COUNTERS)
     assert applied.status_code == 200
     diff = client.get("/api/v1/admin/halls/guigang/draft/diff").get_json()
     assert diff["labels"]["counters"]["A01"]["fields"]["status"]["before"]["en"] == "Open"

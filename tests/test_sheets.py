@@ -32,8 +32,8 @@ def _client(app, name="editor.gg"):
     return client
 
 
-def _post(client, data: bytes, ext="xlsx", dry_run=True):
-    return post_sheet(client, URL, data, ext, dry_run=dry_run)
+def _post(client, data: bytes, ext="xlsx", dry_run=True, base=None):
+    return post_sheet(client, URL, data, ext, dry_run=dry_run, base=base)
 
 
 def _rows(client, ext="csv") -> list[list[str]]:
@@ -75,7 +75,10 @@ def test_dry_run_then_import_changes_only_the_draft(app):
     assert report["changes"]["changed"][number]["name"]["after"]["zh"] == "改名窗口"
     assert set(report["changes"]["removed"]) == {removed}
     assert client.get(f"{URL}/{number}").get_json()["name"]["zh"] != "改名窗口"  # a dry run changes nothing
-    applied = _post(client, data, dry_run=False)
+    unseen = _post(client, data, dry_run=False)  # an apply must name the preview it follows
+    assert unseen.status_code == 428 and unseen.get_json()["error"]["code"] == "base_required"
+    assert client.get(f"{URL}/{number}").get_json()["name"]["zh"] != "改名窗口"
+    applied = _post(client, data, dry_run=False, base=report["base"])
     assert applied.status_code == 200 and applied.get_json()["applied"] is True
     assert client.get(f"{URL}/{number}").get_json()["name"]["zh"] == "改名窗口"
     assert client.get(f"{URL}/{removed}").status_code == 404
@@ -128,7 +131,7 @@ def test_each_kind_of_bad_row_is_named_and_nothing_is_applied(app):
     }
     assert all(b["zh"] and b["en"] for b in report["bad_rows"])
     before = client.get(URL).get_json()["counters"]
-    refused = _post(client, data, "csv", dry_run=False)
+    refused = _post(client, data, "csv", dry_run=False, base=report["base"])
     assert refused.status_code == 422
     error = refused.get_json()["error"]
     assert error["code"] == "bad_rows" and len(error["details"]["bad_rows"]) == 9

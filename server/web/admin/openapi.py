@@ -478,8 +478,8 @@ BASE = {
     "in": "query",
     "required": False,
     "schema": {"type": "string", "pattern": "^[0-9A-Za-z]{1,64}$"},
-    "description": "The dry run's base (the draft version it was computed against); with it, 409 when the draft "
-    "changed since",
+    "description": "The dry run's base (the draft version it was computed against): required to apply (428 "
+    "without it), 409 when the draft changed since",
 }
 CSRF = ("403", "The account's role or halls do not allow this, or the CSRF token is missing or wrong")
 CONFLICT = ("409", "Changed by someone else since the version sent: details.current, changed_by, changed_at")
@@ -946,6 +946,7 @@ PATHS.update(
                         "changed_by, changed_at), or someone saved it at the same moment",
                     ),
                     ("413", "Over 20 MB, or an .xlsx that unpacks too large, or too many rows"),
+                    ("428", "Applying without the base of a dry run (base_required)"),
                     (
                         "422",
                         "Bad rows (details.bad_rows: {row, field, zh, en}; nothing applied), merged "
@@ -998,6 +999,7 @@ PATHS.update(
                     ("415", "Not sent as multipart/form-data"),
                     ("409", "The draft changed since the dry run whose base was sent (stale_preview)"),
                     ("413", "Over 20 MB, or an .xlsx that unpacks too large, or too many rows"),
+                    ("428", "Applying without the base of a dry run (base_required)"),
                     (
                         "422",
                         "Bad rows (details.bad_rows: {sheet, row, field, zh, en}; nothing applied): unknown "

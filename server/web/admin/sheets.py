@@ -119,11 +119,19 @@ def _base() -> str | None:
 def _import(scope: drafts.Scope, collection: str, ext: str, read, what: str) -> dict[str, Any]:
     """The import flow every sheet shares. *read* (called after the stale check) answers the sheet's
     ``Table``, the wanted collection and the bad rows. A dry run answers the report with ``base``, the draft
-    version it was computed against; applying (with that ``base``: 409 when the draft changed since) makes
-    the collection the draft's in one transaction with one audit entry — never while a row is bad (422)."""
+    version it was computed against; applying (with that ``base``: 428 without it, 409 when the draft changed
+    since) makes the collection the draft's in one transaction with one audit entry — never while a row is bad
+    (422). ``base`` is required so that no client applies a sheet whose changes nobody was shown."""
     dry_run, base = _flag("dry_run"), _base()
     session = get_session()
-    if not dry_run and base is not None:
+    if not dry_run:
+        if base is None:
+            raise ApiError(
+                428,
+                "base_required",
+                "请先预览（dry_run=1），再带上预览答复的 base 应用",
+                "Preview first (dry_run=1), then apply with the base the preview answered",
+            )
         drafts.refuse_stale(session, scope, base)
     data, _row = drafts.current(session, scope)
     sheet, wanted, bad = read(session, data)
