@@ -57,6 +57,13 @@ def test_import_with_errors_then_a_good_sheet(browser, live_server, built_web, s
         sign_in_page(tab, "web.sheets")
         page.get_by_role("link", name="表格导入导出").click()
         page.wait_for_url(f"**/admin/halls/{HALL}/import")
+        # a hall page like the others: the hall's name and tabs, the nav's entry current, a way to sign out
+        assert page.inner_text(".admin-tabs-hall") == page.evaluate(
+            "async (u) => (await (await fetch(u)).json()).name.zh", f"/api/v1/halls/{HALL}"
+        )
+        assert page.inner_text(".admin-nav a[aria-current=page]") == "表格导入导出"
+        assert page.inner_text(".admin-tabs a[aria-current=page]") == "表格导入导出"
+        assert page.locator(".admin-logout button").is_visible()
         counters = page.locator("[data-sheet-section='counters']")
         rows = _rows(page, f"{live_server}/api/v1/admin/halls/{HALL}/counters.csv")
         head, first = rows[0], rows[1]

@@ -430,18 +430,13 @@ IMPORT_TEXT = {
 }
 add_texts(IMPORT_TEXT)
 NAV.append(("admin_pages.import_start", "nav_import"))
+HALL_NAV.append(("admin_pages.hall_import", "nav_import"))
 
 
 @pages_bp.get("/import")
 @require("viewer")
 def import_start():
     """The spreadsheet page of the first hall the caller may see (the nav's entry)."""
-    from sqlalchemy import select
-
-    from ...accounts.users import may_read_hall
-    from ...db import get_session
-    from ...models import Hall
-
     user = current().user
     slugs = [
         s for s in get_session().scalars(select(Hall.slug).order_by(Hall.slug)) if may_read_hall(user, s)
@@ -457,17 +452,21 @@ def import_start():
 def hall_import(hall: str):
     """Download the hall draft's counters, or the catalogue draft's services, as .xlsx/.csv; upload one for a
     dry-run report, then apply it."""
-    from ...accounts.users import may_edit_hall
-
     lang = _lang()
     staff = current()
+    row = get_session().scalar(select(Hall).where(Hall.slug == hall))
+    if row is None:
+        abort(404)
     context = _context(
         lang,
         hall=hall,
+        hall_name=row.name_en if lang == "en" else row.name_zh,
         may_edit=may_edit_hall(staff.user, hall),
         may_edit_services=staff.user.role in ("editor", "admin"),  # any editor edits the catalogue's draft
         csrf_token=staff.csrf_token,
         nav=NAV,
+        nav_current="nav_import",  # the nav's entry (import_start) only leads here
+        hall_nav=HALL_NAV,
     )
     context["switch_args"] = {**context["switch_args"], "hall": hall}  # the language switch keeps the hall
     return render_template("admin/import.html", **context)
