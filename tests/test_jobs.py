@@ -1,6 +1,7 @@
 """Panorama uploads as jobs (server/jobs, server/web/admin/jobs.py): the upload API and its refusals, every
-ingest error a job can end with, the job's life cycle run by ``flask worker --once``, the exclusive claim,
-reaping and retry, the machine's tiling lock — and a real worker process killed while it tiles."""
+ingest error a job can end with, the job's life cycle run by ``flask worker --once`` (its picture goes into
+the hall's draft; citizens see it once published), the exclusive claim, reaping and retry, the machine's
+tiling lock — and a real worker process killed while it tiles."""
 
 from __future__ import annotations
 
@@ -89,12 +90,34 @@ def served(client, url: str) -> int:
     return response.status_code
 
 
+def public_tiles(code: str, app) -> dict | None:
+    """The tiles config citizens get for scene *code* from the public hall document (None: no such scene)."""
+    hall = app.test_client().get(f"/api/v1/halls/{HALL}").get_json()
+    return next((s["tiles"] for s in hall["scenes"] if s["id"] == code), None)
+
+
+def drafted(client, code: str) -> dict | None:
+    """Scene *code* as staff edit it (the draft's, else the current version's), or None."""
+    response = client.get(f"/api/v1/admin/halls/{HALL}/scenes/{code}")
+    return response.get_json() if response.status_code == 200 else None
+
+
+def publish(client) -> dict:
+    response = client.post(
+        f"/api/v1/admin/halls/{HALL}/publish",
+        json={"summary": "全景图"},
+        headers={"X-CSRF-Token": client.csrf},
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
 def uploads(app) -> set[str]:
     folder = panorama_job.uploads_folder(app)
     return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
 
 
-def test_an_upload_is_queued_then_a_worker_publishes_it(app, editor):
+def test_an_upload_is_queued_then_a_worker_puts_it_into_the_draft(app, editor):
     response = upload(editor, "entrance", jpeg(seed=2))
     assert response.status_code == 202
     job = response.get_json()
@@ -117,16 +140,24 @@ def test_an_upload_is_queued_then_a_worker_publishes_it(app, editor):
         None,
         1,
     )
-    panorama = scene_row(app, "entrance").panorama
+    assert scene_row(app, "entrance").panorama is None  # nothing live changed
+    assert public_tiles("entrance", app) is None
+    draft = drafted(editor, "entrance")
+    panorama = draft["panorama"]
     assert done["result"] == {
         "version": panorama["version"],
         "preview": f"{panorama['basePath']}/preview.jpg",
+        "in_draft": True,
     }
-    assert served(editor, done["result"]["preview"]) == 200
-    public = app.test_client().get(f"/api/v1/halls/{HALL}").get_json()
-    assert (
-        next(s for s in public["scenes"] if s["id"] == "entrance")["tiles"]["version"] == panorama["version"]
-    )
+    assert served(editor, done["result"]["preview"]) == 200  # the staff pages show it before publishing
+    diff = editor.get(f"/api/v1/admin/halls/{HALL}/draft/diff").get_json()
+    assert set(diff["changes"]["scenes"]["changed"]["entrance"]) == {"panorama"}  # that field only
+    label = diff["labels"]["scenes"]["entrance"]["fields"]["panorama"]
+    assert label["label"] == {"zh": "全景图", "en": "Panorama"}
+    assert label["after"] == {
+        "zh": f"新版本 {panorama['version']}",
+        "en": f"new version {panorama['version']}",
+    }
     assert uploads(app) == set()  # the upload is kept only until the job is done
     listed = editor.get(f"/api/v1/admin/jobs?hall={HALL}").get_json()["jobs"]
     assert listed[0]["id"] == job["id"]
@@ -138,7 +169,19 @@ def test_an_upload_is_queued_then_a_worker_publishes_it(app, editor):
     ).all()
     session.close()
     assert ("job", "create", "editor.gg") in actions and ("scene", "update", "editor.gg") in actions
+    session = app.extensions["db"]()
+    summary = session.scalar(
+        select(AuditEntry.summary).where(
+            AuditEntry.object_type == "scene", AuditEntry.object_id == "entrance"
+        )
+    )
+    session.close()
+    assert summary == f"全景图放入草稿 / panorama into the draft: entrance — → {panorama['version']}"
     assert "没有等待的任务 / no job waiting" in work_once(app)
+
+    publish(editor)
+    assert public_tiles("entrance", app)["version"] == panorama["version"]
+    assert scene_row(app, "entrance").panorama["version"] == panorama["version"]
 
 
 def test_a_new_scene_needs_its_fields_and_is_created_by_the_job(app, editor):
@@ -157,6 +200,22 @@ def test_a_new_scene_needs_its_fields_and_is_created_by_the_job(app, editor):
     assert scene_row(app, "new-desk") is None
     work_once(app)
     assert editor.get(job["url"]).get_json()["state"] == "done"
+    version = editor.get(job["url"]).get_json()["result"]["version"]
+    assert scene_row(app, "new-desk") is None and public_tiles("new-desk", app) is None  # the draft only
+    draft = drafted(editor, "new-desk")
+    assert (draft["name"], draft["floor"], draft["heading"], draft["links"], draft["version"]) == (
+        {"zh": "新窗口区", "en": "New desks"},
+        2,
+        0.0,
+        {},
+        1,
+    )
+    assert draft["position"] == pytest.approx([4.5, 6.6, -3])  # eye height above the second floor (5 m)
+    assert draft["panorama"]["version"] == version
+    diff = editor.get(f"/api/v1/admin/halls/{HALL}/draft/diff").get_json()
+    assert "new-desk" in diff["changes"]["scenes"]["added"]
+
+    publish(editor)
     scene = scene_row(app, "new-desk")
     assert (scene.name_zh, scene.name_en, scene.x, scene.z, scene.heading) == (
         "新窗口区",
@@ -165,15 +224,13 @@ def test_a_new_scene_needs_its_fields_and_is_created_by_the_job(app, editor):
         -3.0,
         0.0,
     )
-    assert scene.y == pytest.approx(6.6)  # eye height above the second floor (elevation 5 m)
-    assert scene.panorama["version"] == editor.get(job["url"]).get_json()["result"]["version"]
+    assert scene.y == pytest.approx(6.6)
+    assert scene.panorama["version"] == version == public_tiles("new-desk", app)["version"]
 
 
-def test_an_uploaded_new_scene_survives_publishing_a_draft_made_before_it(app, editor):
-    """The upload publishes its picture at once; the draft and the current version follow it, so publishing
-    a draft started before the upload neither drops the new scene nor takes the picture back."""
+def test_an_upload_joins_a_draft_begun_before_it_which_keeps_its_edits(app, editor):
     base = f"/api/v1/admin/halls/{HALL}"
-    entrance = editor.get(f"{base}/scenes/entrance").get_json()
+    entrance = drafted(editor, "entrance")
     renamed = {"name": {**entrance["name"], "zh": "大门（草稿）"}, "version": entrance["version"]}
     csrf = {"X-CSRF-Token": editor.csrf}
     assert editor.put(f"{base}/scenes/entrance", json=renamed, headers=csrf).status_code == 200
@@ -183,16 +240,79 @@ def test_an_uploaded_new_scene_survives_publishing_a_draft_made_before_it(app, e
     version = editor.get(job["url"]).get_json()["result"]["version"]
     listed = editor.get(f"{base}/scenes").get_json()
     assert listed["draft"] is True
-    drafted = {s["code"]: s for s in listed["scenes"]}
-    assert drafted["new-lobby"]["panorama"]["version"] == version
-    assert drafted["entrance"]["name"]["zh"] == "大门（草稿）"
+    drafts = {s["code"]: s for s in listed["scenes"]}
+    assert drafts["new-lobby"]["panorama"]["version"] == version
+    assert drafts["entrance"]["name"]["zh"] == "大门（草稿）"
+    assert public_tiles("new-lobby", app) is None
 
-    published = editor.post(f"{base}/publish", json={"summary": "改名"}, headers=csrf)
-    assert published.status_code == 201, published.get_json()
+    publish(editor)
     scenes = {s["id"]: s for s in editor.get(f"/api/v1/halls/{HALL}").get_json()["scenes"]}
     assert scenes["new-lobby"]["tiles"]["version"] == version
     assert scenes["entrance"]["name"]["zh"] == "大门（草稿）"
-    assert scene_row(app, "new-lobby").panorama["version"] == version
+
+
+def test_the_draft_changing_while_a_job_runs(app, editor):
+    """Each change happens between the upload and the job's last step (the job reads the draft only then)."""
+    base = f"/api/v1/admin/halls/{HALL}"
+    csrf = {"X-CSRF-Token": editor.csrf}
+    live = public_tiles("zizhu", app)
+
+    # Two uploads to one scene: both into the draft in turn, the later one's picture kept.
+    first = upload(editor, "zizhu", jpeg(seed=11)).get_json()
+    second = upload(editor, "zizhu", jpeg(seed=12)).get_json()
+    start = drafted(editor, "zizhu")["version"]
+    work_once(app)
+    work_once(app)
+    versions = [editor.get(j["url"]).get_json()["result"]["version"] for j in (first, second)]
+    draft = drafted(editor, "zizhu")
+    assert versions[0] != versions[1] and draft["panorama"]["version"] == versions[1]
+    assert draft["version"] == start + 2
+    assert public_tiles("zizhu", app) == live
+
+    # The draft discarded meanwhile: a new one from the current version takes the picture.
+    job = upload(editor, "zizhu", jpeg(seed=13)).get_json()
+    assert editor.delete(f"{base}/draft", headers=csrf).status_code == 204
+    work_once(app)
+    version = editor.get(job["url"]).get_json()["result"]["version"]
+    assert editor.get(f"{base}/scenes").get_json()["draft"] is True
+    assert drafted(editor, "zizhu")["panorama"]["version"] == version
+    assert public_tiles("zizhu", app) == live
+
+    # The draft published meanwhile: the picture goes into the next draft, not live.
+    job = upload(editor, "zizhu", jpeg(seed=14)).get_json()
+    publish(editor)
+    published = public_tiles("zizhu", app)
+    assert published["version"] == version
+    work_once(app)
+    newest = editor.get(job["url"]).get_json()["result"]["version"]
+    assert drafted(editor, "zizhu")["panorama"]["version"] == newest
+    assert public_tiles("zizhu", app) == published
+
+    # The scene removed from the draft meanwhile: the job fails and does not bring it back.
+    job = upload(editor, "zizhu", jpeg(seed=15)).get_json()
+    current = drafted(editor, "zizhu")
+    gone = editor.delete(f"{base}/scenes/zizhu", json={"version": current["version"]}, headers=csrf)
+    assert gone.status_code == 204
+    before = editor.get(f"{base}/draft/diff").get_json()["changes"]
+    work_once(app)
+    failed = editor.get(job["url"]).get_json()
+    assert (failed["state"], failed["step"], failed["upload_kept"]) == ("failed", "publish", True)
+    error = failed["error"]
+    assert (error["code"], error["status"]) == ("scene_gone", 409)
+    assert error["message"].startswith("处理期间场景 zizhu 已从草稿中删除")
+    assert "Scene zizhu was removed from the draft" in error["message_en"]
+    assert drafted(editor, "zizhu") is None
+    assert editor.get(f"{base}/draft/diff").get_json()["changes"] == before  # nothing changed
+    assert public_tiles("zizhu", app) == published
+
+    # Brought back (the draft discarded), a retry puts it in.
+    assert editor.delete(f"{base}/draft", headers=csrf).status_code == 204
+    assert editor.post(f"{job['url']}/retry", headers=csrf).status_code == 202
+    work_once(app)
+    done = editor.get(job["url"]).get_json()
+    assert done["state"] == "done"
+    assert drafted(editor, "zizhu")["panorama"]["version"] == done["result"]["version"]
+    assert editor.delete(f"{base}/draft", headers=csrf).status_code == 204
 
 
 def _gif() -> bytes:
@@ -359,9 +479,29 @@ def test_a_worker_that_lost_its_job_is_told_and_reaping_needs_a_dead_worker(app)
     assert queue.reap(session, now=moment + timedelta(seconds=181), stale_after=stale) == [job_id]
     row = session.get(Job, job_id, populate_existing=True)
     assert (row.state, row.error["code"], row.progress) == ("failed", "worker_lost", 0.5)
+    assert "nothing was changed" in row.error["en"] and "没有任何改动" in row.error["zh"]
+    assert "panorama" not in row.error["en"]  # a job of no known kind: nothing said about pictures
     with pytest.raises(queue.JobLost):
         queue.report(session, job_id, worker="elsewhere:1", step="tile", progress=0.6, now=moment)
     session.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "zh", "en"),
+    [
+        (
+            "panorama",
+            "草稿没有改变，原来的全景图仍在使用",
+            "the draft is unchanged and the previous panorama",
+        ),
+        ("model_check", "大厅模型没有改变", "the hall's model is unchanged"),
+    ],
+)
+def test_an_unfinished_job_says_what_its_kind_left_unchanged(kind, zh, en):
+    for error in (queue.worker_lost(kind), queue.crashed(kind)):
+        assert zh in error.message and en in error.message_en
+        if kind != "panorama":
+            assert "全景图" not in error.message and "panorama" not in error.message_en
 
 
 def test_one_tiling_job_at_a_time_per_machine(app, editor):
@@ -404,8 +544,10 @@ def test_a_worker_killed_while_tiling_leaves_the_old_panorama_and_a_failed_job_t
     clock.now = datetime.now(UTC)  # the in-process reaper's clock: never ahead of the worker's heartbeats
     first = upload(editor, "zhsl", jpeg(seed=7)).get_json()
     work_once(app)
-    old = scene_row(app, "zhsl").panorama
     assert editor.get(first["url"]).get_json()["state"] == "done"
+    publish(editor)
+    old = scene_row(app, "zhsl").panorama
+    assert old["version"] == editor.get(first["url"]).get_json()["result"]["version"]
 
     job = upload(editor, "zhsl", jpeg(seed=8)).get_json()
     log = Path(app.instance_path) / "worker.log"
@@ -429,9 +571,10 @@ def test_a_worker_killed_while_tiling_leaves_the_old_panorama_and_a_failed_job_t
     failed = editor.get(job["url"]).get_json()  # read: the worker's pid is gone from this machine
     assert failed["state"] == "failed" and failed["step"] == "tile"
     assert failed["error"]["code"] == "worker_lost"
-    assert "原来的全景图仍在使用" in failed["error"]["message"]
-    assert "previous panorama is still shown" in failed["error"]["message_en"]
+    assert "草稿没有改变，原来的全景图仍在使用" in failed["error"]["message"]
+    assert "the draft is unchanged and the previous panorama is still shown" in failed["error"]["message_en"]
     assert scene_row(app, "zhsl").panorama == old
+    assert drafted(editor, "zhsl")["panorama"] == old
     public = app.test_client()
     assert served(public, f"{old['basePath']}/preview.jpg") == 200
     hall = public.get(f"/api/v1/halls/{HALL}").get_json()
@@ -442,6 +585,9 @@ def test_a_worker_killed_while_tiling_leaves_the_old_panorama_and_a_failed_job_t
     work_once(app)
     done = editor.get(job["url"]).get_json()
     assert (done["state"], done["attempts"]) == ("done", 2)
-    new = scene_row(app, "zhsl").panorama
+    new = drafted(editor, "zhsl")["panorama"]
     assert new["version"] != old["version"] and done["result"]["version"] == new["version"]
     assert served(public, done["result"]["preview"]) == 200
+    assert public_tiles("zhsl", app) == old  # citizens get it once the draft is published
+    publish(editor)
+    assert public_tiles("zhsl", app) == new

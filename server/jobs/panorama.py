@@ -1,10 +1,12 @@
-"""The ``panorama`` job: an uploaded equirect becomes a scene's panorama — validate (decode and check,
-``panoramas.ingest``), tile (``panoramas.store.tile_version``: a new version folder, nothing published yet),
-publish (``publishing.scenepanorama.attach``, in one transaction with the job marked done).
+"""The ``panorama`` job: an uploaded equirect becomes a scene's panorama in the hall's draft — validate
+(decode and check, ``panoramas.ingest``), tile (``panoramas.store.tile_version``: a new version folder,
+referenced by nothing yet), publish into the draft (``publishing.scenepanorama.into_draft``, in one
+transaction with the job marked done). Citizens see it once staff publish the draft.
 
 The upload is kept in the published-files folder (``uploads/``, so a worker on another machine sharing that
-folder reads it) from the request until the job is done; a failed job keeps it for a retry. Any failure
-before publish leaves the previous panorama served: only ``attach`` points the scene at the new tiles.
+folder reads it) from the request until the job is done; a failed job keeps it for a retry. A job changes
+nothing live: the previous panorama is served until the draft is published, and a failure leaves the draft
+as it was too.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from ..panoramas.ingest import load_equirect, read_file
 from ..panoramas.limits import MAX_FILE_BYTES
 from ..panoramas.metadata import read_metadata
 from ..panoramas.store import max_size, tile_version
-from ..publishing.scenepanorama import attach
+from ..publishing.scenepanorama import into_draft
 from . import queue
 
 KIND = "panorama"
 # Where each step's progress starts and ends on the job's 0–1 scale (tiling is nearly all of the time).
 SPANS = {"validate": (0.0, 0.1), "tile": (0.1, 0.95), "publish": (0.95, 1.0)}
 REPORT_EVERY_S = 0.5  # progress written to the database at most this often (each write is a heartbeat)
+NO_USER = "(upload)"  # the draft's editor when the job's requester is unknown
 
 Report = Callable[[str, float], None]  # (step, fraction of that step) → None; raises JobLost
 
@@ -60,8 +63,8 @@ def discard_upload(app: Flask, name: str | None) -> None:
 
 
 def run(app: Flask, session: Session, job: Job, report: Report, *, worker: str, now: Callable) -> None:
-    """Do panorama job *job* (claimed by *worker*): validate, tile, publish; mark it done and commit.
-    A ``PanoramaError`` (or any other exception) propagates with nothing published."""
+    """Do panorama job *job* (claimed by *worker*): validate, tile, put into the draft; mark it done and
+    commit. A ``PanoramaError``, ``SceneGone`` (or any other exception) propagates with nothing changed."""
     delay = float(app.config.get("JOBS_TEST_TILE_DELAY", 0) or 0)  # tests only: a slow tiling to kill
     report("validate", 0.0)
     data = read_file(uploads_folder(app) / job.upload, limit=MAX_FILE_BYTES)
@@ -89,13 +92,13 @@ def run(app: Flask, session: Session, job: Job, report: Report, *, worker: str, 
     if not queue.still_held(session, job, worker=worker):
         raise queue.JobLost(job.id)
     moment = now()
-    attach(
+    into_draft(
         session,
         job.hall,
         job.target,
         config,
         new_scene=job.params.get("new_scene"),
-        user=job.requested_by,
+        user=job.requested_by or NO_USER,
         now=moment,
     )
     job.params = {**job.params, "result": result(config)}
@@ -105,5 +108,10 @@ def run(app: Flask, session: Session, job: Job, report: Report, *, worker: str, 
 
 
 def result(config: dict[str, Any]) -> dict[str, Any]:
-    """What a done panorama job produced: the version and its preview's address."""
-    return {"version": config["version"], "preview": f"{config['basePath']}{config['preview']}"}
+    """What a done panorama job produced: the version and its preview's address, in the draft (citizens
+    see it once the draft is published)."""
+    return {
+        "version": config["version"],
+        "preview": f"{config['basePath']}{config['preview']}",
+        "in_draft": True,
+    }

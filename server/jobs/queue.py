@@ -40,24 +40,37 @@ def worker_id(pid: int | None = None) -> str:
     return f"{socket.gethostname()}:{pid if pid is not None else os.getpid()}"
 
 
-def worker_lost() -> HallError:
-    """The error of a job whose worker stopped before it finished."""
+# What an unfinished job of each kind left as it was, said in its errors (zh, en).
+UNCHANGED = {
+    "panorama": (
+        "草稿没有改变，原来的全景图仍在使用",
+        "the draft is unchanged and the previous panorama is still shown",
+    ),
+    "model_check": ("大厅模型没有改变", "the hall's model is unchanged"),
+}
+NOTHING_CHANGED = ("没有任何改动", "nothing was changed")
+
+
+def worker_lost(kind: str) -> HallError:
+    """The error of a job of *kind* whose worker stopped before it finished."""
+    zh, en = UNCHANGED.get(kind, NOTHING_CHANGED)
     return HallError(
         "worker_lost",
-        "处理此任务的后台进程已中断（被终止或重启），任务没有完成；原来的全景图仍在使用。请点击“重试”重新处理。",
-        "The worker processing this job stopped (killed or restarted) before it finished; the previous "
-        "panorama is still shown. Choose Retry to process it again.",
+        f"处理此任务的后台进程已中断（被终止或重启），任务没有完成；{zh}。请点击“重试”重新处理。",
+        f"The worker processing this job stopped (killed or restarted) before it finished; {en}. "
+        "Choose Retry to process it again.",
         status=500,
     )
 
 
-def crashed() -> HallError:
-    """The error of a job that failed for a reason not its input's (a bug, a full disk): said plainly."""
+def crashed(kind: str) -> HallError:
+    """The error of a job of *kind* that failed for a reason not its input's (a bug, a full disk): said
+    plainly."""
+    zh, en = UNCHANGED.get(kind, NOTHING_CHANGED)
     return HallError(
         "job_crashed",
-        "处理时发生内部错误，任务没有完成；原来的全景图仍在使用。请稍后重试或联系管理员。",
-        "An internal error stopped the job; the previous panorama is still shown. Retry later or tell "
-        "an administrator.",
+        f"处理时发生内部错误，任务没有完成；{zh}。请稍后重试或联系管理员。",
+        f"An internal error stopped the job; {en}. Retry later or tell an administrator.",
         status=500,
     )
 
@@ -215,12 +228,12 @@ def reap(session: Session, *, now: datetime, stale_after: timedelta) -> list[int
     *stale_after*) with :func:`worker_lost`, and commit; their ids."""
     host = socket.gethostname()
     running = session.execute(
-        select(Job.id, Job.worker, Job.heartbeat_at).where(Job.state == "running")
+        select(Job.id, Job.kind, Job.worker, Job.heartbeat_at).where(Job.state == "running")
     ).all()
     reaped = []
-    for job_id, holder, heartbeat in running:
+    for job_id, kind, holder, heartbeat in running:
         gone = _pid_gone(holder, host) or heartbeat is None or now - heartbeat > stale_after
-        if gone and fail(session, job_id, worker_lost(), worker=holder, now=now):
+        if gone and fail(session, job_id, worker_lost(kind), worker=holder, now=now):
             reaped.append(job_id)
     session.rollback()  # ends the read transaction when nothing was reaped
     return reaped

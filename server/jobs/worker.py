@@ -95,7 +95,7 @@ def _run(app: Flask, session, job, worker: str) -> None:
     except Exception:
         session.rollback()
         log.exception("job %s crashed", job.id)
-        queue.fail(session, job.id, queue.crashed(), worker=worker, now=now())
+        queue.fail(session, job.id, queue.crashed(job.kind), worker=worker, now=now())
 
 
 def run_forever(app: Flask, *, poll_s: float, stop: Callable[[], bool] = lambda: False) -> None:

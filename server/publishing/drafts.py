@@ -302,11 +302,13 @@ def save(
     expected: int | None,
     user: str,
     now: datetime,
+    summary: str | None = None,
 ) -> dict[str, Any] | None:
     """Put *obj* (None: delete) at *key* of *collection* in the draft, creating the draft from the current
     version if there is none; the caller commits. *expected* is the object's version the caller started
     from (None: the object must not exist yet). Conflict (409) when it is not the draft's; DraftError 422
-    naming each field at fault. Returns the object as saved, with its new version."""
+    naming each field at fault. *summary* is the audit entry's (a generic one by default). Returns the
+    object as saved, with its new version."""
     kind = scope.kind
     row = _draft_for_writing(session, scope, user=user, now=now)
     data = copy.deepcopy(row.snapshot)
@@ -346,7 +348,7 @@ def save(
         action=action,
         before=plain(before),
         after=plain(saved),
-        summary=f"{action} {object_type} {object_id} (draft)",
+        summary=summary or f"{action} {object_type} {object_id} (draft)",
         at=now,
     )
     return saved

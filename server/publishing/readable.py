@@ -5,7 +5,8 @@ its values before and after as text, in Chinese and in English, so a page shows 
 ``{key: {"name": {zh, en}, "fields": {field: {"label": {zh, en}, "before": {zh, en}, "after": {zh, en}}}}}``
 (a single's key is its own name). Values: vocabulary labels for statuses, counter types and weekdays;
 department and service names beside their codes; a week's hours as text (``周一至周五 09:00-12:00``);
-pairs in their language; yes/no; lists joined; materials and other nested lists counted and named.
+pairs in their language; yes/no; lists joined; materials and other nested lists counted and named; a
+scene's panorama as its tile-set version (``新版本 <version>`` after a change).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "low_counter": ("低位窗口", "Low counter"),
     "node": ("模型节点", "Model node"),
     "services": ("办理事项", "Services"),
+    # scenes
+    "panorama": ("全景图", "Panorama"),
     # hall facts
     "short_name": ("简称", "Short name"),
     "address": ("地址", "Address"),
@@ -100,6 +103,17 @@ def hours(week: Any) -> Pair:
         zh.append(str(note.get("zh") or ""))
         en.append(str(note.get("en") or ""))
     return _pair("；".join(zh), "; ".join(en)) if zh else _pair("不办公", "no hours")
+
+
+def panorama(config: dict[str, Any], *, new: bool = False) -> Pair:
+    """A scene's panorama (its tiles config) as its version: ``版本 <version>`` / ``version <version>``, or
+    ``新版本 <version>`` / ``new version <version>`` for the one a change brings."""
+    version = config.get("version") or "?"
+    return (
+        _pair(f"新版本 {version}", f"new version {version}")
+        if new
+        else _pair(f"版本 {version}", f"version {version}")
+    )
 
 
 class _Names:
@@ -167,6 +181,8 @@ def value(field: str, raw: Any, names: _Names, *, service: bool = False) -> Pair
         return _join([names.named(names.services, s) for s in raw])
     if field == "hours":
         return hours(raw)
+    if field == "panorama" and isinstance(raw, dict):
+        return panorama(raw)
     if field == "materials" and isinstance(raw, list):
         listed = [_generic(m.get("name")) for m in raw if isinstance(m, dict)]
         return _pair(
@@ -181,12 +197,18 @@ def _field_label(field: str) -> Pair:
     return _pair(zh, en)
 
 
+def _after(field: str, raw: Any, names: _Names, service: bool) -> Pair:
+    if field == "panorama" and isinstance(raw, dict):
+        return panorama(raw, new=True)
+    return value(field, raw, names, service=service)
+
+
 def _object(fields: dict[str, dict[str, Any]], names: _Names, service: bool) -> dict[str, Any]:
     return {
         f: {
             "label": _field_label(f),
             "before": value(f, change.get("before"), names, service=service),
-            "after": value(f, change.get("after"), names, service=service),
+            "after": _after(f, change.get("after"), names, service),
         }
         for f, change in fields.items()
     }

@@ -1,12 +1,20 @@
-"""A scene's panorama, set by staff: the one function that attaches a tiled panorama to a scene of a hall
-(creating the scene when it is new), and the check of a new scene's fields that an upload sends.
+"""A scene's panorama, set by staff: the one function that puts a tiled panorama into a hall's draft
+(creating the scene there when it is new), and the check of a new scene's fields that an upload sends.
 
-``attach`` is the last step of a panorama upload job (``server/jobs``). It sets the live scene's tiles config
-— a new picture is published at once, as the command line's ``panorama add`` does — and the same in the
-current version's and the draft's snapshots (``halldata.follow_live_scenes``: no later publish or restore
-takes it back), moving the catalogue revision, with an audit entry, inside the caller's transaction (the
-caller commits). A new scene ``{floor, x, z, name_zh, name_en}`` stands at eye height above its floor, facing
-north, linked to nothing yet; staff place and link it in the draft.
+``into_draft`` is the last step of a panorama upload job (``server/jobs``). It writes the tiles config into
+the ``scenes`` collection of the draft of ``hall:<slug>`` (``publishing.drafts``; the draft is created from
+the current version when there is none, as the admin API's saves do): the scene's ``panorama`` field only,
+its object version moving, with an audit entry saying it went into the draft, inside the caller's
+transaction (the caller commits). Citizens see it once the draft is published (``halldata.apply_scenes``
+writes ``panorama`` from the snapshot); nothing live changes here. A new scene ``{floor, x, z, name_zh,
+name_en}`` stands at eye height above its floor, facing north, linked to nothing yet; staff place and link it
+in the draft. An existing scene that the draft no longer has (removed, or its draft discarded, while the job
+ran) is not brought back: the job fails with :class:`SceneGone` — removing it was a staff decision in the
+draft that an upload must not silently undo — and staff upload it again as a new scene, or retry once the
+scene is back.
+
+The command line's ``panorama add``/``render-demo`` stay live (an operator's tool): they write the live tables
+and ``halldata.follow_live_scenes``.
 """
 
 from __future__ import annotations
@@ -19,12 +27,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..conventions import EYE_HEIGHT
-from ..db import bump_revision
 from ..models import Hall, Scene
 from ..problems import HallError
 from ..vocabulary import PLACE_KEY_PATTERN
-from . import audit
-from .halldata import follow_live_scenes
+from . import drafts
 
 NEW_SCENE_FIELDS = ("floor", "x", "z", "name_zh", "name_en")
 NAME_LIMITS = {"name_zh": 100, "name_en": 200}
@@ -106,53 +112,81 @@ def check_new_scene(hall: Hall, form: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def attach(
+class SceneGone(HallError):
+    """The scene an upload was for is no longer in the draft (removed, or the draft discarded, while the job
+    ran): 409, nothing put into the draft."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(
+            "scene_gone",
+            f"处理期间场景 {code} 已从草稿中删除（或草稿已被放弃），全景图没有放入草稿。"
+            "请作为新场景重新上传，或恢复该场景后点击“重试”。",
+            f"Scene {code} was removed from the draft (or the draft was discarded) while the upload was "
+            "processed; the panorama was not put into the draft. Upload it again as a new scene, or bring the "
+            "scene back and choose Retry.",
+            status=409,
+            details={"scene": code},
+        )
+
+
+def hall_scope(session: Session, hall: Hall) -> drafts.Scope:
+    """The drafts scope of *hall* (``hall:<slug>``)."""
+    return drafts.resolve(session, f"hall:{hall.slug}")
+
+
+def draft_scenes(session: Session, hall: Hall) -> dict[str, Any]:
+    """The scenes staff edit now: the draft's, else the current version's (snapshot form, by code)."""
+    data, _row = drafts.current(session, hall_scope(session, hall))
+    return data["scenes"]
+
+
+def new_scene_object(hall: Hall, code: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Scene *code* in snapshot form from a new scene's *fields* (:func:`check_new_scene`): at eye height
+    above its floor, facing north, no initial view, links or overrides, no panorama yet."""
+    floor = next(f for f in hall.floors if f.level == fields["floor"])
+    return {
+        "code": code,
+        "name": {"zh": fields["name_zh"], "en": fields["name_en"]},
+        "floor": floor.level,
+        "position": [fields["x"], floor.elevation + EYE_HEIGHT, fields["z"]],
+        "heading": 0.0,
+        "initial_view": None,
+        "links": {},
+        "overrides": {},
+        "panorama": None,
+    }
+
+
+def into_draft(
     session: Session,
     hall: Hall,
     scene_code: str,
     tiles_config: dict[str, Any],
     *,
     new_scene: dict[str, Any] | None = None,
-    user: str | None,
+    user: str,
     now: datetime,
-) -> Scene:
-    """Make *tiles_config* the panorama of scene *scene_code* of *hall* — created from *new_scene* (the
-    fields of :func:`check_new_scene`) when the hall has no such scene — with an audit entry and a new
-    catalogue revision, in the caller's transaction. SceneFieldsError when the scene is missing and no
-    *new_scene* is given."""
-    scene = find_scene(hall, scene_code)
-    before = dict(scene.panorama) if scene is not None and scene.panorama else None
-    created = scene is None
-    if created:
-        if new_scene is None:
-            raise SceneFieldsError([_missing(name) for name in NEW_SCENE_FIELDS])
-        floor = next(f for f in hall.floors if f.level == new_scene["floor"])
-        scene = Scene(
-            hall=hall,
-            floor=floor,
-            code=scene_code,
-            name_zh=new_scene["name_zh"],
-            name_en=new_scene["name_en"],
-            x=new_scene["x"],
-            y=floor.elevation + EYE_HEIGHT,
-            z=new_scene["z"],
-            heading=0.0,
-        )
-        session.add(scene)
-    scene.panorama = tiles_config
-    audit.record(
+) -> dict[str, Any]:
+    """Make *tiles_config* the panorama of scene *scene_code* in the draft of *hall* — created there from
+    *new_scene* (the fields of :func:`check_new_scene`) when the draft has no such scene — with an audit
+    entry, in the caller's transaction; the scene as saved. SceneGone (409) when the draft has no such
+    scene and no *new_scene* is given; ``drafts.Invalid`` (422) when a new scene's fields do not fit the
+    hall (a position off its floor)."""
+    scope = hall_scope(session, hall)
+    before = drafts.current(session, scope)[0]["scenes"].get(scene_code)
+    if before is None and new_scene is None:
+        raise SceneGone(scene_code)
+    obj = drafts.plain(before) if before is not None else new_scene_object(hall, scene_code, new_scene)
+    old = (obj.get("panorama") or {}).get("version")
+    version = tiles_config.get("version")
+    return drafts.save(
         session,
+        scope,
+        "scenes",
+        scene_code,
+        {**obj, "panorama": tiles_config},
+        expected=before.get("version") if before is not None else None,
         user=user,
-        scope=f"hall:{hall.slug}",
-        object_type="scene",
-        object_id=scene_code,
-        action="create" if created else "update",
-        before={"panorama": before and before.get("version")},
-        after={"panorama": tiles_config.get("version")},
-        summary=f"全景图 / panorama {scene_code}: {tiles_config.get('version')}",
-        at=now,
+        now=now,
+        summary=f"全景图放入草稿 / panorama into the draft: {scene_code} {old or '—'} → {version}",
     )
-    session.flush()  # a new scene's id, for its snapshot
-    follow_live_scenes(session, hall)
-    bump_revision(session)
-    return scene

@@ -1,8 +1,9 @@
 """Panorama uploads and jobs over the admin API.
 
-``POST /api/v1/admin/halls/<hall>/scenes/<scene>/panorama`` (multipart field ``file``; for a scene the hall
-does not have yet, the form fields ``floor``, ``x``, ``z``, ``name_zh``, ``name_en`` too) keeps the upload and
-queues a ``panorama`` job: 202 with the job and its ``Location``. Nothing is decoded or tiled in the request:
+``POST /api/v1/admin/halls/<hall>/scenes/<scene>/panorama`` (multipart field ``file``; for a scene the hall's
+draft does not have yet, the form fields ``floor``, ``x``, ``z``, ``name_zh``, ``name_en`` too) keeps the upload
+and queues a ``panorama`` job: 202 with the job and its ``Location``; the job puts the new picture into the
+hall's draft (``scenepanorama.into_draft``), which citizens see once published. Nothing is decoded or tiled in the request:
 the size is checked from Content-Length before the body is read (413), the type sniffed from the first bytes
 (415); the rest of the checks are the job's ``validate`` step, run by the worker (``flask worker``).
 ``GET /api/v1/admin/jobs/<id>`` answers the job (state, progress, step, the ingest error in the one error
@@ -32,7 +33,7 @@ from ...jobs.worker import stale_after
 from ...models import Hall, Job
 from ...panoramas.ingest import file_too_large, sniff_format
 from ...publishing import audit
-from ...publishing.scenepanorama import check_new_scene, check_scene_code, find_scene
+from ...publishing.scenepanorama import check_new_scene, check_scene_code, draft_scenes
 from . import api_bp
 from .auth import current, forbidden, require
 
@@ -160,12 +161,14 @@ def _queue_upload(row: Hall, kind: str, target: str, data: bytes, *, params: dic
 @api_bp.post("/halls/<hall>/scenes/<scene>/panorama")
 @require("editor", hall_from="hall", edit=True)
 def upload_panorama(hall: str, scene: str):
-    """Queue a panorama upload for *scene* (a new scene with its fields): 202 with the job."""
+    """Queue a panorama upload for *scene* (one the draft lacks: a new scene with its fields): 202 with the
+    job, which puts the panorama into the hall's draft."""
     check_scene_code(scene)
     row = _hall(hall)
     data, name = _file()
     sniff_format(data[:SNIFF_BYTES])  # empty, not an image, or a format we do not take: said now
-    new_scene = None if find_scene(row, scene) is not None else check_new_scene(row, request.form.to_dict())
+    known = scene in draft_scenes(get_session(), row)
+    new_scene = None if known else check_new_scene(row, request.form.to_dict())
     return _queue_upload(
         row,
         panorama_job.KIND,

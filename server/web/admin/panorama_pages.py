@@ -1,4 +1,5 @@
-"""The staff panorama page ``/admin/halls/<hall>/panoramas``: each scene with its current panorama's preview,
+"""The staff panorama page ``/admin/halls/<hall>/panoramas``: each scene of the hall's draft (the current
+version's without one) with the draft's panorama preview,
 an upload per scene (and one for a new scene), the upload's progress, then its job's (polled from the admin
 API, ``jobs.py``), and the result or the ingest error; a failed job offers Retry. A section below uploads a hall model (.glb, optional mapping) for its
 one-to-one check and shows the report, with Publish model when it is clean. The HTML is a shell filled
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from ...accounts.users import may_edit_hall
 from ...db import get_session
 from ...models import Hall
+from ...publishing.scenepanorama import draft_scenes
 from ..pages import json_script
 from . import pages_bp
 from .auth import current, require
@@ -23,9 +25,10 @@ PAGE_TEXT = {
     "zh": {
         "nav_panoramas": "全景图",
         "panoramas_title": "全景图上传",
-        "panoramas_note": "上传后由后台进程校验并切片，完成后立即替换市民看到的全景图；处理期间原全景图照常使用。",
+        "panoramas_note": "上传后由后台进程校验并切片，然后放入大厅的草稿；草稿发布后市民才能看到新全景图，"
+        "在此之前原全景图照常使用。下面显示的是草稿中的全景图。",
         "scene": "场景",
-        "preview": "当前全景图",
+        "preview": "草稿中的全景图",
         "no_panorama": "尚无全景图",
         "panorama_file": "全景图文件（JPEG、PNG 或 WebP，宽:高 = 2:1）",
         "panorama_upload": "上传",
@@ -40,8 +43,8 @@ PAGE_TEXT = {
         "queued": "排队等待处理",
         "validate": "校验图像",
         "tile": "切片",
-        "publish": "发布",
-        "done": "完成：新全景图已发布",
+        "publish": "放入草稿",
+        "done": "已放入草稿，发布后市民可见",
         "failed": "处理失败：",
         "retry": "重试",
         "panorama_network": "连不上服务器，请检查网络后再试。",
@@ -62,10 +65,11 @@ PAGE_TEXT = {
     "en": {
         "nav_panoramas": "Panoramas",
         "panoramas_title": "Panorama uploads",
-        "panoramas_note": "A worker checks and tiles each upload, then it replaces what citizens see at once; "
-        "until then the previous panorama is shown.",
+        "panoramas_note": "A worker checks and tiles each upload, then puts it into the hall's draft; citizens "
+        "see the new panorama once the draft is published, and the previous one until then. The previews "
+        "below are the draft's.",
         "scene": "Scene",
-        "preview": "Current panorama",
+        "preview": "The draft's panorama",
         "no_panorama": "No panorama yet",
         "panorama_file": "Panorama file (JPEG, PNG or WebP, 2:1)",
         "panorama_upload": "Upload",
@@ -80,8 +84,8 @@ PAGE_TEXT = {
         "queued": "Waiting to be processed",
         "validate": "Checking the image",
         "tile": "Tiling",
-        "publish": "Publishing",
-        "done": "Done: the new panorama is published",
+        "publish": "Putting it into the draft",
+        "done": "In the draft: citizens see it once published",
         "failed": "Processing failed: ",
         "retry": "Retry",
         "panorama_network": "The server could not be reached; check the network and try again.",
@@ -104,13 +108,14 @@ add_texts(PAGE_TEXT)
 HALL_NAV.append(("admin_pages.panoramas", "nav_panoramas"))
 
 
-def _scene_row(scene, lang: str) -> dict[str, Any]:
-    panorama = scene.panorama or {}
+def _scene_row(scene: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A draft's *scene* (snapshot form) as the page lists it."""
+    panorama = scene.get("panorama") or {}
     preview = panorama.get("preview")
     return {
-        "code": scene.code,
-        "name": scene.name_en if lang == "en" else scene.name_zh,
-        "floor": scene.floor.level,
+        "code": scene["code"],
+        "name": scene["name"]["en" if lang == "en" else "zh"],
+        "floor": scene["floor"],
         "preview": f"{panorama['basePath']}{preview}" if preview else None,
     }
 
@@ -118,10 +123,13 @@ def _scene_row(scene, lang: str) -> dict[str, Any]:
 @pages_bp.get("/halls/<hall>/panoramas")
 @require("viewer", hall_from="hall")
 def panoramas(hall: str):
-    """Each scene's panorama, with uploads and their jobs."""
-    row = get_session().scalar(select(Hall).where(Hall.slug == hall))
+    """Each scene's panorama in the draft, with uploads and their jobs."""
+    session = get_session()
+    row = session.scalar(select(Hall).where(Hall.slug == hall))
     if row is None:
         abort(404)
+    scenes = draft_scenes(session, row)
+    session.commit()  # a hall's first version may have been recorded
     lang = _lang()
     staff = current()
     data = {
@@ -130,7 +138,7 @@ def panoramas(hall: str):
         "csrf": staff.csrf_token,
         "may_edit": may_edit_hall(staff.user, row.slug),
         "model": row.model_sha[:12] if row.model_sha else None,
-        "scenes": [_scene_row(s, lang) for s in sorted(row.scenes, key=lambda s: s.code)],
+        "scenes": [_scene_row(scenes[code], lang) for code in sorted(scenes)],
         "floors": [
             {"level": f.level, "name": f.name_en if lang == "en" else f.name_zh}
             for f in sorted(row.floors, key=lambda f: f.level)

@@ -91,7 +91,7 @@ export class DraftBar {
     const parts = [];
     for (const [name, part] of Object.entries(changes)) {
       const named = labels[name] || {};
-      const title = name === 'counters' ? s('counters') : name === 'facts' ? s('facts') : name;
+      const title = ['counters', 'facts', 'scenes'].includes(name) ? s(name) : name;
       if ('added' in part) {
         for (const [key, obj] of Object.entries(part.added)) {
           parts.push(el('section', { 'data-diff': 'added', 'data-key': key },
