@@ -22,6 +22,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from server.config import published_root
 from server.jobs import panorama as panorama_job
 from server.jobs import queue, worker
 from server.models import AuditEntry, Hall, Job, Scene
@@ -313,6 +314,26 @@ def test_the_draft_changing_while_a_job_runs(app, editor):
     assert done["state"] == "done"
     assert drafted(editor, "zizhu")["panorama"]["version"] == done["result"]["version"]
     assert editor.delete(f"{base}/draft", headers=csrf).status_code == 204
+
+
+def test_storage_keeps_the_tiles_only_a_draft_names(app, editor):
+    job = upload(editor, "scjg", jpeg(seed=16)).get_json()
+    work_once(app)
+    version = editor.get(job["url"]).get_json()["result"]["version"]
+    folder = published_root(app) / "panoramas" / HALL / "scjg" / version
+    runner = app.test_cli_runner()
+    app.config["STORAGE_RETENTION_DAYS"] = 0
+    try:
+        kept = runner.invoke(args=["storage", "clean", "--hall", HALL])
+        assert kept.exit_code == 0, kept.output
+        assert folder.is_dir()  # named by the draft alone: neither live nor in any version
+        headers = {"X-CSRF-Token": editor.csrf}
+        assert editor.delete(f"/api/v1/admin/halls/{HALL}/draft", headers=headers).status_code == 204
+        freed = runner.invoke(args=["storage", "clean", "--hall", HALL])
+        assert freed.exit_code == 0, freed.output
+        assert not folder.exists()  # nothing names it once the draft is discarded
+    finally:
+        app.config["STORAGE_RETENTION_DAYS"] = 30
 
 
 def _gif() -> bytes:
