@@ -1,4 +1,9 @@
-"""``flask --app server panorama add | render-demo``: panoramas of the halls in the database."""
+"""``flask --app server panorama add | render-demo | register``: panoramas of the halls in the database.
+
+These are an operator's tools and stay live: they write the live scene at once and make the current version
+and the draft follow it (``halldata.follow_live_scenes``). Staff uploads (the admin API, ``server/jobs``) go
+into the hall's draft instead and reach citizens when it is published.
+"""
 
 from __future__ import annotations
 

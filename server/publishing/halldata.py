@@ -12,7 +12,7 @@ Snapshot form (JSON, no ORM rows)::
                            "initial_view": {yaw, pitch} | null,
                            "links": {"<code>": {"arrival": {yaw, pitch} | null}},
                            "overrides": {"<target>": {"yaw", "pitch", "hidden"}},
-                           "panorama": tiles config | null (read-only here: set by uploads)}}}
+                           "panorama": tiles config | null (set in the draft by uploads only)}}}
 
 ``apply(session, hall, snapshot(session, hall))`` changes nothing, and ``snapshot`` after ``apply(s)`` equals
 *s*. Problems are ``{"field", "zh", "en"}`` with ``field`` a dotted path inside the object (``hours.mon``).
@@ -276,10 +276,11 @@ LIVE_SCENE_FIELDS = ("position", "heading", "panorama")
 
 
 def follow_live_scenes(session: Session, hall: Hall) -> None:
-    """After a scene's panorama or pose was written straight into the live tables (the command line's
-    ``panorama add``/``render-demo``/``register``, a staff upload's ``scenepanorama.attach``): the same in the
-    current version's snapshot and the draft's
-    (the caller commits), so that publishing a draft or restoring the current version does not take it back."""
+    """After a scene's panorama or pose was written straight into the live tables — only by the command
+    line's ``panorama add``/``render-demo``/``register``, an operator's tools (a staff upload goes into the
+    draft instead, ``scenepanorama.into_draft``) —: the same in the current version's snapshot and the
+    draft's (the caller commits), so that publishing a draft or restoring the current version does not take
+    it back."""
     from ..models import PublishedVersion
     from .drafts import draft_row, resolve
 

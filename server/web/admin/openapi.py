@@ -1325,14 +1325,15 @@ SCHEMAS.update(
                 "error": {
                     "type": ["object", "null"],
                     "description": "When failed: {status, code, message, message_en, details?} — the `error` "
-                    "of the API's one error shape (the ingest error, or worker_lost / job_crashed)",
+                    "of the API's one error shape (the ingest error, scene_gone, or worker_lost / job_crashed)",
                 },
                 "file": {"type": ["string", "null"]},
                 "upload_kept": {"type": "boolean", "description": "Whether the upload is kept for a retry"},
                 "new_scene": {"type": ["object", "null"]},
                 "result": {
                     "type": ["object", "null"],
-                    "description": "When done: the new panorama's version and preview address",
+                    "description": "When done: the new panorama's version and preview address, and "
+                    "`in_draft: true` (it is in the hall's draft; citizens see it once published)",
                 },
                 "report": {
                     "type": ["object", "null"],
