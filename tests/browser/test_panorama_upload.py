@@ -1,7 +1,8 @@
 """The staff panorama page in real Chromium, with a worker running beside the server: a new scene's panorama
-uploaded on the page (upload progress, then the job's steps, to the end; the new preview shown), then a file
-that fails its check (the error in plain words with a Retry button, still there after a reload); and a hall
-model: one missing a counter (its report, no Publish button), then a clean one published."""
+uploaded on the page (upload progress, then the job's steps, to the end; the new preview shown, in the
+draft), then a file that fails its check (the error in plain words with a Retry button, still there after a
+reload), then the draft published from the draft bar and the new scene's picture in the public tour; and a
+hall model: one missing a counter (its report, no Publish button), then a clean one published."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def test_upload_a_new_scene_then_a_bad_file(browser, built_web, upload_server):
 
         row = page.locator("[data-scene='web-new']")
         assert row.locator("h2").inner_text() == "新拍摄点 · web-new"
-        assert row.locator("[data-panorama='done']").inner_text() == "完成：新全景图已发布"
+        assert row.locator("[data-panorama='done']").inner_text() == "已放入草稿，发布后市民可见"
         preview = row.locator("img[data-panorama='preview']")
         assert f"/panoramas/{HALL}/web-new/" in preview.get_attribute("src")
         page.wait_for_function(
@@ -94,6 +95,9 @@ def test_upload_a_new_scene_then_a_bad_file(browser, built_web, upload_server):
         steps = page.evaluate("window.stepsSeen")
         kinds = [s.rsplit(" ", 1)[0] for s in steps]
         assert kinds[0] == "上传中" and "切片" in kinds, steps
+        version = preview.get_attribute("src").split("/")[-2]
+        public = page.evaluate(f"fetch('/api/v1/halls/{HALL}').then(r => r.json())")
+        assert "web-new" not in {s["id"] for s in public["scenes"]}  # in the draft only
         assert kinds.index("切片") > kinds.index("上传中")
         job = [int(s.rsplit(" ", 1)[1].rstrip("%")) for s in steps[kinds.index("排队等待处理") :]]
         assert job == sorted(job) and job[-1] > 10, steps  # the job's progress only goes forward
@@ -112,6 +116,24 @@ def test_upload_a_new_scene_then_a_bad_file(browser, built_web, upload_server):
         assert "图像文件不完整" in entrance.locator("[data-panorama='error']").inner_text()
         assert entrance.locator("[data-panorama='none']").is_visible()  # nothing was published
         assert page.locator("[data-scene='web-new'] [data-panorama='error']").count() == 0
+        shown = page.locator("[data-scene='web-new'] img[data-panorama='preview']")  # the draft's picture
+        assert f"/web-new/{version}/" in shown.get_attribute("src")
+
+        tab.goto(f"/admin/halls/{HALL}")  # publish from the draft bar
+        page.wait_for_selector("body[data-admin='ready']")
+        bar = page.locator("#draft-bar")
+        bar.get_by_role("button", name="查看改动").click()
+        added = bar.locator("[data-diff='added'][data-key='web-new']")
+        assert added.locator("h3").inner_text() == "新增 · 场景 web-new"
+        assert added.locator("p").inner_text() == "新拍摄点"
+        bar.get_by_role("button", name="发布", exact=True).click()
+        page.wait_for_selector("#draft-bar .admin-draft-result :text('已发布第')")
+
+        # What the public tour reads (this app has no hall model, so no tour page: its plans need one); not
+        # the browser's copy of the document read above.
+        public = page.evaluate(f"fetch('/api/v1/halls/{HALL}', {{cache: 'no-store'}}).then(r => r.json())")
+        tiles = next(s["tiles"] for s in public["scenes"] if s["id"] == "web-new")
+        assert tiles["version"] == version and f"/web-new/{version}" in tiles["basePath"]
         assert tab.errors == []
 
 
