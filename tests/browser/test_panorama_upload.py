@@ -115,7 +115,9 @@ def test_upload_a_new_scene_then_a_bad_file(browser, built_web, upload_server):
         assert tab.errors == []
 
 
-def test_upload_a_model_see_its_report_put_it_into_the_draft_and_publish_it(browser, built_web, upload_server):
+def test_upload_a_model_see_its_report_put_it_into_the_draft_and_publish_it(
+    browser, built_web, upload_server
+):
     model = build_glb(parse(yaml.safe_load(layout_path(HALL).read_text(encoding="utf-8"))))
     with open_tab(browser, upload_server) as tab:
         page = tab.page
@@ -154,7 +156,7 @@ def test_upload_a_model_see_its_report_put_it_into_the_draft_and_publish_it(brow
               const before = (await (await fetch(`/api/v1/halls/${hall}`)).json()).model_url;
               const answer = await fetch(`/api/v1/admin/halls/${hall}/publish`, {
                 method: 'POST', headers: { 'X-CSRF-Token': session.csrf_token } });
-              const after = (await (await fetch(`/api/v1/halls/${hall}`)).json()).model_url;
+              const after = (await (await fetch(`/api/v1/halls/${hall}`, { cache: 'no-cache' })).json()).model_url;
               return { before, status: answer.status, after };
             }""",
             HALL,
