@@ -295,3 +295,35 @@ def test_bad_requests_are_refused_at_once_and_keep_nothing(app, editor, model):
     )
     assert claimed.status_code == 413 and claimed.get_json()["error"]["code"] == "file_too_large"
     assert files() == before
+
+
+def test_a_model_published_from_the_command_line_is_followed_by_the_version_and_the_draft(
+    app, editor, model, tmp_path
+):
+    """``flask model publish`` points the hall at a model at once: the current version and a draft that put
+    in no model of its own follow it, so publishing the draft or restoring the version does not take it back."""
+    note = editor.get(f"/api/v1/admin/halls/{HALL}/facts").get_json()
+    changed = editor.patch(
+        f"/api/v1/admin/halls/{HALL}/facts",
+        json={"phone": "0775-1234567", "version": note["version"]},
+        headers={"X-CSRF-Token": editor.csrf},
+    )
+    assert changed.status_code == 200, changed.get_json()  # a draft without a model of its own
+    source = tmp_path / "cli.glb"
+    source.write_bytes(model)
+    result = app.test_cli_runner().invoke(args=["model", "publish", HALL, str(source)])
+    assert result.exit_code == 0, result.output
+    sha = live_sha(app)
+    diff = editor.get(f"/api/v1/admin/halls/{HALL}/draft/diff").get_json()
+    assert diff["changes"]["model"] == {"changed": {}}  # the draft follows the live model
+    current = editor.get(f"/api/v1/admin/halls/{HALL}/versions/{diff['published_version']}").get_json()
+    assert current["snapshot"]["model"]["sha"] == sha
+    published = publish(editor)
+    assert published.status_code == 201, published.get_json()
+    assert live_sha(app) == sha  # the draft's publish kept it
+    restored = editor.post(
+        f"/api/v1/admin/halls/{HALL}/versions/{diff['published_version']}/restore",
+        headers={"X-CSRF-Token": editor.csrf},
+    )
+    assert restored.status_code == 201, restored.get_json()
+    assert live_sha(app) == sha
