@@ -81,7 +81,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("POST", "/api/v1/admin/jobs/<int:job_id>/retry"): EDIT_HALL,
     ("DELETE", "/api/v1/admin/jobs/<int:job_id>/upload"): EDIT_HALL,
     ("POST", f"{H}/model"): EDIT_HALL,
-    ("POST", "/api/v1/admin/jobs/<int:job_id>/publish-model"): EDIT_HALL,
+    ("POST", "/api/v1/admin/jobs/<int:job_id>/draft-model"): EDIT_HALL,
     ("GET", "/admin/halls/<hall>/panoramas"): READ_HALL,
     ("GET", "/admin/halls/<hall>/scenes"): READ_HALL,
     ("GET", "/admin/halls/<hall>/scenes/<scene>"): READ_HALL,

@@ -1,7 +1,8 @@
 """Hall model uploads as jobs (server/jobs/modelcheck.py, server/web/admin/jobs.py): a .glb with an optional
-name mapping is kept and checked by the worker one-to-one against the hall; the report is shown with the
-job; a clean one is published (the public hall document follows), anything else is refused with 409; a file
-the check refuses fails the job with its own reason."""
+name mapping is kept and checked by the worker one-to-one against the hall's draft; the report is shown with
+the job; a clean one is put into the hall's draft (the public model unchanged until the draft is published,
+which checks it against the draft's counters and applies it; restoring a version brings its model back),
+anything else is refused with 409; a file the check refuses fails the job with its own reason."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from werkzeug.test import encode_multipart
 
 from server.hallmodel.build import build_glb
 from server.hallmodel.layout import layout_path, parse
+from server.hallmodel.store import model_folder
 from server.jobs import panorama as panorama_job
-from server.models import AuditEntry, Hall
+from server.models import AuditEntry, Hall, PublishedVersion
 from tests.glbtools import edit
 from tests.staff import Clock, sign_in, staff_app
 from tests.test_model_cli import HOSTILE_MODELS
@@ -75,13 +77,29 @@ def public_model_url(app) -> str | None:
     return app.test_client().get(f"/api/v1/halls/{HALL}").get_json()["model_url"]
 
 
-def test_a_clean_model_with_a_mapping_is_checked_then_published(app, editor, model):
+def live_sha(app) -> str | None:
+    session = app.extensions["db"]()
+    try:
+        return session.scalar(select(Hall.model_sha).where(Hall.slug == HALL))
+    finally:
+        session.close()
+
+
+def into_draft(client, job):
+    return client.post(f"{job['url']}/draft-model", headers={"X-CSRF-Token": client.csrf})
+
+
+def publish(client):
+    return client.post(f"/api/v1/admin/halls/{HALL}/publish", headers={"X-CSRF-Token": client.csrf})
+
+
+def test_a_clean_model_with_a_mapping_goes_into_the_draft_and_is_published_with_it(app, editor, model):
     data = renamed(model, "counter:A01", "Desk_A01")  # a modeller's name, mapped back
     response = upload(editor, data, mapping=json.dumps({"Desk_A01": "counter:A01"}))
     queued = response.get_json()
     assert (queued["kind"], queued["state"], queued["report"]) == ("model_check", "queued", None)
     assert response.headers["Location"] == queued["url"]
-    before = public_model_url(app)
+    before, old_sha = public_model_url(app), live_sha(app)
 
     job = checked(app, editor, response)
     assert (job["state"], job["progress"], job["error"]) == ("done", 1, None)
@@ -90,52 +108,146 @@ def test_a_clean_model_with_a_mapping_is_checked_then_published(app, editor, mod
     assert report["counts"]["counters_in_database"] == report["counts"]["counter_nodes"] > 0
     assert public_model_url(app) == before  # checked, not published
 
-    url = f"{job['url']}/publish-model"
+    url = f"{job['url']}/draft-model"
     assert editor.post(url).status_code == 403  # no CSRF token
     other = app.test_client()
     other.csrf = sign_in(other, "editor.pn").get_json()["csrf_token"]
     assert other.post(url, headers={"X-CSRF-Token": other.csrf}).status_code == 403
-    published = editor.post(url, headers={"X-CSRF-Token": editor.csrf})
-    assert published.status_code == 200, published.get_json()
-    body = published.get_json()
-    assert body["published"]["by"] == "editor.gg" and body["upload_kept"] is False
-    session = app.extensions["db"]()
-    sha = session.scalar(select(Hall.model_sha).where(Hall.slug == HALL))
-    actions = session.execute(
-        select(AuditEntry.object_type, AuditEntry.action, AuditEntry.user_name).where(
-            AuditEntry.object_id.in_([str(job["id"]), HALL])
-        )
-    ).all()
-    session.close()
-    assert body["model_sha"] == sha and sha is not None
+    drafted = into_draft(editor, job)
+    assert drafted.status_code == 200, drafted.get_json()
+    body = drafted.get_json()
+    sha = body["draft_model"]["sha"]
+    assert body["drafted"]["by"] == "editor.gg" and body["drafted"]["sha"] == sha
+    assert body["upload_kept"] is False and body["draft_model"]["file"] == "hall.glb"
+    assert body["draft_model"]["mapping"] == {"Desk_A01": "counter:A01"}
+    assert sha != old_sha
+    # In the store, in the draft — and nothing public changed.
+    assert (model_folder(app, HALL) / f"{sha}.glb").is_file()
+    assert public_model_url(app) == before and live_sha(app) == old_sha
+    diff = editor.get(f"/api/v1/admin/halls/{HALL}/draft/diff?labels=1").get_json()
+    assert diff["changes"]["model"]["changed"]["sha"] == {"before": old_sha, "after": sha}
+    label = diff["labels"]["model"]["model"]["fields"]["sha"]
+    assert label["label"] == {"zh": "大厅模型", "en": "Hall model"}
+    assert old_sha is None and label["before"] == {"zh": "（空）", "en": "(empty)"}  # no model before
+    assert label["after"] == {"zh": sha[:12], "en": sha[:12]}
+    again = into_draft(editor, job)
+    assert (again.status_code, again.get_json()["error"]["code"]) == (409, "not_draftable_job")
+
+    published = publish(editor)
+    assert published.status_code == 201, published.get_json()
+    assert live_sha(app) == sha
     after = public_model_url(app)
     assert after != before and after.endswith(f"?v={sha[:16]}")  # the next request sees it
     served = app.test_client().get(after)
     served.close()
     assert served.status_code == 200
-    assert ("job", "create", "editor.gg") in actions and ("hall_model", "publish", "editor.gg") in actions
-    again = editor.post(url, headers={"X-CSRF-Token": editor.csrf})
-    assert (again.status_code, again.get_json()["error"]["code"]) == (409, "not_publishable_job")
+    mapping = model_folder(app, HALL) / f"{sha}.mapping.json"
+    assert json.loads(mapping.read_text()) == {"Desk_A01": "counter:A01"}
+    route = app.test_client().get(f"/api/v1/halls/{HALL}/route?from=entrance:main&to=counter:A01")
+    assert route.status_code == 200, route.get_json()  # the mapped node is found: the cache was told
+    session = app.extensions["db"]()
+    actions = session.execute(
+        select(AuditEntry.object_type, AuditEntry.action, AuditEntry.user_name).where(
+            AuditEntry.scope == f"hall:{HALL}"
+        )
+    ).all()
+    session.close()
+    assert ("job", "create", "editor.gg") in actions and ("model", "create", "editor.gg") in actions
+    assert ("version", "publish", "editor.gg") in actions
 
 
-def test_a_model_missing_a_counter_is_reported_and_not_published(app, editor, model):
-    before = public_model_url(app)
-    job = checked(app, editor, upload(editor, renamed(model, "counter:A02", "Desk_A02")))
-    assert job["state"] == "done"
+def test_a_draft_whose_counters_do_not_match_its_model_is_refused_and_a_refurbishment_goes_together(
+    app, editor, model
+):
+    sha = live_sha(app)
+    missing = renamed(model, "counter:A02", "Desk_A02")  # as if counter A02 were taken out
+    job = checked(app, editor, upload(editor, missing))
     problems = {(p["kind"], p["node"]): p for p in job["report"]["problems"]}
     assert job["report"]["publishable"] is False
-    missing = problems[("missing", "counter:A02")]
-    assert missing["message"] == "模型中缺少该节点" and missing["message_en"] == "no node for it in the model"
-    refused = editor.post(f"{job['url']}/publish-model", headers={"X-CSRF-Token": editor.csrf})
+    lacking = problems[("missing", "counter:A02")]
+    assert lacking["message"] == "模型中缺少该节点" and lacking["message_en"] == "no node for it in the model"
+    refused = into_draft(editor, job)
     assert refused.status_code == 409
     error = refused.get_json()["error"]
-    assert error["code"] == "not_one_to_one" and error["message"] and error["message_en"]
+    assert error["code"] == "not_one_to_one" and "草稿" in error["message"] and "draft" in error["message_en"]
     assert ("missing", "counter:A02") in {
         (p["kind"], p["node"]) for p in error["details"]["report"]["problems"]
     }
-    assert public_model_url(app) == before
     kept = editor.delete(f"{job['url']}/upload", headers={"X-CSRF-Token": editor.csrf})
     assert kept.status_code == 200 and kept.get_json()["upload_kept"] is False
+
+    # The refurbishment: A02 leaves the draft, then the model without it is checked against the draft.
+    counter = editor.get(f"/api/v1/admin/halls/{HALL}/counters/A02").get_json()
+    removed = editor.delete(
+        f"/api/v1/admin/halls/{HALL}/counters/A02",
+        headers={"X-CSRF-Token": editor.csrf, "If-Match": str(counter["version"])},
+    )
+    assert removed.status_code == 204
+    job = checked(app, editor, upload(editor, missing, name="refurbished.glb"))
+    assert job["report"]["publishable"] is True, job["report"]["problems"]
+    assert into_draft(editor, job).status_code == 200
+    new_sha = editor.get(f"/api/v1/admin/halls/{HALL}/draft/diff").get_json()["changes"]["model"]["changed"]
+    new_sha = new_sha["sha"]["after"]
+
+    # A02 back in the draft: its counters no longer match its model, and the publish is refused whole.
+    added = editor.post(
+        f"/api/v1/admin/halls/{HALL}/counters",
+        json={k: v for k, v in counter.items() if k != "version"},
+        headers={"X-CSRF-Token": editor.csrf},
+    )
+    assert added.status_code == 201, added.get_json()
+    refused = publish(editor)
+    assert refused.status_code == 409
+    error = refused.get_json()["error"]
+    assert error["code"] == "not_one_to_one"
+    assert ("missing", "counter:A02") in {
+        (p["kind"], p["node"]) for p in error["details"]["report"]["problems"]
+    }
+    assert live_sha(app) == sha
+
+    again = editor.get(f"/api/v1/admin/halls/{HALL}/counters/A02").get_json()
+    editor.delete(
+        f"/api/v1/admin/halls/{HALL}/counters/A02",
+        headers={"X-CSRF-Token": editor.csrf, "If-Match": str(again["version"])},
+    )
+    published = publish(editor)
+    assert published.status_code == 201, published.get_json()
+    assert live_sha(app) == new_sha
+    document = app.test_client().get(f"/api/v1/halls/{HALL}").get_json()
+    assert "A02" not in {c["number"] for c in document["counters"]}
+
+
+def test_restoring_a_version_brings_back_its_model_and_an_old_version_keeps_the_model(app, editor):
+    versions = editor.get(f"/api/v1/admin/halls/{HALL}/versions").get_json()["versions"]
+    newest = versions[0]["number"]
+    before = newest - 1  # the version the refurbishment replaced: the mapped model, A02 present
+    snapshot = editor.get(f"/api/v1/admin/halls/{HALL}/versions/{before}").get_json()["snapshot"]
+    restored = editor.post(
+        f"/api/v1/admin/halls/{HALL}/versions/{before}/restore", headers={"X-CSRF-Token": editor.csrf}
+    )
+    assert restored.status_code == 201, restored.get_json()
+    assert live_sha(app) == snapshot["model"]["sha"]
+    document = app.test_client().get(f"/api/v1/halls/{HALL}").get_json()
+    assert "A02" in {c["number"] for c in document["counters"]}
+    assert document["model_url"].endswith(f"?v={snapshot['model']['sha'][:16]}")
+
+    # A version recorded before models joined the drafts carries none: restoring it leaves the model.
+    session = app.extensions["db"]()
+    first = session.scalar(
+        select(PublishedVersion)
+        .where(PublishedVersion.scope == f"hall:{HALL}")
+        .order_by(PublishedVersion.number)
+    )
+    first.snapshot = {k: v for k, v in first.snapshot.items() if k != "model"}
+    number = first.number
+    session.commit()
+    session.close()
+    kept = live_sha(app)
+    restored = editor.post(
+        f"/api/v1/admin/halls/{HALL}/versions/{number}/restore", headers={"X-CSRF-Token": editor.csrf}
+    )
+    assert restored.status_code == 201, restored.get_json()
+    assert live_sha(app) == kept
 
 
 BAD = {
@@ -153,8 +265,7 @@ def test_a_refused_file_fails_the_job_with_its_reason(app, editor, model, code):
     error = job["error"]
     assert error["code"] == code and error["status"] == 422
     assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"]) and error["message_en"].isascii()
-    refused = editor.post(f"{job['url']}/publish-model", headers={"X-CSRF-Token": editor.csrf})
-    assert refused.status_code == 409
+    assert into_draft(editor, job).status_code == 409
     session = app.extensions["db"]()
     from server.models import Job
 
@@ -184,3 +295,35 @@ def test_bad_requests_are_refused_at_once_and_keep_nothing(app, editor, model):
     )
     assert claimed.status_code == 413 and claimed.get_json()["error"]["code"] == "file_too_large"
     assert files() == before
+
+
+def test_a_model_published_from_the_command_line_is_followed_by_the_version_and_the_draft(
+    app, editor, model, tmp_path
+):
+    """``flask model publish`` points the hall at a model at once: the current version and a draft that put
+    in no model of its own follow it, so publishing the draft or restoring the version does not take it back."""
+    note = editor.get(f"/api/v1/admin/halls/{HALL}/facts").get_json()
+    changed = editor.patch(
+        f"/api/v1/admin/halls/{HALL}/facts",
+        json={"phone": "0775-1234567", "version": note["version"]},
+        headers={"X-CSRF-Token": editor.csrf},
+    )
+    assert changed.status_code == 200, changed.get_json()  # a draft without a model of its own
+    source = tmp_path / "cli.glb"
+    source.write_bytes(model)
+    result = app.test_cli_runner().invoke(args=["model", "publish", HALL, str(source)])
+    assert result.exit_code == 0, result.output
+    sha = live_sha(app)
+    diff = editor.get(f"/api/v1/admin/halls/{HALL}/draft/diff").get_json()
+    assert diff["changes"]["model"] == {"changed": {}}  # the draft follows the live model
+    current = editor.get(f"/api/v1/admin/halls/{HALL}/versions/{diff['published_version']}").get_json()
+    assert current["snapshot"]["model"]["sha"] == sha
+    published = publish(editor)
+    assert published.status_code == 201, published.get_json()
+    assert live_sha(app) == sha  # the draft's publish kept it
+    restored = editor.post(
+        f"/api/v1/admin/halls/{HALL}/versions/{diff['published_version']}/restore",
+        headers={"X-CSRF-Token": editor.csrf},
+    )
+    assert restored.status_code == 201, restored.get_json()
+    assert live_sha(app) == sha

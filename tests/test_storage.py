@@ -9,7 +9,7 @@ import json
 import os
 import stat
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from server.config import published_root
 from server.hallmodel.store import model_path, write_atomically
-from server.models import Draft, Hall, PublishedVersion, Scene
+from server.jobs import queue
+from server.models import Draft, Hall, Job, PublishedVersion, Scene
 from server.publishing.storage import sweep_partials
 from tests.conftest import make_app
 
@@ -115,7 +116,7 @@ def hall(tmp_path_factory):
     model_file(app, SHA["c"], 100)  # unreferenced, superseded by a (40 days ago)
     (published_root(app) / "uploads").mkdir()
     (published_root(app) / "uploads" / "job-1.jpg").write_bytes(b"12345")
-    age(published_root(app) / "uploads", 400)  # never removed by clean: the jobs' to manage
+    age(published_root(app) / "uploads", 5)  # no job names it, written within the retention period: kept
     incoming = model_path(app, "pingnan", SHA["a"]).with_name(".incoming-x1")
     incoming.write_bytes(b"half")
     age(incoming, 1)
@@ -189,8 +190,8 @@ def test_report_says_what_uses_space_and_what_refers_to_it(hall):
     assert pingnan["bytes"] == sum(i["bytes"] for i in pingnan["items"])
     everything = json.loads(run(app, "report", "--json").output)
     (uploads,) = [h for h in everything["halls"] if h["hall"] == "*"]
-    assert uploads["items"][0]["kind"] == "uploads" and uploads["bytes"] == 5
-    assert not uploads["items"][0]["removable"]
+    assert uploads["items"][0]["kind"] == "upload" and uploads["bytes"] == 5
+    assert uploads["items"][0]["name"] == "job-1.jpg" and not uploads["items"][0]["removable"]
 
     text = run(app, "report")
     assert text.exit_code == 0, text.output
@@ -239,6 +240,89 @@ def test_a_shorter_retention_removes_what_was_kept_but_never_what_is_named(hall,
     assert not (root / "entrance" / names["superseded_lately"]).exists()
     for kept in ("live", "restorable", "draft"):
         assert (root / "east" / names[kept]).is_dir(), kept
+
+
+def test_clean_removes_the_uploads_of_finished_jobs_past_the_retention_only(tmp_path):
+    """A model checked but never put into the draft, a failed upload never retried: their uploads go once
+    the job finished longer ago than the retention; a queued or running job's stays whatever its age, and
+    one no job names goes once written that long ago. The report counts each; the jobs forget them."""
+    app = make_app(tmp_path / "instance")
+    folder = published_root(app) / "uploads"
+    folder.mkdir(parents=True)
+    now = datetime.now(UTC)
+    states = {  # name: (state, days since the job finished)
+        "queued": ("queued", None),
+        "running": ("running", None),
+        "checked-old": ("done", 40),
+        "checked-new": ("done", 3),
+        "failed-old": ("failed", 31),
+        "failed-new": ("failed", 29),
+    }
+    session = app.extensions["db"]()
+    try:
+        pingnan = session.scalar(select(Hall).where(Hall.slug == "pingnan"))
+        for name, (state, days) in states.items():
+            (folder / f"{name}.upload").write_bytes(b"u" * 10)
+            age(folder / f"{name}.upload", 100)
+            job = queue.enqueue(
+                session,
+                kind="model_check",
+                hall=pingnan,
+                target="model",
+                params={"file": "hall.glb", "size": 10},
+                upload=f"{name}.upload",
+                user="editor",
+                now=now - timedelta(days=100),
+            )
+            job.state = state
+            job.finished_at = now - timedelta(days=days) if days is not None else None
+        session.commit()
+    finally:
+        session.close()
+    (folder / "orphan-old.upload").write_bytes(b"o" * 7)
+    age(folder / "orphan-old.upload", 31)
+    (folder / "orphan-new.upload").write_bytes(b"o" * 7)
+    age(folder / "orphan-new.upload", 2)
+    (folder / ".half.upload.partial").write_bytes(b"p")
+    age(folder / ".half.upload.partial", 1)
+
+    report = json.loads(run(app, "report", "--json").output)
+    items = {i["name"]: i for h in report["halls"] for i in h["items"] if i["kind"] in ("upload", "partial")}
+    assert len(items["queued.upload"]["references"]) == 1
+    assert items["queued.upload"]["references"][0].endswith("(queued)")
+    assert items["running.upload"]["references"][0].endswith("(running)")
+    removable = {name for name, i in items.items() if i["removable"]}
+    assert removable == {
+        "checked-old.upload",
+        "failed-old.upload",
+        "orphan-old.upload",
+        "uploads/.half.upload.partial",
+    }
+    by_hall = {h["hall"]: h for h in report["halls"]}
+    assert {i["name"] for i in by_hall["pingnan"]["items"] if i["kind"] == "upload"} == {
+        f"{name}.upload" for name in states
+    }
+    assert by_hall["pingnan"]["removable_bytes"] == 20
+    text = run(app, "report").output
+    assert "上传 / upload" in text and "在用 / in use: job" in text
+
+    result = run(app, "clean")
+    assert result.exit_code == 0, result.output
+    assert "已删除 / removed 上传 / upload pingnan/checked-old.upload" in result.output
+    left = {p.name for p in folder.iterdir()}
+    assert left == {
+        "queued.upload",
+        "running.upload",
+        "checked-new.upload",
+        "failed-new.upload",
+        "orphan-new.upload",
+    }
+    session = app.extensions["db"]()
+    try:
+        kept = {upload for (upload,) in session.execute(select(Job.upload)) if upload}
+    finally:
+        session.close()
+    assert kept == {f"{name}.upload" for name in ("queued", "running", "checked-new", "failed-new")}
 
 
 @pytest.mark.parametrize(

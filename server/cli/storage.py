@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..config import now
-from ..publishing.storage import Item, Report, StorageError, clean, survey
+from ..publishing.storage import Item, Report, StorageError, clean, forget_uploads, survey
 from . import storage_cli
 from .support import cli_error, cli_session
 
@@ -18,7 +18,7 @@ KINDS = {
     "tiles": "全景切片 / tiles",
     "model": "模型 / model",
     "partial": "未完成 / partial",
-    "uploads": "上传 / uploads",
+    "upload": "上传 / upload",
 }
 
 
@@ -42,8 +42,6 @@ def _size(size: int) -> str:
 def _state(item: Item) -> str:
     if item.references:
         return "在用 / in use: " + ", ".join(item.references)
-    if item.kind == "uploads":
-        return "由上传任务管理 / managed by the upload jobs"
     if item.removable:
         return "可清理 / removable"
     if item.kind == "partial":
@@ -81,11 +79,15 @@ def report_command(as_json: bool, hall: str | None) -> None:
 @click.option("--hall", default=None, help="Only this hall. / 只清理这个大厅。")
 @with_appcontext
 def clean_command(dry_run: bool, hall: str | None) -> None:
-    """Remove unreferenced tile sets and models past the retention period, and unfinished files. /
-    删除超过保留期且未被引用的切片与模型，以及未完成的文件。"""
+    """Remove unreferenced tile sets and models, and the uploads of finished jobs, past the retention period,
+    and unfinished files. / 删除超过保留期且未被引用的切片与模型、已结束任务的上传文件，以及未完成的文件。"""
     report = _survey(hall)
     try:
         removed = clean(report, dry_run=dry_run)
+        if not dry_run:
+            with cli_session() as session:
+                forget_uploads(session, removed)
+                session.commit()
     except OSError as exc:
         raise cli_error(
             StorageError(

@@ -283,7 +283,8 @@ def job_dict(job: Job) -> dict[str, Any]:
         "new_scene": job.params.get("new_scene"),
         "result": job.params.get("result"),
         "report": job.params.get("report"),  # a model check's one-to-one report
-        "published": job.params.get("published"),  # when a checked model was published, and by whom
+        "published": job.params.get("published"),  # a model published at once (before models joined drafts)
+        "drafted": job.params.get("drafted"),  # when a checked model was put into the draft, by whom, its sha
         "requested_by": job.requested_by,
         "created_at": iso(job.created_at),
         "started_at": iso(job.started_at),

@@ -135,9 +135,11 @@ def resolve(session: Session, scope: str) -> Scope:
 
 
 def _objects(kind: ScopeKind, data: dict[str, Any]):
-    """(collection, key, object) of every object of snapshot *data*; key None for a single."""
+    """(collection, key, object) of every object of snapshot *data*; key None for a single (none for a
+    single that is null, such as a hall without a model)."""
     for single in kind.singles:
-        yield single, None, data[single]
+        if data[single] is not None:
+            yield single, None, data[single]
     for collection in kind.collections:
         for key, obj in data[collection].items():
             yield collection, key, obj
@@ -167,16 +169,20 @@ def versioned(kind: ScopeKind, data: dict[str, Any], base: dict[str, Any] | None
 
 
 def complete(session: Session, scope: Scope, data: dict[str, Any]) -> dict[str, Any]:
-    """Snapshot *data* with every collection of its kind: one recorded before a collection joined the scope
-    (a hall's scenes) gets that collection from the live tables, each object at version 1 (*data* itself
-    when nothing is missing)."""
-    missing = [c for c in scope.kind.collections if c not in data]
+    """Snapshot *data* with every collection and single of its kind: one recorded before a collection or
+    single joined the scope (a hall's scenes, its model) gets it from the live tables, each object at
+    version 1 — so publishing or restoring it leaves that part as it is (*data* itself when nothing is
+    missing)."""
+    missing = [c for c in (*scope.kind.collections, *scope.kind.singles) if c not in data]
     if not missing:
         return data
     live = scope.kind.snapshot(session, scope.target)
     out = copy.deepcopy(data)
-    for collection in missing:
-        out[collection] = {k: {**plain(o), "version": 1} for k, o in live[collection].items()}
+    for name in missing:
+        if name in scope.kind.singles:
+            out[name] = None if live[name] is None else {**plain(live[name]), "version": 1}
+        else:
+            out[name] = {k: {**plain(o), "version": 1} for k, o in live[name].items()}
     return out
 
 

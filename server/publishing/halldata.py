@@ -12,7 +12,12 @@ Snapshot form (JSON, no ORM rows)::
                            "initial_view": {yaw, pitch} | null,
                            "links": {"<code>": {"arrival": {yaw, pitch} | null}},
                            "overrides": {"<target>": {"yaw", "pitch", "hidden"}},
-                           "panorama": tiles config | null (set in the draft by uploads only)}}}
+                           "panorama": tiles config | null (set in the draft by uploads only)}},
+     "model": {"sha", "file": upload name | null, "mapping": {node: name} | null} | null}
+
+The ``model`` entry is the hall model the version publishes (``hallmodels``: a staff upload is put into the
+draft's entry by ``jobs.modelcheck.put_into_draft``); a version recorded before models joined the drafts has
+none, and publishing or restoring it leaves the model as it is (``drafts.complete`` fills it from the live one).
 
 ``apply(session, hall, snapshot(session, hall))`` changes nothing, and ``snapshot`` after ``apply(s)`` equals
 *s*. Problems are ``{"field", "zh", "en"}`` with ``field`` a dotted path inside the object (``hours.mon``).
@@ -145,7 +150,15 @@ def snapshot(session: Session, hall: Hall) -> dict[str, Any]:
         "facts": facts_snapshot(hall),
         "counters": {c.number: counter_snapshot(c) for c in sorted(hall.counters, key=lambda c: c.number)},
         "scenes": scenes_snapshot(session, hall),
+        "model": model_entry(hall),
     }
+
+
+def model_entry(hall: Hall) -> dict[str, Any] | None:
+    """The ``model`` entry of the hall's published model (None without one)."""
+    from .hallmodels import model_entry as entry
+
+    return entry(current_app._get_current_object() if has_app_context() else None, hall)
 
 
 def _plain(obj: dict[str, Any]) -> dict[str, Any]:
@@ -198,6 +211,11 @@ def apply(session: Session, hall: Hall, data: dict[str, Any]) -> None:
     session.flush()
     if "scenes" in data:  # a version published before scenes were in drafts leaves them as they are
         apply_scenes(session, hall, data["scenes"])
+    if "model" in data:  # last: what is derived from the model depends on the scenes and counters
+        from .hallmodels import apply_entry
+
+        session.flush()
+        apply_entry(current_app._get_current_object(), session, hall, data["model"])
 
 
 def apply_scenes(session: Session, hall: Hall, scenes: dict[str, Any]) -> None:
@@ -306,6 +324,32 @@ def follow_live_scenes(session: Session, hall: Hall) -> None:
             data["scenes"][code] = copy.deepcopy(live[code])
         if data != holder.snapshot:
             holder.snapshot = data
+
+
+def follow_live_model(session: Session, hall: Hall, previous: str | None, entry: dict[str, Any]) -> None:
+    """After the command line published model *entry* straight into the live tables (``hallmodels.publish``):
+    the same in the current version's snapshot, and in the draft's unless the draft puts in a model of its
+    own (one other than *previous*, the model published before) — so that publishing the draft or restoring
+    the current version does not take it back. The caller commits."""
+    from ..models import PublishedVersion
+    from .drafts import draft_row, resolve
+
+    scope = resolve(session, f"hall:{hall.slug}")
+    current = session.scalar(
+        select(PublishedVersion)
+        .where(PublishedVersion.scope == scope.name)
+        .order_by(PublishedVersion.number.desc())
+        .limit(1)
+    )
+    draft = draft_row(session, scope)
+    for holder in (current, draft):
+        if holder is None:
+            continue
+        before = holder.snapshot.get("model")
+        if holder is draft and (before or {}).get("sha") not in (None, previous):
+            continue
+        version = (before or {}).get("version", 0) + (0 if holder is current else 1)
+        holder.snapshot = {**holder.snapshot, "model": {**entry, "version": max(version, 1)}}
 
 
 # ---- checks: each problem named at its field ----
@@ -843,16 +887,37 @@ def problems(session: Session, hall: Hall, data: dict[str, Any]) -> list[dict[st
                     problem(f"scenes.{code}.code", "场景编号与键不一致", "code differs from its key")
                 )
             found += [{**p, "field": f"scenes.{code}.{p['field']}"} for p in validate_scene(plain, facts)]
+    if data.get("model") is not None:
+        found += [{**p, "field": f"model.{p['field']}"} for p in validate_model(_plain(data["model"]))]
     return found
 
 
 def model_report(app: Flask, hall: Hall, data: dict[str, Any]) -> Report | None:
-    """The one-to-one report of the hall's published model against the counters of *data* (the rest of
-    the facts as they are), or None when the hall has no published model."""
+    """The one-to-one report of the model *data* publishes (its ``model`` entry; the hall's published model
+    when it has none) against the counters of *data* (the rest of the facts as they are), or None without a
+    model."""
     from .hallmodels import recheck
 
     floors = {c["number"]: c["floor"] for c in data["counters"].values()}
-    return recheck(app, hall, counters=floors)
+    return recheck(app, hall, counters=floors, model=data.get("model", True))
+
+
+def validate_model(entry: Any) -> list[dict[str, str]]:
+    """Problems of a ``model`` entry: a model hash whose file is in the store, a mapping of names."""
+    if entry is None:
+        return []
+    if not isinstance(entry, dict) or set(entry) - {"sha", "file", "mapping"}:
+        return [problem("model", "模型条目格式不对", "the model entry is malformed")]
+    sha = entry.get("sha")
+    if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
+        return [problem("sha", "模型哈希应为 64 位十六进制", "the model hash must be 64 hex digits")]
+    mapping = entry.get("mapping")
+    if mapping is not None and not (
+        isinstance(mapping, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())
+    ):
+        return [problem("mapping", "名称映射应为 名称→名称", "the name mapping must map names to names")]
+    return []
 
 
 # ---- the ``hall:<slug>`` scope of drafts ----
@@ -874,6 +939,14 @@ def _check_object(
 ) -> list[dict[str, str]]:
     if collection == "facts":
         return validate_facts(obj)
+    if collection == "model":
+        found = validate_model(obj)
+        if not found and has_app_context():
+            from ..hallmodel.store import model_path
+
+            if not model_path(current_app, hall.slug, obj["sha"]).is_file():
+                found = [problem("sha", "模型文件不在服务器上", "the model file is not on the server")]
+        return found
     if collection == "scenes":
         facts = scene_facts(session, hall, {**data, "scenes": {**data["scenes"], key: obj}})
         # References the scene already had stay saveable though their target is gone since: the check before
@@ -910,7 +983,7 @@ def _register() -> None:
         ScopeKind(
             name="hall",
             collections={"counters": "counter", "scenes": "scene"},
-            singles={"facts": "facts"},
+            singles={"facts": "facts", "model": "model"},
             target=_target,
             snapshot=snapshot,
             apply=apply,

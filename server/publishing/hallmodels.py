@@ -36,6 +36,7 @@ from ..hallmodel.occlusion import Occluders
 from ..hallmodel.store import model_path, write_atomically
 from ..models import Hall
 from ..panoramas.hotspots import Hotspot, node_hotspots
+from ..problems import HallError
 from ..wayfinding.routing import RouteError, WalkGraph
 
 FORMAT = 1  # of the stored derived data; a change makes every process derive (and store) afresh
@@ -205,6 +206,73 @@ def store_derived(app: Flask, model: HallModel) -> None:
     )
 
 
+def store(app: Flask, hall: str, data: bytes) -> str:
+    """Write model *data* of *hall* content-addressed into the model store (kept as it is when already
+    there) without pointing the hall at it; its hash. A draft names it; publishing the draft applies it."""
+    sha = hashlib.sha256(data).hexdigest()
+    write_atomically(model_path(app, hall, sha), data, keep_existing=True)
+    return sha
+
+
+def _write_mapping(app: Flask, hall: str, sha: str, mapping: dict[str, str] | None) -> None:
+    """The name mapping of model *sha* beside it (removed when the model is used without one)."""
+    path = model_path(app, hall, sha).with_suffix(".mapping.json")
+    if not mapping:
+        path.unlink(missing_ok=True)
+        return
+    text = json.dumps(mapping, ensure_ascii=False, indent=1).encode()
+    if not path.exists() or path.read_bytes() != text:
+        write_atomically(path, text)
+
+
+def _stored_mapping(app: Flask, hall: str, sha: str) -> dict[str, str] | None:
+    path = model_path(app, hall, sha).with_suffix(".mapping.json")
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+class MissingModel(HallError):
+    """A draft or version names a model whose file is not in the store."""
+
+    def __init__(self, sha: str) -> None:
+        super().__init__(
+            "model_missing",
+            f"模型文件 {sha[:12]} 已不在服务器上，请重新上传模型",
+            f"The model file {sha[:12]} is no longer on the server; upload the model again",
+            status=409,
+        )
+
+
+def model_entry(app: Flask | None, hall: Hall) -> dict[str, Any] | None:
+    """The ``model`` entry of *hall*'s snapshot for its published model (``{sha, file, mapping}``), or
+    None without one (the mapping read from beside the model when an application is at hand)."""
+    if not hall.model_sha:
+        return None
+    mapping = _stored_mapping(app, hall.slug, hall.model_sha) if app is not None else None
+    return {"sha": hall.model_sha, "file": None, "mapping": mapping}
+
+
+def apply_entry(app: Flask, session: Session, hall: Hall, entry: dict[str, Any] | None) -> None:
+    """Make the model of snapshot entry *entry* (None: no model) *hall*'s published model, in the caller's
+    transaction, after the rest of the snapshot was applied: its name mapping beside it, what is derived
+    from it stored and the process's cache told, as ``publish`` does. Nothing when it is already the one."""
+    sha = (entry or {}).get("sha")
+    if sha == hall.model_sha:
+        return
+    if sha is None:
+        hall.model_sha, hall.model_published_at = None, None
+        return
+    path = model_path(app, hall.slug, sha)
+    if not path.is_file():
+        raise MissingModel(sha)
+    mapping = entry.get("mapping") or None
+    _write_mapping(app, hall.slug, sha, mapping)
+    _report, derived = analyse(path.read_bytes(), hall_facts(hall), hall=hall.slug, mapping=mapping)
+    derive_scenes(derived, hall)
+    store_derived(app, derived)
+    hall.model_sha, hall.model_published_at = sha, datetime.now(UTC)
+    app.extensions["hall_models"].put(derived)
+
+
 def publish(
     app: Flask,
     session: Session,
@@ -214,22 +282,24 @@ def publish(
     mapping: dict[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Report:
-    """Check *data* and, when it is one-to-one with the hall, publish it as the hall's model.
-    Returns the report; nothing is stored when it says the model cannot be published."""
+    """Check *data* and, when it is one-to-one with the hall, publish it as the hall's model at once (the
+    command line's ``model publish``; staff uploads go through the hall's draft instead), the current version
+    and the draft following it (``halldata.follow_live_model``). Returns the report; nothing is stored when it
+    says the model cannot be published."""
+    from .halldata import follow_live_model
+
     report, derived = analyse(data, hall_facts(hall), hall=hall.slug, mapping=mapping, limits=limits)
     if not report.publishable or derived is None:
         return report
     write_atomically(model_path(app, hall.slug, derived.sha), data)
-    if mapping:
-        write_atomically(
-            model_path(app, hall.slug, derived.sha).with_suffix(".mapping.json"),
-            json.dumps(mapping, ensure_ascii=False, indent=1).encode(),
-        )
+    _write_mapping(app, hall.slug, derived.sha, mapping)
     derive_scenes(derived, hall)
     store_derived(app, derived)
+    previous = hall.model_sha
     hall.model_sha = derived.sha
     hall.model_published_at = datetime.now(UTC)
     hall.published_version += 1
+    follow_live_model(session, hall, previous, {"sha": derived.sha, "file": None, "mapping": mapping})
     bump_revision(session, searchable=False)  # search reads no model
     session.commit()
     app.extensions["hall_models"].put(derived)
@@ -295,16 +365,22 @@ class ModelCache:
         return derived
 
 
-def recheck(app: Flask, hall: Hall, *, counters: dict[str, int]) -> Report | None:
-    """The one-to-one report of *hall*'s published model against its facts with *counters* (number: floor
-    level) in place of the live ones — a draft checked before it is published; None without a model."""
-    if not hall.model_sha:
+def recheck(
+    app: Flask, hall: Hall, *, counters: dict[str, int], model: dict[str, Any] | bool | None = True
+) -> Report | None:
+    """The one-to-one report of a hall model against *hall*'s facts with *counters* (number: floor level)
+    in place of the live ones — a draft checked before it is published. *model* is the draft's ``model``
+    entry (``{sha, mapping}``; None: no model), True for the hall's published model. None without a model;
+    MissingModel when its file is not in the store."""
+    if model is True:
+        model = model_entry(app, hall)
+    if not model or not model.get("sha"):
         return None
-    path = model_path(app, hall.slug, hall.model_sha)
+    path = model_path(app, hall.slug, model["sha"])
     if not path.exists():
-        return None
-    mapping_file = path.with_suffix(".mapping.json")
-    mapping = json.loads(mapping_file.read_text()) if mapping_file.exists() else None
+        if model["sha"] == hall.model_sha:
+            return None  # the published model's file is gone: nothing to check against, as before
+        raise MissingModel(model["sha"])
     facts = {**hall_facts(hall), "counters": dict(sorted(counters.items()))}
-    report, _derived = analyse(path.read_bytes(), facts, hall=hall.slug, mapping=mapping)
+    report, _derived = analyse(path.read_bytes(), facts, hall=hall.slug, mapping=model.get("mapping") or None)
     return report

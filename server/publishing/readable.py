@@ -69,7 +69,13 @@ FIELDS: dict[str, tuple[str, str]] = {
     "reform_2023": ("2023 年改革", "Reform 2023"),
     "materials": ("申请材料", "Materials"),
     "guide": ("办事指南", "Guide"),
+    # the hall model (a hall snapshot's ``model`` entry)
+    "model": ("大厅模型", "Hall model"),
+    "sha": ("大厅模型", "Hall model"),
+    "file": ("模型文件", "Model file"),
+    "mapping": ("名称映射", "Name mapping"),
 }
+SHORT_SHA = 12  # a model hash as staff read it
 
 
 def _pair(zh: str, en: str | None = None) -> Pair:
@@ -183,6 +189,10 @@ def value(field: str, raw: Any, names: _Names, *, service: bool = False) -> Pair
         return hours(raw)
     if field == "panorama" and isinstance(raw, dict):
         return panorama(raw)
+    if field == "sha" and isinstance(raw, str):
+        return _pair(raw[:SHORT_SHA])
+    if field == "mapping" and isinstance(raw, dict):
+        return _pair(f"{len(raw)} 个名称", f"{len(raw)} name(s)")
     if field == "materials" and isinstance(raw, list):
         listed = [_generic(m.get("name")) for m in raw if isinstance(m, dict)]
         return _pair(

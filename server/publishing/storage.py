@@ -3,8 +3,9 @@
 Items, per hall, in the published-files folder (``config.published_root``): **tile sets**
 (``panoramas/<hall>/<scene>/<version>/``), **models** (``models/<hall>/<sha>.glb`` with its mapping and derived
 data beside it, one item per hash), **partials** (a tile folder ``.<version>.….partial`` or a model file
-``.incoming-…`` that a killed process left) and, reported only, the upload jobs' **uploads** folder
-(``uploads/``: the jobs keep and remove those files).
+``.incoming-…`` that a killed process left) and **uploads** (``uploads/<name>``: the file an upload job keeps
+from the request until it is done — a panorama tiled, a model put into the draft — or discarded; an upload
+being written, ``.<name>.partial``, is a partial).
 
 An item is *referenced* by the live tables (a scene's panorama version, the hall's model hash), by any
 published version's snapshot (``published_versions``: every one of them can be restored) or by a draft
@@ -13,7 +14,11 @@ equals a tile-set version (16 digits) or a model hash (64) counts, so a scene or
 version names in any field is kept. ``clean`` removes an unreferenced tile set or model only once it has
 been out of use longer than the retention period (``STORAGE_RETENTION_DAYS``, default 30): out of use since
 the next newer item of its scene (or hall's models) was written, else since it was written itself, so a
-superseded set gets the full period after its successor came. Partials go once untouched for an hour
+superseded set gets the full period after its successor came. An upload is referenced by its job while the
+job is queued or running (never removed then); of a done or failed job — a model checked but never put into
+the draft, a failed upload not retried — it goes once the job finished longer than the retention period ago
+(a retry then says the upload is gone, 410), and one no job names once written that long ago; ``clean``
+forgets the removed uploads in their jobs (``forget_uploads``). Partials go once untouched for an hour
 (``STALE_PARTIAL_SECONDS``; a running tiling job touches its folder), also at application start-up
 (``sweep_partials``).
 
@@ -39,7 +44,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..config import published_root
 from ..hallmodel.store import INCOMING_PREFIX
-from ..models import Draft, Hall, PublishedVersion
+from ..models import Draft, Hall, Job, PublishedVersion
 from ..panoramas.tiles import PARTIAL_SUFFIX
 from ..problems import HallError
 
@@ -57,8 +62,9 @@ class StorageError(HallError):
 
 @dataclass
 class Item:
-    """One thing on disk: *kind* ``tiles``, ``model``, ``partial`` or ``uploads``; *name* within the hall
-    (``east/0123456789abcdef``, a model hash); its files, size, when written and since when out of use."""
+    """One thing on disk: *kind* ``tiles``, ``model``, ``partial`` or ``upload``; *name* within the hall
+    (``east/0123456789abcdef``, a model hash, an upload's file name; an upload no job names is under hall
+    ``*``); its files, size, when written and since when out of use."""
 
     hall: str
     kind: str
@@ -142,7 +148,8 @@ def survey(app: Flask, session: Session, *, now: datetime, hall: str | None = No
         h.slug: h
         for h in session.scalars(select(Hall).options(selectinload(Hall.scenes)).order_by(Hall.slug))
     }
-    items = _tile_items(root) + _model_items(root) + _upload_items(root)
+    jobs = _upload_jobs(session)
+    items = _tile_items(root) + _model_items(root) + _upload_items(root, jobs)
     if hall is not None:
         if hall not in halls and not any(i.hall == hall for i in items):
             raise StorageError("unknown_hall", f"没有这个大厅：{hall}", f"No such hall: {hall}", status=404)
@@ -155,7 +162,8 @@ def survey(app: Flask, session: Session, *, now: datetime, hall: str | None = No
         if item.kind == "partial":
             item.removable = item.written < partial_cutoff
             continue
-        if item.kind == "uploads":
+        if item.kind == "upload":
+            _judge_upload(item, jobs.get(item.name), cutoff)
             continue
         key = item.name.rsplit("/", 1)[-1]
         item.references = [*live.get((item.hall, item.kind, key), []), *saved.get(key, [])]
@@ -182,7 +190,8 @@ def sweep_partials(app: Flask) -> list[Path]:
     cutoff = datetime.now(UTC) - timedelta(seconds=STALE_PARTIAL_SECONDS)
     removed = []
     try:
-        for item in _tile_items(published_root(app)) + _model_items(published_root(app)):
+        root = published_root(app)
+        for item in _tile_items(root) + _model_items(root) + _upload_items(root, {}):
             if item.kind == "partial" and item.written < cutoff:
                 for path in item.paths:
                     _remove(path)
@@ -229,11 +238,60 @@ def _model_items(root: Path) -> list[Item]:
     return items
 
 
-def _upload_items(root: Path) -> list[Item]:
+@dataclass
+class _UploadJob:
+    id: int
+    hall: str
+    state: str
+    finished: datetime | None
+
+
+def _upload_jobs(session: Session) -> dict[str, _UploadJob]:
+    """The jobs that keep an upload, by the upload's file name."""
+    rows = session.execute(
+        select(Job.upload, Job.id, Hall.slug, Job.state, Job.finished_at)
+        .join(Hall, Job.hall_id == Hall.id)
+        .where(Job.upload.is_not(None))
+    )
+    return {upload: _UploadJob(id, slug, state, finished) for upload, id, slug, state, finished in rows}
+
+
+def _upload_items(root: Path, jobs: dict[str, _UploadJob]) -> list[Item]:
     folder = root / UPLOADS
     if not folder.is_dir():
         return []
-    return [_item("*", "uploads", UPLOADS, [folder])]
+    items = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if not entry.is_file(follow_symlinks=False):
+            continue
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            items.append(_item("*", "partial", f"{UPLOADS}/{entry.name}", [path]))
+            continue
+        job = jobs.get(entry.name)
+        items.append(_item(job.hall if job else "*", "upload", entry.name, [path]))
+    return items
+
+
+def _judge_upload(item: Item, job: _UploadJob | None, cutoff: datetime) -> None:
+    """An upload is kept while its job is queued or running; else once out of use past the retention."""
+    if job is not None and job.state in ("queued", "running"):
+        item.references = [f"job {job.id} ({job.state})"]
+        return
+    finished = job.finished if job is not None else None
+    if finished is not None and finished.tzinfo is None:
+        finished = finished.replace(tzinfo=UTC)
+    item.unused_since = finished or item.written
+    item.removable = item.unused_since < cutoff
+
+
+def forget_uploads(session: Session, removed: list[Item]) -> None:
+    """After ``clean`` removed *removed*: the jobs that kept those uploads keep them no more (the caller
+    commits), so their pages say the upload is gone."""
+    names = [item.name for item in removed if item.kind == "upload"]
+    if names:
+        for job in session.scalars(select(Job).where(Job.upload.in_(names))):
+            job.upload = None
 
 
 def _folders(path: Path) -> list[Path]:

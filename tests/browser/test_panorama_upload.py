@@ -2,7 +2,8 @@
 uploaded on the page (upload progress, then the job's steps, to the end; the new preview shown, in the
 draft), then a file that fails its check (the error in plain words with a Retry button, still there after a
 reload), then the draft published from the draft bar and the new scene's picture in the public tour; and a
-hall model: one missing a counter (its report, no Publish button), then a clean one published."""
+hall model: one missing a counter (its report, no button), then a clean one put into the draft, published with
+it."""
 
 from __future__ import annotations
 
@@ -137,7 +138,9 @@ def test_upload_a_new_scene_then_a_bad_file(browser, built_web, upload_server):
         assert tab.errors == []
 
 
-def test_upload_a_model_see_its_report_and_publish_it(browser, built_web, upload_server):
+def test_upload_a_model_see_its_report_put_it_into_the_draft_and_publish_it(
+    browser, built_web, upload_server
+):
     model = build_glb(parse(yaml.safe_load(layout_path(HALL).read_text(encoding="utf-8"))))
     with open_tab(browser, upload_server) as tab:
         page = tab.page
@@ -163,10 +166,28 @@ def test_upload_a_model_see_its_report_and_publish_it(browser, built_web, upload
         send(model)
         section.locator("[data-model='clean']").wait_for(timeout=60000)
         assert section.locator("[data-model='clean']").inner_text().startswith("检查通过")
-        section.get_by_role("button", name="发布模型").click()
-        section.locator("[data-model='published']").wait_for()
+        section.get_by_role("button", name="放入草稿").click()
+        drafted = section.locator("[data-model='drafted']")
+        drafted.wait_for()
+        assert drafted.inner_text().startswith("已放入草稿，发布后生效。")
+        short = drafted.inner_text().rsplit("(", 1)[1].rstrip(")")
+        assert len(short) == 12
+        assert section.locator("[data-model='current']").inner_text() == "尚无模型"  # not published yet
+        published = page.evaluate(
+            """async (hall) => {
+              const session = await (await fetch('/api/v1/admin/session')).json();
+              const before = (await (await fetch(`/api/v1/halls/${hall}`)).json()).model_url;
+              const answer = await fetch(`/api/v1/admin/halls/${hall}/publish`, {
+                method: 'POST', headers: { 'X-CSRF-Token': session.csrf_token } });
+              const after = (await (await fetch(`/api/v1/halls/${hall}`, { cache: 'no-cache' })).json()).model_url;
+              return { before, status: answer.status, after };
+            }""",
+            HALL,
+        )
+        assert published["before"] is None and published["status"] == 201, published
+        page.reload()
+        page.wait_for_selector("#panoramas[aria-busy='false']")
         current = section.locator("[data-model='current']").inner_text()
-        assert current.startswith("当前模型：") and len(current.removeprefix("当前模型：")) == 12
-        public = page.evaluate(f"fetch('/api/v1/halls/{HALL}').then(r => r.json())")
-        assert f"?v={current.removeprefix('当前模型：')}" in public["model_url"]  # the next request sees it
+        assert current == f"当前模型：{short}"
+        assert f"?v={short}" in published["after"]  # the next request sees it
         assert tab.errors == []

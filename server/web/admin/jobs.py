@@ -13,8 +13,9 @@ failed one again, ``DELETE …/jobs/<id>/upload`` discards a failed one's kept u
 ``POST /api/v1/admin/halls/<hall>/model`` (multipart ``file``: a .glb; optional ``mapping``: the name mapping
 ``flask model check --mapping`` takes, as a file part or a form field) keeps the upload and queues a
 ``model_check`` job (202): the worker checks it safely and one-to-one against the hall, and the job shows the
-``report``. ``POST …/jobs/<id>/publish-model`` publishes a checked model whose report is clean (409 with the
-report otherwise), through ``hallmodels.publish`` as ``flask model publish`` does.
+``report``. ``POST …/jobs/<id>/draft-model`` puts a checked model whose report is clean (409 with the report
+otherwise) into the hall's draft (``modelcheck.put_into_draft``): the model is published with the draft, by
+``POST …/halls/<hall>/publish``, checked again against the draft's counters.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from ...jobs import panorama as panorama_job
 from ...jobs.worker import stale_after
 from ...models import Hall, Job
 from ...panoramas.ingest import file_too_large, sniff_format
-from ...publishing import audit
+from ...publishing import audit, drafts
 from ...publishing.scenepanorama import check_new_scene, check_scene_code, draft_scenes
 from . import api_bp
 from .auth import current, forbidden, require
@@ -198,18 +199,19 @@ def upload_model(hall: str):
     )
 
 
-@api_bp.post("/jobs/<int:job_id>/publish-model")
+@api_bp.post("/jobs/<int:job_id>/draft-model")
 @require("editor")
-def publish_model(job_id: int):
-    """Publish a checked model whose one-to-one report is clean: the job, with the fresh report."""
+def draft_model(job_id: int):
+    """Put a checked model whose one-to-one report is clean into the hall's draft: the job, with the draft's
+    ``model`` entry. The published model changes only when the draft is published."""
     session = get_session()
     job, user = _editable(session, job_id)
-    if job.kind != modelcheck.KIND or job.state != "done" or job.params.get("published"):
+    if job.kind != modelcheck.KIND or job.state != "done" or job.params.get("drafted"):
         raise ApiError(
             409,
-            "not_publishable_job",
-            "只有检查完成且尚未发布的模型任务可以发布",
-            "Only a model job that was checked and not yet published can be published",
+            "not_draftable_job",
+            "只有检查完成且尚未放入草稿的模型任务可以放入草稿",
+            "Only a model job that was checked and not yet put into the draft can be put into the draft",
             state=job.state,
             kind=job.kind,
         )
@@ -222,37 +224,20 @@ def publish_model(job_id: int):
             "上传的文件已不在服务器上，请重新上传",
             "The uploaded file is no longer on the server; upload it again",
         )
-    previous = job.hall.model_sha
-    audit.record(
-        session,
-        user=user.name,
-        scope=f"hall:{job.hall.slug}",
-        object_type="hall_model",
-        object_id=job.hall.slug,
-        action="publish",
-        before={"sha": previous},
-        after={"job": job.id, "file": job.params.get("file")},
-        summary=f"发布模型 / model published: job {job.id} ({job.params.get('file')})",
-        at=now(),
+    entry, upload = modelcheck.put_into_draft(
+        current_app._get_current_object(), session, job, user=user.name, at=now()
     )
-    report = modelcheck.publish(  # commits when clean
-        current_app._get_current_object(),
-        session,
-        job,
-        published={"by": user.name, "at": now().isoformat()},
-    )
-    if not report.publishable:  # the hall changed since the check
-        session.rollback()
-        raise _not_one_to_one(report.to_dict())
-    return {**queue.job_dict(job), "report": report.to_dict(), "model_sha": job.hall.model_sha}
+    drafts.commit(session)
+    panorama_job.discard_upload(current_app, upload)
+    return {**queue.job_dict(job), "report": job.params.get("report"), "draft_model": entry}
 
 
 def _not_one_to_one(report) -> ApiError:
     return ApiError(
         409,
         "not_one_to_one",
-        "模型与大厅的窗口和设施不是一一对应，不能发布",
-        "The model is not one-to-one with the hall's counters and facilities; it cannot be published",
+        "模型与大厅的窗口和设施不是一一对应，不能放入草稿",
+        "The model is not one-to-one with the hall's counters and facilities; it cannot be put into the draft",
         report=report,
     )
 

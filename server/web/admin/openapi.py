@@ -850,8 +850,9 @@ PATHS.update(
                     NO_HALL,
                     (
                         "409",
-                        "No draft; published since the draft began; counters and the published model are "
-                        "not one-to-one (details.report); or the scene check found errors (details.check)",
+                        "No draft; published since the draft began; the draft's counters and the draft's "
+                        "model (its `model` entry, applied with it) are not one-to-one (details.report); or the "
+                        "scene check found errors (details.check)",
                     ),
                     INVALID,
                 ],
@@ -889,7 +890,11 @@ PATHS.update(
                     UNAUTHENTICATED,
                     CSRF,
                     ("404", "No such hall or version"),
-                    ("409", "Counters and the published model are not one-to-one (details.report)"),
+                    (
+                        "409",
+                        "Counters and the version's model are not one-to-one (details.report); the version's "
+                        "model file is gone (model_missing)",
+                    ),
                     INVALID,
                 ],
                 WRITE,
@@ -1343,7 +1348,12 @@ SCHEMAS.update(
                 },
                 "published": {
                     "type": ["object", "null"],
-                    "description": "A model_check job whose model was published: {by, at}",
+                    "description": "A model_check job whose model was published at once, before models went "
+                    "through the draft: {by, at}",
+                },
+                "drafted": {
+                    "type": ["object", "null"],
+                    "description": "A model_check job whose model was put into the hall's draft: {by, at, sha}",
                 },
                 "requested_by": {"type": ["string", "null"]},
                 "created_at": TIME,
@@ -1561,16 +1571,20 @@ PATHS["/admin/halls/{hall}/model"] = {
         },
     )
 }
-PATHS["/admin/jobs/{job_id}/publish-model"] = {
+PATHS["/admin/jobs/{job_id}/draft-model"] = {
     "post": _op(
-        "publishModel",
-        "Publish a checked model whose report is clean (checked again first) / 发布已检查的模型",
-        ("200", _json("AdminJob", "The job, with the fresh report and the hall's new model_sha")),
+        "draftModel",
+        "Put a checked model whose report is clean into the hall's draft / 放入草稿. The file goes "
+        "content-addressed into the model store and its hash into the draft's `model` entry {sha, file, "
+        "mapping}; the published model changes only when the draft is published (POST "
+        "/admin/halls/{hall}/publish, which checks it against the draft's counters again). The upload is "
+        "discarded. (Replaces `publish-model`, which published at once, outside the draft.)",
+        ("200", _json("AdminJob", "The job (drafted {by, at, sha}), with `draft_model`: the draft's entry")),
         [
             UNAUTHENTICATED,
             CSRF,
             ("404", "No such job"),
-            ("409", "Not a checked, unpublished model job, or not one-to-one (details.report)"),
+            ("409", "Not a checked model job not yet put into the draft, or not one-to-one (details.report)"),
             ("410", "The upload is no longer kept; upload again"),
         ],
         WRITE,

@@ -59,8 +59,8 @@ PAGE_TEXT = {
         "model_checking": "检查模型",
         "model_clean": "检查通过：模型与大厅一一对应，可以发布。",
         "model_problems": "检查发现问题，不能发布：",
-        "model_publish": "发布模型",
-        "model_published": "模型已发布，市民下次打开大厅时即可看到。",
+        "model_publish": "放入草稿",
+        "model_published": "已放入草稿，发布后生效。",
     },
     "en": {
         "nav_panoramas": "Panoramas",
@@ -100,8 +100,8 @@ PAGE_TEXT = {
         "model_checking": "Checking the model",
         "model_clean": "Checked: the model is one-to-one with the hall and can be published.",
         "model_problems": "The check found problems; it cannot be published:",
-        "model_publish": "Publish model",
-        "model_published": "The model is published; citizens see it the next time they open the hall.",
+        "model_publish": "Put into the draft",
+        "model_published": "In the draft: it takes effect once published.",
     },
 }
 add_texts(PAGE_TEXT)

@@ -190,14 +190,14 @@ async function resume(fallback) {
   const latest = new Map(); // the newest job of each scene (the list is newest first)
   for (const job of jobs) if (job.kind === 'panorama' && !latest.has(job.scene)) latest.set(job.scene, job);
   const model = jobs.find((job) => job.kind === 'model_check');
-  if (model && !model.published && (model.state !== 'done' || model.upload_kept)) pollModel(model);
+  if (model && !model.published && !model.drafted && (model.state !== 'done' || model.upload_kept)) pollModel(model);
   for (const job of latest.values()) {
     if (job.state === 'done') continue;
     poll(job, statusOf(job.scene, fallback));
   }
 }
 
-// The hall model: upload, check, report, publish.
+// The hall model: upload, check, report, put into the draft.
 const modelSection = root.querySelector('[data-model="section"]');
 const modelCurrent = el('p', data.model ? `${t.model_current}${data.model}` : t.model_none, { 'data-model': 'current' });
 const modelStatus = el('div', undefined, { 'data-model': 'status', 'aria-live': 'polite' });
@@ -208,7 +208,7 @@ function showReport(job) {
     modelStatus.replaceChildren(el('p', t.model_clean, { 'data-model': 'clean' }));
     if (data.may_edit && job.upload_kept) {
       const button = el('button', t.model_publish, { type: 'button', 'data-model': 'publish' });
-      button.addEventListener('click', () => publishModel(job));
+      button.addEventListener('click', () => draftModel(job));
       modelStatus.append(button);
     }
     return;
@@ -244,17 +244,17 @@ async function pollModel(job) {
   return undefined;
 }
 
-async function publishModel(job) {
+// Put the checked model into the hall's draft: the published model changes when the draft is published.
+async function draftModel(job) {
   try {
-    const response = await fetch(`${job.url}/publish-model`, { method: 'POST', headers: { 'X-CSRF-Token': data.csrf, Accept: 'application/json' } });
+    const response = await fetch(`${job.url}/draft-model`, { method: 'POST', headers: { 'X-CSRF-Token': data.csrf, Accept: 'application/json' } });
     const body = await response.json();
     if (!response.ok) {
       if (body.error?.details?.report) showReport({ ...job, report: body.error.details.report });
       else showError(modelStatus, body.error, null);
       return;
     }
-    modelCurrent.textContent = `${t.model_current}${body.model_sha.slice(0, 12)}`;
-    modelStatus.replaceChildren(el('p', t.model_published, { 'data-model': 'published' }));
+    modelStatus.replaceChildren(el('p', `${t.model_published} (${body.draft_model.sha.slice(0, 12)})`, { 'data-model': 'drafted' }));
   } catch {
     modelStatus.replaceChildren(el('p', t.panorama_network, { 'data-model': 'error', role: 'alert' }));
   }
