@@ -141,8 +141,8 @@ function move(target, yaw, pitch) {
 
 function reset(target) {
   return save((version) => api.call('DELETE', hotspotUrl(target), { version }), () => {
-    const { computed } = spotOf(target);
-    update(target, { yaw: computed?.yaw ?? null, pitch: computed?.pitch ?? null, overridden: false, hidden: false });
+    const { computed, hidden } = spotOf(target); // the API keeps a hidden one hidden
+    update(target, { yaw: computed?.yaw ?? null, pitch: computed?.pitch ?? null, overridden: hidden });
   });
 }
 
