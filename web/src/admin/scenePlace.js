@@ -3,7 +3,8 @@
 // - Links: each with its target's name and arrival view; add one to another scene of the hall (with the way back
 //   at once, or later: links are one-way in the data), remove one (named in its button), and set the arrival view
 //   typed, or by looking: the target scene is shown in the viewer (no hotspots), and "到达视角 = 当前视角" saves
-//   the view; "返回本场景" shows this scene again.
+//   the view (a scene without a panorama yet shows an empty view, as this page does); "返回本场景" shows this
+//   scene again.
 // - Heading: typed or nudged (±1°, ±10°); the hotspots are read again after the save (the API computes them).
 // - The plan (the tour's plan.svg, ui/planSvg.js; model metres in its viewBox): where the scene stands, a wedge
 //   the way the viewer looks (bearing = heading + yaw, as the tour's minimap), the other scenes of the floor and
@@ -47,6 +48,7 @@ export class ScenePlace {
   constructor({ root, data, api, base, scenes, current, save, reloadHotspots, viewer, editor }) {
     Object.assign(this, { root, data, api, base, current, save, reloadHotspots, viewer, editor });
     this.t = data.t;
+    this.colon = data.lang === 'en' ? ': ' : '：'; // between a button's action and the scene it names
     this.scenes = new Map(scenes.map((s) => [s.code, s]));
     this.looking = null; // the code of the linked scene shown in the viewer, or null
     this.home = viewer?.getScene() ?? null;
@@ -106,11 +108,11 @@ export class ScenePlace {
         const view = { yaw: Number(yaw.value), pitch: Number(pitch.value) };
         if (Number.isFinite(view.yaw) && Number.isFinite(view.pitch)) this.setArrival(code, view);
       });
-      const back = target && !(code in (target.links || {}));
+      const back = target && !(scene.code in (target.links || {})); // the target links back, or not
       item.append(form, el('div', { class: 'admin-draft-actions' },
-        el('button', { type: 'button', 'data-action': 'look', text: `${t.look_at}：${name}`, disabled: !target?.panorama || !this.viewer, title: target?.panorama ? null : t.no_target_panorama, onclick: () => this.look(code) }),
-        back ? el('button', { type: 'button', 'data-action': 'add-back', text: `${t.add_back}：${name}`, onclick: () => this.addBack(code) }) : el('span', { class: 'admin-help', text: target ? t.has_back : '' }),
-        el('button', { type: 'button', class: 'admin-danger', 'data-action': 'remove-link', text: `${t.remove_link}：${name}`, onclick: () => this.removeLink(code) })));
+        el('button', { type: 'button', 'data-action': 'look', text: `${t.look_at}${this.colon}${name}`, disabled: !target || !this.viewer, onclick: () => this.look(code) }),
+        back ? el('button', { type: 'button', 'data-action': 'add-back', text: `${t.add_back}${this.colon}${name}`, onclick: () => this.addBack(code) }) : el('span', { class: 'admin-help', text: target ? t.has_back : '' }),
+        el('button', { type: 'button', class: 'admin-danger', 'data-action': 'remove-link', text: `${t.remove_link}${this.colon}${name}`, onclick: () => this.removeLink(code) })));
       return item;
     }) : [el('li', { text: t.no_links })]));
     this.showAddLink();
@@ -169,12 +171,12 @@ export class ScenePlace {
   /** Show linked scene *code* in the viewer, at its arrival view (or straight ahead), without hotspots. */
   look(code) {
     const target = this.scenes.get(code);
-    if (!this.viewer || !target?.panorama) return;
+    if (!this.viewer || !target) return;
     if (!this.looking) this.homeView = this.viewer.getView();
     this.looking = code;
     this.editor?.setHotspots([]);
     const arrival = this.current().links[code]?.arrival;
-    this.viewer.setScene({ id: code, tiles: target.panorama, hotspots: [] });
+    this.viewer.setScene({ id: code, tiles: target.panorama ?? null, hotspots: [] }); // none yet: an empty view
     this.viewer.setView(arrival ?? { yaw: 0, pitch: 0 });
     this.showLooking();
     this.showPlan();
@@ -197,7 +199,8 @@ export class ScenePlace {
     box.dataset.looking = code ?? '';
     if (!code) { box.replaceChildren(); return; }
     const { t } = this;
-    box.replaceChildren(el('p', { text: `${t.looking} ${this.name(code)} (${code})` }),
+    const bare = this.scenes.get(code)?.panorama ? null : el('p', { class: 'admin-help', text: t.no_target_panorama });
+    box.replaceChildren(el('p', { text: `${t.looking} ${this.name(code)} (${code})` }), bare,
       el('div', { class: 'admin-draft-actions' },
         this.data.may_edit ? el('button', { type: 'button', class: 'admin-primary', 'data-action': 'arrival-here', text: t.arrival_here, onclick: () => this.setArrival(code, this.viewer.getView()) }) : null,
         el('button', { type: 'button', 'data-action': 'back-to-scene', text: t.back_to_scene, onclick: () => this.back() })));
