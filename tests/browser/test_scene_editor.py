@@ -234,10 +234,11 @@ def test_edit_hotspots_and_initial_view_then_publish(browser, built_web, editor_
         assert page.locator("[data-action='move-here']").get_attribute("aria-pressed") == "false"
         assert float(plan.get_attribute("data-x")) == x
         plan.focus()
-        page.keyboard.press("ArrowRight")  # 0.1 m east
-        _saved(page, 15)
+        page.keyboard.press("ArrowRight")  # 0.1 m east, twice at once: the second builds on the first
+        page.keyboard.press("ArrowRight")
+        _saved(page, 16)
         moved_x, _, moved_z = page.evaluate(GET, f"{API}/{SCENE}")["position"]
-        assert moved_x == pytest.approx(x + 0.1, abs=0.011) and moved_z == z
+        assert moved_x == pytest.approx(x + 0.2, abs=0.011) and moved_z == z
         assert page.locator("[data-place='position-form'] [name=x]").input_value() == str(moved_x)
         assert page.locator("[data-editor='error']").count() == 0
 

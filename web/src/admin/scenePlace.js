@@ -54,6 +54,7 @@ export class ScenePlace {
     this.home = viewer?.getScene() ?? null;
     this.homeView = null;
     this.moving = false;
+    this.pending = null; // the pose fields of saves asked for and not yet answered
     this.part = (name) => root.querySelector(`[data-place="${name}"]`);
     this.plan = null;
     this.planLevel = null;
@@ -219,7 +220,7 @@ export class ScenePlace {
       form.append(el('div', { class: 'admin-draft-actions' },
         ...HEADING_STEPS.map((step) => el('button', {
           type: 'button', 'data-heading-step': step, text: `${step > 0 ? '+' : '−'}${Math.abs(step)}°`,
-          'aria-label': `${t.heading_field} ${step > 0 ? '+' : '−'}${Math.abs(step)}°`, onclick: () => this.setHeading(this.current().heading + step),
+          'aria-label': `${t.heading_field} ${step > 0 ? '+' : '−'}${Math.abs(step)}°`, onclick: () => this.setHeading(this.pose().heading + step),
         })),
         el('button', { type: 'submit', 'data-action': 'heading', text: t.apply })));
       form.addEventListener('submit', (event) => {
@@ -235,12 +236,20 @@ export class ScenePlace {
     return this.savePose({ heading: normalHeading(heading) });
   }
 
+  /** The pose as it will be once the saves asked for are done (a nudge builds on the one before it). */
+  pose() {
+    return { ...this.current(), ...this.pending };
+  }
+
   /** A change of pose (heading, position): the hotspots are computed again by the API, so read them again. */
   savePose(body) {
-    return this.save((version) => this.api.call('PUT', this.url(this.data.scene), { body, version }), async () => {
+    const pending = { ...this.pending, ...body };
+    this.pending = pending;
+    const done = this.save((version) => this.api.call('PUT', this.url(this.data.scene), { body, version }), async () => {
       await this.reloadHotspots();
       if (this.looking) this.editor?.setHotspots([]);
     });
+    return done.then(() => { if (this.pending === pending) this.pending = null; });
   }
 
   // ---- position and the plan -------------------------------------------------------------------------------
@@ -273,7 +282,7 @@ export class ScenePlace {
   }
 
   place(x, z) {
-    const [, y] = this.current().position;
+    const [, y] = this.pose().position;
     this.moving = false;
     return this.savePose({ position: [fixed(round(x, 0.01), 2), y, fixed(round(z, 0.01), 2)] });
   }
@@ -366,7 +375,7 @@ export class ScenePlace {
     if (!step || !this.data.may_edit) return;
     event.preventDefault();
     const size = event.shiftKey ? MOVE_STEP_BIG : MOVE_STEP;
-    const [x, , z] = this.current().position;
+    const [x, , z] = this.pose().position;
     this.place(x + step[0] * size, z + step[1] * size);
   }
 }
