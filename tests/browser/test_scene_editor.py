@@ -214,6 +214,11 @@ def test_edit_hotspots_and_initial_view_then_publish(browser, built_web, editor_
         bearing = float(page.locator("[data-place='plan'] svg").get_attribute("data-bearing"))
         assert _near(bearing, -170.5 + float(view.get_attribute("data-yaw")), 0.11)
 
+        controls = page.locator("#scene-place button, #scene-place select, #scene-place input[type=number]")
+        assert controls.count() >= 12
+        for i in range(controls.count()):
+            assert controls.nth(i).bounding_box()["height"] >= 44  # targets ≥ 44 px
+
         # The plan: the other scenes of the floor; "move here" and a click places the scene there.
         plan = page.locator("[data-place='plan'] svg")
         assert (
