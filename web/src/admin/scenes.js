@@ -95,6 +95,7 @@ function draw() {
 /** Select *spot* from the list: the view turns to it (drawn at once), and the keyboard goes to its button. */
 function choose(spot) {
   if (!editor) { pick(spot.target); return; }
+  place?.back(); // from a linked scene looked at, back to this one
   if (spot.yaw !== null) {
     viewer.setView({ yaw: spot.yaw, pitch: spot.pitch });
     viewer.renderNow();
@@ -118,7 +119,7 @@ function showSelected() {
   if (!data.may_edit) { for (const input of form.querySelectorAll('input')) input.readOnly = true; return; }
   const actions = el('div', { class: 'admin-draft-actions' },
     el('button', { type: 'submit', 'data-action': 'apply', text: t.apply }),
-    el('button', { type: 'button', 'data-action': 'centre', text: t.centre, onclick: () => { const v = viewer.getView(); move(spot.target, v.yaw, v.pitch); } }),
+    el('button', { type: 'button', 'data-action': 'centre', text: t.centre, onclick: () => { if (place?.looking) return; const v = viewer.getView(); move(spot.target, v.yaw, v.pitch); } }),
     el('button', { type: 'button', 'data-action': 'reset', text: t.reset, disabled: !spot.overridden, onclick: () => reset(spot.target) }),
     el('button', { type: 'button', 'data-action': 'hide', text: spot.hidden ? t.show : t.hide, onclick: () => hide(spot.target, !spot.hidden) }));
   form.append(actions);
