@@ -221,7 +221,26 @@ def test_add_a_scene_correct_and_reset_a_hotspot(app, editor):
     listed = {s["code"]: s for s in editor.get(f"{BASE}/scenes").get_json()["scenes"]}
     (arrow,) = [h for h in listed["sw"]["hotspots"] if h["target"] == "scene:lobby"]
     assert arrow["hidden"] and arrow["overridden"] and arrow["computed"] is not None
-    back = editor.delete(f"{BASE}/scenes/sw/hotspots/scene:lobby", json={"version": sw["version"] + 1})
+    moved = editor.put(
+        f"{BASE}/scenes/sw/hotspots/scene:lobby",
+        json={"yaw": 12.5, "pitch": -3.0, "version": sw["version"] + 1},
+    )
+    assert moved.get_json()["overrides"] == {"scene:lobby": {"yaw": 12.5, "pitch": -3.0, "hidden": True}}
+    # Reset restores the computed position and keeps it hidden; reset again once shown drops the override.
+    kept = editor.delete(f"{BASE}/scenes/sw/hotspots/scene:lobby", json={"version": sw["version"] + 2})
+    assert kept.status_code == 200
+    assert kept.get_json()["overrides"] == {"scene:lobby": {"yaw": None, "pitch": None, "hidden": True}}
+    listed = {s["code"]: s for s in editor.get(f"{BASE}/scenes").get_json()["scenes"]}
+    (arrow,) = [h for h in listed["sw"]["hotspots"] if h["target"] == "scene:lobby"]
+    assert arrow["hidden"] and (arrow["yaw"], arrow["pitch"]) == (
+        arrow["computed"]["yaw"],
+        arrow["computed"]["pitch"],
+    )
+    shown = editor.put(
+        f"{BASE}/scenes/sw/hotspots/scene:lobby", json={"hidden": False, "version": sw["version"] + 3}
+    )
+    assert shown.status_code == 200
+    back = editor.delete(f"{BASE}/scenes/sw/hotspots/scene:lobby", json={"version": sw["version"] + 4})
     assert back.status_code == 200 and back.get_json()["overrides"] == {}
     check = editor.get(f"{BASE}/scenes/check").get_json()
     assert check["errors"] == []

@@ -59,6 +59,9 @@ def test_edit_hotspots_and_initial_view_then_publish(browser, built_web, editor_
         assert page.locator(".admin-tabs a[aria-current=page]").inner_text() == "场景"
         page.click(f"[data-scene='{SCENE}'] a")
         page.wait_for_selector("#scene-editor[aria-busy=false]")
+        assert (
+            page.locator(".admin-tabs a[aria-current=page]").inner_text() == "场景"
+        )  # the editor is below 场景
         view = page.locator("#scene-viewer")
         view.scroll_into_view_if_needed()
         page.wait_for_function("Number(document.getElementById('scene-viewer').dataset.frame) > 0")
@@ -112,7 +115,9 @@ def test_edit_hotspots_and_initial_view_then_publish(browser, built_web, editor_
         assert page.evaluate(GET, f"{API}/{SCENE}")["overrides"][other]["pitch"] == pytest.approx(
             before[other]["pitch"] + 5
         )
-        assert page.get_by_label("水平角（度）").input_value() == str(nudged["yaw"]).rstrip("0").rstrip(".")
+        assert page.locator("[data-editor='form']").get_by_label("水平角（度）").input_value() == str(
+            nudged["yaw"]
+        ).rstrip("0").rstrip(".")
 
         # Reset it to the computed position, then hide it.
         page.get_by_role("button", name="恢复计算位置").click()
@@ -137,6 +142,111 @@ def test_edit_hotspots_and_initial_view_then_publish(browser, built_web, editor_
         assert page.locator("[data-check]").count() >= 1  # this scene's findings, or "no problem"
         assert page.locator("[data-editor='error']").count() == 0
 
+        # Reset keeps a hidden hotspot hidden (the computed place back, the hiding kept).
+        page.get_by_role("button", name="恢复计算位置").click()
+        _saved(page, 7)
+        assert page.evaluate(GET, f"{API}/{SCENE}")["overrides"][other] == {
+            "yaw": None,
+            "pitch": None,
+            "hidden": True,
+        }
+        assert page.get_by_role("button", name="显示", exact=True).is_visible()
+
+        # Links: add one to zizhu with the way back (two saves), look at zizhu and take the view as arrival.
+        links = page.locator("[data-place='links'] [data-link]")
+        assert [links.nth(i).get_attribute("data-link") for i in range(links.count())] == ["lobby"]
+        assert page.get_by_role("button", name="删除连接：中庭导办台").is_visible()  # named in its button
+        assert page.locator("[data-link='lobby'] [data-action='add-back']").count() == 0  # lobby links back
+        page.select_option("[data-place='add-link-form'] select", "zizhu")
+        assert page.get_by_label("同时添加返回连接").is_checked()
+        page.get_by_role("button", name="添加连接").click()
+        _saved(page, 9)
+        assert page.evaluate(GET, f"{API}/{SCENE}")["links"]["zizhu"] == {"arrival": None}
+        assert SCENE in page.evaluate(GET, f"{API}/zizhu")["links"]  # the way back
+        assert page.locator("[data-plan-link='zizhu']").count() == 1  # drawn on the plan
+        page.get_by_role("button", name="在视图中查看：24小时自助区").click()
+        assert page.locator("[data-place='looking']").get_attribute("data-looking") == "zizhu"
+        assert page.locator(".hotspot-edit:not([hidden])").count() == 0  # not this scene's hotspots
+        view.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        # The wedge follows the view as it turns (the keys animate it), from zizhu (heading 180).
+        page.wait_for_function(
+            """() => {
+              const yaw = Number(document.getElementById('scene-viewer').dataset.yaw);
+              const wedge = Number(document.querySelector("[data-place='plan'] svg").dataset.bearing);
+              return yaw > 15 && Math.abs(((180 + yaw) % 360) - wedge) < 0.06;
+            }"""
+        )
+        look_yaw = float(view.get_attribute("data-yaw"))
+        page.get_by_role("button", name="到达视角 = 当前视角").click()
+        _saved(page, 10)
+        arrival = page.evaluate(GET, f"{API}/{SCENE}")["links"]["zizhu"]["arrival"]
+        assert _near(arrival["yaw"], look_yaw, 0.06) and arrival["yaw"] != 0, arrival
+        page.get_by_role("button", name="返回本场景").click()
+        assert page.locator("[data-place='looking']").get_attribute("data-looking") == ""
+        page.wait_for_function("document.querySelectorAll('.hotspot-edit').length >= 2")  # read again
+        # …and a typed arrival view for the lobby.
+        page.fill("[data-arrival-form='lobby'] [name=yaw]", "30")
+        page.fill("[data-arrival-form='lobby'] [name=pitch]", "-5")
+        page.locator("[data-arrival-form='lobby'] [data-action='arrival-typed']").click()
+        _saved(page, 11)
+        assert page.evaluate(GET, f"{API}/{SCENE}")["links"]["lobby"] == {"arrival": {"yaw": 30, "pitch": -5}}
+
+        # Heading: nudged by +10°, then typed; the hotspots are computed again from it.
+        computed = next(s for s in page.evaluate(GET, API)["scenes"] if s["code"] == SCENE)["hotspots"]
+        page.get_by_role("button", name="朝向（度） +10°").click()
+        _saved(page, 12)
+        assert page.evaluate(GET, f"{API}/{SCENE}")["heading"] == 10
+        page.fill("[data-place='heading-form'] [name=heading]", "-170.5")
+        page.locator("[data-place='heading-form'] [data-action='heading']").click()
+        _saved(page, 13)
+        assert page.evaluate(GET, f"{API}/{SCENE}")["heading"] == -170.5
+        assert page.locator("[data-place='heading']").get_attribute("data-heading") == "-170.5"
+        again = {
+            h["target"]: h
+            for h in next(s for s in page.evaluate(GET, API)["scenes"] if s["code"] == SCENE)["hotspots"]
+        }
+        turned = [h for h in computed if h["computed"] and again[h["target"]]["computed"]]
+        assert turned and all(
+            _near(again[h["target"]]["computed"]["yaw"], h["computed"]["yaw"] + 170.5, 0.05) for h in turned
+        )
+        bearing = float(page.locator("[data-place='plan'] svg").get_attribute("data-bearing"))
+        assert _near(bearing, -170.5 + float(view.get_attribute("data-yaw")), 0.11)
+
+        controls = page.locator("#scene-place button, #scene-place select, #scene-place input[type=number]")
+        assert controls.count() >= 12
+        for i in range(controls.count()):
+            assert controls.nth(i).bounding_box()["height"] >= 44  # targets ≥ 44 px
+
+        # The plan: the other scenes of the floor; "move here" and a click places the scene there.
+        plan = page.locator("[data-place='plan'] svg")
+        assert (
+            page.locator("[data-plan-scene]").count() >= 6
+            and page.locator("[data-plan-scene='sw']").count() == 1
+        )
+        page.get_by_role("button", name="移到这里：点击平面图放置本场景").click()
+        assert page.locator("[data-action='move-here']").get_attribute("aria-pressed") == "true"
+        to_screen = """([x, z]) => {
+          const svg = document.querySelector("[data-place='plan'] svg");
+          const p = svg.createSVGPoint(); p.x = x; p.y = z;
+          const s = p.matrixTransform(svg.getScreenCTM()); return [s.x, s.y];
+        }"""
+        page.mouse.click(*page.evaluate(to_screen, [2.0, 8.0]))
+        _saved(page, 14)
+        x, y, z = page.evaluate(GET, f"{API}/{SCENE}")["position"]
+        assert abs(x - 2.0) < 0.2 and abs(z - 8.0) < 0.2 and y == 1.6, (x, z)
+        assert page.locator("[data-action='move-here']").get_attribute("aria-pressed") == "false"
+        assert float(plan.get_attribute("data-x")) == x
+        plan.focus()
+        page.keyboard.press("ArrowRight")  # 0.1 m east, twice at once: the second builds on the first
+        page.keyboard.press("ArrowRight")
+        _saved(page, 16)
+        moved_x, _, moved_z = page.evaluate(GET, f"{API}/{SCENE}")["position"]
+        assert moved_x == pytest.approx(x + 0.2, abs=0.011) and moved_z == z
+        assert page.locator("[data-place='position-form'] [name=x]").input_value() == str(moved_x)
+        assert page.locator("[data-editor='error']").count() == 0
+
         # Publish through the API: citizens see the override, not the hidden one, and the initial view.
         status = page.evaluate(PUBLISH, [f"/api/v1/admin/halls/{HALL}/publish", page.evaluate(CSRF)])
         assert status == 201
@@ -146,6 +256,14 @@ def test_edit_hotspots_and_initial_view_then_publish(browser, built_web, editor_
         assert spots[target]["yaw"] == pytest.approx(moved["yaw"], abs=0.01)
         assert other not in spots
         assert entrance["initial_view"] == initial
+        assert sorted(entrance["links"]) == ["lobby", "zizhu"] and entrance["heading"] == -170.5
+        assert entrance["arrivals"]["zizhu"] == arrival and entrance["arrivals"]["lobby"] == {
+            "yaw": 30,
+            "pitch": -5,
+        }
+        assert entrance["position"] == [moved_x, 1.6, moved_z]
+        zizhu = next(s for s in public["scenes"] if s["id"] == "zizhu")
+        assert SCENE in zizhu["links"]
 
         # In English.
         tab.goto(f"/admin/halls/{HALL}/scenes/{SCENE}?lang=en")
@@ -154,4 +272,7 @@ def test_edit_hotspots_and_initial_view_then_publish(browser, built_web, editor_
         assert page.get_by_role("button", name="Place at view centre").is_visible()
         assert page.locator(".admin-tabs").get_by_role("link", name="Scenes").is_visible()
         assert page.get_by_role("button", name="Set the current view as initial view").is_visible()
+        assert page.get_by_role("button", name="Remove link: 24-hour self-service").is_visible()
+        assert page.get_by_role("button", name="Heading (°) −10°").is_visible()
+        assert page.locator(".admin-tabs a[aria-current=page]").inner_text() == "Scenes"
         assert page.locator("html").get_attribute("lang") == "en"

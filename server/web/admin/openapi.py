@@ -1518,7 +1518,7 @@ PATHS.update(
             ),
             "delete": _op(
                 "resetHotspotOverride",
-                "Reset a hotspot to its computed position / 恢复热点计算位置（草稿）",
+                "Reset a hotspot to its computed position (hidden stays) / 恢复热点计算位置，隐藏不变（草稿）",
                 ("200", _json("AdminScene", "The scene as saved")),
                 [
                     UNAUTHENTICATED,

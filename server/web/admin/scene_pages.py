@@ -2,14 +2,16 @@
 ``/admin/halls/<hall>/scenes/<scene>``, the scene editor: the tour's viewer showing the scene's panorama (the
 draft's tiles config) with the editing plugin (``web/src/plugins/hotspotEditor.js``) composed by
 ``web/src/admin/scenes.js``. Hotspots are moved, reset, hidden and shown, and the initial view set, through
-the admin API of ``scenes.py``; everything goes into the draft. Links and the floor plan are not edited here
-yet. The page passes its module what it needs (hall, scene, role, CSRF token, texts) as JSON."""
+the admin API of ``scenes.py``; everything goes into the draft. Beside them (``web/src/admin/scenePlace.js``):
+the scene's links with their arrival views (looked at in the viewer), its heading, and the hall's floor plan
+showing where it stands and which way the view looks, where it is placed by a click. The page passes its
+modules what they need (hall, scene, role, CSRF token, floors with their plan URLs, texts) as JSON."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template
+from flask import abort, current_app, render_template
 
 from ...accounts.users import may_edit_hall
 from ...db import get_session
@@ -54,6 +56,35 @@ PAGE_TEXT = {
         "network": "连不上服务器，请检查网络后再试。",
         "select_hint": "选中热点后可拖动，或用方向键微调（0.5°，按住 Shift 为 5°）。",
         "view_label": "全景视图",
+        "links": "连接的场景",
+        "links_note": "连接是单向的：从本场景走到目标场景。到达视角是市民经这条连接到达时看到的方向。",
+        "no_links": "没有连接",
+        "arrival": "到达视角",
+        "arrival_none": "未设置（保持原视角）",
+        "link_target": "目标场景",
+        "add_link": "添加连接",
+        "also_back": "同时添加返回连接",
+        "add_back": "添加返回连接",
+        "has_back": "已有返回连接",
+        "remove_link": "删除连接",
+        "look_at": "在视图中查看",
+        "looking": "正在查看场景（设置到达视角）：",
+        "arrival_here": "到达视角 = 当前视角",
+        "back_to_scene": "返回本场景",
+        "no_target_panorama": "目标场景尚无全景图",
+        "heading": "北向（朝向）",
+        "heading_note": "全景图正中一列在平面图上的方向（度，顺时针，北为 0）。保存后热点按新朝向重新计算。",
+        "heading_field": "朝向（度）",
+        "plan": "平面图",
+        "plan_label": "楼层平面图：本场景的位置和视线方向",
+        "plan_note": "红点是本场景，扇形是当前视线方向；蓝点是其他场景，线是连接。",
+        "plan_keys": "平面图获得焦点后，方向键移动本场景 0.1 米（按住 Shift 为 1 米）。",
+        "move_here": "移到这里：点击平面图放置本场景",
+        "move_here_on": "请点击平面图上的新位置",
+        "position_x": "x（米）",
+        "position_z": "z（米）",
+        "save_position": "保存位置",
+        "no_plan": "尚无平面图（大厅模型未发布）",
     },
     "en": {
         "nav_scenes": "Scenes",
@@ -89,6 +120,38 @@ PAGE_TEXT = {
         "network": "The server could not be reached; check the network and try again.",
         "select_hint": "Drag a selected hotspot, or nudge it with the arrow keys (0.5°, with Shift 5°).",
         "view_label": "Panorama view",
+        "links": "Linked scenes",
+        "links_note": "A link is one-way: from this scene to its target. The arrival view is the way a citizen "
+        "looks on arriving through it.",
+        "no_links": "No links",
+        "arrival": "Arrival view",
+        "arrival_none": "not set (the view is kept)",
+        "link_target": "Target scene",
+        "add_link": "Add link",
+        "also_back": "Also add the way back",
+        "add_back": "Add the way back",
+        "has_back": "Links back",
+        "remove_link": "Remove link",
+        "look_at": "Look in the viewer",
+        "looking": "Looking at scene (to set the arrival view):",
+        "arrival_here": "Arrival view = this view",
+        "back_to_scene": "Back to this scene",
+        "no_target_panorama": "The target scene has no panorama yet",
+        "heading": "North / heading",
+        "heading_note": "The plan bearing of the panorama's centre column (degrees clockwise, north 0). "
+        "The hotspots are computed again after a save.",
+        "heading_field": "Heading (°)",
+        "plan": "Floor plan",
+        "plan_label": "Floor plan: where this scene stands and which way it looks",
+        "plan_note": "The red dot is this scene, the wedge the way the view looks; blue dots are other scenes, "
+        "lines its links.",
+        "plan_keys": "With the plan focused, the arrow keys move this scene by 0.1 m (with Shift 1 m).",
+        "move_here": "Move here: click the plan to place this scene",
+        "move_here_on": "Click the new place on the plan",
+        "position_x": "x (m)",
+        "position_z": "z (m)",
+        "save_position": "Save position",
+        "no_plan": "No floor plan yet (no published hall model)",
     },
 }
 for _lang_code, _texts in PAGE_TEXT.items():
@@ -141,10 +204,21 @@ def scene_editor(hall: str, scene: str):
     if obj is None:
         abort(404)
     staff = current()
+    hall_row = _scope(hall).target
+    published = current_app.extensions["hall_models"].get(hall_row) is not None
     page = {
         "hall": hall,
         "scene": scene,
         "lang": lang,
+        # The tour's own plans (model metres in their viewBox); none without a published model.
+        "floors": [
+            {
+                "level": f.level,
+                "name": {"zh": f.name_zh, "en": f.name_en},
+                "plan_url": f"/api/v1/halls/{hall}/floors/{f.level}/plan.svg" if published else None,
+            }
+            for f in sorted(hall_row.floors, key=lambda f: f.level)
+        ],
         "csrf": staff.csrf_token,
         "may_edit": may_edit_hall(staff.user, hall),
         "t": {key: TEXT[lang][key] for key in PAGE_TEXT[lang]},
@@ -152,5 +226,12 @@ def scene_editor(hall: str, scene: str):
     name = obj["name"]["en" if lang == "en" else "zh"]
     return render_template(
         "admin/scene_editor.html",
-        **_hall_context(hall, lang, scene=scene, scene_name=name, data_json=json_script(page)),
+        **_hall_context(
+            hall,
+            lang,
+            scene=scene,
+            scene_name=name,
+            data_json=json_script(page),
+            hall_tab="admin_pages.scenes",
+        ),
     )

@@ -156,8 +156,9 @@ def put_hotspot(hall: str, scene: str, target: str):
 @api_bp.delete("/halls/<hall>/scenes/<scene_code:scene>/hotspots/<target>")
 @require("editor", hall_from="hall", edit=True)
 def reset_hotspot(hall: str, scene: str, target: str):
-    """Reset one hotspot to its computed position (drop the override); answers the scene. 404 when the
-    hotspot has no override."""
+    """Reset one hotspot to its computed position: its corrected yaw and pitch are dropped, and so is the whole
+    override unless it hides the hotspot (hiding is kept: resetting a place does not show what staff hid);
+    answers the scene. 404 when the hotspot has no override."""
     expected = _expected(request.get_json(silent=True) if request.is_json else None)
     session = get_session()
     scope = _scope(hall)
@@ -170,6 +171,8 @@ def reset_hotspot(hall: str, scene: str, target: str):
             f"Scene {scene} has no correction of {target}",
         )
     overrides = {t: o for t, o in before["overrides"].items() if t != target}
+    if before["overrides"][target].get("hidden"):
+        overrides[target] = {"yaw": None, "pitch": None, "hidden": True}
     obj = {**drafts.plain(before), "overrides": overrides}
     saved = drafts.save(session, scope, "scenes", scene, obj, expected=expected, user=_user(), now=now())
     drafts.commit(session)

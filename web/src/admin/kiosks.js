@@ -5,7 +5,7 @@
 // position, the second the facing (or type the numbers). Each problem the registry finds is shown at its
 // field; a 409 shows the kiosk as it is now. Text only (textContent).
 import { el } from '../ui/dom.js';
-import { sanitize } from '../ui/planSvg.js';
+import { loadPlan, planPoint } from '../ui/planSvg.js';
 import { Api, ApiError } from './api.js';
 import { field, message, showProblems } from './common.js';
 import { getLang, pair, s, setLang } from './strings.js';
@@ -119,14 +119,12 @@ class PlanPicker {
   async show(url) {
     this.svg = null;
     if (!url) { this.box.replaceChildren(); this.hint.textContent = s('kNoPlan'); return; }
-    const response = await fetch(`${url}?lang=${getLang()}`);
-    const doc = new DOMParser().parseFromString(await response.text(), 'image/svg+xml');
-    if (!response.ok || doc.querySelector('parsererror') || doc.documentElement.localName !== 'svg') {
+    let root;
+    try {
+      root = await loadPlan(url, getLang());
+    } catch {
       this.box.replaceChildren(); this.hint.textContent = s('kNoPlan'); return;
     }
-    const root = sanitize(document.importNode(doc.documentElement, true));
-    root.removeAttribute('width');
-    root.removeAttribute('height');
     root.setAttribute('role', 'img');
     root.setAttribute('aria-label', s('kPlan'));
     const [, , w, h] = root.getAttribute('viewBox').split(/[\s,]+/).map(Number);
@@ -141,15 +139,8 @@ class PlanPicker {
     this.draw();
   }
 
-  point(event) {
-    const p = this.svg.createSVGPoint();
-    p.x = event.clientX;
-    p.y = event.clientY;
-    return p.matrixTransform(this.svg.getScreenCTM().inverse());
-  }
-
   click(event) {
-    const { x: px, y: pz } = this.point(event);
+    const { x: px, y: pz } = planPoint(this.svg, event);
     const { x, z } = this.form.values();
     if (this.stage === 'face' && x !== null && z !== null && Math.hypot(px - x, pz - z) > 0.05) {
       this.form.set('facing', bearing(x, z, px, pz));

@@ -5,6 +5,7 @@
 // initial view is set from the current view. Each change is one call of the admin API with the scene's
 // version (saves queue one after another, each with the version the last answered); a 409 says so plainly
 // and offers a reload. The scene's findings of the check before publishing are shown after each change.
+// Links, heading and the floor plan are admin/scenePlace.js, given this page's queue of saves.
 import { HOTSPOT_MOVE, HOTSPOT_SELECT } from '../events.js';
 import { HotspotEditor, normalPitch, normalYaw } from '../plugins/hotspotEditor.js';
 import { el } from '../ui/dom.js';
@@ -12,6 +13,7 @@ import { Controls } from '../viewer/controls.js';
 import { CubeTiles } from '../viewer/CubeTiles.js';
 import { Viewer } from '../viewer/Viewer.js';
 import { Api, bilingual } from './api.js';
+import { ScenePlace } from './scenePlace.js';
 
 const data = JSON.parse(document.getElementById('scene-data').textContent);
 const t = data.t;
@@ -28,6 +30,7 @@ let saving = Promise.resolve();
 let saves = 0; // calls answered (also data-saves on the page's root, for tools and tests)
 let viewer = null;
 let editor = null;
+let place = null; // links, heading and plan (scenePlace.js)
 
 function label(spot) {
   return spot.target.split(':').slice(1).join(':') || spot.target;
@@ -50,9 +53,10 @@ function save(call, after) {
   saving = saving.then(async () => {
     try {
       scene = await call(scene.version);
-      after?.();
+      await after?.();
       say(t.saved);
       showInitial();
+      place?.refresh();
       refreshCheck();
     } catch (error) {
       failed(error);
@@ -61,6 +65,13 @@ function save(call, after) {
     root.dataset.saves = String(saves);
   });
   return saving;
+}
+
+/** Read the scene's hotspots again (the API computes them from its pose) and draw them. */
+async function reloadHotspots() {
+  const all = await api.get(base);
+  spots = all.scenes.find((s) => s.code === data.scene)?.hotspots ?? spots;
+  draw();
 }
 
 function spotOf(target) {
@@ -84,6 +95,7 @@ function draw() {
 /** Select *spot* from the list: the view turns to it (drawn at once), and the keyboard goes to its button. */
 function choose(spot) {
   if (!editor) { pick(spot.target); return; }
+  place?.back(); // from a linked scene looked at, back to this one
   if (spot.yaw !== null) {
     viewer.setView({ yaw: spot.yaw, pitch: spot.pitch });
     viewer.renderNow();
@@ -107,7 +119,7 @@ function showSelected() {
   if (!data.may_edit) { for (const input of form.querySelectorAll('input')) input.readOnly = true; return; }
   const actions = el('div', { class: 'admin-draft-actions' },
     el('button', { type: 'submit', 'data-action': 'apply', text: t.apply }),
-    el('button', { type: 'button', 'data-action': 'centre', text: t.centre, onclick: () => { const v = viewer.getView(); move(spot.target, v.yaw, v.pitch); } }),
+    el('button', { type: 'button', 'data-action': 'centre', text: t.centre, onclick: () => { if (place?.looking) return; const v = viewer.getView(); move(spot.target, v.yaw, v.pitch); } }),
     el('button', { type: 'button', 'data-action': 'reset', text: t.reset, disabled: !spot.overridden, onclick: () => reset(spot.target) }),
     el('button', { type: 'button', 'data-action': 'hide', text: spot.hidden ? t.show : t.hide, onclick: () => hide(spot.target, !spot.hidden) }));
   form.append(actions);
@@ -141,8 +153,8 @@ function move(target, yaw, pitch) {
 
 function reset(target) {
   return save((version) => api.call('DELETE', hotspotUrl(target), { version }), () => {
-    const { computed } = spotOf(target);
-    update(target, { yaw: computed?.yaw ?? null, pitch: computed?.pitch ?? null, overridden: false, hidden: false });
+    const { computed, hidden } = spotOf(target); // the API keeps a hidden one hidden
+    update(target, { yaw: computed?.yaw ?? null, pitch: computed?.pitch ?? null, overridden: hidden });
   });
 }
 
@@ -194,8 +206,13 @@ async function start() {
   if (data.may_edit && viewer) {
     part('initial-actions').append(el('button', { type: 'button', 'data-action': 'initial', text: t.set_initial, onclick: setInitial }));
   }
+  place = new ScenePlace({
+    root: document.getElementById('scene-place'), data, api, base, scenes: all.scenes,
+    current: () => scene, save, reloadHotspots, viewer, editor,
+  });
   draw();
   showInitial();
+  place.refresh();
   await refreshCheck();
   root.setAttribute('aria-busy', 'false');
 }

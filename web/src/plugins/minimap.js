@@ -9,7 +9,7 @@
 import { HOTSPOT_SELECT, LANG_CHANGE, RENDER, SCENE_CHANGE } from '../events.js';
 import { getLang, i18nEvents, pick, t } from '../i18n.js';
 import { el } from '../ui/dom.js';
-import { sanitize } from '../ui/planSvg.js';
+import { conePath, loadPlan } from '../ui/planSvg.js';
 import { Plugin } from './Plugin.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -134,14 +134,9 @@ export class Minimap extends Plugin {
     const floor = this.floors.find((f) => f.level === level);
     if (!floor) return;
     const id = ++this._loadId;
-    const url = `${floor.plan_url}${floor.plan_url.includes('?') ? '&' : '?'}lang=${getLang()}`;
     let root;
     try {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(response.statusText);
-      const doc = new DOMParser().parseFromString(await response.text(), 'image/svg+xml');
-      if (doc.querySelector('parsererror') || doc.documentElement.localName !== 'svg') throw new Error('bad plan');
-      root = sanitize(document.importNode(doc.documentElement, true));
+      root = await loadPlan(floor.plan_url, getLang());
     } catch (error) {
       if (id === this._loadId) this.map.replaceChildren(el('p', { class: 'mm-error', text: t('loadFailed') }));
       return;
@@ -149,8 +144,6 @@ export class Minimap extends Plugin {
     if (id !== this._loadId) return;
     // Inline, the plan holds focusable scene markers: a group, not an image (axe: nested-interactive).
     root.setAttribute('role', 'group');
-    root.removeAttribute('width');
-    root.removeAttribute('height');
     root.classList.add('mm-plan');
     const [, , w, h] = (root.getAttribute('viewBox') || '0 0 1 1').split(/[\s,]+/).map(Number);
     this.unit = Math.max(w, h) / 60; // a marker size in plan metres that reads at minimap size
@@ -251,9 +244,8 @@ export class Minimap extends Plugin {
     if (this.scene && this.scene.floor === this.level) {
       const [x, , z] = this.scene.position;
       const r = u * 5;
-      const a = (CONE_DEG * Math.PI) / 180;
       this.cone = svg('path', {
-        class: 'mm-cone', d: `M0 0L${-r * Math.sin(a)} ${-r * Math.cos(a)}A${r} ${r} 0 0 1 ${r * Math.sin(a)} ${-r * Math.cos(a)}Z`,
+        class: 'mm-cone', d: conePath(r, CONE_DEG),
         fill: 'rgba(179,38,30,.35)', stroke: '#b3261e', 'stroke-width': u * 0.15,
       });
       this.coneGroup = svg('g', { transform: `translate(${x} ${z})` });
