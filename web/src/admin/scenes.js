@@ -12,6 +12,7 @@ import { Controls } from '../viewer/controls.js';
 import { CubeTiles } from '../viewer/CubeTiles.js';
 import { Viewer } from '../viewer/Viewer.js';
 import { Api, bilingual } from './api.js';
+import { Registration } from './registration.js';
 
 const data = JSON.parse(document.getElementById('scene-data').textContent);
 const t = data.t;
@@ -162,6 +163,25 @@ function setInitial() {
   return save((version) => api.call('PUT', sceneUrl, { body: { initial_view: view }, version }));
 }
 
+/** The hotspots again from the draft (after the scene's pose changed), drawn. */
+async function reloadHotspots() {
+  const all = await api.get(base);
+  spots = all.scenes.find((s) => s.code === data.scene)?.hotspots ?? spots;
+  draw();
+}
+
+/** Save a registered pose ({heading, position?}) into the draft; resolves whether it was saved. */
+async function acceptPose(body) {
+  let saved = false;
+  await save(async (version) => {
+    const answer = await api.call('PUT', sceneUrl, { body, version });
+    saved = true;
+    return answer;
+  });
+  if (saved) await reloadHotspots().catch(failed);
+  return saved;
+}
+
 async function refreshCheck() {
   try {
     const found = await api.get(`${base}/check`);
@@ -190,6 +210,10 @@ async function start() {
     viewer.setScene({ id: scene.code, tiles: scene.panorama, hotspots: [] });
   } catch {
     container.append(el('p', { class: 'no-panorama', text: 'WebGL' }));
+  }
+  const panel = root.querySelector('[data-register="panel"]');
+  if (panel && viewer) {
+    new Registration({ panel, viewer, editor, api, url: `${sceneUrl}/registration`, t, counters: () => spots, accept: acceptPose });
   }
   if (data.may_edit && viewer) {
     part('initial-actions').append(el('button', { type: 'button', 'data-action': 'initial', text: t.set_initial, onclick: setInitial }));
