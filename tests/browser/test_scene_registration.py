@@ -204,4 +204,12 @@ def test_register_a_panorama_by_clicking_counters_then_publish(browser, built_we
         public = page.evaluate(GET, f"/api/v1/halls/{HALL}")
         lobby = next(s for s in public["scenes"] if s["id"] == SCENE)
         assert _near(lobby["heading"], truth["heading"], 0.5), (lobby["heading"], truth["heading"])
+
+        # In English.
+        tab.goto(f"/admin/halls/{HALL}/scenes/{SCENE}?lang=en")
+        page.wait_for_selector("#scene-editor[aria-busy=false]")
+        page.get_by_role("button", name="Register the panorama").click()
+        assert page.get_by_label("Counter", exact=True).is_visible()
+        assert page.get_by_role("button", name="Take the point at the view centre").is_visible()
+        assert "Two points give the heading" in panel.inner_text()
         assert not tab.errors, tab.errors

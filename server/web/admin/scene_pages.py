@@ -2,7 +2,9 @@
 ``/admin/halls/<hall>/scenes/<scene>``, the scene editor: the tour's viewer showing the scene's panorama (the
 draft's tiles config) with the editing plugin (``web/src/plugins/hotspotEditor.js``) composed by
 ``web/src/admin/scenes.js``. Hotspots are moved, reset, hidden and shown, and the initial view set, through
-the admin API of ``scenes.py``; everything goes into the draft. Links and the floor plan are not edited here
+the admin API of ``scenes.py``; everything goes into the draft. A scene with a panorama has the
+registration panel (``templates/admin/scene_registration.html``, ``web/src/admin/registration.js``, the API
+of ``registration.py``): counters clicked in the panorama give its heading with the residual. Links and the floor plan are not edited here
 yet. The page passes its module what it needs (hall, scene, role, CSRF token, texts) as JSON."""
 
 from __future__ import annotations
