@@ -181,6 +181,9 @@ def test_register_a_panorama_by_clicking_counters_then_publish(browser, built_we
         assert "可以接受" in page.locator("[data-register='judgement']").inner_text()
         assert _near(float(panel.get_attribute("data-heading")), truth["heading"], 0.5)
         assert page.locator("[data-register='points'] li").count() == 2
+        mark = page.locator(f"[data-mark='{second}']").bounding_box()  # where it was taken, in the panorama
+        x, y = _screen(_view(page), viewer(), *truth["directions"][second])
+        assert mark is not None and math.hypot(mark["x"] + 2 - x, mark["y"] + 2 - y) < 2, (mark, x, y)
         assert (
             page.locator(".hotspot-edit").first.evaluate("b => getComputedStyle(b).pointerEvents") == "none"
         )

@@ -7,10 +7,15 @@
 // enabled only when acceptable and hands the pose to the page, which saves it into the draft with the scene's
 // version (the ordinary PUT) and reloads the hotspots. The panel's state is on its root for tools and tests:
 // data-points, data-heading, data-residual, data-acceptable, data-state (solving, solved, accepted, error).
+import { Vector3 } from 'three';
+import { RENDER } from '../events.js';
 import { el } from '../ui/dom.js';
+import { directionOf } from '../viewer/Viewer.js';
 import { bilingual } from './api.js';
 
 const CLICK_SLOP = 5; // px a press may move and still be a click (more is a look-around drag)
+const _dir = new Vector3();
+const _forward = new Vector3();
 
 export class Registration {
   /**
@@ -33,6 +38,25 @@ export class Registration {
     const surface = viewer.container;
     surface.addEventListener('pointerdown', (e) => { this.press = this.active && e.button === 0 ? { x: e.clientX, y: e.clientY } : null; });
     surface.addEventListener('pointerup', (e) => this.onPointerUp(e));
+    viewer.addEventListener(RENDER, (e) => this.placeMarks(e.detail.camera));
+  }
+
+  /** A mark in the panorama where each point was taken (decoration: the list says the same). */
+  placeMarks(camera) {
+    const layer = this.editor.layer;
+    for (const mark of layer.querySelectorAll('.register-mark')) mark.remove();
+    if (!this.active) return;
+    const width = this.viewer.container.clientWidth;
+    const height = this.viewer.container.clientHeight;
+    camera.getWorldDirection(_forward);
+    for (const p of this.points) {
+      directionOf(p.yaw, p.pitch, _dir);
+      if (_dir.dot(_forward) <= 0.05) continue;
+      _dir.project(camera);
+      const mark = el('span', { class: 'register-mark', 'aria-hidden': 'true', 'data-mark': p.target, text: p.target.slice(p.target.indexOf(':') + 1) });
+      mark.style.transform = `translate(${(((_dir.x + 1) / 2) * width).toFixed(1)}px, ${(((1 - _dir.y) / 2) * height).toFixed(1)}px)`;
+      layer.append(mark);
+    }
   }
 
   toggle(on = !this.active) {
@@ -42,6 +66,7 @@ export class Registration {
     mode.textContent = on ? this.t.register_stop : this.t.register_start;
     this.part('work').hidden = !on;
     this.viewer.container.toggleAttribute('data-registering', on);
+    this.viewer.requestRender();
     if (on) this.fillCounters();
   }
 
@@ -109,6 +134,7 @@ export class Registration {
 
   draw() {
     const { t } = this;
+    this.viewer.requestRender();
     this.panel.dataset.points = String(this.points.length);
     this.part('points').replaceChildren(...this.points.map((p) => el('li', { 'data-point': p.target },
       `${p.target.slice(p.target.indexOf(':') + 1)} · ${p.yaw.toFixed(1)}°, ${p.pitch.toFixed(1)}°`,
