@@ -94,6 +94,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object] | str] = {
     ("DELETE", f"{H}/scenes/<scene_code:scene>"): EDIT_HALL,
     ("PUT", f"{H}/scenes/<scene_code:scene>/hotspots/<target>"): EDIT_HALL,
     ("DELETE", f"{H}/scenes/<scene_code:scene>/hotspots/<target>"): EDIT_HALL,
+    ("POST", f"{H}/scenes/<scene>/registration"): EDIT_HALL,
 }
 # Writes allowed by role may still refuse what they are sent (no body here, a draft another caller
 # already published or discarded): anything but 401 and 403 (and never a 500) passes the access check.

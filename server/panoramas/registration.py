@@ -45,6 +45,12 @@ class Pose:
     heading: float
     residual: float  # RMS angular error of the fit, degrees
     solved_position: bool
+    errors: tuple[float, ...] = ()  # each correspondence's angular error in the fit, degrees
+
+    @property
+    def acceptable(self) -> bool:
+        """Whether the correspondences agree well enough (residual within MAX_RESIDUAL) to use the pose."""
+        return self.residual <= MAX_RESIDUAL
 
     def to_dict(self) -> dict:
         return {
@@ -78,15 +84,23 @@ def _residuals(
     return np.concatenate([yaw_error, pitch_error])
 
 
-def solve(
+def spread(yaws) -> float:
+    """How widely *yaws* (degrees) are spread, in degrees: a position needs MIN_SPREAD or more."""
+    values = np.asarray(yaws, dtype=float)
+    return math.degrees(float(np.ptp(np.unwrap(np.radians(np.sort(values)))))) if len(values) > 1 else 0.0
+
+
+def fit(
     correspondences: list[Correspondence],
     *,
     position: tuple[float, float, float],
     solve_position: bool | None = None,
 ) -> Pose:
-    """The scene pose that best explains *correspondences*: heading always; plan position too when
-    there are three or more (or as *solve_position* says). *position* is the current (or surveyed)
-    camera position, the starting point and the eye height. Raises RegistrationError."""
+    """The scene pose that best explains *correspondences*, however well: heading always; plan position
+    too when there are three or more (or as *solve_position* says), with the residual and each
+    correspondence's error for a person to judge (``Pose.acceptable``). *position* is the current (or
+    surveyed) camera position, the starting point and the eye height. Raises RegistrationError for sets
+    that cannot give a pose (too few, not numbers, all in one direction)."""
     if len(correspondences) < 2:
         raise RegistrationError("至少需要两个对应点", "at least two correspondences are needed")
     for c in correspondences:
@@ -107,33 +121,56 @@ def solve(
             "求解位置至少需要三个对应点", "solving the position needs at least three correspondences"
         )
     if solve_position:
-        spread = np.ptp(np.unwrap(np.radians(np.sort(yaws)))) if len(yaws) > 1 else 0.0
-        if math.degrees(spread) < MIN_SPREAD:
+        if spread(yaws) < MIN_SPREAD:
             raise RegistrationError(
                 "对应点方向过于集中，无法确定位置",
                 "the correspondences all lie in one direction; the position cannot be found",
             )
         heading0 = _circular_mean(_bearings(points, x0, z0) - yaws)
-        fit = least_squares(
+        result = least_squares(
             lambda p: _residuals(points, yaws, pitches, p[0], y0, p[1], p[2], with_pitch=True),
             x0=[x0, z0, heading0],
             loss="soft_l1",
             f_scale=2.0,
         )
-        x, z, heading = fit.x
+        x, z, heading = result.x
         residuals = _residuals(points, yaws, pitches, x, y0, z, heading, with_pitch=True)
+        n = len(correspondences)
+        errors = np.hypot(residuals[:n], residuals[n:])
     else:
         x, z = x0, z0
         heading = _circular_mean(_bearings(points, x, z) - yaws)
         residuals = _residuals(points, yaws, pitches, x, y0, z, heading, with_pitch=False)
+        errors = np.abs(residuals)
     rms = float(np.sqrt(np.mean(residuals**2)))
-    if rms > MAX_RESIDUAL:
-        worst = int(np.argmax(np.abs(residuals[: len(correspondences)])))
+    return Pose(
+        float(x),
+        y0,
+        float(z),
+        wrap_degrees(float(heading)),
+        rms,
+        bool(solve_position),
+        tuple(float(e) for e in errors),
+    )
+
+
+def solve(
+    correspondences: list[Correspondence],
+    *,
+    position: tuple[float, float, float],
+    solve_position: bool | None = None,
+) -> Pose:
+    """As :func:`fit`, refusing a pose whose residual is over MAX_RESIDUAL (naming the worst
+    correspondence). Raises RegistrationError."""
+    pose = fit(correspondences, position=position, solve_position=solve_position)
+    if not pose.acceptable:
+        worst = int(np.argmax(pose.errors))
         raise RegistrationError(
-            f"对应点互相矛盾（残差 {rms:.1f}°），请检查第 {worst + 1} 个点",
-            f"the correspondences contradict each other (residual {rms:.1f}°); check number {worst + 1}",
+            f"对应点互相矛盾（残差 {pose.residual:.1f}°），请检查第 {worst + 1} 个点",
+            f"the correspondences contradict each other (residual {pose.residual:.1f}°); "
+            f"check number {worst + 1}",
         )
-    return Pose(float(x), y0, float(z), wrap_degrees(float(heading)), rms, bool(solve_position))
+    return pose
 
 
 def _circular_mean(angles: np.ndarray) -> float:

@@ -18,6 +18,7 @@ from . import (  # noqa: E402,F401  (views register on the blueprints)
     kiosks,
     pages,
     panorama_pages,
+    registration,
     scene_pages,
     scenes,
     service_pages,

@@ -1533,6 +1533,83 @@ PATHS.update(
         },
     }
 )
+SCHEMAS.update(
+    {
+        "AdminRegistrationInput": _obj(
+            ["points"],
+            {
+                "points": {
+                    "type": "array",
+                    "minItems": 2,
+                    "maxItems": 50,
+                    "description": "Where each counter (or facility) was clicked in the panorama; each target once",
+                    "items": _obj(
+                        ["target", "yaw", "pitch"],
+                        {
+                            "target": {
+                                "type": "string",
+                                "pattern": f"^(counter|facility):{PLACE_KEY_PATTERN}$",
+                                "description": "A node of the published hall model",
+                            },
+                            "yaw": {"type": "number", "minimum": -180, "maximum": 180},
+                            "pitch": {"type": "number", "minimum": -90, "maximum": 90},
+                        },
+                    ),
+                }
+            },
+        ),
+        "AdminRegistration": _obj(
+            ["scene", "heading", "position", "residual", "max_residual", "acceptable", "points", "version"],
+            {
+                "scene": STRING,
+                "heading": {"type": "number", "minimum": -180, "maximum": 180},
+                "position": {
+                    "type": ["array", "null"],
+                    "items": {"type": "number"},
+                    "minItems": 3,
+                    "maxItems": 3,
+                    "description": "Solved from three or more points spread over 10° or more; else null",
+                },
+                "residual": {"type": "number", "minimum": 0, "description": "RMS angular error, degrees"},
+                "max_residual": {
+                    "type": "number",
+                    "description": "The largest residual that may be accepted",
+                },
+                "acceptable": {"type": "boolean", "description": "residual ≤ max_residual"},
+                "points": {
+                    "type": "array",
+                    "items": _obj(["target", "error"], {"target": STRING, "error": {"type": "number"}}),
+                    "description": "Each point's angular error in the fit, degrees, in the order sent",
+                },
+                "version": {"type": "integer", "description": "The draft scene's version it was solved for"},
+            },
+        ),
+    }
+)
+PATHS["/admin/halls/{hall}/scenes/{scene}/registration"] = {
+    "post": _op(
+        "registerScenePanorama",
+        "Solve a scene's heading (and position) from counters clicked in its panorama; changes nothing — "
+        "accept by PUT of the scene / 由点击的柜台求解全景图朝向（不修改草稿）",
+        ("200", _json("AdminRegistration", "The solved pose, its residual and whether it may be accepted")),
+        [
+            UNAUTHENTICATED,
+            CSRF,
+            NO_HALL,
+            BAD_JSON,
+            NOT_JSON,
+            ("409", "The hall has no published model (no_model)"),
+            (
+                "422",
+                "Fewer than two points, an unknown or repeated target, a yaw or pitch not a number "
+                "in range (details names each field)",
+            ),
+        ],
+        WRITE,
+        parameters=[HALL, SCENE],
+        requestBody=_body("AdminRegistrationInput"),
+    )
+}
 PATHS["/admin/halls/{hall}/model"] = {
     "post": _op(
         "uploadModel",

@@ -4,8 +4,10 @@ draft's tiles config) with the editing plugin (``web/src/plugins/hotspotEditor.j
 ``web/src/admin/scenes.js``. Hotspots are moved, reset, hidden and shown, and the initial view set, through
 the admin API of ``scenes.py``; everything goes into the draft. Beside them (``web/src/admin/scenePlace.js``):
 the scene's links with their arrival views (looked at in the viewer), its heading, and the hall's floor plan
-showing where it stands and which way the view looks, where it is placed by a click. The page passes its
-modules what they need (hall, scene, role, CSRF token, floors with their plan URLs, texts) as JSON."""
+showing where it stands and which way the view looks, where it is placed by a click. A scene with a
+panorama has the registration panel (``templates/admin/scene_registration.html``,
+``web/src/admin/registration.js``, the API of ``registration.py``): counters clicked in the panorama give its
+heading with the residual. The page passes its modules what they need (hall, scene, role, CSRF token, floors with their plan URLs, texts) as JSON."""
 
 from __future__ import annotations
 
@@ -154,6 +156,54 @@ PAGE_TEXT = {
         "no_plan": "No floor plan yet (no published hall model)",
     },
 }
+# The registration panel's texts (templates/admin/scene_registration.html, web/src/admin/registration.js).
+REGISTER_TEXT = {
+    "zh": {
+        "register_title": "注册全景图",
+        "register_note": "新拍的全景图朝向不准时：选一个柜台，在全景图中点击它所在的位置（或把视野中心对准它，"
+        "按“在视野中心取点”）。两个点求出朝向，三个以上方向分散的点还能求出位置。",
+        "register_start": "注册全景图",
+        "register_stop": "结束注册",
+        "register_counter": "柜台",
+        "register_click": "在全景图中点击所选柜台的位置。",
+        "register_centre": "在视野中心取点",
+        "register_points": "已取的点",
+        "register_remove": "删除",
+        "register_need": "至少需要两个点。",
+        "register_heading": "朝向",
+        "register_position": "位置",
+        "register_residual": "残差",
+        "register_error": "误差",
+        "register_good": "各点一致，可以接受。",
+        "register_bad": "各点互相矛盾，请检查误差大的点。",
+        "register_accept": "接受",
+        "register_accepted": "朝向已保存到草稿，热点已按新朝向更新。",
+    },
+    "en": {
+        "register_title": "Register the panorama",
+        "register_note": "When a newly photographed panorama is turned wrongly: choose a counter and click where it "
+        "is in the panorama (or turn the view's centre onto it and press “Take the point at the view centre”). "
+        "Two points give the heading; three or more spread out give the position too.",
+        "register_start": "Register the panorama",
+        "register_stop": "Stop registering",
+        "register_counter": "Counter",
+        "register_click": "Click where the chosen counter is in the panorama.",
+        "register_centre": "Take the point at the view centre",
+        "register_points": "Points taken",
+        "register_remove": "Remove",
+        "register_need": "At least two points are needed.",
+        "register_heading": "Heading",
+        "register_position": "Position",
+        "register_residual": "Residual",
+        "register_error": "error",
+        "register_good": "The points agree: this may be accepted.",
+        "register_bad": "The points contradict each other: check the ones with a large error.",
+        "register_accept": "Accept",
+        "register_accepted": "The heading was saved to the draft; the hotspots follow it.",
+    },
+}
+for _lang_code, _texts in REGISTER_TEXT.items():
+    PAGE_TEXT[_lang_code].update(_texts)
 for _lang_code, _texts in PAGE_TEXT.items():
     TEXT[_lang_code].update(_texts)
 HALL_NAV.append(("admin_pages.scenes", "nav_scenes"))
@@ -224,6 +274,7 @@ def scene_editor(hall: str, scene: str):
         "t": {key: TEXT[lang][key] for key in PAGE_TEXT[lang]},
     }
     name = obj["name"]["en" if lang == "en" else "zh"]
+    may_register = page["may_edit"] and obj.get("panorama") is not None
     return render_template(
         "admin/scene_editor.html",
         **_hall_context(
@@ -233,5 +284,6 @@ def scene_editor(hall: str, scene: str):
             scene_name=name,
             data_json=json_script(page),
             hall_tab="admin_pages.scenes",
+            may_register=may_register,
         ),
     )

@@ -14,6 +14,7 @@ import { CubeTiles } from '../viewer/CubeTiles.js';
 import { Viewer } from '../viewer/Viewer.js';
 import { Api, bilingual } from './api.js';
 import { ScenePlace } from './scenePlace.js';
+import { Registration } from './registration.js';
 
 const data = JSON.parse(document.getElementById('scene-data').textContent);
 const t = data.t;
@@ -174,6 +175,18 @@ function setInitial() {
   return save((version) => api.call('PUT', sceneUrl, { body: { initial_view: view }, version }));
 }
 
+/** Save a registered pose ({heading, position?}) into the draft; resolves whether it was saved. */
+async function acceptPose(body) {
+  let saved = false;
+  await save(async (version) => {
+    const answer = await api.call('PUT', sceneUrl, { body, version });
+    saved = true;
+    return answer;
+  });
+  if (saved) await reloadHotspots().catch(failed);
+  return saved;
+}
+
 async function refreshCheck() {
   try {
     const found = await api.get(`${base}/check`);
@@ -202,6 +215,10 @@ async function start() {
     viewer.setScene({ id: scene.code, tiles: scene.panorama, hotspots: [] });
   } catch {
     container.append(el('p', { class: 'no-panorama', text: 'WebGL' }));
+  }
+  const panel = root.querySelector('[data-register="panel"]');
+  if (panel && viewer) {
+    new Registration({ panel, viewer, editor, api, url: `${sceneUrl}/registration`, t, counters: () => spots, accept: acceptPose });
   }
   if (data.may_edit && viewer) {
     part('initial-actions').append(el('button', { type: 'button', 'data-action': 'initial', text: t.set_initial, onclick: setInitial }));
