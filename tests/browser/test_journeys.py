@@ -57,6 +57,15 @@ START = """([target, entrance]) => { const tour = window.__tour; tour.plugin('ro
   tour.panel.close({ silent: true }); if (entrance) tour.showScene(tour.scenes.get('entrance'));
   tour.select(target); return Number(document.querySelector('#viewer').dataset.frame); }"""
 
+# The panel's 带我去 button for *target*, once there: scrolled into view as a person would, then where it is
+# (as PROBE says) and how many such buttons there are.
+TAKE_ME = f"""target => {{
+  const buttons = document.querySelectorAll(`#panel [data-take-me='${{target}}']`);
+  if (!buttons.length) return false;
+  buttons[0].scrollIntoView({{ block: 'nearest' }});
+  return {{ ...({PROBE})(buttons[0]), count: buttons.length }};
+}}"""
+
 # The route to *target* is on (bar shown, in the URL) and the view settled after frame *after*.
 ROUTED = f"""([target, after]) => {{ const bar = document.querySelector('#route-bar');
   return bar.dataset.guide && !bar.hidden && new URLSearchParams(location.search).get('route') === target
@@ -78,7 +87,10 @@ def journey(page, target: str, scenes: int, steps: set, *, entrance: bool = Fals
     """Take the route to *target* from where the page is (from the entrance if *entrance*) by clicking only the
     route's buttons; the problems seen. Each step taken, (scene, next scene), is added to *steps*."""
     before = page.evaluate(START, [target, entrance])
-    page.locator(f"#panel [data-take-me='{target}']").click()
+    button = page.wait_for_function(TAKE_ME, arg=target).json_value()
+    if button["count"] != 1 or button["hidden"] or not button["reachable"]:
+        return [f"{target}: its 带我去 button cannot be pressed: {button}"]
+    page.mouse.click(button["x"], button["y"])
     page.wait_for_function(ROUTED, arg=[target, before], timeout=15000)
     clicks = 0
     while (state := page.evaluate(STATE))["targets"] == 0:
