@@ -66,13 +66,13 @@ TAKE_ME = f"""target => {{
   return {{ ...({PROBE})(buttons[0]), count: buttons.length }};
 }}"""
 
-# The route to *target* is on (bar shown, in the URL) and the view settled after frame *after*.
+# The route to *target* is on (bar shown, in the URL) and the view settled after frame *after*: then STATE.
 ROUTED = f"""([target, after]) => {{ const bar = document.querySelector('#route-bar');
   return bar.dataset.guide && !bar.hidden && new URLSearchParams(location.search).get('route') === target
-    && ({SETTLED})(after); }}"""
+    && ({SETTLED})(after) && ({STATE})(); }}"""
 
-# Moved on from *scene* and settled after frame *after*.
-MOVED = f"""([scene, after]) => window.__tour.scene.id !== scene && ({SETTLED})(after)"""
+# Moved on from *scene* and settled after frame *after*: then STATE.
+MOVED = f"""([scene, after]) => window.__tour.scene.id !== scene && ({SETTLED})(after) && ({STATE})()"""
 
 
 def frame(page) -> int:
@@ -91,9 +91,9 @@ def journey(page, target: str, scenes: int, steps: set, *, entrance: bool = Fals
     if button["count"] != 1 or button["hidden"] or not button["reachable"]:
         return [f"{target}: its 带我去 button cannot be pressed: {button}"]
     page.mouse.click(button["x"], button["y"])
-    page.wait_for_function(ROUTED, arg=[target, before], timeout=15000)
+    state = page.wait_for_function(ROUTED, arg=[target, before], timeout=15000).json_value()
     clicks = 0
-    while (state := page.evaluate(STATE))["targets"] == 0:
+    while state["targets"] == 0:
         if clicks >= 2 + scenes:
             return [f"{target}: not there after {clicks} clicks"]
         if state["nexts"] != 1:
@@ -104,8 +104,11 @@ def journey(page, target: str, scenes: int, steps: set, *, entrance: bool = Fals
         # A real click where the button is (the probe found nothing over it), as a person's would be.
         page.mouse.click(spot["x"], spot["y"])
         clicks += 1
-        page.wait_for_function(MOVED, arg=[state["scene"], state["frame"]], timeout=15000)
-        steps.add((state["scene"], page.evaluate("window.__tour.scene.id")))
+        moved = page.wait_for_function(
+            MOVED, arg=[state["scene"], state["frame"]], timeout=15000
+        ).json_value()
+        steps.add((state["scene"], moved["scene"]))
+        state = moved
     if state["targets"] != 1:
         return [f"{target}: {state['targets']} target buttons in {state['scene']}"]
     problems = []
