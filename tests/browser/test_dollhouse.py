@@ -31,6 +31,17 @@ LEAKS = """level => { const d = document.querySelector('#dollhouse').dollhouse;
 # Whether a click at (x, y) reaches the 3D canvas (no button or panel over it).
 ON_CANVAS = "([x, y]) => (e => e?.classList.contains('dollhouse-canvas') || e?.outerHTML.slice(0, 80))(document.elementFromPoint(x, y))"
 
+# Where *anchor* projects on screen, with the panel closed first, and what a click there would reach (ON_CANVAS).
+AIM = f"""anchor => {{ window.__tour.panel.close({{ silent: true }});
+  const point = document.querySelector('#dollhouse').dollhouse.project(anchor);
+  return {{ point, cover: ({ON_CANVAS})([point.x, point.y]) }}; }}"""
+# What the 3D hall says now: the place it marks active, its label (shown? the text), what has focus, the picks.
+SAYS = """() => { const d = document.querySelector('#dollhouse'); const label = d.querySelector('.dh-label');
+  const r = label?.getBoundingClientRect();
+  return { active: d.dataset.active ?? null, picks: window.__picks.length,
+    focused: document.activeElement?.dataset.target ?? null, label: label ? label.innerText : '',
+    shown: !!r && r.width > 0 && r.height > 0 && getComputedStyle(label).visibility !== 'hidden' }; }"""
+
 
 def frame(page) -> int:
     return int(page.locator(DH).get_attribute("data-frame") or 0)
@@ -73,21 +84,18 @@ def check_floor(page, level: int, places: list[dict], floor_name: str, shot) -> 
         problems.append(f"level {level}: the list holds {listed}")
     for place in places:
         target = place["target"]
-        page.evaluate("window.__tour.panel.close({ silent: true })")
-        point = page.evaluate(
-            "a => document.querySelector('#dollhouse').dollhouse.project(a)", place["anchor"]
-        )
-        cover = page.evaluate(ON_CANVAS, [point["x"], point["y"]])
+        aim = page.evaluate(AIM, place["anchor"])
+        point, cover = aim["point"], aim["cover"]
         if cover is not True:
             problems.append(f"{target}: its anchor at {point} is covered by {cover}")
             continue
         page.mouse.move(point["x"], point["y"])
-        label = page.locator(f"{DH} .dh-label")
-        if page.locator(DH).get_attribute("data-active") != target or not label.is_visible():
-            problems.append(f"{target}: no label on hover ({page.locator(DH).get_attribute('data-active')})")
-        elif floor_name not in label.inner_text() or title_of(place) not in label.inner_text():
-            problems.append(f"{target}: hover label says {label.inner_text()!r}")
-        count = page.evaluate("window.__picks.length") + 1
+        says = page.evaluate(SAYS)
+        if says["active"] != target or not says["shown"]:
+            problems.append(f"{target}: no label on hover ({says['active']})")
+        elif floor_name not in says["label"] or title_of(place) not in says["label"]:
+            problems.append(f"{target}: hover label says {says['label']!r}")
+        count = says["picks"] + 1
         page.mouse.click(point["x"], point["y"])
         problems += expect_pick(page, target, title_of(place), count)
     # The keyboard: the list's toggle, then Tab from place to place; focus labels it, Enter picks it.
@@ -98,14 +106,13 @@ def check_floor(page, level: int, places: list[dict], floor_name: str, shot) -> 
         page.keyboard.press("Enter")
     for place in places:
         page.keyboard.press("Tab")
-        focused = page.evaluate("document.activeElement.dataset.target")
-        if focused != place["target"]:
-            problems.append(f"{place['target']}: Tab reached {focused}")
+        says = page.evaluate(SAYS)
+        if says["focused"] != place["target"]:
+            problems.append(f"{place['target']}: Tab reached {says['focused']}")
             break
-        label = page.locator(f"{DH} .dh-label").inner_text()
-        if page.locator(DH).get_attribute("data-active") != place["target"] or floor_name not in label:
-            problems.append(f"{place['target']}: focus label says {label!r}")
-        count = page.evaluate("window.__picks.length") + 1
+        if says["active"] != place["target"] or floor_name not in says["label"]:
+            problems.append(f"{place['target']}: focus label says {says['label']!r}")
+        count = says["picks"] + 1
         page.keyboard.press("Enter")
         problems += expect_pick(page, place["target"], title_of(place), count)
     page.evaluate("window.__tour.panel.close({ silent: true })")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import HALL, open_tab
-from .test_journeys import SIZES, frame, settle
+from .test_journeys import SETTLED, SIZES
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +38,19 @@ LOOK = """() => {
 }"""
 
 
+# Turn to *view*; answers the frame count before the turn.
+TURN = """view => { const before = Number(document.querySelector('#viewer').dataset.frame);
+  window.__tour.viewer.setView(view); return before; }"""
+# LOOK, once the view is settled after frame *after* (one round trip: the wait answers it).
+LOOK_SETTLED = f"after => ({SETTLED})(after) && ({LOOK})()"
+
+
+def look(page, view: dict) -> dict:
+    """Turn to *view*, wait until it is drawn and settled, and LOOK."""
+    before = page.evaluate(TURN, view)
+    return page.wait_for_function(LOOK_SETTLED, arg=before, timeout=15000).json_value()
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("hall", [HALL, "guigang"])
 def test_no_hotspot_covers_another_and_every_one_is_reachable(
@@ -54,10 +67,7 @@ def test_no_hotspot_covers_another_and_every_one_is_reachable(
             expected = {h["target"] for h in scene["hotspots"]}
             reached = set()
             for yaw in HEADINGS:
-                before = frame(page)
-                page.evaluate("yaw => window.__tour.viewer.setView({ yaw, pitch: 0, fov: 75 })", yaw)
-                settle(page, before)
-                seen = page.evaluate(LOOK)
+                seen = look(page, {"yaw": yaw, "pitch": 0, "fov": 75})
                 problems += [f"{scene['id']} @{yaw}°: {a} overlaps {b}" for a, b in seen["overlaps"]]
                 reached |= set(seen["reached"])
                 groups_seen += seen["groups"]
@@ -65,12 +75,7 @@ def test_no_hotspot_covers_another_and_every_one_is_reachable(
             for spot in scene["hotspots"]:
                 if spot["target"] in reached:
                     continue
-                before = frame(page)
-                page.evaluate(
-                    "s => window.__tour.viewer.setView({ yaw: s.yaw, pitch: s.pitch, fov: 75 })", spot
-                )
-                settle(page, before)
-                seen = page.evaluate(LOOK)
+                seen = look(page, {"yaw": spot["yaw"], "pitch": spot["pitch"], "fov": 75})
                 problems += [
                     f"{scene['id']} facing {spot['target']}: {a} overlaps {b}" for a, b in seen["overlaps"]
                 ]
