@@ -135,6 +135,15 @@ def test_upload_a_new_scene_then_a_bad_file(browser, built_web, upload_server):
         public = page.evaluate(f"fetch('/api/v1/halls/{HALL}', {{cache: 'no-store'}}).then(r => r.json())")
         tiles = next(s["tiles"] for s in public["scenes"] if s["id"] == "web-new")
         assert tiles["version"] == version and f"/web-new/{version}" in tiles["basePath"]
+        # …and the public tour opens the new scene with its new picture. This hall has no model, so no plans:
+        # the minimap says so rather than "could not load, try again".
+        tab.goto(f"/hall/{HALL}?scene=web-new")
+        page.wait_for_function(
+            """() => document.querySelector('#scene-name').textContent === '新拍摄点'
+            && document.querySelector('#viewer').dataset.tiles === 'loaded'"""
+        )
+        assert page.evaluate("window.__tour.viewer.getScene().tiles.version") == version
+        assert page.inner_text("[data-minimap='no-plan']") == "这一层暂无平面图"
         assert tab.errors == []
 
 

@@ -85,6 +85,7 @@ const STRINGS = {
   closedToday: ['今日不开放', 'Closed today'],
   loading: ['正在加载…', 'Loading…'],
   loadFailed: ['加载失败，请稍后再试', 'Could not load; please try again'],
+  noPlan: ['这一层暂无平面图', 'No floor plan of this floor yet'],
   goTo: ['前往', 'Go to'],
   goThere: ['{name}（前往该场景）', '{name} (go there)'],
   routeGo: ['路线：前往 {name}', 'Route: go to {name}'],

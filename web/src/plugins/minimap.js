@@ -134,6 +134,11 @@ export class Minimap extends Plugin {
     const floor = this.floors.find((f) => f.level === level);
     if (!floor) return;
     const id = ++this._loadId;
+    if (!floor.plan_url) { // a hall without a published model has no plans yet: say so, not "try again"
+      this.plan = this.overlay = this.cone = null;
+      this.map.replaceChildren(el('p', { class: 'mm-error', 'data-minimap': 'no-plan', text: t('noPlan') }));
+      return;
+    }
     let root;
     try {
       root = await loadPlan(floor.plan_url, getLang());
