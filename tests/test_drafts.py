@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from server.models import Hall
 from server.publishing import halldata
-from tests.staff import Clock, sign_in, staff_app
+from tests.staff import Clock, signed_in, staff_app
 
 HALL = "guigang"
 BASE = f"/api/v1/admin/halls/{HALL}"
@@ -26,14 +26,6 @@ def clock():
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, clock):
     return staff_app(tmp_path_factory.mktemp("drafts"), clock)
-
-
-def signed_in(app, name: str):
-    """A test client signed in as *name*, sending the CSRF token on every request."""
-    client = app.test_client()
-    token = sign_in(client, name).get_json()["csrf_token"]
-    client.environ_base["HTTP_X_CSRF_TOKEN"] = token
-    return client
 
 
 @pytest.fixture

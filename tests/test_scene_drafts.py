@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from server.models import Hall
 from server.publishing import halldata
-from tests.staff import Clock, sign_in, staff_app
+from tests.staff import Clock, signed_in, staff_app
 
 HALL = "guigang"
 BASE = f"/api/v1/admin/halls/{HALL}"
@@ -18,14 +18,6 @@ BASE = f"/api/v1/admin/halls/{HALL}"
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     return staff_app(tmp_path_factory.mktemp("scene-drafts"), Clock(), models=True)
-
-
-def signed_in(app, name: str, *, csrf: bool = True):
-    client = app.test_client()
-    token = sign_in(client, name).get_json()["csrf_token"]
-    if csrf:
-        client.environ_base["HTTP_X_CSRF_TOKEN"] = token
-    return client
 
 
 @pytest.fixture

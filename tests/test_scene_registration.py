@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from server.conventions import direction_to_yaw_pitch
-from tests.staff import Clock, sign_in, staff_app
+from tests.staff import Clock, signed_in, staff_app
 
 HALL = "guigang"
 SCENE = "lobby"
@@ -23,14 +23,6 @@ URL = f"{BASE}/scenes/{SCENE}/registration"
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     return staff_app(tmp_path_factory.mktemp("scene-registration"), Clock(), models=True)
-
-
-def signed_in(app, name: str, *, csrf: bool = True):
-    client = app.test_client()
-    token = sign_in(client, name).get_json()["csrf_token"]
-    if csrf:
-        client.environ_base["HTTP_X_CSRF_TOKEN"] = token
-    return client
 
 
 @pytest.fixture
