@@ -1,4 +1,4 @@
-"""Remake the staff-workflow screenshots of the README (``docs/images/staff-*.png``, each under 150 KB).
+"""Remake the staff-workflow screenshots of the README (``docs/images/staff-*.png|jpg``, each under 150 KB).
 
 Builds a throwaway instance with the demo halls (no panoramas or models needed), creates one editor of the
 pingnan hall, serves the app on a free local port, and drives Debian's Chromium (Playwright) through the
@@ -46,15 +46,18 @@ def demo_app(folder: Path):
     result = app.test_cli_runner().invoke(args=args, input=PASSWORD + "\n")
     if result.exit_code != 0:
         raise SystemExit(result.output)
-    result = app.test_cli_runner().invoke(args=["model", "build", HALL])  # the plan the kiosk form shows
-    if result.exit_code != 0:
-        raise SystemExit(result.output)
+    for step in (["model", "build", HALL], ["panorama", "render-demo", HALL, "--width", "2048"]):
+        result = app.test_cli_runner().invoke(args=step)  # the plans and the panoramas the pages show
+        if result.exit_code != 0:
+            raise SystemExit(result.output)
     return app
 
 
-def shoot(page, out: Path, name: str) -> None:
-    path = out / f"staff-{name}.png"
-    page.screenshot(path=str(path))
+def shoot(page, out: Path, name: str, *, photo: bool = False) -> None:
+    """Save the page as ``staff-<name>.png``, or as a JPEG when it shows a panorama (*photo*: a PNG of one is
+    over the limit)."""
+    path = out / f"staff-{name}.{'jpg' if photo else 'png'}"
+    page.screenshot(path=str(path), **({"type": "jpeg", "quality": 80} if photo else {}))
     size = path.stat().st_size
     print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {size / 1024:.0f} KB")
     if size > LIMIT:
@@ -160,6 +163,15 @@ def main() -> None:
                 page.goto(f"{base}/admin/halls/{HALL}/panoramas")
                 page.wait_for_selector("#panoramas[aria-busy='false']")
                 shoot(page, out, "8-panoramas")
+
+                # The scene editor: the panorama with its hotspots and the list, then the plan, heading and links.
+                page.goto(f"{base}/admin/halls/{HALL}/scenes/hall-centre")
+                page.wait_for_selector("#scene-editor[aria-busy='false']")
+                page.wait_for_selector("#scene-viewer canvas")
+                page.wait_for_timeout(1500)  # the visible tiles drawn
+                shoot(page, out, "9-scene-editor", photo=True)
+                page.locator("#scene-place").scroll_into_view_if_needed()
+                shoot(page, out, "10-scene-place", photo=True)
                 browser.close()
         finally:
             server.shutdown()
