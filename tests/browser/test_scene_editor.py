@@ -99,7 +99,23 @@ def test_edit_hotspots_and_initial_view_then_publish(browser, built_web, editor_
             or abs(moved["pitch"] - before[target]["pitch"]) > 1
         )
         assert first.get_attribute("aria-pressed") == "true"
-        assert page.locator("[data-editor='form'] h3").inner_text() == target.split(":", 1)[1]
+        # named as a citizen reads it: a counter by its number, a facility or a scene by its name
+        hall_doc = (
+            page.evaluate(  # not kept in the browser's cache: the check after publishing reads it again
+                "async (u) => (await fetch(u, {cache: 'no-store'})).json()", f"/api/v1/halls/{HALL}"
+            )
+        )
+        names = {
+            **{f"facility:{f['id']}": f["name"]["zh"] for f in hall_doc["facilities"]},
+            **{f"scene:{x['id']}": x["name"]["zh"] for x in hall_doc["scenes"]},
+        }
+        kind, key = target.split(":", 1)
+        assert page.locator("[data-editor='form'] h3").inner_text() == (
+            key if kind == "counter" else names[target]
+        )
+        labels = page.locator(".admin-hotspot-list button").all_inner_texts()
+        ids = {t.split(":", 1)[1] for t in names}  # raw ids of facilities and scenes: never shown as labels
+        assert len(labels) > 5 and not [x for x in labels if x.split(" (")[0] in ids], labels
 
         # Another one from the list, nudged with the keyboard: yaw by 0.5 (Shift: 5).
         other = next(t for t, s in before.items() if t != target and s["yaw"] is not None and not s["hidden"])

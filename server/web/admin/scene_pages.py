@@ -271,6 +271,12 @@ def scene_editor(hall: str, scene: str):
         ],
         "csrf": staff.csrf_token,
         "may_edit": may_edit_hall(staff.user, hall),
+        # What a hotspot is called in the list and on the view: a counter by its number (as on its sign), a
+        # facility and a scene by name, in the page's language.
+        "names": {
+            **{f"facility:{f.code}": f.name_en if lang == "en" else f.name_zh for f in hall_row.facilities},
+            **{f"scene:{c}": s["name"]["en" if lang == "en" else "zh"] for c, s in data["scenes"].items()},
+        },
         "t": {key: TEXT[lang][key] for key in PAGE_TEXT[lang]},
     }
     name = obj["name"]["en" if lang == "en" else "zh"]

@@ -34,7 +34,7 @@ let editor = null;
 let place = null; // links, heading and plan (scenePlace.js)
 
 function label(spot) {
-  return spot.target.split(':').slice(1).join(':') || spot.target;
+  return data.names?.[spot.target] || spot.target.split(':').slice(1).join(':') || spot.target;
 }
 
 function say(text, { alert = false, reload = false } = {}) {
