@@ -28,6 +28,7 @@ from server.jobs import queue, worker
 from server.models import AuditEntry, Hall, Job, Scene
 from tests.staff import Clock, sign_in, staff_app
 from tests.test_panorama_ingest import encode, patch_jpeg_size, png_raw, smooth
+from tests.test_panorama_metadata import FULL, exif_bytes, photo, xmp_packet
 
 ROOT = Path(__file__).resolve().parents[1]
 HALL = "guigang"
@@ -149,6 +150,12 @@ def test_an_upload_is_queued_then_a_worker_puts_it_into_the_draft(app, editor):
         "version": panorama["version"],
         "preview": f"{panorama['basePath']}/preview.jpg",
         "in_draft": True,
+        "scene_heading": 0.0,
+        "heading": None,  # no camera metadata in this file
+        "partial": None,
+        "captured_at": None,
+        "camera": None,
+        "warnings": [],
     }
     assert served(editor, done["result"]["preview"]) == 200  # the staff pages show it before publishing
     diff = editor.get(f"/api/v1/admin/halls/{HALL}/draft/diff").get_json()
@@ -250,6 +257,68 @@ def test_an_upload_joins_a_draft_begun_before_it_which_keeps_its_edits(app, edit
     scenes = {s["id"]: s for s in editor.get(f"/api/v1/halls/{HALL}").get_json()["scenes"]}
     assert scenes["new-lobby"]["tiles"]["version"] == version
     assert scenes["entrance"]["name"]["zh"] == "大门（草稿）"
+
+
+def test_a_new_scene_faces_the_heading_its_camera_recorded(app, editor):
+    data = photo(
+        2048,
+        1024,
+        xmp=xmp_packet(**FULL, PoseHeadingDegrees="350.5"),
+        exif=exif_bytes(taken="2026:11:20 10:31:05", offset="+08:00"),
+    )
+    fields = {"floor": "1", "x": "1", "z": "2", "name_zh": "相机点", "name_en": "Camera spot"}
+    job = upload(editor, "camera-spot", data, **fields).get_json()
+    work_once(app)
+    done = editor.get(job["url"]).get_json()
+    assert done["state"] == "done", done["error"]
+    # A compass heading of 350.5° is our −9.5°: the new scene faces it in the draft.
+    assert drafted(editor, "camera-spot")["heading"] == pytest.approx(-9.5)
+    result = done["result"]
+    assert (result["heading"], result["scene_heading"]) == (pytest.approx(-9.5), pytest.approx(-9.5))
+    assert result["captured_at"] == "2026-11-20T10:31:05+08:00"
+    assert result["camera"] == {"make": "RICOH", "model": "THETA Z1"}
+    assert (result["partial"], result["warnings"]) == (None, [])
+
+
+def test_a_replacement_keeps_the_scenes_heading_and_tells_of_a_partial_panorama(app, editor):
+    assert drafted(editor, "ga-jt")["heading"] == 90.0
+    # 2048×512 cut from a 2048×1024 sphere 256 rows from the top, its camera facing 30°.
+    data = photo(
+        2048,
+        512,
+        xmp=xmp_packet(
+            **FULL,
+            PoseHeadingDegrees=30,
+            CroppedAreaImageWidthPixels=2048,
+            CroppedAreaImageHeightPixels=512,
+            CroppedAreaLeftPixels=0,
+            CroppedAreaTopPixels=256,
+        ),
+    )
+    job = upload(editor, "ga-jt", data).get_json()
+    work_once(app)
+    done = editor.get(job["url"]).get_json()
+    assert done["state"] == "done", done["error"]
+    draft = drafted(editor, "ga-jt")
+    assert draft["heading"] == 90.0  # staff's heading stays; the camera's is offered beside it
+    assert draft["panorama"]["version"] == done["result"]["version"]
+    result = done["result"]
+    assert (result["heading"], result["scene_heading"]) == (30.0, 90.0)
+    assert result["partial"] == {"yaw": [-180.0, 180.0], "pitch": [-45.0, 45.0]}
+    assert [w["code"] for w in result["warnings"]] == ["partial"]
+    warning = result["warnings"][0]
+    assert warning["zh"].startswith("局部全景图：只覆盖水平 360°（") and "垂直 90°（" in warning["zh"]
+    assert warning["zh"].endswith("其余部分显示为黑色")
+    assert warning["en"].startswith("A partial panorama: it covers 360° across")
+    assert warning["en"].endswith("; the rest shows black")
+    # Taking the camera's heading is the scene's ordinary save, with its version.
+    taken = editor.put(
+        f"/api/v1/admin/halls/{HALL}/scenes/ga-jt",
+        json={"heading": result["heading"], "version": draft["version"]},
+        headers={"X-CSRF-Token": editor.csrf},
+    )
+    assert taken.status_code == 200, taken.get_json()
+    assert drafted(editor, "ga-jt")["heading"] == 30.0
 
 
 def test_the_draft_changing_while_a_job_runs(app, editor):

@@ -3,6 +3,12 @@
 referenced by nothing yet), publish into the draft (``publishing.scenepanorama.into_draft``, in one
 transaction with the job marked done). Citizens see it once staff publish the draft.
 
+A 360° camera's metadata (``panoramas.metadata``: GPano pose heading and crop, EXIF capture time and camera)
+is read in the validate step: a partial panorama is padded into its full equirect, a new scene faces the
+camera's pose heading, and the job's result carries what was found (``result``) — the camera's heading beside
+the scene's (an existing scene keeps its own; staff may take the camera's from the page), the covered part of
+a partial panorama and each warning — for the staff page to show.
+
 The upload is kept in the published-files folder (``uploads/``, so a worker on another machine sharing that
 folder reads it) from the request until the job is done; a failed job keeps it for a retry. A job changes
 nothing live: the previous panorama is served until the draft is published, and a failure leaves the draft
@@ -25,7 +31,7 @@ from ..config import published_root
 from ..models import Job
 from ..panoramas.ingest import load_equirect, read_file
 from ..panoramas.limits import MAX_FILE_BYTES
-from ..panoramas.metadata import read_metadata
+from ..panoramas.metadata import PanoramaMetadata, read_metadata
 from ..panoramas.store import max_size, tile_version
 from ..publishing.scenepanorama import into_draft
 from . import queue
@@ -92,26 +98,36 @@ def run(app: Flask, session: Session, job: Job, report: Report, *, worker: str, 
     if not queue.still_held(session, job, worker=worker):
         raise queue.JobLost(job.id)
     moment = now()
-    into_draft(
+    scene = into_draft(
         session,
         job.hall,
         job.target,
         config,
         new_scene=job.params.get("new_scene"),
+        heading=metadata.heading,
         user=job.requested_by or NO_USER,
         now=moment,
     )
-    job.params = {**job.params, "result": result(config)}
+    job.params = {**job.params, "result": result(config, metadata, scene)}
     queue.finish(job, now=moment)
     session.commit()
     discard_upload(app, job.upload)
 
 
-def result(config: dict[str, Any]) -> dict[str, Any]:
+def result(config: dict[str, Any], metadata: PanoramaMetadata, scene: dict[str, Any]) -> dict[str, Any]:
     """What a done panorama job produced: the version and its preview's address, in the draft (citizens
-    see it once the draft is published)."""
+    see it once the draft is published); the draft scene's heading as the job left it; and
+    the camera's metadata — ``heading`` (its pose heading, our convention; None without one), ``partial``
+    (the yaw/pitch a partial panorama covers; None for a full one), ``captured_at``, ``camera`` and the
+    ``warnings`` ``{code, zh, en}``."""
     return {
         "version": config["version"],
         "preview": f"{config['basePath']}{config['preview']}",
         "in_draft": True,
+        "scene_heading": scene["heading"],
+        "heading": metadata.heading,
+        "partial": metadata.partial,
+        "captured_at": metadata.captured_at,
+        "camera": metadata.camera,
+        "warnings": list(metadata.warnings),
     }

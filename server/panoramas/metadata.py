@@ -57,9 +57,10 @@ _OFFSET = re.compile(r"^[+-]\d{2}:\d{2}$")
 
 WARNINGS = {
     "partial": (
-        "局部全景：只覆盖偏航 {yaw_min}°…{yaw_max}°、俯仰 {pitch_min}°…{pitch_max}°，其余部分将以黑色填充",
-        "Partial panorama: it covers yaw {yaw_min}°…{yaw_max}° and pitch {pitch_min}°…{pitch_max}°; "
-        "the rest will be black",
+        "局部全景图：只覆盖水平 {yaw_span}°（偏航 {yaw_min}°…{yaw_max}°）、垂直 {pitch_span}°"
+        "（俯仰 {pitch_min}°…{pitch_max}°），其余部分显示为黑色",
+        "A partial panorama: it covers {yaw_span}° across (yaw {yaw_min}°…{yaw_max}°) and {pitch_span}° "
+        "up and down (pitch {pitch_min}°…{pitch_max}°); the rest shows black",
     ),
     "rotated": (
         "照片已按 EXIF 方向标记（{orientation}）转正，请确认地平线水平",
@@ -256,6 +257,8 @@ def _read_gpano(image: Image.Image, meta: PanoramaMetadata, width: int, height: 
         meta.warnings.append(
             warning(
                 "partial",
+                yaw_span=f"{round(covered['yaw'][1] - covered['yaw'][0], 2):g}",
+                pitch_span=f"{round(covered['pitch'][1] - covered['pitch'][0], 2):g}",
                 yaw_min=covered["yaw"][0],
                 yaw_max=covered["yaw"][1],
                 pitch_min=covered["pitch"][0],

@@ -7,8 +7,10 @@ the current version when there is none, as the admin API's saves do): the scene'
 its object version moving, with an audit entry saying it went into the draft, inside the caller's
 transaction (the caller commits). Citizens see it once the draft is published (``halldata.apply_scenes``
 writes ``panorama`` from the snapshot); nothing live changes here. A new scene ``{floor, x, z, name_zh,
-name_en}`` stands at eye height above its floor, facing north, linked to nothing yet; staff place and link it
-in the draft. An existing scene that the draft no longer has (removed, or its draft discarded, while the job
+name_en}`` stands at eye height above its floor, facing the heading its camera recorded (``heading``, a 360°
+camera's GPano pose read by ``panoramas.metadata``) or north without one, linked to nothing yet; staff place
+and link it in the draft. An existing scene keeps its heading (staff may have set or registered it); the job
+shows them the camera's beside it. An existing scene that the draft no longer has (removed, or its draft discarded, while the job
 ran) is not brought back: the job fails with :class:`SceneGone` — removing it was a staff decision in the
 draft that an upload must not silently undo — and staff upload it again as a new scene, or retry once the
 scene is back.
@@ -140,16 +142,19 @@ def draft_scenes(session: Session, hall: Hall) -> dict[str, Any]:
     return data["scenes"]
 
 
-def new_scene_object(hall: Hall, code: str, fields: dict[str, Any]) -> dict[str, Any]:
+def new_scene_object(
+    hall: Hall, code: str, fields: dict[str, Any], heading: float | None = None
+) -> dict[str, Any]:
     """Scene *code* in snapshot form from a new scene's *fields* (:func:`check_new_scene`): at eye height
-    above its floor, facing north, no initial view, links or overrides, no panorama yet."""
+    above its floor, facing *heading* (the camera's; None: north), no initial view, links or overrides, no
+    panorama yet."""
     floor = next(f for f in hall.floors if f.level == fields["floor"])
     return {
         "code": code,
         "name": {"zh": fields["name_zh"], "en": fields["name_en"]},
         "floor": floor.level,
         "position": [fields["x"], floor.elevation + EYE_HEIGHT, fields["z"]],
-        "heading": 0.0,
+        "heading": float(heading) if heading is not None else 0.0,
         "initial_view": None,
         "links": {},
         "overrides": {},
@@ -164,19 +169,23 @@ def into_draft(
     tiles_config: dict[str, Any],
     *,
     new_scene: dict[str, Any] | None = None,
+    heading: float | None = None,
     user: str,
     now: datetime,
 ) -> dict[str, Any]:
     """Make *tiles_config* the panorama of scene *scene_code* in the draft of *hall* — created there from
-    *new_scene* (the fields of :func:`check_new_scene`) when the draft has no such scene — with an audit
-    entry, in the caller's transaction; the scene as saved. SceneGone (409) when the draft has no such
+    *new_scene* (the fields of :func:`check_new_scene`), facing *heading* (the camera's pose heading, used
+    for a new scene only), when the draft has no such scene — with an audit entry, in the caller's transaction; the scene as saved. SceneGone (409) when the draft has no such
     scene and no *new_scene* is given; ``drafts.Invalid`` (422) when a new scene's fields do not fit the
     hall (a position off its floor)."""
     scope = hall_scope(session, hall)
     before = drafts.current(session, scope)[0]["scenes"].get(scene_code)
     if before is None and new_scene is None:
         raise SceneGone(scene_code)
-    obj = drafts.plain(before) if before is not None else new_scene_object(hall, scene_code, new_scene)
+    if before is not None:
+        obj = drafts.plain(before)
+    else:
+        obj = new_scene_object(hall, scene_code, new_scene, heading)
     old = (obj.get("panorama") or {}).get("version")
     version = tiles_config.get("version")
     return drafts.save(

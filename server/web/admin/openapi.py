@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...catalogue.editing import FORM_SCHEMA
+from ...panoramas.metadata import WARNINGS as METADATA_WARNINGS
 from ...publishing.halldata import SCENE_KEYS
 from ...vocabulary import (
     COUNTER_NUMBER_PATTERN,
@@ -1338,7 +1339,54 @@ SCHEMAS.update(
                 "result": {
                     "type": ["object", "null"],
                     "description": "When done: the new panorama's version and preview address, and "
-                    "`in_draft: true` (it is in the hall's draft; citizens see it once published)",
+                    "`in_draft: true` (it is in the hall's draft; citizens see it once published); a panorama "
+                    "job's also the draft scene's heading and what the 360° camera recorded (GPano XMP, EXIF)",
+                    "properties": {
+                        "version": STRING,
+                        "preview": STRING,
+                        "in_draft": {"type": "boolean"},
+                        "scene_heading": {
+                            "type": "number",
+                            "description": "The draft scene's heading (degrees) as the job left it: a new "
+                            "scene's is the camera's, an existing one keeps its own",
+                        },
+                        "heading": {
+                            "type": ["number", "null"],
+                            "description": "The camera's pose heading (GPano PoseHeadingDegrees) as a scene "
+                            "heading, degrees in (−180, 180]; null when it recorded none",
+                        },
+                        "partial": {
+                            "type": ["object", "null"],
+                            "description": "A partial panorama (GPano cropped area): the yaw and pitch ranges "
+                            "it covers, `{yaw: [min, max], pitch: [min, max]}` in degrees (the rest shows "
+                            "black); null for a full one",
+                            "properties": {
+                                "yaw": {"type": "array", "items": {"type": "number"}},
+                                "pitch": {"type": "array", "items": {"type": "number"}},
+                            },
+                        },
+                        "captured_at": {
+                            "type": ["string", "null"],
+                            "description": "EXIF capture time, ISO 8601 (with its offset when recorded)",
+                        },
+                        "camera": {
+                            "type": ["object", "null"],
+                            "description": "EXIF camera `{make?, model?}`",
+                            "properties": {"make": STRING, "model": STRING},
+                        },
+                        "warnings": {
+                            "type": "array",
+                            "description": "What staff should check about the metadata, each named",
+                            "items": _obj(
+                                ["code", "zh", "en"],
+                                {
+                                    "code": {"type": "string", "enum": list(METADATA_WARNINGS)},
+                                    "zh": STRING,
+                                    "en": STRING,
+                                },
+                            ),
+                        },
+                    },
                 },
                 "report": {
                     "type": ["object", "null"],
