@@ -114,7 +114,13 @@ def test_a_partial_panorama_is_padded_into_the_full_equirect_at_its_place():
     assert meta.crop == Crop(full_width=2048, full_height=1024, left=0, top=256, width=2048, height=512)
     assert meta.partial == {"yaw": [-180.0, 180.0], "pitch": [-45.0, 45.0]}
     assert [w["code"] for w in meta.warnings] == ["partial"]
-    assert "-45.0°…45.0°" in meta.warnings[0]["en"] and "局部全景" in meta.warnings[0]["zh"]
+    assert meta.warnings[0]["zh"] == (
+        "局部全景图：只覆盖水平 360°（偏航 -180°…180°）、垂直 90°（俯仰 -45°…45°），其余部分显示为黑色"
+    )
+    assert meta.warnings[0]["en"] == (
+        "A partial panorama: it covers 360° across (yaw -180°…180°) and 90° up and down (pitch -45°…45°); "
+        "the rest shows black"
+    )
     with pytest.raises(PanoramaError) as refused:
         load_equirect(data)  # without its crop the image is not 2:1
     assert refused.value.code == "not_equirectangular"

@@ -259,10 +259,10 @@ def _read_gpano(image: Image.Image, meta: PanoramaMetadata, width: int, height: 
                 "partial",
                 yaw_span=f"{round(covered['yaw'][1] - covered['yaw'][0], 2):g}",
                 pitch_span=f"{round(covered['pitch'][1] - covered['pitch'][0], 2):g}",
-                yaw_min=covered["yaw"][0],
-                yaw_max=covered["yaw"][1],
-                pitch_min=covered["pitch"][0],
-                pitch_max=covered["pitch"][1],
+                yaw_min=f"{covered['yaw'][0]:g}",
+                yaw_max=f"{covered['yaw'][1]:g}",
+                pitch_min=f"{covered['pitch'][0]:g}",
+                pitch_max=f"{covered['pitch'][1]:g}",
             )
         )
 

@@ -1,6 +1,8 @@
 """The staff panorama page in real Chromium, with a worker running beside the server: a new scene's panorama
 uploaded on the page (upload progress, then the job's steps, to the end; the new preview shown, in the
-draft), then a file that fails its check (the error in plain words with a Retry button, still there after a
+draft), a 360° camera's partial panorama for an existing scene (its capture time, camera, heading beside the
+scene's and partial warning shown; the camera's heading taken into the draft by the button), then a file that
+fails its check (the error in plain words with a Retry button, still there after a
 reload), then the draft published from the draft bar and the new scene's picture in the public tour; and a
 hall model: one missing a counter (its report, no button), then a clean one put into the draft, published with
 it."""
@@ -20,6 +22,7 @@ from tests.conftest import _ClosingHandler, _remember_body
 from tests.staff import Clock, staff_app
 from tests.test_model_upload import renamed
 from tests.test_panorama_ingest import encode, smooth
+from tests.test_panorama_metadata import FULL, exif_bytes, photo, xmp_packet
 
 from .conftest import open_tab, sign_in_page
 
@@ -46,6 +49,21 @@ def upload_server(tmp_path_factory):
     server.shutdown()
     serving.join(timeout=5)
 
+
+# 2048×512 cut from a 2048×1024 sphere 256 rows from the top (pitch 45° … −45°), its camera facing 30°.
+CAMERA_PHOTO = photo(
+    2048,
+    512,
+    xmp=xmp_packet(
+        **FULL,
+        PoseHeadingDegrees=30,
+        CroppedAreaImageWidthPixels=2048,
+        CroppedAreaImageHeightPixels=512,
+        CroppedAreaLeftPixels=0,
+        CroppedAreaTopPixels=256,
+    ),
+    exif=exif_bytes(taken="2026:11:20 10:31:05", offset="+08:00"),
+)
 
 RECORD_STEPS = """() => {
   window.stepsSeen = [];
@@ -102,6 +120,33 @@ def test_upload_a_new_scene_then_a_bad_file(browser, built_web, upload_server):
         assert kinds.index("切片") > kinds.index("上传中")
         job = [int(s.rsplit(" ", 1)[1].rstrip("%")) for s in steps[kinds.index("排队等待处理") :]]
         assert job == sorted(job) and job[-1] > 10, steps  # the job's progress only goes forward
+        assert row.locator("[data-panorama='metadata'] > *").count() == 0  # that file carried no metadata
+
+        # A 360° camera's partial panorama for an existing scene (heading 90°): what it recorded is shown,
+        # and its heading (30°) becomes the draft scene's by the button.
+        camera = page.locator("[data-scene='ga-jt']")
+        camera.locator("[data-panorama='file']").set_input_files(
+            {"name": "theta.jpg", "mimeType": "image/jpeg", "buffer": CAMERA_PHOTO}
+        )
+        camera.locator("[data-panorama='upload']").click()
+        camera.locator("[data-panorama='done']").wait_for(timeout=60000)
+        meta = camera.locator("[data-panorama='metadata']")
+        assert meta.locator("[data-panorama='captured']").inner_text() == (
+            "拍摄时间：2026-11-20T10:31:05+08:00 · 相机：RICOH THETA Z1"
+        )
+        heading = meta.locator("[data-panorama='heading']")
+        assert heading.inner_text() == "相机记录的朝向 30°（场景朝向 90°）"
+        warning = meta.locator("[data-panorama='warning']")
+        assert warning.get_attribute("data-code") == "partial"
+        assert warning.inner_text() == (
+            "局部全景图：只覆盖水平 360°（偏航 -180°…180°）、垂直 90°（俯仰 -45°…45°），其余部分显示为黑色"
+        )
+        meta.get_by_role("button", name="采用相机朝向").click()
+        meta.locator("[data-panorama='heading-used']").wait_for()
+        assert heading.inner_text() == "相机记录的朝向 30°（场景朝向 30°）"
+        assert meta.locator("[data-panorama='use-heading']").count() == 0
+        scene = page.evaluate(f"fetch('/api/v1/admin/halls/{HALL}/scenes/ga-jt').then(r => r.json())")
+        assert scene["heading"] == 30 and scene["panorama"]["source"]["metadata"]["heading"] == 30
 
         broken = {**picture, "buffer": picture["buffer"][: len(picture["buffer"]) // 2]}
         entrance = page.locator("[data-scene='entrance']")

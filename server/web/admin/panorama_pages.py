@@ -1,7 +1,10 @@
 """The staff panorama page ``/admin/halls/<hall>/panoramas``: each scene of the hall's draft (the current
 version's without one) with the draft's panorama preview,
 an upload per scene (and one for a new scene), the upload's progress, then its job's (polled from the admin
-API, ``jobs.py``), and the result or the ingest error; a failed job offers Retry. A section below uploads a hall model (.glb, optional mapping) for its
+API, ``jobs.py``), and the result or the ingest error; a failed job offers Retry. A done job shows what the
+360° camera recorded (``jobs.panorama.result``): capture time and camera, its heading beside the scene's with
+"Use the camera's heading" (the scene's ordinary PUT in the draft, with its version) when they differ, and
+each metadata warning (a partial panorama above all) in the page's language. A section below uploads a hall model (.glb, optional mapping) for its
 one-to-one check and shows the report, with Publish model when it is clean. The HTML is a shell filled
 by ``web/src/admin/panoramas.js`` from the JSON beside it (scenes, floors, texts), as text."""
 
@@ -48,6 +51,11 @@ PAGE_TEXT = {
         "failed": "处理失败：",
         "retry": "重试",
         "panorama_network": "连不上服务器，请检查网络后再试。",
+        "captured": "拍摄时间：",
+        "camera": "相机：",
+        "camera_heading": "相机记录的朝向 {camera}°（场景朝向 {scene}°）",
+        "use_camera_heading": "采用相机朝向",
+        "camera_heading_used": "场景朝向已改为相机记录的 {camera}°（在草稿中，发布后生效）",
         "model_title": "大厅模型",
         "model_note": "上传新的大厅模型（.glb，可附节点名称映射表）：后台进程检查它是否与本大厅的窗口和设施一一对应，"
         "检查通过后才能发布。",
@@ -89,6 +97,12 @@ PAGE_TEXT = {
         "failed": "Processing failed: ",
         "retry": "Retry",
         "panorama_network": "The server could not be reached; check the network and try again.",
+        "captured": "Captured: ",
+        "camera": "Camera: ",
+        "camera_heading": "The camera recorded heading {camera}° (the scene's is {scene}°)",
+        "use_camera_heading": "Use the camera's heading",
+        "camera_heading_used": "The scene now faces the camera's {camera}° (in the draft; it takes effect once "
+        "published)",
         "model_title": "Hall model",
         "model_note": "Upload a new hall model (.glb, with an optional node name mapping): a worker checks that it "
         "is one-to-one with this hall's counters and facilities; only then can it be published.",

@@ -2,7 +2,9 @@
 // preview and an upload; a new scene's form. An upload shows its own progress (XHR upload.onprogress), then
 // its job's (polled: GET /api/v1/admin/jobs/<id>), then the new preview or the ingest error in plain words;
 // a failed job has a Retry button. On load the hall's recent jobs are read, so a reload shows running jobs
-// still. Text goes in with textContent only.
+// still. A done job shows what the 360° camera recorded (its result: capture time, camera, its heading beside
+// the scene's with 采用相机朝向 / Use the camera's heading — the scene's PUT in the draft with its version —
+// and each metadata warning, a partial panorama above all). Text goes in with textContent only.
 // The hall model section: a .glb (and an optional name mapping) is uploaded (progress), checked by a
 // model_check job (polled), and its one-to-one report shown; 发布模型 / Publish model only when it is clean.
 
@@ -119,9 +121,69 @@ function showJob(job, status) {
       row.none.hidden = true;
     }
     row.status.replaceChildren(el('p', t.done, { 'data-panorama': 'done' }));
+    if (job.result) row.status.append(cameraDetails(job.scene, job.result));
     return undefined;
   }
   return showProgress(status, job.state === 'queued' ? t.queued : t[job.step] ?? t.queued, job.progress);
+}
+
+function degrees(value) {
+  return String(Math.round(value * 10) / 10);
+}
+
+function headingText(camera, scene) {
+  return t.camera_heading.replace('{camera}', degrees(camera)).replace('{scene}', degrees(scene));
+}
+
+function sceneUrl(scene) {
+  return `/api/v1/admin/halls/${encodeURIComponent(data.hall)}/scenes/${encodeURIComponent(scene)}`;
+}
+
+// Make the camera's heading the draft scene's: its current version read, then the ordinary PUT.
+async function useCameraHeading(scene, heading, line, button) {
+  button.disabled = true;
+  button.parentElement.querySelector('[data-panorama="heading-error"]')?.remove();
+  try {
+    const current = await fetch(sceneUrl(scene), { headers: { Accept: 'application/json' } });
+    const before = await current.json();
+    if (!current.ok) throw before.error;
+    const response = await fetch(sceneUrl(scene), {
+      method: 'PUT',
+      headers: { 'X-CSRF-Token': data.csrf, Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ heading, version: before.version }),
+    });
+    const body = await response.json();
+    if (!response.ok) throw body.error;
+    line.textContent = headingText(heading, body.heading);
+    button.replaceWith(el('p', t.camera_heading_used.replace('{camera}', degrees(heading)), { 'data-panorama': 'heading-used' }));
+  } catch (error) {
+    button.disabled = false;
+    const text = error?.code ? message(error) : t.panorama_network;
+    button.after(el('p', `${t.failed}${text}`, { 'data-panorama': 'heading-error', role: 'alert' }));
+  }
+}
+
+// What the camera recorded, from a done job's result; empty when the file carried no metadata.
+function cameraDetails(scene, result) {
+  const box = el('div', undefined, { 'data-panorama': 'metadata' });
+  const camera = result.camera ? [result.camera.make, result.camera.model].filter(Boolean).join(' ') : '';
+  const facts = [];
+  if (result.captured_at) facts.push(`${t.captured}${result.captured_at}`);
+  if (camera) facts.push(`${t.camera}${camera}`);
+  if (facts.length) box.append(el('p', facts.join(' · '), { 'data-panorama': 'captured' }));
+  if (typeof result.heading === 'number') {
+    const line = el('p', headingText(result.heading, result.scene_heading), { 'data-panorama': 'heading' });
+    box.append(line);
+    if (data.may_edit && Math.abs(result.heading - result.scene_heading) > 0.05) {
+      const button = el('button', t.use_camera_heading, { type: 'button', 'data-panorama': 'use-heading' });
+      button.addEventListener('click', () => useCameraHeading(scene, result.heading, line, button));
+      box.append(button);
+    }
+  }
+  for (const warning of result.warnings ?? []) {
+    box.append(el('p', data.lang === 'en' ? warning.en : warning.zh, { 'data-panorama': 'warning', 'data-code': warning.code, role: 'note' }));
+  }
+  return box;
 }
 
 async function poll(job, status) {
