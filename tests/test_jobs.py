@@ -26,6 +26,7 @@ from server.config import published_root
 from server.jobs import panorama as panorama_job
 from server.jobs import queue, worker
 from server.models import AuditEntry, Hall, Job, Scene
+from server.web.api.openapi import document
 from tests.staff import Clock, sign_in, staff_app
 from tests.test_panorama_ingest import encode, patch_jpeg_size, png_raw, smooth
 from tests.test_panorama_metadata import FULL, exif_bytes, photo, xmp_packet
@@ -278,6 +279,8 @@ def test_a_new_scene_faces_the_heading_its_camera_recorded(app, editor):
     assert result["captured_at"] == "2026-11-20T10:31:05+08:00"
     assert result["camera"] == {"make": "RICOH", "model": "THETA Z1"}
     assert (result["partial"], result["warnings"]) == (None, [])
+    documented = document()["components"]["schemas"]["AdminJob"]["properties"]["result"]["properties"]
+    assert set(result) == set(documented)  # the OpenAPI description names every field of the result
 
 
 def test_a_replacement_keeps_the_scenes_heading_and_tells_of_a_partial_panorama(app, editor):
