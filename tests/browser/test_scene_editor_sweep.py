@@ -1,0 +1,310 @@
+"""The scene editor over every scene of both demo halls, in real Chromium, as an editor of the hall goes
+through it (one tab per hall; nothing is saved): the scene list links to each scene's editor; the editor opens
+without a console error; its hotspot list has exactly the hotspots the admin API gives for the scene, each named
+as a citizen reads it (a counter by its number, a facility or scene by its name, never a raw id); every hotspot,
+picked from the list, turns the view to it, and then its marker and every other marker in view stand at their
+yaw/pitch (projected here as the page's camera does) and every hotspot in view has its marker; the plan marker
+stands at the scene's position and the wedge turns with the view; the links list is the scene's links with
+their names; the scene's findings of the check are shown; every control is at least 44 px and reached with Tab
+(the hotspot list in its order). Then one scene per hall in English: no CJK anywhere on the page.
+
+The pingnan scenes have rendered panoramas (small; the registration panel is there too), the guigang ones
+none (rendering all twelve is slow, and the editor is the same without a panorama)."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import _ClosingHandler, _remember_body
+from tests.staff import Clock, staff_app
+
+from .conftest import open_tab, sign_in_page
+
+pytestmark = pytest.mark.browser
+EDITORS = {"pingnan": "editor.pn", "guigang": "editor.gg"}
+GET = "async (url) => (await fetch(url, {headers: {Accept: 'application/json'}})).json()"
+CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
+PX = 3  # how far (px) a marker may stand from where its direction projects
+TARGET = 44  # the smallest control, px
+
+# After a hotspot is picked from the list: the view, the viewer's box, the markers shown, focus and the wedge.
+STATE = """() => {
+  const v = document.getElementById('scene-viewer');
+  const box = v.getBoundingClientRect();
+  const plan = document.querySelector("[data-place='plan'] svg");
+  return {
+    view: {yaw: Number(v.dataset.yaw), pitch: Number(v.dataset.pitch), fov: Number(v.dataset.fov)},
+    box: {x: box.x, y: box.y, width: box.width, height: box.height},
+    shown: [...document.querySelectorAll('.hotspot-edit:not([hidden])')].map((b) => {
+      const r = b.getBoundingClientRect();
+      return {target: b.dataset.target, x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width, h: r.height};
+    }),
+    focused: document.activeElement?.dataset?.target ?? null,
+    pressed: [...document.querySelectorAll("[data-pick][aria-pressed='true']")].map((b) => b.dataset.pick),
+    bearing: plan ? Number(plan.dataset.bearing) : null,
+    cone: document.querySelector('.admin-plan-cone')?.getAttribute('transform') ?? null,
+  };
+}"""
+
+# Everything a person can press or type into on the editor, each marked with its index (data-sweep) for the
+# Tab walk; with its box (a checkbox by its label, which is its target).
+CONTROLS = """() => {
+  const all = [...document.querySelectorAll(
+    '#scene-editor button, #scene-editor select, #scene-editor input, #scene-editor a[href], ' +
+    "#scene-editor [tabindex='0']")];
+  return all.filter((c) => c.getClientRects().length && !c.disabled).map((c, i) => {
+    c.dataset.sweep = String(i);
+    const r = (c.type === 'checkbox' && c.closest('label') ? c.closest('label') : c).getBoundingClientRect();
+    return {i, tag: c.tagName.toLowerCase(), pick: c.dataset.pick ?? null, text: (c.innerText || c.name ||
+      c.getAttribute('aria-label') || '').slice(0, 40), w: r.width, h: r.height,
+      inline: c.tagName === 'A' && getComputedStyle(c).display === 'inline'};
+  });
+}"""
+
+# The editor as read in English: its text, every label a screen reader reads and the plan's words (but not the
+# link to the Chinese page, which says 中文 in Chinese, marked lang="zh-CN").
+WORDS = """() => {
+  const words = [document.title];
+  const chinese = (node) => node.closest('script, style, [lang^="zh"]');
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    if (!chinese(node.parentElement)) words.push(node.textContent.trim());
+  }
+  for (const node of document.querySelectorAll('[aria-label], [title], [placeholder], [alt], [value]')) {
+    if (chinese(node)) continue;
+    for (const name of ['aria-label', 'title', 'placeholder', 'alt', 'value']) words.push(node.getAttribute(name) ?? '');
+  }
+  return words.filter(Boolean);
+}"""
+
+
+@pytest.fixture(scope="module")
+def sweep_server(tmp_path_factory):
+    app = staff_app(tmp_path_factory.mktemp("scene-editor-sweep"), Clock(), models=True)
+    result = app.test_cli_runner().invoke(args=["panorama", "render-demo", "pingnan", "--width", "2048"])
+    assert result.exit_code == 0, result.output
+    server = make_server("127.0.0.1", 0, _remember_body(app), threaded=True, request_handler=_ClosingHandler)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    serving.join(timeout=5)
+
+
+def _screen(view: dict, box: dict, yaw: float, pitch: float) -> tuple[float, float] | None:
+    """The page's point of direction *yaw*, *pitch* for the viewer looking at view {yaw, pitch, fov} (a
+    perspective camera, rotation order YXZ, as viewer/Viewer.js); None behind the camera."""
+    y, p = math.radians(view["yaw"]), math.radians(view["pitch"])
+    right = (math.cos(y), 0.0, math.sin(y))
+    up = (-math.sin(p) * math.sin(y), math.cos(p), math.sin(p) * math.cos(y))
+    forward = (math.cos(p) * math.sin(y), math.sin(p), -math.cos(p) * math.cos(y))
+    a, b = math.radians(yaw), math.radians(pitch)
+    d = (math.sin(a) * math.cos(b), math.sin(b), -math.cos(a) * math.cos(b))
+
+    def dot(u, v):
+        return sum(i * j for i, j in zip(u, v, strict=True))
+
+    depth, half = dot(d, forward), math.tan(math.radians(view["fov"]) / 2)
+    if depth <= 0.1:
+        return None
+    ndc_x = dot(d, right) / depth / (half * box["width"] / box["height"])
+    ndc_y = dot(d, up) / depth / half
+    return box["x"] + (ndc_x + 1) / 2 * box["width"], box["y"] + (1 - ndc_y) / 2 * box["height"]
+
+
+def _inside(point, box: dict, margin: float) -> bool:
+    x, y = point
+    return (
+        box["x"] + margin <= x <= box["x"] + box["width"] - margin
+        and box["y"] + margin <= y <= box["y"] + box["height"] - margin
+    )
+
+
+def _near(a: float, b: float, tolerance: float) -> bool:
+    return abs((a - b + 180) % 360 - 180) <= tolerance
+
+
+def _names(page, hall: str, scenes: list[dict]) -> dict[str, str]:
+    """What each hotspot target is called in Chinese: a counter by its number, a facility or scene by name."""
+    public = page.evaluate(GET, f"/api/v1/halls/{hall}")
+    names = {f"facility:{f['id']}": f["name"]["zh"] for f in public["facilities"]}
+    names.update({f"scene:{s['code']}": s["name"]["zh"] for s in scenes})
+    return names
+
+
+def _label(target: str, names: dict[str, str]) -> str:
+    kind, key = target.split(":", 1)
+    return key if kind == "counter" else names[target]
+
+
+def _check_markers(page, scene: dict, spots: list[dict]) -> int:
+    """Pick each hotspot with a place from the list: the view turns to it, and then every marker shown stands
+    at its direction, every hotspot in view is shown, and the wedge follows the view. The markers looked at."""
+    at = {s["target"]: s for s in spots if s["yaw"] is not None}
+    looked = 0
+    for target, spot in at.items():
+        page.click(f"[data-pick='{target}']")
+        state = page.evaluate(STATE)
+        view, box = state["view"], state["box"]
+        where = f"{scene['code']} {target}"
+        assert _near(view["yaw"], spot["yaw"], 0.06) and abs(view["pitch"] - spot["pitch"]) <= 0.06, where
+        assert state["focused"] == target and state["pressed"] == [target], (where, state)
+        shown = {m["target"]: m for m in state["shown"]}
+        assert target in shown, (where, state["shown"])
+        centre = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        assert math.dist((shown[target]["x"], shown[target]["y"]), centre) <= PX, (
+            where,
+            shown[target],
+            centre,
+        )
+        for other, marker in shown.items():
+            point = _screen(view, box, at[other]["yaw"], at[other]["pitch"])
+            assert point is not None and math.dist((marker["x"], marker["y"]), point) <= PX, (where, other)
+            assert marker["w"] >= TARGET and marker["h"] >= TARGET, (where, other, marker)
+            looked += 1
+        for other, s in at.items():
+            point = _screen(view, box, s["yaw"], s["pitch"])
+            if point is not None and _inside(point, box, PX):
+                assert other in shown, (where, other, point)  # in view: its marker is there
+        bearing = round((scene["heading"] + view["yaw"]) % 360, 1)
+        assert _near(state["bearing"], bearing, 0.11), (where, state["bearing"], bearing)
+        assert state["cone"] == f"rotate({state['bearing']:g})", state["cone"]
+    return looked
+
+
+def _check_plan(page, scene: dict, scenes: list[dict]) -> None:
+    """The plan: this scene's marker at its position, the other scenes of its floor, its links on that floor."""
+    x, _y, z = scene["position"]
+    here = page.locator("[data-plan-here]")
+    assert here.get_attribute("data-plan-here") == scene["code"]
+    moved = re.fullmatch(r"translate\((\S+) (\S+)\)", here.get_attribute("transform"))
+    assert moved and float(moved[1]) == x and float(moved[2]) == z, (scene["code"], moved, x, z)
+    plan = page.locator("[data-place='plan'] svg")
+    assert float(plan.get_attribute("data-x")) == x and float(plan.get_attribute("data-z")) == z
+    floor = {s["code"]: s for s in scenes if s["floor"] == scene["floor"] and s["code"] != scene["code"]}
+    dots = page.locator("[data-plan-scene]").evaluate_all("(ds) => ds.map((d) => d.dataset.planScene)")
+    assert sorted(dots) == sorted(floor), (scene["code"], dots)
+    lines = page.locator("[data-plan-link]").evaluate_all("(ls) => ls.map((l) => l.dataset.planLink)")
+    assert sorted(lines) == sorted(c for c in scene["links"] if c in floor), (scene["code"], lines)
+
+
+def _check_links(page, scene: dict, names: dict[str, str]) -> None:
+    links = page.locator("[data-place='links'] [data-link]")
+    codes = links.evaluate_all("(ls) => ls.map((l) => l.dataset.link)")
+    assert codes == sorted(scene["links"]), (scene["code"], codes)
+    for code in codes:
+        name = names[f"scene:{code}"]
+        item = page.locator(f"[data-place='links'] [data-link='{code}']")
+        assert item.locator("strong").inner_text() == f"{name} ({code})"
+        assert item.get_by_role("button", name=f"删除连接：{name}").count() == 1
+        assert item.get_by_role("button", name=f"在视图中查看：{name}").count() == 1
+    if not codes:
+        assert page.locator("[data-place='links']").inner_text() == "没有连接"
+
+
+def _check_findings(page, scene: dict, check: dict) -> None:
+    def text(kind, f):
+        return f"{'错误' if kind == 'error' else '提醒'}: {f['zh']} / {f['en']}"
+
+    wanted = [text("error", f) for f in check["errors"] if f["scene"] == scene["code"]]
+    wanted += [text("warning", f) for f in check["warnings"] if f["scene"] == scene["code"]]
+    shown = page.locator("[data-editor='check'] li").all_inner_texts()
+    assert shown == (wanted or ["本场景没有问题"]), (scene["code"], shown, wanted)
+
+
+def _check_controls(page, scene: dict) -> int:
+    """Every control ≥ 44 px; Tab from the page's start reaches every one, the hotspot list in its order."""
+    controls = page.evaluate(CONTROLS)
+    small = [c for c in controls if not c["inline"] and (c["w"] < TARGET or c["h"] < TARGET)]
+    assert not small, (scene["code"], small)
+    page.focus(".admin-tabs a[aria-current=page]")  # just before the editor: the hall's tab 场景
+    reached = []
+    for _ in range(len(controls) + 80):
+        page.keyboard.press("Tab")
+        index = page.evaluate("document.activeElement?.dataset?.sweep ?? null")
+        if index is not None:
+            if reached and int(index) == reached[0]:
+                break
+            reached.append(int(index))
+        elif reached and page.evaluate(
+            "!document.querySelector('#scene-editor').contains(document.activeElement)"
+        ):
+            break  # past the editor
+    missing = [c for c in controls if c["i"] not in reached]
+    assert not missing, (scene["code"], missing)
+    picks = [c["pick"] for c in sorted(controls, key=lambda c: reached.index(c["i"])) if c["pick"]]
+    assert picks == [c["pick"] for c in controls if c["pick"]], scene["code"]
+    return len(controls)
+
+
+@pytest.mark.parametrize("hall", ["pingnan", "guigang"])
+def test_every_scene_in_the_editor(browser, built_web, sweep_server, hall):
+    with open_tab(browser, sweep_server) as tab:
+        page = tab.page
+        sign_in_page(tab, EDITORS[hall], f"/admin/halls/{hall}/scenes")
+        api = f"/api/v1/admin/halls/{hall}/scenes"
+        scenes = page.evaluate(GET, api)["scenes"]
+        check = page.evaluate(GET, f"{api}/check")
+        names = _names(page, hall, scenes)
+        assert len(scenes) >= 3
+        links = page.locator("[data-scene] a").evaluate_all(
+            "(as) => as.map((a) => [a.closest('[data-scene]').dataset.scene, a.getAttribute('href')])"
+        )
+        assert sorted(code for code, _ in links) == sorted(s["code"] for s in scenes)
+        href = dict(links)
+        assert tab.errors == []
+        looked = controls = 0
+        for scene in scenes:
+            code = scene["code"]
+            assert href[code] == f"/admin/halls/{hall}/scenes/{code}"
+            tab.goto(href[code])
+            page.wait_for_selector("#scene-editor[aria-busy=false]")
+            page.locator("#scene-viewer").scroll_into_view_if_needed()
+            page.wait_for_function("Number(document.getElementById('scene-viewer').dataset.frame) > 0")
+            page.wait_for_selector("[data-plan-here]", state="attached")  # the plan comes after the page
+            assert page.locator("h1").inner_text() == f"{scene['name']['zh']} · {code}"
+            spots = scene["hotspots"]
+            assert spots, code
+
+            # The list: exactly the API's hotspots, in its order, each by its name; the markers named alike.
+            listed = page.locator("[data-pick]").evaluate_all(
+                "(bs) => bs.map((b) => [b.dataset.pick, b.innerText])"
+            )
+            assert [t for t, _ in listed] == [s["target"] for s in spots], code
+            for (target, text), spot in zip(listed, spots, strict=True):
+                notes = " · ".join(
+                    n for n, on in (("已校正", spot["overridden"]), ("已隐藏", spot["hidden"])) if on
+                )
+                assert text == _label(target, names) + (f" ({notes})" if notes else ""), (code, target, text)
+            marked = page.locator(".hotspot-edit").evaluate_all(
+                "(bs) => bs.map((b) => [b.dataset.target, b.getAttribute('aria-label')])"
+            )
+            assert sorted(map(tuple, marked)) == sorted(
+                (s["target"], _label(s["target"], names)) for s in spots if s["yaw"] is not None
+            ), code
+
+            _check_plan(page, scene, scenes)
+            looked += _check_markers(page, scene, spots)
+            _check_links(page, scene, names)
+            _check_findings(page, scene, check)
+            controls += _check_controls(page, scene)
+            assert page.locator("[data-editor='error']").count() == 0, code
+            assert tab.errors == [], (code, tab.errors)
+        assert looked >= len(scenes) * 2 and controls >= len(scenes) * 20, (looked, controls)
+
+        # In English: no Chinese left on the page (one scene: the entrance).
+        code = scenes[0]["code"]
+        tab.goto(f"/admin/halls/{hall}/scenes/{code}?lang=en")
+        page.wait_for_selector("#scene-editor[aria-busy=false]")
+        page.wait_for_selector("[data-plan-here]", state="attached")
+        assert page.locator("html").get_attribute("lang") == "en"
+        page.click(f"[data-pick='{scenes[0]['hotspots'][0]['target']}']")  # its form too
+        words = page.evaluate(WORDS)
+        chinese = sorted({w for w in words if CJK.search(w)})
+        assert not chinese, chinese
+        assert tab.errors == [], tab.errors
