@@ -21,12 +21,13 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import _ClosingHandler, _remember_body
-from tests.staff import Clock, staff_app
+from tests.staff import Clock, signed_in, staff_app
 
 from .conftest import open_tab, sign_in_page
 
 pytestmark = pytest.mark.browser
 EDITORS = {"pingnan": "editor.pn", "guigang": "editor.gg"}
+COPY = "sweep-copy"  # a scene added to each hall's draft (see _draft_changes)
 GET = "async (url) => (await fetch(url, {headers: {Accept: 'application/json'}})).json()"
 CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
 PX = 3  # how far (px) a marker may stand from where its direction projects
@@ -88,12 +89,37 @@ def sweep_server(tmp_path_factory):
     app = staff_app(tmp_path_factory.mktemp("scene-editor-sweep"), Clock(), models=True)
     result = app.test_cli_runner().invoke(args=["panorama", "render-demo", "pingnan", "--width", "2048"])
     assert result.exit_code == 0, result.output
+    for hall in EDITORS:
+        _draft_changes(signed_in(app, "boss"), hall)
     server = make_server("127.0.0.1", 0, _remember_body(app), threaded=True, request_handler=_ClosingHandler)
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     serving.join(timeout=5)
+
+
+def _draft_changes(client, hall: str) -> None:
+    """What the demo data lacks, into the hall's draft: a corrected hotspot and a hidden one in the entrance
+    scene, and a new scene COPY (a copy of the entrance 1 m east, no links, no panorama), which the check finds
+    unreachable."""
+    api = f"/api/v1/admin/halls/{hall}/scenes"
+    entrance = client.get(f"{api}/entrance").get_json()
+    spots = next(s for s in client.get(api).get_json()["scenes"] if s["code"] == "entrance")["hotspots"]
+    moved, hidden = spots[0], spots[1]
+    for spot, body in ((moved, {"yaw": (moved["yaw"] + 183) % 360 - 180}), (hidden, {"hidden": True})):
+        version = client.get(f"{api}/entrance").get_json()["version"]
+        answer = client.put(f"{api}/entrance/hotspots/{spot['target']}", json={**body, "version": version})
+        assert answer.status_code == 200, answer.get_json()
+    x, y, z = entrance["position"]
+    copy = {
+        "name": {"zh": entrance["name"]["zh"] + "副本", "en": entrance["name"]["en"] + " copy"},
+        **{k: entrance[k] for k in ("floor", "heading")},
+        "position": [x + 1, y, z],
+        "links": {},
+    }
+    answer = client.put(f"{api}/{COPY}", json=copy)
+    assert answer.status_code == 201, answer.get_json()
 
 
 def _screen(view: dict, box: dict, yaw: float, pitch: float) -> tuple[float, float] | None:
@@ -297,13 +323,16 @@ def test_every_scene_in_the_editor(browser, built_web, sweep_server, hall):
             assert tab.errors == [], (code, tab.errors)
         assert looked >= len(scenes) * 2 and controls >= len(scenes) * 20, (looked, controls)
 
-        # In English: no Chinese left on the page (one scene: the entrance).
-        code = scenes[0]["code"]
-        tab.goto(f"/admin/halls/{hall}/scenes/{code}?lang=en")
+        assert any(s["code"] == COPY for s in scenes) and any(f["scene"] == COPY for f in check["warnings"])
+
+        # In English: no Chinese left on the page (one scene: the copy, with a finding).
+        tab.goto(f"/admin/halls/{hall}/scenes/{COPY}?lang=en")
         page.wait_for_selector("#scene-editor[aria-busy=false]")
         page.wait_for_selector("[data-plan-here]", state="attached")
         assert page.locator("html").get_attribute("lang") == "en"
-        page.click(f"[data-pick='{scenes[0]['hotspots'][0]['target']}']")  # its form too
+        page.locator("[data-pick]").first.click()  # its form too
+        (finding,) = [f for f in check["warnings"] if f["scene"] == COPY]
+        assert page.locator("[data-check]").all_inner_texts() == [f"Warning: {finding['en']}"]
         words = page.evaluate(WORDS)
         chinese = sorted({w for w in words if CJK.search(w)})
         assert not chinese, chinese

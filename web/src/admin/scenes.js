@@ -190,7 +190,9 @@ async function acceptPose(body) {
 async function refreshCheck() {
   try {
     const found = await api.get(`${base}/check`);
-    const mine = (kind, rows) => rows.filter((f) => f.scene === data.scene).map((f) => el('li', { 'data-check': kind, text: `${kind === 'error' ? t.error : t.warning}: ${bilingual(f.zh, f.en)}` }));
+    // In the page's language: an English page shows the English only (as kiosks.js), a Chinese one both.
+    const words = (f) => (data.lang === 'en' ? f.en : bilingual(f.zh, f.en));
+    const mine = (kind, rows) => rows.filter((f) => f.scene === data.scene).map((f) => el('li', { 'data-check': kind, text: `${kind === 'error' ? t.error : t.warning}: ${words(f)}` }));
     const items = [...mine('error', found.errors), ...mine('warning', found.warnings)];
     part('check').replaceChildren(...(items.length ? items : [el('li', { 'data-check': 'ok', text: t.check_ok })]));
   } catch (error) {
