@@ -52,6 +52,15 @@ STATE = """() => {
   };
 }"""
 
+# The red dot's centre on the screen, and where the plan's point (x, z) is on the screen.
+HERE = """([x, z]) => {
+  const svg = document.querySelector("[data-place='plan'] svg");
+  const r = document.querySelector('[data-plan-here] circle').getBoundingClientRect();
+  const p = svg.createSVGPoint(); p.x = x; p.y = z;
+  const s = p.matrixTransform(svg.getScreenCTM());
+  return [[r.x + r.width / 2, r.y + r.height / 2], [s.x, s.y]];
+}"""
+
 # Everything a person can press or type into on the editor, each marked with its index (data-sweep) for the
 # Tab walk; with its box (a checkbox by its label, which is its target).
 CONTROLS = """() => {
@@ -212,6 +221,8 @@ def _check_plan(page, scene: dict, scenes: list[dict]) -> None:
     assert moved and float(moved[1]) == x and float(moved[2]) == z, (scene["code"], moved, x, z)
     plan = page.locator("[data-place='plan'] svg")
     assert float(plan.get_attribute("data-x")) == x and float(plan.get_attribute("data-z")) == z
+    dot, point = page.evaluate(HERE, [x, z])  # on the screen: the red dot where the plan has the position
+    assert math.dist(dot, point) <= 1.5, (scene["code"], dot, point)
     floor = {s["code"]: s for s in scenes if s["floor"] == scene["floor"] and s["code"] != scene["code"]}
     dots = page.locator("[data-plan-scene]").evaluate_all("(ds) => ds.map((d) => d.dataset.planScene)")
     assert sorted(dots) == sorted(floor), (scene["code"], dots)
