@@ -1,12 +1,14 @@
 """The scene editor over every scene of both demo halls, in real Chromium, as an editor of the hall goes
-through it (one tab per hall; nothing is saved): the scene list links to each scene's editor; the editor opens
+through it (one tab per hall; the page saves nothing): the scene list links to each scene's editor; the editor opens
 without a console error; its hotspot list has exactly the hotspots the admin API gives for the scene, each named
 as a citizen reads it (a counter by its number, a facility or scene by its name, never a raw id); every hotspot,
 picked from the list, turns the view to it, and then its marker and every other marker in view stand at their
 yaw/pitch (projected here as the page's camera does) and every hotspot in view has its marker; the plan marker
 stands at the scene's position and the wedge turns with the view; the links list is the scene's links with
 their names; the scene's findings of the check are shown; every control is at least 44 px and reached with Tab
-(the hotspot list in its order). Then one scene per hall in English: no CJK anywhere on the page.
+(the hotspot list in its order). Then in English (a scene per hall, and one with a panorama): no CJK anywhere
+on the page. Each hall's draft has, besides the demo data, a corrected and a hidden hotspot and a scene no link
+reaches (so that there is a finding to show).
 
 The pingnan scenes have rendered panoramas (small; the registration panel is there too), the guigang ones
 none (rendering all twelve is slow, and the editor is the same without a panorama)."""
@@ -336,15 +338,21 @@ def test_every_scene_in_the_editor(browser, built_web, sweep_server, hall):
 
         assert any(s["code"] == COPY for s in scenes) and any(f["scene"] == COPY for f in check["warnings"])
 
-        # In English: no Chinese left on the page (one scene: the copy, with a finding).
-        tab.goto(f"/admin/halls/{hall}/scenes/{COPY}?lang=en")
-        page.wait_for_selector("#scene-editor[aria-busy=false]")
-        page.wait_for_selector("[data-plan-here]", state="attached")
-        assert page.locator("html").get_attribute("lang") == "en"
-        page.locator("[data-pick]").first.click()  # its form too
+        # In English: no Chinese left on the page: the copy (with a finding), and a scene with a panorama
+        # where there is one (the registration panel too).
+        pictured = [s["code"] for s in scenes if s["panorama"]][:1]
         (finding,) = [f for f in check["warnings"] if f["scene"] == COPY]
-        assert page.locator("[data-check]").all_inner_texts() == [f"Warning: {finding['en']}"]
-        words = page.evaluate(WORDS)
-        chinese = sorted({w for w in words if CJK.search(w)})
-        assert not chinese, chinese
-        assert tab.errors == [], tab.errors
+        for code in [COPY, *pictured]:
+            tab.goto(f"/admin/halls/{hall}/scenes/{code}?lang=en")
+            page.wait_for_selector("#scene-editor[aria-busy=false]")
+            page.wait_for_selector("[data-plan-here]", state="attached")
+            assert page.locator("html").get_attribute("lang") == "en"
+            page.locator("[data-pick]").first.click()  # its form too
+            shown = page.locator("[data-check]").all_inner_texts()
+            assert shown == ([f"Warning: {finding['en']}"] if code == COPY else ["No problem in this scene"])
+            assert (page.locator("[data-register='panel']").count() == 1) == (code != COPY), code
+            words = page.evaluate(WORDS)
+            chinese = sorted({w for w in words if CJK.search(w)})
+            assert not chinese, (code, chinese)
+            assert tab.errors == [], (code, tab.errors)
+        assert bool(pictured) == (hall == "pingnan")
