@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -161,15 +162,24 @@ class _ClosingHandler(WSGIRequestHandler):
             body.close()
 
 
-@pytest.fixture(scope="session")
-def live_server(app) -> Iterator[str]:
-    """The app served over HTTP on a free loopback port; yields its base URL."""
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """*app* served over HTTP on a free loopback port in a thread, while the block runs; its base URL."""
     server = make_server("127.0.0.1", 0, _remember_body(app), threaded=True, request_handler=_ClosingHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:
+    """The app served over HTTP on a free loopback port; yields its base URL."""
+    with serving(app) as base:
+        yield base
 
 
 class Client:

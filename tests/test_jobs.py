@@ -29,7 +29,7 @@ from server.models import AuditEntry, Hall, Job, Scene
 from server.web.api.openapi import document
 from tests.staff import Clock, sign_in, staff_app
 from tests.test_panorama_ingest import encode, patch_jpeg_size, png_raw, smooth
-from tests.test_panorama_metadata import FULL, exif_bytes, photo, xmp_packet
+from tests.test_panorama_metadata import FULL, exif_bytes, partial_photo, photo, xmp_packet
 
 ROOT = Path(__file__).resolve().parents[1]
 HALL = "guigang"
@@ -286,18 +286,7 @@ def test_a_new_scene_faces_the_heading_its_camera_recorded(app, editor):
 def test_a_replacement_keeps_the_scenes_heading_and_tells_of_a_partial_panorama(app, editor):
     assert drafted(editor, "ga-jt")["heading"] == 90.0
     # 2048×512 cut from a 2048×1024 sphere 256 rows from the top, its camera facing 30°.
-    data = photo(
-        2048,
-        512,
-        xmp=xmp_packet(
-            **FULL,
-            PoseHeadingDegrees=30,
-            CroppedAreaImageWidthPixels=2048,
-            CroppedAreaImageHeightPixels=512,
-            CroppedAreaLeftPixels=0,
-            CroppedAreaTopPixels=256,
-        ),
-    )
+    data = partial_photo(30)
     job = upload(editor, "ga-jt", data).get_json()
     work_once(app)
     done = editor.get(job["url"]).get_json()

@@ -70,6 +70,14 @@ def photo(width: int, height: int, *, xmp: bytes | None = None, exif: bytes | No
 FULL = {"ProjectionType": "equirectangular", "FullPanoWidthPixels": 2048, "FullPanoHeightPixels": 1024}
 
 
+def partial_photo(heading: float, *, exif: bytes | None = None) -> bytes:
+    """A 360° camera's partial panorama: 2048×512 cut from a 2048×1024 sphere 256 rows from the top (pitch 45° …
+    −45°), its camera facing *heading*."""
+    crop = {"CroppedAreaImageWidthPixels": 2048, "CroppedAreaImageHeightPixels": 512}
+    crop |= {"CroppedAreaLeftPixels": 0, "CroppedAreaTopPixels": 256}
+    return photo(2048, 512, xmp=xmp_packet(**FULL, PoseHeadingDegrees=heading, **crop), exif=exif)
+
+
 def test_a_full_panorama_gives_heading_capture_time_and_camera():
     data = photo(
         2048,
@@ -259,21 +267,7 @@ def scene_row(app, code="east"):
 
 def test_panorama_add_prints_the_metadata_uses_the_pose_heading_and_stores_it(meta_app, tmp_path):
     source = tmp_path / "theta.jpg"
-    source.write_bytes(
-        photo(
-            2048,
-            512,
-            xmp=xmp_packet(
-                **FULL,
-                PoseHeadingDegrees=200,
-                CroppedAreaImageWidthPixels=2048,
-                CroppedAreaImageHeightPixels=512,
-                CroppedAreaLeftPixels=0,
-                CroppedAreaTopPixels=256,
-            ),
-            exif=exif_bytes(taken="2026:11:20 10:31:05"),
-        )
-    )
+    source.write_bytes(partial_photo(200, exif=exif_bytes(taken="2026:11:20 10:31:05")))
     result = meta_app.test_cli_runner().invoke(args=["panorama", "add", "pingnan", "east", str(source)])
     assert result.exit_code == 0, result.output
     assert "拍摄时间 / captured: 2026-11-20T10:31:05" in result.output

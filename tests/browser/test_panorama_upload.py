@@ -13,16 +13,15 @@ import threading
 
 import pytest
 import yaml
-from werkzeug.serving import make_server
 
 from server.hallmodel.build import build_glb
 from server.hallmodel.layout import layout_path, parse
 from server.jobs import worker
-from tests.conftest import _ClosingHandler, _remember_body
+from tests.conftest import serving
 from tests.staff import Clock, staff_app
 from tests.test_model_upload import renamed
 from tests.test_panorama_ingest import encode, smooth
-from tests.test_panorama_metadata import FULL, exif_bytes, photo, xmp_packet
+from tests.test_panorama_metadata import exif_bytes, partial_photo
 
 from .conftest import open_tab, sign_in_page
 
@@ -35,35 +34,19 @@ def upload_server(tmp_path_factory):
     """Its own app (its uploads change scenes), served, with a worker thread that tiles slowly enough for
     the page to see each step."""
     app = staff_app(tmp_path_factory.mktemp("uploads"), Clock(), JOBS_TEST_TILE_DELAY=0.05)
-    server = make_server("127.0.0.1", 0, _remember_body(app), threaded=True, request_handler=_ClosingHandler)
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
     stop = threading.Event()
     working = threading.Thread(
         target=worker.run_forever, args=(app,), kwargs={"poll_s": 0.1, "stop": stop.is_set}
     )
     working.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    stop.set()
-    working.join(timeout=30)
-    server.shutdown()
-    serving.join(timeout=5)
+    with serving(app) as base:
+        yield base
+        stop.set()
+        working.join(timeout=30)
 
 
 # 2048×512 cut from a 2048×1024 sphere 256 rows from the top (pitch 45° … −45°), its camera facing 30°.
-CAMERA_PHOTO = photo(
-    2048,
-    512,
-    xmp=xmp_packet(
-        **FULL,
-        PoseHeadingDegrees=30,
-        CroppedAreaImageWidthPixels=2048,
-        CroppedAreaImageHeightPixels=512,
-        CroppedAreaLeftPixels=0,
-        CroppedAreaTopPixels=256,
-    ),
-    exif=exif_bytes(taken="2026:11:20 10:31:05", offset="+08:00"),
-)
+CAMERA_PHOTO = partial_photo(30, exif=exif_bytes(taken="2026:11:20 10:31:05", offset="+08:00"))
 
 RECORD_STEPS = """() => {
   window.stepsSeen = [];

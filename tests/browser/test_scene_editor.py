@@ -5,12 +5,9 @@ public hall document. Then the page in English."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import _ClosingHandler, _remember_body
+from tests.conftest import serving
 from tests.staff import Clock, staff_app
 
 from .conftest import open_tab, sign_in_page
@@ -24,12 +21,8 @@ API = f"/api/v1/admin/halls/{HALL}/scenes"
 @pytest.fixture(scope="module")
 def editor_server(tmp_path_factory):
     app = staff_app(tmp_path_factory.mktemp("scene-editor"), Clock(), models=True)
-    server = make_server("127.0.0.1", 0, _remember_body(app), threaded=True, request_handler=_ClosingHandler)
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    serving.join(timeout=5)
+    with serving(app) as base:
+        yield base
 
 
 GET = "async (url) => (await fetch(url, {headers: {Accept: 'application/json'}})).json()"

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import _ClosingHandler, _remember_body
+from tests.conftest import serving
 from tests.staff import Clock, signed_in, staff_app
 
 from .conftest import open_tab, sign_in_page
@@ -102,12 +100,8 @@ def sweep_server(tmp_path_factory):
     assert result.exit_code == 0, result.output
     for hall in EDITORS:
         _draft_changes(signed_in(app, "boss"), hall)
-    server = make_server("127.0.0.1", 0, _remember_body(app), threaded=True, request_handler=_ClosingHandler)
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    serving.join(timeout=5)
+    with serving(app) as base:
+        yield base
 
 
 def _draft_changes(client, hall: str) -> None:

@@ -8,14 +8,12 @@ removed; accepted, published, the public hall document has the heading back with
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 import pytest
-from werkzeug.serving import make_server
 
 from server.conventions import direction_to_yaw_pitch
-from tests.conftest import _ClosingHandler, _remember_body
+from tests.conftest import serving
 from tests.staff import Clock, staff_app
 
 from .conftest import open_tab, sign_in_page
@@ -67,12 +65,8 @@ def _render_one_scene(app) -> dict:
 def registration_server(tmp_path_factory):
     app = staff_app(tmp_path_factory.mktemp("scene-registration"), Clock(), models=True)
     truth = _render_one_scene(app)
-    server = make_server("127.0.0.1", 0, _remember_body(app), threaded=True, request_handler=_ClosingHandler)
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
-    yield f"http://127.0.0.1:{server.server_port}", truth
-    server.shutdown()
-    serving.join(timeout=5)
+    with serving(app) as base:
+        yield base, truth
 
 
 def _screen(view: dict, box: dict, yaw: float, pitch: float) -> tuple[float, float]:
