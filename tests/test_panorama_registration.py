@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from server.conventions import direction_to_yaw_pitch
-from server.panoramas.registration import Correspondence, RegistrationError, solve
+from server.panoramas.registration import Correspondence, RegistrationError, solve, spread
 
 ANCHORS = [
     (-24.4, 1.2, -13.0),
@@ -141,3 +141,19 @@ def test_register_command_solves_and_applies_a_pose(tmp_path):
         args=["panorama", "register", "guigang", "scjg", "-p", "counter:ZZ9@1,2", "-p", "x"]
     )
     assert bad.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    "yaws, expected",
+    [
+        ([10.0], 0.0),
+        ([10.0, 40.0], 30.0),
+        ([-170.0, 170.0], 20.0),  # across the back, not 340°
+        ([-170.0, 0.0, 170.0], 190.0),  # 170° → ±180° → 0°, not 340°
+        ([-179.0, -90.0, 90.0, 179.0], 180.0),  # the widest gap (180° at the front) is left out, once
+        ([0.0, 90.0, 180.0, 270.0], 270.0),
+        ([350.0, 5.0, -5.0], 15.0),  # 350° and -5° are one direction apart by 5°
+    ],
+)
+def test_the_spread_of_clicked_directions_is_the_narrowest_arc_holding_them(yaws, expected):
+    assert spread(yaws) == pytest.approx(expected)

@@ -85,9 +85,13 @@ def _residuals(
 
 
 def spread(yaws) -> float:
-    """How widely *yaws* (degrees) are spread, in degrees: a position needs MIN_SPREAD or more."""
-    values = np.asarray(yaws, dtype=float)
-    return math.degrees(float(np.ptp(np.unwrap(np.radians(np.sort(values)))))) if len(values) > 1 else 0.0
+    """How widely *yaws* (degrees) are spread, in degrees: the narrowest arc holding them all, which is the
+    full turn less the widest gap between neighbours around the circle. A position needs MIN_SPREAD or more."""
+    values = np.sort(np.mod(np.asarray(yaws, dtype=float), 360.0))
+    if len(values) < 2:
+        return 0.0
+    gaps = np.diff(np.append(values, values[0] + 360.0))
+    return float(360.0 - gaps.max())
 
 
 def fit(
