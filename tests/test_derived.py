@@ -177,11 +177,11 @@ def test_deriving_one_hall_does_not_hold_up_another(app, monkeypatch):
     release, started, done = threading.Event(), threading.Event(), []
     real = ModelCache._load
 
-    def slow_load(self, hall, facts, key):
+    def slow_load(self, hall, *rest):
         if hall.slug == "guigang":
             started.set()
             assert release.wait(30)
-        return real(self, hall, facts, key)
+        return real(self, hall, *rest)
 
     monkeypatch.setattr(ModelCache, "_load", slow_load)
     cache = ModelCache()

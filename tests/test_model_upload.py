@@ -20,6 +20,7 @@ from server.hallmodel.layout import layout_path, parse
 from server.hallmodel.store import model_folder
 from server.jobs import panorama as panorama_job
 from server.models import AuditEntry, Hall, PublishedVersion
+from server.publishing import hallmodels
 from tests.glbtools import edit
 from tests.staff import Clock, sign_in, staff_app
 from tests.test_model_cli import HOSTILE_MODELS
@@ -327,3 +328,45 @@ def test_a_model_published_from_the_command_line_is_followed_by_the_version_and_
     )
     assert restored.status_code == 201, restored.get_json()
     assert live_sha(app) == sha
+
+
+def test_the_same_model_with_a_corrected_mapping_is_published_with_it_in_every_process(app, editor, model):
+    """A modeller's names mapped wrongly (two desks swapped), then the same .glb sent again with the mapping
+    corrected: publishing applies the new mapping, though the model's hash is the one already published, and
+    what is derived from it is not read back from the first mapping's stored data by a fresh process."""
+    first, second = (c["number"] for c in public_counters(app)[:2])
+    data = renamed(renamed(model, f"counter:{first}", "Desk_X"), f"counter:{second}", "Desk_Y")
+    right = {"Desk_X": f"counter:{first}", "Desk_Y": f"counter:{second}"}
+    swapped = {"Desk_X": f"counter:{second}", "Desk_Y": f"counter:{first}"}
+
+    def publish_with(mapping):
+        job = checked(app, editor, upload(editor, data, mapping=json.dumps(mapping)))
+        assert job["report"]["publishable"] is True, job["report"]["problems"]
+        assert into_draft(editor, job).status_code == 200
+        published = publish(editor)
+        assert published.status_code == 201, published.get_json()
+
+    def anchors():
+        return {c["number"]: c["placement"]["anchor"] for c in public_counters(app)}
+
+    publish_with(swapped)
+    sha, wrong = live_sha(app), anchors()
+    publish_with(right)
+    assert live_sha(app) == sha  # the same file ...
+    fixed = anchors()
+    assert (fixed[first], fixed[second]) == (wrong[second], wrong[first])  # ... with the mapping corrected
+    stored = model_folder(app, HALL) / f"{sha}.mapping.json"
+    assert json.loads(stored.read_text()) == right
+
+    # Another process (a fresh cache) derives or loads the model with the corrected mapping, not the first.
+    with app.app_context():
+        session = app.extensions["db"]()
+        fresh = hallmodels.ModelCache().get(session.scalar(select(Hall).where(Hall.slug == HALL)))
+        session.close()
+    assert fresh.geometry.nodes[f"counter:{first}"].anchor == pytest.approx(fixed[first], abs=1e-3)
+    assert fresh.geometry.nodes[f"counter:{second}"].anchor == pytest.approx(fixed[second], abs=1e-3)
+
+
+def public_counters(app) -> list[dict]:
+    document = app.test_client().get(f"/api/v1/halls/{HALL}").get_json()
+    return sorted(document["counters"], key=lambda c: c["number"])

@@ -177,12 +177,15 @@ def analyse(
     )
     sha = hashlib.sha256(data).hexdigest()
     occluders = Occluders(scene, mapping=mapping)
-    return report, HallModel(hall, sha, geometry, hall_places, graph, occluders, facts_key(facts))
+    return report, HallModel(hall, sha, geometry, hall_places, graph, occluders, facts_key(facts, mapping))
 
 
-def facts_key(facts: dict[str, Any]) -> str:
-    """A short hash of the database *facts* that derived data depends on (``hall_facts``)."""
-    text = json.dumps(facts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def facts_key(facts: dict[str, Any], mapping: dict[str, str] | None = None) -> str:
+    """A short hash of what derived data depends on besides the model file: the database *facts*
+    (``hall_facts``) and the name *mapping* it was read with. The same .glb published again with a corrected
+    mapping is derived anew, never read back from the first mapping's stored data."""
+    value: Any = {"facts": facts, "mapping": mapping} if mapping else facts  # unmapped: the keys as before
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -225,9 +228,24 @@ def _write_mapping(app: Flask, hall: str, sha: str, mapping: dict[str, str] | No
         write_atomically(path, text)
 
 
+_read_mappings: dict[tuple[Path, int, int, int], dict[str, str]] = {}
+
+
 def _stored_mapping(app: Flask, hall: str, sha: str) -> dict[str, str] | None:
+    """The name mapping stored beside model *sha*, or None. Read again only when the file was replaced
+    (its inode, time and size: another process may have published the same model with another mapping), so
+    asking on every request costs a ``stat``."""
     path = model_path(app, hall, sha).with_suffix(".mapping.json")
-    return json.loads(path.read_text()) if path.exists() else None
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    key = (path, info.st_ino, info.st_mtime_ns, info.st_size)
+    if key not in _read_mappings:
+        if len(_read_mappings) > 64:  # one per hall is in use; old ones are only forgotten
+            _read_mappings.clear()
+        _read_mappings[key] = json.loads(path.read_text())
+    return _read_mappings[key]
 
 
 class MissingModel(HallError):
@@ -256,7 +274,8 @@ def apply_entry(app: Flask, session: Session, hall: Hall, entry: dict[str, Any] 
     transaction, after the rest of the snapshot was applied: its name mapping beside it, what is derived
     from it stored and the process's cache told, as ``publish`` does. Nothing when it is already the one."""
     sha = (entry or {}).get("sha")
-    if sha == hall.model_sha:
+    mapping = (entry or {}).get("mapping") or None
+    if sha == hall.model_sha and (sha is None or mapping == _stored_mapping(app, hall.slug, sha)):
         return
     if sha is None:
         hall.model_sha, hall.model_published_at = None, None
@@ -264,7 +283,6 @@ def apply_entry(app: Flask, session: Session, hall: Hall, entry: dict[str, Any] 
     path = model_path(app, hall.slug, sha)
     if not path.is_file():
         raise MissingModel(sha)
-    mapping = entry.get("mapping") or None
     _write_mapping(app, hall.slug, sha, mapping)
     _report, derived = analyse(path.read_bytes(), hall_facts(hall), hall=hall.slug, mapping=mapping)
     derive_scenes(derived, hall)
@@ -329,7 +347,8 @@ class ModelCache:
         if not hall.model_sha:
             return None
         facts = hall_facts(hall)
-        key = (hall.slug, hall.model_sha, facts_key(facts))
+        mapping = _stored_mapping(current_app._get_current_object(), hall.slug, hall.model_sha)
+        key = (hall.slug, hall.model_sha, facts_key(facts, mapping))
         with self._lock:
             found = self._items.get(key)
             if found is not None:
@@ -339,14 +358,16 @@ class ModelCache:
             with self._lock:
                 found = self._items.get(key)
             if found is None:
-                found = self._load(hall, facts, key[2])
+                found = self._load(hall, facts, mapping, key[2])
                 if found is not None:
                     self.put(found)
         with self._lock:
             self._building.pop(key, None)
         return found
 
-    def _load(self, hall: Hall, facts: dict[str, Any], key: str) -> HallModel | None:
+    def _load(
+        self, hall: Hall, facts: dict[str, Any], mapping: dict[str, str] | None, key: str
+    ) -> HallModel | None:
         app = current_app._get_current_object()
         stored = derived_path(app, hall.slug, hall.model_sha, key)
         if stored.exists():
@@ -357,8 +378,6 @@ class ModelCache:
         path = model_path(app, hall.slug, hall.model_sha)
         if not path.exists():
             return None
-        mapping_file = path.with_suffix(".mapping.json")
-        mapping = json.loads(mapping_file.read_text()) if mapping_file.exists() else None
         _report, derived = analyse(path.read_bytes(), facts, hall=hall.slug, mapping=mapping)
         derive_scenes(derived, hall)
         store_derived(app, derived)
