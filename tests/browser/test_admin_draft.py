@@ -82,6 +82,9 @@ def test_edit_publish_restore(browser, live_server, built_web, staff):
         form.get_by_role("button", name="保存到草稿").click()
         page.wait_for_selector("text=已保存到草稿（尚未发布）。")
         assert page.locator(".admin-draft-count").inner_text() == "草稿有 1 处改动"
+        check = page.locator("[data-draft-check]")  # the check before publishing, with the draft
+        assert check.get_attribute("data-draft-check") == "ok"
+        assert check.inner_text() == "发布前检查：场景中没有会误导市民的问题"
         assert page.locator("[data-counter='A01'] [data-badge='changed']").is_visible()
         assert page.locator("[data-counter='B01'] [data-badge]").count() == 0
         page.get_by_role("button", name="查看改动").click()

@@ -350,3 +350,39 @@ def test_every_scene_in_the_editor(browser, built_web, sweep_server, hall):
             assert not chinese, (code, chinese)
             assert tab.errors == [], (code, tab.errors)
         assert bool(pictured) == (hall == "pingnan")
+
+        # The draft bar on the hall's pages shows the same check before publishing, in the page's language,
+        # each finding of a scene linked to that scene's editor — Chinese, then English, then the link followed.
+        findings = [("error", f) for f in check["errors"]] + [("warning", f) for f in check["warnings"]]
+        for lang, query, kinds in (("zh", "", ("错误", "提醒")), ("en", "?lang=en", ("Error", "Warning"))):
+            tab.goto(f"/admin/halls/{hall}{query}")
+            page.wait_for_selector("body[data-admin='ready']")
+            bar = page.locator("[data-draft-check]")
+            assert not check["errors"] and bar.get_attribute("data-draft-check") == "warning"
+            items = bar.locator("li").evaluate_all(
+                """(ls) => ls.map((l) => [l.dataset.check, l.dataset.code, l.innerText,
+                    l.querySelector('a') && l.querySelector('a').getAttribute('href')])"""
+            )
+            expected = []
+            for kind, f in findings:
+                link = f"/admin/halls/{hall}/scenes/{f['scene']}{query}" if f["scene"] else None
+                opener = (
+                    (f" 打开场景 {f['scene']}" if lang == "zh" else f" Open scene {f['scene']}")
+                    if link
+                    else ""
+                )
+                label = kinds[0] if kind == "error" else kinds[1]
+                expected.append([kind, f["code"], f"{label}: {f[lang]}{opener}", link])
+            assert items == expected, (lang, items)
+            head = bar.locator(".admin-draft-check-head").inner_text()
+            n = len(check["warnings"])
+            assert head == (
+                f"发布前检查：{n} 项提醒（可以发布，但市民可能会被误导）"
+                if lang == "zh"
+                else f"Check before publishing: {n} warning(s) (the draft can be published, but citizens may be misled)"
+            )
+        bar.locator(f"li[data-code='unreachable_scene'] a[href*='/scenes/{COPY}']").click()
+        page.wait_for_selector("#scene-editor[aria-busy=false]")
+        copy_name = next(s["name"]["en"] for s in scenes if s["code"] == COPY)
+        assert page.locator("h1").inner_text() == f"{copy_name} · {COPY}"
+        assert tab.errors == []

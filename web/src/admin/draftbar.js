@@ -1,5 +1,6 @@
 // The draft bar on every hall page: “草稿有 N 处改动”, the difference (added / changed field by field /
-// removed), discard, and publish (the one-to-one report shown when refused).
+// removed), the check before publishing (what in the draft's scenes would mislead a citizen, each finding
+// linked to its scene's editor), discard, and publish (the one-to-one report shown when refused).
 import { el } from '../ui/dom.js';
 import { changeTable, message, show } from './common.js';
 import { pair, s } from './strings.js';
@@ -65,8 +66,35 @@ export class DraftBar {
       head.append(el('span', { class: 'admin-draft-actions' },
         el('label', { for: id, text: s('publishSummary') }), summary, publish, discard));
     }
-    this.node.replaceChildren(head, details, result);
+    const check = n && data.hall ? await this.checkView() : [];
+    this.node.replaceChildren(head, ...check, details, result);
     this.node.hidden = false;
+  }
+
+  /** The check before publishing of the draft's scenes (``…/scenes/check``): errors refuse the publish,
+   * warnings don't; each finding of a scene links to that scene's editor. Nothing when it can't be read:
+   * the publish checks again and says why it refuses. */
+  async checkView() {
+    const { api, base, data } = this.context;
+    let found;
+    try {
+      found = await api.get(`${base}/scenes/check`);
+    } catch {
+      return [];
+    }
+    const { errors, warnings } = found;
+    const state = errors.length ? 'error' : warnings.length ? 'warning' : 'ok';
+    const head = el('p', { class: 'admin-draft-check-head', text: s({ ok: 'checkOk', warning: 'checkWarnings', error: 'checkErrors' }[state], { e: errors.length, w: warnings.length }) });
+    if (state === 'ok') return [el('section', { class: 'admin-draft-check', 'data-draft-check': state }, head)];
+    const editor = (scene) => {
+      const path = `/admin/halls/${encodeURIComponent(data.hall.slug)}/scenes/${encodeURIComponent(scene)}`;
+      return data.lang === 'en' ? `${path}?lang=en` : path;
+    };
+    const item = (kind) => (f) => el('li', { 'data-check': kind, 'data-code': f.code },
+      `${kind === 'error' ? s('checkError') : s('checkWarning')}: ${pair(f)}`,
+      ...(f.scene ? [' ', el('a', { href: editor(f.scene), text: s('checkOpen', { scene: f.scene }) })] : []));
+    const list = el('ul', { class: 'admin-draft-check-list' }, [...errors.map(item('error')), ...warnings.map(item('warning'))]);
+    return [el('section', { class: 'admin-draft-check', 'data-draft-check': state, role: errors.length ? 'alert' : null }, head, list)];
   }
 
   async act(result, call, done) {
